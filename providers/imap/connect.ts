@@ -1,0 +1,91 @@
+// Opens an authenticated imapflow client for an endpoint, with connect retries and errors that say what to do.
+import { ImapFlow, type ImapFlowOptions } from "imapflow";
+import { type Endpoint, isLoopbackHost, mailboxLabel } from "./endpoint";
+import { classifyConnectFailure, errorFacts, serverWords } from "./classify";
+import { AuthenticationError, InsecureConnectionError, MailshiftError, UnreachableError } from "./errors";
+import { backoffDelay, sleep, type RetryPolicy } from "./retry";
+
+export interface ConnectOptions {
+  retry: RetryPolicy;
+  /** Seconds of silence after which a command is considered stalled. */
+  socketTimeoutMs?: number;
+}
+
+/** The TLS-related options for imapflow; plaintext to a remote host is only with `insecure`. */
+export function tlsOptions(e: Endpoint): Pick<ImapFlowOptions, "secure" | "doSTARTTLS" | "tls"> {
+  const tls = e.ca ? { ca: e.ca, servername: e.host } : { servername: e.host };
+  if (e.tls === "implicit") return { secure: true, tls };
+  // STARTTLS when offered; required (before any credential is sent) unless the host is local or the user said so.
+  const mustStartTls = !isLoopbackHost(e.host) && !e.insecure;
+  return { secure: false, doSTARTTLS: mustStartTls ? true : undefined, tls };
+}
+
+async function openOnce(e: Endpoint, socketTimeoutMs: number): Promise<ImapFlow> {
+  const auth = e.accessToken ? { user: e.user, accessToken: e.accessToken } : { user: e.user, pass: e.password ?? "" };
+  const client = new ImapFlow({
+    host: e.host,
+    port: e.port,
+    auth,
+    logger: false,
+    disableAutoIdle: true,
+    emitLogs: false,
+    connectionTimeout: 15_000,
+    greetingTimeout: 15_000,
+    socketTimeout: socketTimeoutMs,
+    ...tlsOptions(e),
+  });
+  // An 'error' event without a listener would crash the process; failures surface through the pending command.
+  client.on("error", () => undefined);
+  await client.connect();
+  return client;
+}
+
+/** Connects and logs in, retrying what may pass (a restarting server), failing fast on what will not. */
+export async function openClient(e: Endpoint, opts: ConnectOptions): Promise<ImapFlow> {
+  const label = mailboxLabel(e);
+  let attempt = 0;
+  for (;;) {
+    try {
+      return await openOnce(e, opts.socketTimeoutMs ?? 120_000);
+    } catch (err) {
+      const f = errorFacts(err);
+      const kind = classifyConnectFailure(f);
+      if (kind === "auth") {
+        throw new AuthenticationError(
+          label,
+          e.accessToken
+            ? "the OAuth2 token was refused; check the app registration's IMAP permission and the mailbox permission"
+            : "check the user name and the password variable (MAILSHIFT_FROM_PASSWORD / MAILSHIFT_TO_PASSWORD)",
+          f.responseText,
+        );
+      }
+      if (f.code === "NoConnection" && /STARTTLS/i.test(f.message ?? "") && !e.insecure) {
+        throw new InsecureConnectionError(label);
+      }
+      if (kind === "tls") {
+        throw new MailshiftError(
+          `TLS with ${e.host}:${e.port} failed for ${label}: ${f.message ?? f.code}. ` +
+            `If the server uses a private CA, give it with --ca FILE; check that the host name matches the certificate.`,
+        );
+      }
+      attempt += 1;
+      const retryable = kind === "unreachable" || kind === "transient";
+      if (!retryable || attempt >= opts.retry.attempts) {
+        if (kind === "unreachable" || kind === "transient") throw new UnreachableError(label, serverWords(f));
+        throw new MailshiftError(`cannot open ${label}: ${serverWords(f)}`);
+      }
+      await sleep(backoffDelay(opts.retry, attempt));
+    }
+  }
+}
+
+/** Logs out politely; a connection that is already gone is fine. */
+export async function closeClient(client: ImapFlow | undefined): Promise<void> {
+  if (!client) return;
+  try {
+    if (client.usable) await client.logout();
+    else client.close();
+  } catch {
+    client.close();
+  }
+}

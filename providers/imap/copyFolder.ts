@@ -1,0 +1,154 @@
+// One destination folder: list both sides, work out what is missing, copy it, carry flags over.
+// Safe to interrupt anywhere: the next pass lists again and finds what already arrived.
+import type { MessageMeta } from "./identity";
+import { ambiguousKeys, baseKey } from "./identity";
+import type { FolderGroup } from "./folderMap";
+import { batches, folderDelta, storeCommands, type SourceRef } from "./missing";
+import { fetchContentDigests, listMessages, type FolderListing } from "./listing";
+import { storableFlags } from "./flags";
+import { classifyAppendFailure, errorFacts, serverWords } from "./classify";
+import { QuotaExceededError } from "./errors";
+import type { MailboxSession } from "./session";
+import { emptyFolderSummary, type FolderSummary } from "./summary";
+
+export interface CopyLimits {
+  /** Bytes of source messages fetched per batch: memory follows this, not the folder size. */
+  batchBytes: number;
+  batchCount: number;
+  /** Messages larger than this are not sent; recorded as skipped. */
+  maxMessageBytes?: number;
+}
+
+export interface CopyEvents {
+  onFound(toCopy: number, bytes: number): void;
+  onCopied(bytes: number): void;
+}
+
+/** Fills in content digests where the cheap identity is shared by several source messages. */
+async function disambiguate(
+  session: MailboxSession,
+  group: FolderGroup,
+  sources: FolderListing[],
+  dest: FolderListing,
+): Promise<void> {
+  const ambiguous = ambiguousKeys(sources.map((s) => s.metas));
+  if (!ambiguous.size) return;
+  const pick = (metas: MessageMeta[]) => metas.filter((m) => ambiguous.has(baseKey(m)));
+  const src = await session.source();
+  for (let i = 0; i < sources.length; i++) {
+    const wanted = pick(sources[i].metas);
+    if (!wanted.length) continue;
+    await src.mailboxOpen(group.sources[i].path, { readOnly: true });
+    const digests = await fetchContentDigests(src, wanted.map((m) => m.uid));
+    for (const m of wanted) m.contentDigest = digests.get(m.uid);
+  }
+  const wantedDest = pick(dest.metas);
+  if (wantedDest.length) {
+    const digests = await fetchContentDigests(await session.destination(), wantedDest.map((m) => m.uid));
+    for (const m of wantedDest) m.contentDigest = digests.get(m.uid);
+  }
+}
+
+export async function copyFolderGroup(
+  session: MailboxSession,
+  mailbox: string,
+  group: FolderGroup,
+  limits: CopyLimits,
+  events: CopyEvents,
+): Promise<FolderSummary[]> {
+  const src = await session.source();
+  const sources: FolderListing[] = [];
+  for (const f of group.sources) {
+    sources.push(f.selectable ? await listMessages(src, f.path, true) : { metas: [], uidValidity: 0n, uidNext: 0 });
+  }
+  const dst = await session.destination();
+  const dest = await listMessages(dst, group.destination, false);
+  await disambiguate(session, group, sources, dest);
+  const delta = folderDelta(
+    sources.map((s) => s.metas),
+    dest.metas,
+    dest.permanentFlags,
+  );
+
+  const summaries = group.sourceNames.map((name, i) => {
+    const s = emptyFolderSummary(name, group.destinationName, i === 0 ? [...group.notes] : []);
+    s.onSource = sources[i].metas.length;
+    s.alreadyPresent = delta.present[i];
+    for (const m of sources[i].metas) {
+      for (const f of storableFlags(m.flags, dest.permanentFlags).unsupported) {
+        s.unsupportedFlags[f] = (s.unsupportedFlags[f] ?? 0) + 1;
+      }
+    }
+    return s;
+  });
+
+  // Flags first: cheap, and a later failure in the copy must not leave them stale.
+  await dst.mailboxOpen(group.destination);
+  for (const cmd of storeCommands(delta.flagFixes)) {
+    const range = cmd.uids.join(",");
+    if (cmd.op === "add") await dst.messageFlagsAdd(range, cmd.flags, { uid: true });
+    else await dst.messageFlagsRemove(range, cmd.flags, { uid: true });
+  }
+  for (const fix of delta.flagFixes) summaries[fix.source].flagsUpdated += 1;
+
+  const refusedBySize = (ref: SourceRef) => limits.maxMessageBytes !== undefined && ref.meta.size > limits.maxMessageBytes;
+  const sendable: SourceRef[] = [];
+  for (const ref of delta.toCopy) {
+    if (refusedBySize(ref)) {
+      summaries[ref.source].skipped.push({
+        folder: group.sourceNames[ref.source],
+        uid: ref.meta.uid,
+        messageId: ref.meta.messageId,
+        size: ref.meta.size,
+        reason: `larger than the maximum message size (${ref.meta.size} > ${limits.maxMessageBytes} bytes)`,
+      });
+    } else sendable.push(ref);
+  }
+  events.onFound(sendable.length, sendable.reduce((n, r) => n + r.meta.size, 0));
+  if (!sendable.length) return summaries;
+
+  const pool = await session.appender();
+  let fatal: unknown;
+  for (let i = 0; i < group.sources.length && !fatal; i++) {
+    const mine = sendable.filter((r) => r.source === i);
+    if (!mine.length) continue;
+    await src.mailboxOpen(group.sources[i].path, { readOnly: true });
+    for (const batch of batches(mine, limits.batchBytes, limits.batchCount)) {
+      if (fatal) break;
+      const byUid = new Map(batch.map((r) => [r.meta.uid, r.meta]));
+      const range = batch.map((r) => r.meta.uid).join(",");
+      for await (const msg of src.fetch(range, { uid: true, source: true }, { uid: true })) {
+        const meta = byUid.get(msg.uid);
+        if (!meta || !msg.source) continue;
+        if (fatal) break;
+        const raw = msg.source;
+        await pool.submit(group.destination, raw, storableFlags(meta.flags, dest.permanentFlags).storable, new Date(meta.internalDate), (r) => {
+          if (r.ok) {
+            summaries[i].copied += 1;
+            summaries[i].bytesCopied += raw.length;
+            events.onCopied(raw.length);
+            return;
+          }
+          const f = errorFacts(r.error);
+          const kind = classifyAppendFailure(f);
+          if (kind === "refused-message") {
+            summaries[i].skipped.push({
+              folder: group.sourceNames[i],
+              uid: meta.uid,
+              messageId: meta.messageId,
+              size: meta.size,
+              reason: `refused by the destination: ${serverWords(f)}`,
+            });
+          } else if (kind === "overquota") {
+            fatal ??= new QuotaExceededError(mailbox, group.destinationName, serverWords(f));
+          } else {
+            fatal ??= r.error;
+          }
+        });
+      }
+    }
+  }
+  await pool.drain();
+  if (fatal) throw fatal;
+  return summaries;
+}

@@ -1,0 +1,116 @@
+import { strict as assert } from "node:assert";
+import fc from "fast-check";
+import { ambiguousKeys, contentDigest, headerFacts, normalizeLineEndings, type MessageMeta } from "../../../providers/imap/identity";
+import { batches, folderDelta, storeCommands } from "../../../providers/imap/missing";
+import { flagChange, storableFlags } from "../../../providers/imap/flags";
+
+let nextUid = 1;
+function meta(id: string, extra: Partial<MessageMeta> = {}): MessageMeta {
+  return { uid: nextUid++, flags: [], internalDate: 1_700_000_000_000, size: 100, messageId: id, headerDigest: "h", ...extra };
+}
+
+describe("what is missing on the destination", () => {
+  it("copies everything into an empty folder, nothing into a complete one", () => {
+    const src = [meta("<a>"), meta("<b>"), meta("<c>")];
+    assert.equal(folderDelta([src], []).toCopy.length, 3);
+    const copies = src.map((m) => ({ ...m, uid: m.uid + 1000 }));
+    const d = folderDelta([src], copies);
+    assert.equal(d.toCopy.length, 0);
+    assert.deepEqual(d.present, [3]);
+  });
+
+  it("keeps N identical copies as N copies: two on the source and one on the destination means one to copy", () => {
+    const a1 = meta("<same>");
+    const a2 = { ...a1, uid: nextUid++ };
+    const d = folderDelta([[a1, a2]], [{ ...a1, uid: 9001 }]);
+    assert.equal(d.toCopy.length, 1);
+    assert.equal(d.toCopy[0].meta.uid, a2.uid);
+  });
+
+  it("tells apart messages without a Message-ID and different messages sharing one", () => {
+    const noId1 = meta("", { headerDigest: "x1" });
+    const noId2 = meta("", { headerDigest: "x2" });
+    const shared1 = meta("<dup>", { size: 120 });
+    const shared2 = meta("<dup>", { size: 130 });
+    const d = folderDelta([[noId1, noId2, shared1, shared2]], [{ ...shared1, uid: 5000 }]);
+    assert.deepEqual(d.toCopy.map((r) => r.meta.uid).sort(), [noId1.uid, noId2.uid, shared2.uid].sort());
+  });
+
+  it("uses the content digest only where the cheap identity is shared", () => {
+    const x = meta("<same>");
+    const y = { ...x, uid: nextUid++ };
+    assert.deepEqual([...ambiguousKeys([[x, y, meta("<other>")]])].length, 1);
+    x.contentDigest = "d1";
+    y.contentDigest = "d2";
+    const d = folderDelta([[x, y]], [{ ...y, uid: 7000 }]);
+    assert.deepEqual(d.toCopy.map((r) => r.meta.uid), [x.uid]);
+  });
+
+  it("leaves destination-only messages alone and counts them", () => {
+    const d = folderDelta([[meta("<a>")]], [meta("<a>"), meta("<mine>")]);
+    assert.equal(d.toCopy.length, 0);
+    assert.equal(d.destinationOnly, 1);
+  });
+
+  it("carries flag changes over, never \\Recent", () => {
+    const s = meta("<a>", { flags: ["\\Seen", "$Label1"] });
+    const d = folderDelta([[s]], [{ ...s, uid: 99, flags: ["\\Flagged"] }]);
+    assert.deepEqual(d.flagFixes.map((x) => [x.add, x.remove]), [[["$Label1", "\\Seen"], ["\\Flagged"]]]);
+    assert.deepEqual(flagChange(["\\Recent", "\\Seen"], ["\\Seen"]), { add: [], remove: [] });
+  });
+
+  it("reports keywords the destination cannot store instead of sending them", () => {
+    const perm = new Set(["\\Seen", "\\Flagged", "\\Answered", "\\Deleted", "\\Draft"]);
+    assert.deepEqual(storableFlags(["\\Seen", "$Work"], perm), { storable: ["\\Seen"], unsupported: ["$Work"] });
+    assert.deepEqual(storableFlags(["\\Seen", "$Work"], new Set([...perm, "\\*"])), { storable: ["\\Seen", "$Work"], unsupported: [] });
+    // A keyword it cannot store is not "removed" from the destination either.
+    assert.deepEqual(flagChange(["\\Seen", "$Work"], [], perm), { add: ["\\Seen"], remove: [] });
+  });
+
+  it("groups flag fixes into few STORE commands", () => {
+    const fixes = [1, 2, 3].map((u) => ({ source: 0, sourceUid: u, destUid: u + 10, add: ["\\Seen"], remove: [] }));
+    assert.deepEqual(storeCommands(fixes), [{ op: "add", flags: ["\\Seen"], uids: [11, 12, 13] }]);
+  });
+
+  it("is a multiset difference: source count minus matched, never negative, never a duplicate (property)", () => {
+    const msg = fc.record({ id: fc.constantFrom("<a>", "<b>", "", "<c>"), size: fc.constantFrom(10, 20) });
+    fc.assert(
+      fc.property(fc.array(msg, { maxLength: 30 }), fc.array(msg, { maxLength: 30 }), (s, d) => {
+        const src = s.map((x) => meta(x.id, { size: x.size }));
+        const dst = d.map((x) => meta(x.id, { size: x.size }));
+        const delta = folderDelta([src], dst);
+        const key = (m: MessageMeta) => `${m.messageId}|${m.size}`;
+        const counts = (l: MessageMeta[]) => l.reduce((acc, m) => acc.set(key(m), (acc.get(key(m)) ?? 0) + 1), new Map<string, number>());
+        const cs = counts(src);
+        const cd = counts(dst);
+        const expected = [...cs].reduce((n, [k, c]) => n + Math.max(0, c - (cd.get(k) ?? 0)), 0);
+        assert.equal(delta.toCopy.length, expected);
+        // After copying, nothing is missing any more.
+        const after = folderDelta([src], [...dst, ...delta.toCopy.map((r) => ({ ...r.meta, uid: r.meta.uid + 100000 }))]);
+        assert.equal(after.toCopy.length, 0);
+      }),
+    );
+  });
+
+  it("bounds fetch batches by bytes and count, a huge message alone in its batch", () => {
+    const items = [10, 10, 10, 1000, 10].map((size) => ({ meta: meta("<x>", { size }) }));
+    assert.deepEqual(batches(items, 25, 100).map((b) => b.map((i) => i.meta.size)), [[10, 10], [10], [1000], [10]]);
+    assert.deepEqual(batches(items, 10_000, 2).map((b) => b.length), [2, 2, 1]);
+  });
+});
+
+describe("message identity", () => {
+  it("reads the Message-ID and digests headers independent of folding and name case", () => {
+    const a = headerFacts(Buffer.from("Message-ID: <x@y>\r\nSubject: hello\r\n  world\r\n\r\n"));
+    const b = headerFacts(Buffer.from("subject: hello world\r\nmessage-id: <x@y>\r\n\r\n"));
+    assert.equal(a.messageId, "<x@y>");
+    assert.equal(a.headerDigest, b.headerDigest);
+    assert.equal(headerFacts(Buffer.from("Subject: x\r\n\r\n")).messageId, "");
+  });
+
+  it("ignores line endings in content digests but not content", () => {
+    assert.equal(contentDigest(Buffer.from("a\nb\n")), contentDigest(Buffer.from("a\r\nb\r\n")));
+    assert.notEqual(contentDigest(Buffer.from("a\nb\n")), contentDigest(Buffer.from("a\nc\n")));
+    assert.equal(normalizeLineEndings(Buffer.from("x\ry\n\r\n")).toString(), "x\r\ny\r\n\r\n");
+  });
+});

@@ -1,14 +1,16 @@
-// A few destination connections that APPEND in parallel: imapflow keeps one command in flight per connection,
-// so throughput comes from several connections, bounded so a server's per-user limit is respected.
+// A few destination connections that APPEND batches in parallel. A batch goes as one MULTIAPPEND where the
+// server has it; when the server refuses the batch (atomically: nothing stored), its messages go one by one
+// so that only the refused message is skipped, with the server's reason.
 import type { ImapFlow } from "imapflow";
+import { multiAppend, supportsMultiAppend, type OutgoingMessage } from "./multiAppend";
+import { errorFacts } from "./classify";
 
-export interface AppendResult {
-  ok: true;
-  uid?: number;
-}
-export interface AppendRefusal {
-  ok: false;
-  error: unknown;
+export type AppendOutcome = { ok: true } | { ok: false; error: unknown };
+
+/** A refusal of the whole batch (NO/BAD), as opposed to a lost connection, where retrying one by one cannot help. */
+function isRefusal(err: unknown): boolean {
+  const f = errorFacts(err);
+  return f.responseStatus === "NO" || f.responseStatus === "BAD";
 }
 
 export class AppendPool {
@@ -16,12 +18,8 @@ export class AppendPool {
   private waiters: ((c: ImapFlow) => void)[] = [];
   private inFlight = new Set<Promise<void>>();
 
-  constructor(private readonly clients: ImapFlow[]) {
+  constructor(clients: ImapFlow[]) {
     this.idle = [...clients];
-  }
-
-  get size(): number {
-    return this.clients.length;
   }
 
   private acquire(): Promise<ImapFlow> {
@@ -36,32 +34,48 @@ export class AppendPool {
     else this.idle.push(c);
   }
 
+  private async appendBatch(client: ImapFlow, path: string, batch: readonly OutgoingMessage[], done: (i: number, r: AppendOutcome) => void) {
+    if (batch.length > 1 && supportsMultiAppend(client)) {
+      try {
+        await multiAppend(client, path, batch);
+        batch.forEach((_, i) => done(i, { ok: true }));
+        return;
+      } catch (error) {
+        if (!isRefusal(error)) {
+          batch.forEach((_, i) => done(i, { ok: false, error }));
+          return;
+        }
+      }
+    }
+    for (const [i, m] of batch.entries()) {
+      try {
+        await client.append(path, m.raw, m.flags, m.internalDate);
+        done(i, { ok: true });
+      } catch (error) {
+        done(i, { ok: false, error });
+        if (!isRefusal(error)) {
+          // The connection is gone: the rest of the batch cannot be sent on it.
+          for (let j = i + 1; j < batch.length; j++) done(j, { ok: false, error });
+          return;
+        }
+      }
+    }
+  }
+
   /**
-   * Starts one APPEND as soon as a connection is free and returns once it has started, so the caller keeps
-   * reading the source meanwhile. `done` receives the outcome; failures never reject here.
+   * Starts appending a batch as soon as a connection is free and returns once it has started, so the caller
+   * keeps reading the source meanwhile. `done` is called once per message; failures never reject here.
    */
-  async submit(
-    path: string,
-    raw: Buffer,
-    flags: string[],
-    internalDate: Date,
-    done: (r: AppendResult | AppendRefusal) => void,
-  ): Promise<void> {
+  async submit(path: string, batch: readonly OutgoingMessage[], done: (i: number, r: AppendOutcome) => void): Promise<void> {
     const client = await this.acquire();
-    const p = client
-      .append(path, raw, flags, internalDate)
-      .then(
-        (res) => done({ ok: true, uid: res ? res.uid : undefined }),
-        (error: unknown) => done({ ok: false, error }),
-      )
-      .finally(() => {
-        this.release(client);
-        this.inFlight.delete(p);
-      });
+    const p = this.appendBatch(client, path, batch, done).finally(() => {
+      this.release(client);
+      this.inFlight.delete(p);
+    });
     this.inFlight.add(p);
   }
 
-  /** Waits for every started APPEND to finish. */
+  /** Waits for every started batch to finish. */
   async drain(): Promise<void> {
     while (this.inFlight.size) await Promise.all([...this.inFlight]);
   }

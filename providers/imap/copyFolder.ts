@@ -49,6 +49,16 @@ async function disambiguate(
   }
 }
 
+/** Lists every source folder of the group, read-only, one after the other on the source connection. */
+export async function listSources(session: MailboxSession, group: FolderGroup): Promise<FolderListing[]> {
+  const src = await session.source();
+  const out: FolderListing[] = [];
+  for (const f of group.sources) {
+    out.push(f.selectable ? await listMessages(src, f.path, true) : { metas: [], uidValidity: 0n, uidNext: 0 });
+  }
+  return out;
+}
+
 export async function copyFolderGroup(
   session: MailboxSession,
   mailbox: string,
@@ -56,13 +66,10 @@ export async function copyFolderGroup(
   limits: CopyLimits,
   events: CopyEvents,
 ): Promise<FolderSummary[]> {
+  // The two sides are listed at the same time, on their own connections.
+  const [sources, dest] = await Promise.all([listSources(session, group), session.destination().then((d) => listMessages(d, group.destination, false))]);
   const src = await session.source();
-  const sources: FolderListing[] = [];
-  for (const f of group.sources) {
-    sources.push(f.selectable ? await listMessages(src, f.path, true) : { metas: [], uidValidity: 0n, uidNext: 0 });
-  }
   const dst = await session.destination();
-  const dest = await listMessages(dst, group.destination, false);
   await disambiguate(session, group, sources, dest);
   const delta = folderDelta(
     sources.map((s) => s.metas),
@@ -115,37 +122,43 @@ export async function copyFolderGroup(
     await src.mailboxOpen(group.sources[i].path, { readOnly: true });
     for (const batch of batches(mine, limits.batchBytes, limits.batchCount)) {
       if (fatal) break;
+      // Read the whole batch, then hand it to a free connection and read the next one meanwhile:
+      // memory holds at most a batch per connection, plus the one being read.
       const byUid = new Map(batch.map((r) => [r.meta.uid, r.meta]));
-      const range = batch.map((r) => r.meta.uid).join(",");
-      for await (const msg of src.fetch(range, { uid: true, source: true }, { uid: true })) {
+      const outgoing: { meta: MessageMeta; raw: Buffer }[] = [];
+      for await (const msg of src.fetch(batch.map((r) => r.meta.uid).join(","), { uid: true, source: true }, { uid: true })) {
         const meta = byUid.get(msg.uid);
-        if (!meta || !msg.source) continue;
-        if (fatal) break;
-        const raw = msg.source;
-        await pool.submit(group.destination, raw, storableFlags(meta.flags, dest.permanentFlags).storable, new Date(meta.internalDate), (r) => {
-          if (r.ok) {
-            summaries[i].copied += 1;
-            summaries[i].bytesCopied += raw.length;
-            events.onCopied(raw.length);
-            return;
-          }
-          const f = errorFacts(r.error);
-          const kind = classifyAppendFailure(f);
-          if (kind === "refused-message") {
-            summaries[i].skipped.push({
-              folder: group.sourceNames[i],
-              uid: meta.uid,
-              messageId: meta.messageId,
-              size: meta.size,
-              reason: `refused by the destination: ${serverWords(f)}`,
-            });
-          } else if (kind === "overquota") {
-            fatal ??= new QuotaExceededError(mailbox, group.destinationName, serverWords(f));
-          } else {
-            fatal ??= r.error;
-          }
-        });
+        if (meta && msg.source) outgoing.push({ meta, raw: msg.source });
       }
+      const messages = outgoing.map((o) => ({
+        raw: o.raw,
+        flags: storableFlags(o.meta.flags, dest.permanentFlags).storable,
+        internalDate: new Date(o.meta.internalDate),
+      }));
+      await pool.submit(group.destination, messages, (k, r) => {
+        const { meta, raw } = outgoing[k];
+        if (r.ok) {
+          summaries[i].copied += 1;
+          summaries[i].bytesCopied += raw.length;
+          events.onCopied(raw.length);
+          return;
+        }
+        const f = errorFacts(r.error);
+        const kind = classifyAppendFailure(f);
+        if (kind === "refused-message") {
+          summaries[i].skipped.push({
+            folder: group.sourceNames[i],
+            uid: meta.uid,
+            messageId: meta.messageId,
+            size: meta.size,
+            reason: `refused by the destination: ${serverWords(f)}`,
+          });
+        } else if (kind === "overquota") {
+          fatal ??= new QuotaExceededError(mailbox, group.destinationName, serverWords(f));
+        } else {
+          fatal ??= r.error;
+        }
+      });
     }
   }
   await pool.drain();

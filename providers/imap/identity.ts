@@ -1,6 +1,6 @@
 // What makes two messages "the same message" across servers, without any local state.
-// A message is known by its Message-ID, INTERNALDATE (seconds), size, and a digest of a few headers;
-// where that is not unique among the source's messages, by a digest of its whole content too.
+// A message is known by its Message-ID, INTERNALDATE (seconds) and size; where that is not unique among the
+// source's messages, or there is no Message-ID, by a digest of its whole content too.
 import { createHash } from "node:crypto";
 
 export interface MessageMeta {
@@ -12,32 +12,33 @@ export interface MessageMeta {
   size: number;
   /** The Message-ID header's value, "" when there is none. */
   messageId: string;
-  /** Digest of the Message-ID, Date, From and Subject header lines. */
-  headerDigest: string;
   /** Digest of the whole message with line endings normalized; only fetched where the rest is ambiguous. */
   contentDigest?: string;
 }
 
 export function baseKey(m: MessageMeta): string {
-  return `${m.messageId}\u0000${Math.floor(m.internalDate / 1000)}\u0000${m.size}\u0000${m.headerDigest}`;
+  return `${m.messageId}\u0000${Math.floor(m.internalDate / 1000)}\u0000${m.size}`;
 }
 
 export function fullKey(m: MessageMeta): string {
   return m.contentDigest ? `${baseKey(m)}\u0000${m.contentDigest}` : baseKey(m);
 }
 
-/** Keys shared by more than one source message: only a content digest tells those apart (or proves them identical). */
+/**
+ * Keys that only a content digest can settle: shared by more than one source message (identical copies, or a
+ * reused Message-ID), or without a Message-ID at all.
+ */
 export function ambiguousKeys(sources: readonly (readonly MessageMeta[])[]): Set<string> {
   const seen = new Set<string>();
-  const twice = new Set<string>();
+  const ambiguous = new Set<string>();
   for (const list of sources) {
     for (const m of list) {
       const k = baseKey(m);
-      if (seen.has(k)) twice.add(k);
-      else seen.add(k);
+      if (seen.has(k) || m.messageId === "") ambiguous.add(k);
+      seen.add(k);
     }
   }
-  return twice;
+  return ambiguous;
 }
 
 /** Bare LF (and lone CR) become CRLF, as IMAP servers store and deliver them. */
@@ -64,19 +65,9 @@ export function contentDigest(raw: Buffer): string {
   return createHash("sha256").update(normalizeLineEndings(raw)).digest("hex");
 }
 
-/** Parses a HEADER.FIELDS answer: the Message-ID value and a digest of the lines (unfolded, names lower-cased). */
-export function headerFacts(header: Buffer | undefined): { messageId: string; headerDigest: string } {
+/** The Message-ID from a HEADER.FIELDS (MESSAGE-ID) answer (unfolded, trimmed), "" when there is none. */
+export function messageIdOf(header: Buffer | undefined): string {
   const text = (header ?? Buffer.alloc(0)).toString("latin1").replace(/\r?\n[ \t]+/g, " ");
-  const lines: string[] = [];
-  let messageId = "";
-  for (const line of text.split(/\r?\n/)) {
-    const m = /^([^:\s]+)\s*:\s*(.*)$/.exec(line);
-    if (!m) continue;
-    const name = m[1].toLowerCase();
-    const value = m[2].trim();
-    lines.push(`${name}:${value}`);
-    if (name === "message-id" && !messageId) messageId = value;
-  }
-  lines.sort();
-  return { messageId, headerDigest: createHash("sha1").update(lines.join("\n"), "latin1").digest("hex").slice(0, 16) };
+  const m = /^message-id[ \t]*:[ \t]*(.*?)[ \t]*$/im.exec(text);
+  return m ? m[1] : "";
 }

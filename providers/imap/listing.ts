@@ -1,10 +1,9 @@
 // Reads folders and message metadata from a server. I/O only: what to do with it is decided elsewhere.
 import type { ImapFlow, MailboxObject } from "imapflow";
 import type { FolderInfo, Namespace } from "./folderMap";
-import { contentDigest, headerFacts, type MessageMeta } from "./identity";
+import { contentDigest, messageIdOf, type MessageMeta } from "./identity";
 import { carriedFlags } from "./flags";
 
-export const IDENTITY_HEADERS = ["message-id", "date", "from", "subject"];
 
 export async function listFolders(client: ImapFlow): Promise<{ folders: FolderInfo[]; namespace: Namespace }> {
   const entries = await client.list();
@@ -35,7 +34,7 @@ function toMeta(msg: { uid: number; flags?: Set<string>; internalDate?: Date | s
     flags: carriedFlags(msg.flags ?? []),
     internalDate: Number.isFinite(date) ? date : 0,
     size: msg.size ?? 0,
-    ...headerFacts(msg.headers),
+    messageId: messageIdOf(msg.headers),
   };
 }
 
@@ -46,7 +45,7 @@ export async function listMessages(client: ImapFlow, path: string, readOnly: boo
   if (box.exists > 0) {
     for await (const msg of client.fetch(
       "1:*",
-      { uid: true, flags: true, internalDate: true, size: true, headers: IDENTITY_HEADERS },
+      { uid: true, flags: true, internalDate: true, size: true, headers: ["message-id"] },
       { uid: false },
     )) {
       metas.push(toMeta(msg));

@@ -4,7 +4,7 @@ import type { Endpoint } from "./endpoint";
 import { mailboxLabel } from "./endpoint";
 import { MailboxSession } from "./session";
 import { createFolders, planMailbox } from "./folderGroups";
-import type { FolderMapOptions } from "./folderMap";
+import type { FolderGroup, FolderMapOptions } from "./folderMap";
 import { copyFolderGroup, type CopyLimits } from "./copyFolder";
 import { checkGroup } from "./verify";
 import { withRetries } from "./withRetries";
@@ -39,8 +39,8 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
     opts.connections ?? DEFAULT_CONNECTIONS,
   );
   const limits: CopyLimits = {
-    batchBytes: opts.batchBytes ?? 8 * 1024 * 1024,
-    batchCount: 500,
+    batchBytes: opts.batchBytes ?? 4 * 1024 * 1024,
+    batchCount: 200,
     maxMessageBytes: opts.maxMessageBytes,
   };
   let retries = 0;
@@ -66,6 +66,7 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
       bytesToCopy: 0,
     };
     const folders: FolderSummary[] = [];
+    const touched: FolderGroup[] = [];
     for (const [index, group] of plan.groups.entries()) {
       const name = group.sourceNames.join(", ");
       progress.folder = name;
@@ -86,11 +87,13 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
         }),
       );
       folders.push(...summaries);
+      // A group with nothing to copy was just proven complete by its own listing; the others are listed again.
+      if (summaries.some((f) => f.copied > 0 || f.skipped.length > 0)) touched.push(group);
     }
 
     let missing = 0;
     if (!opts.skipCheck) {
-      for (const group of plan.groups) {
+      for (const group of touched) {
         const checked = await withRetries(session, retry, { mailbox, folder: group.sourceNames.join(", ") }, onRetry("check"), () =>
           checkGroup(session, group, false),
         );

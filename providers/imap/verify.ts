@@ -10,6 +10,7 @@ import { fetchContentDigests, listMessages, type FolderListing } from "./listing
 import { ambiguousKeys, baseKey, type MessageMeta } from "./identity";
 import { folderDelta } from "./missing";
 import { withRetries } from "./withRetries";
+import { listSources } from "./copyFolder";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry";
 import type { ConnectOptions } from "./connect";
 
@@ -57,14 +58,12 @@ async function digestAll(session: MailboxSession, side: "source" | "destination"
 
 /** Lists a group on both sides (digesting as asked) and finds what is missing. Read-only on both sides. */
 export async function checkGroup(session: MailboxSession, group: FolderGroup, deep: boolean): Promise<FolderVerification[]> {
-  const sources: FolderListing[] = [];
-  const src = await session.source();
-  for (const f of group.sources) {
-    sources.push(f.selectable ? await listMessages(src, f.path, true) : { metas: [], uidValidity: 0n, uidNext: 0 });
-  }
   const dstClient = await session.destination();
   const exists = (await dstClient.list()).some((e) => e.path === group.destination);
-  const dest: FolderListing = exists ? await listMessages(dstClient, group.destination, true) : { metas: [], uidValidity: 0n, uidNext: 0 };
+  const [sources, dest] = await Promise.all([
+    listSources(session, group),
+    exists ? listMessages(dstClient, group.destination, true) : Promise.resolve<FolderListing>({ metas: [], uidValidity: 0n, uidNext: 0 }),
+  ]);
   if (deep) {
     for (let i = 0; i < sources.length; i++) await digestAll(session, "source", group.sources[i].path, sources[i].metas);
     await digestAll(session, "destination", group.destination, dest.metas);
@@ -77,7 +76,7 @@ export async function checkGroup(session: MailboxSession, group: FolderGroup, de
   }
   // Deep mode keys on the content digest and the date alone, so a message whose bytes differ counts as missing.
   const keyed = (m: MessageMeta): MessageMeta =>
-    deep ? { ...m, messageId: "", headerDigest: "", size: 0, contentDigest: m.contentDigest } : m;
+    deep ? { ...m, messageId: "", size: 0, contentDigest: m.contentDigest } : m;
   const delta = folderDelta(sources.map((s) => s.metas.map(keyed)), dest.metas.map(keyed));
   return group.sourceNames.map((name, i) => {
     const byUid = new Map(sources[i].metas.map((m) => [m.uid, m]));

@@ -1,12 +1,12 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { ambiguousKeys, contentDigest, headerFacts, normalizeLineEndings, type MessageMeta } from "../../../providers/imap/identity";
+import { ambiguousKeys, contentDigest, messageIdOf, normalizeLineEndings, type MessageMeta } from "../../../providers/imap/identity";
 import { batches, folderDelta, storeCommands } from "../../../providers/imap/missing";
 import { flagChange, storableFlags } from "../../../providers/imap/flags";
 
 let nextUid = 1;
 function meta(id: string, extra: Partial<MessageMeta> = {}): MessageMeta {
-  return { uid: nextUid++, flags: [], internalDate: 1_700_000_000_000, size: 100, messageId: id, headerDigest: "h", ...extra };
+  return { uid: nextUid++, flags: [], internalDate: 1_700_000_000_000, size: 100, messageId: id, ...extra };
 }
 
 describe("what is missing on the destination", () => {
@@ -28,12 +28,14 @@ describe("what is missing on the destination", () => {
   });
 
   it("tells apart messages without a Message-ID and different messages sharing one", () => {
-    const noId1 = meta("", { headerDigest: "x1" });
-    const noId2 = meta("", { headerDigest: "x2" });
+    // Without a Message-ID the content digest is always fetched, so two such messages never merge.
+    const noId1 = meta("", { contentDigest: "c1" });
+    const noId2 = meta("", { contentDigest: "c2" });
     const shared1 = meta("<dup>", { size: 120 });
     const shared2 = meta("<dup>", { size: 130 });
-    const d = folderDelta([[noId1, noId2, shared1, shared2]], [{ ...shared1, uid: 5000 }]);
-    assert.deepEqual(d.toCopy.map((r) => r.meta.uid).sort(), [noId1.uid, noId2.uid, shared2.uid].sort());
+    assert.ok(ambiguousKeys([[noId1]]).size === 1, "a message without Message-ID is always settled by its content");
+    const d = folderDelta([[noId1, noId2, shared1, shared2]], [{ ...shared1, uid: 5000 }, { ...noId2, uid: 5001 }]);
+    assert.deepEqual(d.toCopy.map((r) => r.meta.uid).sort(), [noId1.uid, shared2.uid].sort());
   });
 
   it("uses the content digest only where the cheap identity is shared", () => {
@@ -100,12 +102,11 @@ describe("what is missing on the destination", () => {
 });
 
 describe("message identity", () => {
-  it("reads the Message-ID and digests headers independent of folding and name case", () => {
-    const a = headerFacts(Buffer.from("Message-ID: <x@y>\r\nSubject: hello\r\n  world\r\n\r\n"));
-    const b = headerFacts(Buffer.from("subject: hello world\r\nmessage-id: <x@y>\r\n\r\n"));
-    assert.equal(a.messageId, "<x@y>");
-    assert.equal(a.headerDigest, b.headerDigest);
-    assert.equal(headerFacts(Buffer.from("Subject: x\r\n\r\n")).messageId, "");
+  it("reads the Message-ID whatever its case and folding, and \"\" when there is none", () => {
+    assert.equal(messageIdOf(Buffer.from("Message-ID: <x@y>\r\n\r\n")), "<x@y>");
+    assert.equal(messageIdOf(Buffer.from("message-id:\r\n  <folded@y>\r\n\r\n")), "<folded@y>");
+    assert.equal(messageIdOf(Buffer.from("\r\n")), "");
+    assert.equal(messageIdOf(undefined), "");
   });
 
   it("ignores line endings in content digests but not content", () => {

@@ -1,0 +1,104 @@
+// Issue 2's benchmark: one mailbox between two loopback Dovecot servers, mailshift and mbsync on the same mail
+// in the same run. Prints messages/s, MB/s, wall time, peak memory and CPU time for each, the no-op resync
+// time, and peak memory against the largest message.
+//   node dist/bench/oneMailbox.js [--messages 2500]
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Dovecot, ensureDovecot, stopAllDovecots } from "../test/harness/dovecot";
+import { appendAll, readCorpus, type RawMessage } from "../test/harness/corpus";
+import * as gen from "../test/harness/generate";
+import { repoRoot } from "../test/harness/repoRoot";
+import { snapshot, total } from "../test/imap/snapshot";
+import { ensureGnuTime, measure, type Measured } from "./measure";
+import { mbsyncConfig } from "./mbsync";
+
+interface Row {
+  tool: string;
+  messages: number;
+  mb: number;
+  m: Measured;
+}
+
+function fmt(rows: Row[]): string {
+  const head = ["tool", "messages", "MB", "wall s", "msg/s", "MB/s", "peak RSS MB", "CPU s"];
+  const body = rows.map((r) => [
+    r.tool,
+    String(r.messages),
+    r.mb.toFixed(1),
+    r.m.wallS.toFixed(2),
+    (r.messages / r.m.wallS).toFixed(0),
+    (r.mb / r.m.wallS).toFixed(1),
+    r.m.peakRssMb.toFixed(0),
+    r.m.cpuS.toFixed(2),
+  ]);
+  const all = [head, ...body];
+  const w = head.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  return all.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ")).join("\n");
+}
+
+async function scenario(name: string, msgs: RawMessage[], folders: Record<string, RawMessage[]>): Promise<void> {
+  const users = ["src", "viaMbsync", "viaMailshift"].map((u) => ({ user: u, password: `${u}-pw` }));
+  const old = await Dovecot.start({ layout: "old", users: [users[0]], name: `bench-old-${name}` });
+  const fresh = await Dovecot.start({ layout: "new", users: users.slice(1), name: `bench-new-${name}` });
+  try {
+    for (const [folder, list] of Object.entries(folders)) await appendAll(old.url("src"), "src-pw", folder, list);
+    const src = await snapshot(old.url("src"), "src-pw");
+    const count = total(src);
+    let bytes = 0;
+    let largest = 0;
+    for (const l of src.values()) for (const m of l) {
+      bytes += m.size;
+      largest = Math.max(largest, m.size);
+    }
+    const mb = bytes / 1024 / 1024;
+    process.stdout.write(`\n## ${name}: ${count} messages, ${mb.toFixed(1)} MB, largest ${(largest / 1024 / 1024).toFixed(2)} MB\n`);
+
+    const dir = mkdtempSync(path.join(os.tmpdir(), "mailshift-bench-"));
+    const conf = mbsyncConfig(
+      dir,
+      { host: old.host, port: old.port, user: "src", password: "src-pw", prefix: "INBOX." },
+      { host: fresh.host, port: fresh.port, user: "viaMbsync", password: "viaMbsync-pw", prefix: "" },
+    );
+    const mbsync = measure("mbsync", ["-c", conf, "-q", "migrate"]);
+    if (mbsync.code !== 0) throw new Error(`mbsync failed: ${mbsync.stderr}`);
+    const mbsyncCount = total(await snapshot(fresh.url("viaMbsync"), "viaMbsync-pw"));
+
+    const cli = path.join(repoRoot(), "bin", "mailshift.js");
+    const env = { MAILSHIFT_FROM_PASSWORD: "src-pw", MAILSHIFT_TO_PASSWORD: "viaMailshift-pw" };
+    const args = [cli, "sync", "--from", old.url("src"), "--to", fresh.url("viaMailshift"), "--json"];
+    const ms = measure(process.execPath, args, env);
+    const summary = JSON.parse(ms.stdout);
+    if (!summary.verified) throw new Error(`mailshift did not verify: ${ms.stdout.slice(0, 2000)}`);
+    const noop = measure(process.execPath, args, env);
+    const noopSummary = JSON.parse(noop.stdout);
+
+    const rows: Row[] = [
+      { tool: "mbsync", messages: mbsyncCount, mb, m: mbsync },
+      { tool: "mailshift", messages: summary.totals.copied, mb, m: ms },
+    ];
+    process.stdout.write(`${fmt(rows)}\n`);
+    process.stdout.write(`mailshift / mbsync throughput: ${(mbsync.wallS / ms.wallS).toFixed(2)}x\n`);
+    process.stdout.write(
+      `no-op resync: ${noop.wallS.toFixed(2)} s wall (engine ${noopSummary.durationMs} ms, whole process incl. Node start-up), copied ${noopSummary.totals.copied}\n`,
+    );
+    process.stdout.write(`peak RSS ${ms.peakRssMb.toFixed(0)} MB = ${(ms.peakRssMb / (largest / 1024 / 1024)).toFixed(1)} x the largest message, ${(ms.peakRssMb / mb).toFixed(2)} x the mailbox\n`);
+  } finally {
+    await stopAllDovecots();
+  }
+}
+
+async function main(): Promise<void> {
+  ensureDovecot();
+  ensureGnuTime();
+  const n = Number(process.argv[process.argv.indexOf("--messages") + 1]) || 2500;
+  const ham = readCorpus("easy_ham", n);
+  await scenario("easy_ham corpus, one folder", ham, { INBOX: ham });
+  const big = [...Array.from({ length: 40 }, (_, i) => gen.withAttachment(2 * 1024 * 1024, i)), gen.withAttachment(24 * 1024 * 1024, 99)];
+  await scenario("large messages (40 x 2 MB + 1 x 24 MB)", big, { INBOX: big });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,99 @@
+// What goes wrong on real servers: a refused message, a full mailbox, bad credentials, no server, a restart.
+import { strict as assert } from "node:assert";
+import {
+  AuthenticationError,
+  QuotaExceededError,
+  UnreachableError,
+  syncMailbox,
+} from "../../providers/imap";
+import { appendAll, readCorpus } from "../harness/corpus";
+import * as gen from "../harness/generate";
+import { stopAllDovecots } from "../harness/dovecot";
+import { FAST_RETRY, mailboxPair, startPair, type Pair } from "./fixtures";
+import { fingerprint, snapshot } from "./snapshot";
+
+describe("copy engine: refusals and failures (real Dovecot)", function () {
+  this.timeout(180_000);
+  let pair: Pair;
+  before(async () => {
+    pair = await startPair({ maxMessageBytes: 1024 * 1024 });
+  });
+  after(async () => {
+    await stopAllDovecots();
+  });
+
+  it("records a message the destination refuses as too large, with the server's reason, and copies the rest", async () => {
+    const m = await mailboxPair(pair);
+    const big = gen.withAttachment(2 * 1024 * 1024, 1);
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", [...readCorpus("easy_ham", 20), big]);
+    const s = await syncMailbox(m.from, m.to, { retry: FAST_RETRY });
+    assert.equal(s.totals.copied, 20);
+    assert.equal(s.totals.skipped, 1);
+    const skipped = s.folders[0].skipped[0];
+    assert.equal(skipped.folder, "INBOX");
+    assert.match(skipped.reason, /refused by the destination: .*(too large|size)/i);
+    assert.equal(s.verified, false, "a skipped message means the mailbox is not complete");
+    assert.equal(s.missing, 1);
+  });
+
+  it("stops on a full destination with an error naming the mailbox and folder, and resumes without duplicates once the quota is raised", async () => {
+    const m = await mailboxPair(pair, { quotaBytes: 200 * 1024 });
+    const msgs = readCorpus("easy_ham", 120);
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", msgs);
+    await assert.rejects(syncMailbox(m.from, m.to, { retry: FAST_RETRY }), (e: Error) => {
+      assert.ok(e instanceof QuotaExceededError, e.message);
+      assert.match(e.message, new RegExp(`${m.name}@127\\.0\\.0\\.1:\\d+ is over its quota while copying folder "INBOX"`));
+      assert.match(e.message, /Raise the quota/);
+      return true;
+    });
+    await pair.fresh.setQuota(m.name, undefined);
+    const s = await syncMailbox(m.from, m.to, { retry: FAST_RETRY });
+    assert.equal(s.verified, true);
+    const src = await snapshot(m.fromUrl, m.fromPassword);
+    const dst = await snapshot(m.toUrl, m.toPassword);
+    assert.deepEqual(fingerprint(dst.get("INBOX")), fingerprint(src.get("INBOX")));
+  });
+
+  it("stops on a wrong password with an error that names the mailbox and never contains the password", async () => {
+    const m = await mailboxPair(pair);
+    const wrong = { ...m.to, password: "definitely-wrong-password" };
+    await assert.rejects(syncMailbox(m.from, wrong, { retry: FAST_RETRY }), (e: Error) => {
+      assert.ok(e instanceof AuthenticationError, e.message);
+      assert.match(e.message, new RegExp(`authentication failed for ${m.name}@127\\.0\\.0\\.1`));
+      assert.ok(!e.message.includes("definitely-wrong-password") && !e.message.includes(m.fromPassword));
+      return true;
+    });
+  });
+
+  it("stops on an unreachable host after a few retries, naming it", async () => {
+    const m = await mailboxPair(pair);
+    const nowhere = { ...m.to, port: 1 };
+    const t0 = Date.now();
+    await assert.rejects(syncMailbox(m.from, nowhere, { retry: { attempts: 3, baseMs: 50, maxMs: 100 } }), (e: Error) => {
+      assert.ok(e instanceof UnreachableError, e.message);
+      assert.match(e.message, /cannot reach the IMAP server for .*@127\.0\.0\.1:1/);
+      return true;
+    });
+    assert.ok(Date.now() - t0 < 10_000);
+  });
+
+  it("retries with backoff when the destination server restarts mid-copy, and ends with every message exactly once", async () => {
+    const m = await mailboxPair(pair);
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", gen.many(1500, 8));
+    let restarting: Promise<void> | undefined;
+    const s = await syncMailbox(m.from, m.to, {
+      retry: FAST_RETRY,
+      connections: 2,
+      onProgress: (p) => {
+        if (!restarting && p.copied >= 300) restarting = pair.fresh.restart();
+      },
+    });
+    await restarting;
+    assert.ok(restarting, "the restart happened during the copy");
+    assert.ok(s.retries >= 1, "the engine retried");
+    assert.equal(s.verified, true);
+    const src = await snapshot(m.fromUrl, m.fromPassword);
+    const dst = await snapshot(m.toUrl, m.toPassword);
+    assert.deepEqual(fingerprint(dst.get("INBOX")), fingerprint(src.get("INBOX")));
+  });
+});

@@ -1,0 +1,161 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import { parseZoneFile, printZoneFile, parseTtl, ZoneFileError } from "../../../dns/zonefile";
+import { canonicalIPv6, type ZoneRecord } from "../../../dns/records";
+
+export const ZONES = join(__dirname, "..", "..", "..", "..", "test", "fixtures", "zones");
+const fixture = (name: string) => readFileSync(join(ZONES, name), "utf8");
+const find = (records: ZoneRecord[], name: string, type: string) => records.filter((r) => r.name === name && r.type === type);
+
+describe("dns/zonefile: real exports", () => {
+  it("reads a hand-written BIND zone with every oddity", () => {
+    const { origin, records } = parseZoneFile(fixture("bind-hand-written.zone"), { file: "bind-hand-written.zone" });
+    assert.equal(origin, "example.com");
+    assert.deepEqual(find(records, "example.com", "SOA"), [
+      { name: "example.com", type: "SOA", content: "ns1.example.com hostmaster.example.com 2024031501 10800 900 604800 300", ttl: 3600 },
+    ]);
+    // blank owners continue the previous owner (the apex), across NS, MX and TXT
+    assert.deepEqual(find(records, "example.com", "NS").map((r) => r.content), ["ns1.example.com", "ns2.example.net"]);
+    assert.deepEqual(find(records, "example.com", "MX").map((r) => r.content), ["10 mail.example.com", "20 mail.backup-mx.example.net"]);
+    assert.equal(find(records, "example.com", "TXT").length, 2);
+    // class before and after the TTL; AAAA canonicalized
+    assert.deepEqual(find(records, "mail.example.com", "A"), [{ name: "mail.example.com", type: "A", content: "192.0.2.10", ttl: 300 }]);
+    assert.deepEqual(find(records, "mail.example.com", "AAAA"), [{ name: "mail.example.com", type: "AAAA", content: "2001:db8::10", ttl: 300 }]);
+    assert.equal(find(records, "ns1.example.com", "A")[0]!.ttl, 86400);
+    assert.equal(find(records, "www.example.com", "CNAME")[0]!.content, "example.com");
+    assert.equal(find(records, "ftp.example.com", "CNAME")[0]!.content, "www.example.com");
+    // multi-string TXT stays multi-string; parentheses span lines with a comment inside
+    assert.equal(find(records, "_spf.example.com", "TXT")[0]!.content, '"v=spf1 ip4:192.0.2.0/24 " "ip6:2001:db8::/32 -all"');
+    const dkim = find(records, "selector1._domainkey.example.com", "TXT")[0]!;
+    assert.equal(dkim.content, '"v=DKIM1; k=rsa; " "p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAv1" "QIDAQAB"');
+    assert.equal(dkim.ttl, 86400);
+    // escaped quotes and backslashes survive; \DDD bytes are kept as bytes
+    assert.equal(find(records, "quote.example.com", "TXT")[0]!.content, '"she said \\"hello\\"; then left" "back\\\\slash" "caf\\195\\169"');
+    assert.equal(find(records, "plain.example.com", "TXT")[0]!.content, '"unquoted" "words"');
+    assert.equal(find(records, "*.dev.example.com", "A")[0]!.content, "192.0.2.50");
+    assert.equal(find(records, "_imaps._tcp.example.com", "SRV")[0]!.content, "0 1 993 mail.example.com");
+    assert.deepEqual(find(records, "example.com", "CAA").map((r) => r.content), ['0 issue "letsencrypt.org"', '0 iodef "mailto:security@example.com"']);
+    assert.equal(find(records, "ssh.example.com", "SSHFP")[0]!.content, "1 1 abcdef0123456789abcdef0123456789abcdef01");
+    assert.equal(find(records, "mixed.case.example.com", "A").length, 1);
+    // a second $ORIGIN, and a second $TTL that applies from there on
+    assert.equal(find(records, "sub.example.com", "A")[0]!.ttl, 3600);
+    assert.equal(find(records, "deep.sub.example.com", "A")[0]!.content, "192.0.2.61");
+    assert.equal(find(records, "short.sub.example.com", "A")[0]!.ttl, 120);
+    assert.equal(records.length, 28);
+  });
+
+  it("reads a registrar export with CRLF line endings, a byte-order mark and a spaced-out SOA", () => {
+    const { origin, records } = parseZoneFile(fixture("registrar-export-crlf.zone"), { file: "registrar-export-crlf.zone" });
+    assert.equal(origin, "example.org");
+    assert.equal(records.length, 11);
+    assert.equal(find(records, "example.org", "SOA")[0]!.content, "ns51.domaincontrol.com dns.jomax.net 2024031500 28800 7200 604800 3600");
+    assert.equal(find(records, "_dmarc.example.org", "TXT")[0]!.content, '"v=DMARC1; p=quarantine; adkim=r; aspf=r; rua=mailto:dmarc_rua@onsecureserver.net;"');
+    assert.equal(find(records, "_sip._tls.example.org", "SRV")[0]!.content, "100 1 443 sipdir.online.lync.com");
+    assert.equal(find(records, "example.org", "A")[0]!.ttl, 600);
+  });
+
+  it("reads a Cloudflare export: absolute names, TTL 1 (automatic), cf_tags comments, no $ORIGIN", () => {
+    const { origin, records } = parseZoneFile(fixture("cloudflare-export.zone"), { file: "cloudflare-export.zone" });
+    assert.equal(origin, "example.net");
+    assert.equal(records.length, 12);
+    assert.equal(find(records, "example.net", "A")[0]!.ttl, 1);
+    assert.equal(find(records, "selector1._domainkey.example.net", "TXT")[0]!.content, '"v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC" "xyz"');
+    assert.equal(find(records, "old.example.net", "HINFO")[0]!.content, '"PC-Intel-700mhz" "Debian"');
+  });
+
+  it("reads a large zone (5,000 records) in well under a second", () => {
+    const lines = ["$ORIGIN big.example.", "$TTL 300", "@ SOA ns1 hostmaster 1 7200 3600 1209600 300", "@ NS ns1", "ns1 A 10.0.0.1"];
+    for (let i = 0; i < 5000; i++) {
+      const h = `host${i}`;
+      if (i % 5 === 0) lines.push(`${h} 3600 IN TXT "id=${i}" "second \\"part\\""`);
+      else if (i % 5 === 1) lines.push(`${h} IN CNAME host${i - 1}`);
+      else if (i % 5 === 2) lines.push(`${h} AAAA 2001:db8::${i.toString(16)}`);
+      else if (i % 5 === 3) lines.push(`${h} MX ( ${i % 100}\n   mx${i} ) ; split`);
+      else lines.push(`${h} A 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+    }
+    const text = lines.join("\n");
+    const started = process.hrtime.bigint();
+    const { records } = parseZoneFile(text, { file: "big.zone" });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    assert.equal(records.length, 5003);
+    assert.deepEqual(records.at(-2), { name: "host4998.big.example", type: "MX", content: "98 mx4998.big.example", ttl: 300 });
+    assert.ok(ms < 1000, `parsing took ${ms} ms`);
+  });
+});
+
+describe("dns/zonefile: bad input names the file, the line and what was expected", () => {
+  const cases: Array<[string, string, number, RegExp]> = [
+    ["bad A address", "$ORIGIN x.example.\n$TTL 60\nwww A 192.0.2.300\n", 3, /expected an IPv4 address for A, got "192\.0\.2\.300"/],
+    ["unknown type", "$ORIGIN x.example.\n$TTL 60\n\nwww 60 IN AAA 192.0.2.1\n", 4, /expected a record type .* got "AAA"/],
+    ["unclosed parenthesis", "$ORIGIN x.example.\n$TTL 60\n@ SOA ns1 host ( 1 2 3 4\n5\nwww A 192.0.2.1\n", 3, /expected a '\)' to close the '\(' opened on line 3/],
+    ["stray closing parenthesis", "$ORIGIN x.example.\n$TTL 60\nwww A 192.0.2.1 )\n", 3, /no '\)' without an opening/],
+    ["unterminated quote", "$ORIGIN x.example.\n$TTL 60\n@ TXT \"v=spf1 -all\n", 3, /closing '"'/],
+    ["relative name without origin", "$TTL 60\nwww A 192.0.2.1\n", 2, /\$ORIGIN before the relative name/],
+    ["no TTL anywhere", "$ORIGIN x.example.\nwww A 192.0.2.1\n", 2, /a TTL on the record or a \$TTL line/],
+    ["MX without preference", "$ORIGIN x.example.\n$TTL 60\n@ MX mail\n", 3, /MX data: a preference and a mail server name/],
+    ["$INCLUDE", "$ORIGIN x.example.\n$INCLUDE other.zone\n", 2, /\$INCLUDE is not supported/],
+    ["class CH", "$ORIGIN x.example.\n$TTL 60\nversion CH TXT \"1\"\n", 3, /class IN/],
+    ["blank first owner", "$ORIGIN x.example.\n$TTL 60\n   A 192.0.2.1\n", 3, /an owner name at the start of the first record/],
+    ["TXT string too long", `$ORIGIN x.example.\n$TTL 60\n@ TXT "${"a".repeat(256)}"\n`, 3, /at most 255 bytes/],
+  ];
+  for (const [title, text, line, message] of cases) {
+    it(title, () => {
+      assert.throws(() => parseZoneFile(text, { file: "old.zone" }), (e: unknown) => {
+        assert.ok(e instanceof ZoneFileError, String(e));
+        assert.equal(e.file, "old.zone");
+        assert.equal(e.line, line);
+        assert.match(e.message, /^old\.zone line \d+: /);
+        assert.match(e.message, message);
+        assert.match(e.message, /nothing was imported/);
+        return true;
+      });
+    });
+  }
+});
+
+describe("dns/zonefile: TTLs and the print-then-parse round trip", () => {
+  it("reads TTL units", () => {
+    assert.equal(parseTtl("1h30m"), 5400);
+    assert.equal(parseTtl("2W"), 1209600);
+    assert.equal(parseTtl("300"), 300);
+    assert.equal(parseTtl("1x"), undefined);
+  });
+
+  const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?$/);
+  const origin = fc.tuple(label, fc.constantFrom("example", "com", "org")).map(([a, b]) => `${a}.${b}`);
+  const byteString = fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 40 }).map((b) => Buffer.from(b).toString("latin1"));
+
+  it("parse(print(records)) gives the records back, absolute or relative (property)", () => {
+    fc.assert(
+      fc.property(
+        origin,
+        fc.array(fc.tuple(fc.option(label), fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 0, max: 6 })), { minLength: 1, maxLength: 25 }),
+        fc.array(byteString, { minLength: 1, maxLength: 3 }),
+        fc.boolean(),
+        (zone, specs, txt, relative) => {
+          const records: ZoneRecord[] = specs.map(([sub, ttl, kind], i) => {
+            const name = sub ? `${sub}.${zone}` : zone;
+            const target = sub ? `t${i}.${zone}` : "elsewhere.example.net";
+            const contents: Array<[string, string]> = [
+              ["A", `192.0.2.${i % 256}`],
+              ["AAAA", canonicalIPv6(`2001:db8::${i.toString(16)}`)],
+              ["MX", `${i} ${target}`],
+              ["TXT", txt.map((s) => `"${[...Buffer.from(s, "latin1")].map((b) => (b === 34 || b === 92 ? "\\" + String.fromCharCode(b) : b < 32 || b > 126 ? "\\" + String(b).padStart(3, "0") : String.fromCharCode(b))).join("")}"`).join(" ")],
+              ["CNAME", target],
+              ["SRV", `1 2 ${i} ${target}`],
+              ["NS", target],
+            ];
+            const [type, content] = contents[kind]!;
+            return { name, type, content, ttl };
+          });
+          const text = printZoneFile(zone, records, { relative, defaultTtl: relative ? records[0]!.ttl : undefined });
+          const parsed = parseZoneFile(text, { file: "round-trip.zone" });
+          assert.deepEqual(parsed.records, records);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,361 @@
+// The stack configuration (namespace `mailshift`) parsed and checked into a MailshiftConfig. Pure: the caller
+// reads the keys (pulumi.Config in index.ts, a YAML file in tests) and hands them over as plain values.
+// Every problem is collected, so one preview reports them all.
+import { cfgPath, PlanError, PlanErrors } from "./errors";
+import { parseQuota } from "./quota";
+import {
+  ROUTES,
+  STAGES,
+  type DmarcConfig,
+  type ExchangeConfig,
+  type MailboxConfig,
+  type MailshiftConfig,
+  type MxHost,
+  type NewHostConfig,
+  type OldHostConfig,
+  type Route,
+  type Stage,
+} from "./types";
+
+/** Top-level keys of the namespace, without `mailshift:`, as plain JSON values. Secrets are not read here. */
+export type RawConfig = Readonly<Record<string, unknown>>;
+
+export const CONFIG_KEYS = [
+  "domain",
+  "subdomain",
+  "stage",
+  "previousStage",
+  "force",
+  "cloudflare",
+  "oldHost",
+  "mailboxes",
+  "exchange",
+  "newHost",
+  "ttl",
+  "dmarc",
+  "quotaHeadroom",
+  "audit",
+  "auditFile",
+] as const;
+
+const DOMAIN_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const LOCAL_RE = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+
+class Reader {
+  readonly errors: PlanError[] = [];
+  fail(path: string, problem: string, fix: string): undefined {
+    this.errors.push(new PlanError(path, problem, fix));
+    return undefined;
+  }
+  obj(path: string, v: unknown, required: boolean): Record<string, unknown> | undefined {
+    if (v === undefined || v === null) return required ? this.fail(path, "is missing", `Set it in the stack file (see docs/configuration.md)`) : undefined;
+    if (typeof v !== "object" || Array.isArray(v)) return this.fail(path, `must be an object, got ${JSON.stringify(v)}`, "Write it as a YAML mapping");
+    return v as Record<string, unknown>;
+  }
+  str(path: string, v: unknown, required: true, fix?: string): string | undefined;
+  str(path: string, v: unknown, required: false, fix?: string): string | undefined;
+  str(path: string, v: unknown, required: boolean, fix = "Set it in the stack file (see docs/configuration.md)"): string | undefined {
+    if (v === undefined || v === null || v === "") return required ? this.fail(path, "is missing", fix) : undefined;
+    if (typeof v !== "string") return this.fail(path, `must be a string, got ${JSON.stringify(v)}`, "Quote it in the stack file");
+    return v.trim();
+  }
+  int(path: string, v: unknown, def: number, min: number, max: number): number {
+    if (v === undefined || v === null) return def;
+    const n = typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v) : v;
+    if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
+      this.fail(path, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`, "Fix the number");
+      return def;
+    }
+    return n;
+  }
+  bool(path: string, v: unknown, def: boolean): boolean {
+    if (v === undefined || v === null) return def;
+    if (v === true || v === "true") return true;
+    if (v === false || v === "false") return false;
+    this.fail(path, `must be true or false, got ${JSON.stringify(v)}`, "Write true or false");
+    return def;
+  }
+  domain(path: string, v: unknown, required: boolean): string | undefined {
+    const s = required ? this.str(path, v, true) : this.str(path, v, false);
+    if (s === undefined) return undefined;
+    const d = s.toLowerCase().replace(/\.$/, "");
+    if (!DOMAIN_RE.test(d)) return this.fail(path, `${JSON.stringify(s)} is not a domain name`, "Write a name like example.com");
+    return d;
+  }
+  stage(path: string, v: unknown, required: boolean): Stage | undefined {
+    const s = required ? this.str(path, v, true, `Set it to one of ${STAGES.join(", ")}: \`pulumi config set ${path} prepare\``) : this.str(path, v, false);
+    if (s === undefined) return undefined;
+    if (!(STAGES as readonly string[]).includes(s)) return this.fail(path, `unknown stage ${JSON.stringify(s)}`, `Use one of ${STAGES.join(", ")}`);
+    return s as Stage;
+  }
+}
+
+function parseMx(r: Reader, path: string, v: unknown): MxHost[] {
+  if (!Array.isArray(v) || v.length === 0) {
+    r.fail(path, "must list the MX records in place today", "Write e.g. [{ host: mx.oldhost.net, priority: 10 }] (dig MX example.com shows them)");
+    return [];
+  }
+  const out: MxHost[] = [];
+  v.forEach((e, i) => {
+    const o = r.obj(`${path}[${i}]`, e, true);
+    if (!o) return;
+    const host = r.domain(`${path}[${i}].host`, o.host, true);
+    const priority = r.int(`${path}[${i}].priority`, o.priority, 10, 0, 65535);
+    if (host) out.push({ host, priority });
+  });
+  return out;
+}
+
+function parseSpfTerms(r: Reader, path: string, v: unknown): string {
+  const s = r.str(path, v, false) ?? "";
+  if (/(^|\s)v=spf1(\s|$)/i.test(s) || /(^|\s)[-~?+]?all(\s|$)/i.test(s)) {
+    r.fail(path, `lists "v=spf1" or "all" (${JSON.stringify(s)})`, "Give only the terms that authorize the host, e.g. include:_spf.oldhost.net; mailshift writes v=spf1 and ~all itself");
+  }
+  return s.replace(/\s+/g, " ");
+}
+
+function parseOldHost(r: Reader, v: unknown): OldHostConfig {
+  const p = (f: string) => cfgPath("oldHost", f);
+  const o = r.obj(cfgPath("oldHost"), v, true) ?? {};
+  return {
+    imapHost: r.domain(p("imapHost"), o.imapHost, true) ?? "",
+    imapPort: r.int(p("imapPort"), o.imapPort, 993, 1, 65535),
+    mx: o.mx === undefined && Object.keys(o).length === 0 ? [] : parseMx(r, p("mx"), o.mx),
+    spf: parseSpfTerms(r, p("spf"), o.spf),
+  };
+}
+
+function parseMailboxes(r: Reader, v: unknown, domain: string | undefined): MailboxConfig[] {
+  const path = cfgPath("mailboxes");
+  if (!Array.isArray(v) || v.length === 0) {
+    r.fail(path, "must list at least one mailbox", "Add entries like { address: alice@example.com, route: exchange }");
+    return [];
+  }
+  const out: MailboxConfig[] = [];
+  v.forEach((e, i) => {
+    const p = (f: string) => cfgPath("mailboxes", i, f);
+    const o = r.obj(cfgPath("mailboxes", i), e, true);
+    if (!o) return;
+    const address = r.str(p("address"), o.address, true)?.toLowerCase();
+    let ok = address !== undefined;
+    if (address !== undefined) {
+      const at = address.lastIndexOf("@");
+      const local = address.slice(0, at);
+      const host = address.slice(at + 1);
+      if (at < 1 || !LOCAL_RE.test(local)) ok = !!r.fail(p("address"), `${JSON.stringify(address)} is not an e-mail address`, "Write it as name@domain");
+      else if (domain !== undefined && host !== domain)
+        ok = !!r.fail(p("address"), `${address} is not on ${domain}`, `List only addresses @${domain}; mailshift moves one domain`);
+    }
+    const routeRaw = r.str(p("route"), o.route, true, `Set it to exchange or imap`);
+    let route: Route | undefined;
+    if (routeRaw !== undefined) {
+      if ((ROUTES as readonly string[]).includes(routeRaw)) route = routeRaw as Route;
+      else r.fail(p("route"), `unknown route ${JSON.stringify(routeRaw)}`, "Use exchange (Exchange Online, same address) or imap (the new IMAP host, address on the subdomain)");
+    }
+    let quota: MailboxConfig["quota"];
+    if (o.quota !== undefined && o.quota !== null) {
+      try {
+        quota = parseQuota(o.quota);
+      } catch (err) {
+        r.fail(p("quota"), (err as Error).message, 'Write auto, a number of bytes, or a size like "5GB" or "500MiB"');
+      }
+      if (quota && route === "exchange")
+        r.fail(p("quota"), "is set on a mailbox routed to exchange", "Exchange sizes mailboxes by license; remove the quota or route the mailbox to imap");
+    }
+    const sourceUser = r.str(p("sourceUser"), o.sourceUser, false) ?? address;
+    const displayName = r.str(p("displayName"), o.displayName, false) ?? address?.split("@")[0] ?? "";
+    for (const k of Object.keys(o)) {
+      if (!["address", "route", "quota", "sourceUser", "displayName"].includes(k))
+        r.fail(p(k), "is not a mailbox setting", "Use address, route, quota, sourceUser or displayName");
+    }
+    if (ok && address !== undefined && route !== undefined && sourceUser !== undefined)
+      out.push({ address, route, sourceUser, displayName, ...(quota ? { quota } : {}) });
+  });
+  return out;
+}
+
+function parseExchange(r: Reader, v: unknown): ExchangeConfig | undefined {
+  const o = r.obj(cfgPath("exchange"), v, false);
+  if (!o) return undefined;
+  const p = (f: string) => cfgPath("exchange", f);
+  const guid = (f: string, fix: string): string => {
+    const s = r.str(p(f), o[f], true, fix) ?? "";
+    if (s && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s)) r.fail(p(f), `${JSON.stringify(s)} is not a GUID`, fix);
+    return s.toLowerCase();
+  };
+  const tenantId = guid("tenantId", "Copy the tenant id from Entra admin center > Overview");
+  const licenseGroupId = guid("licenseGroupId", "Copy the object id of the group that assigns the Exchange Online license");
+  const graphClientId = guid("graphClientId", "Copy the client id of the app registration mailshift calls Graph with (Domain.ReadWrite.All)");
+  const tenantDomain = r.domain(p("tenantDomain"), o.tenantDomain, true) ?? "";
+  if (tenantDomain && !tenantDomain.endsWith(".onmicrosoft.com")) r.fail(p("tenantDomain"), `${tenantDomain} is not the tenant's initial domain`, "Give the contoso.onmicrosoft.com name shown in Entra admin center > Domains");
+  const usageLocation = (r.str(p("usageLocation"), o.usageLocation, true, "Set the two-letter country code licensing needs, e.g. US") ?? "").toUpperCase();
+  if (usageLocation && !/^[A-Z]{2}$/.test(usageLocation)) r.fail(p("usageLocation"), `${JSON.stringify(usageLocation)} is not a two-letter country code`, "Use ISO 3166 alpha-2, e.g. US, DE");
+  const access = r.str(p("imapAccess"), o.imapAccess, false) ?? "application";
+  if (access !== "application" && access !== "none") r.fail(p("imapAccess"), `unknown mode ${JSON.stringify(access)}`, "Use application (IMAP.AccessAsApp app for the copy) or none");
+  const mx = r.domain(p("mx"), o.mx, false);
+  const verificationTxt = r.str(p("verificationTxt"), o.verificationTxt, false);
+  if (verificationTxt !== undefined && !/^MS=ms\d+$/.test(verificationTxt)) r.fail(p("verificationTxt"), `${JSON.stringify(verificationTxt)} is not an MS=msNNNNNNNN value`, "Copy it from the domain's verification page, or remove it to take it from the tenant");
+  return {
+    tenantId,
+    tenantDomain,
+    licenseGroupId,
+    usageLocation,
+    imapAccess: access === "none" ? "none" : "application",
+    graphClientId,
+    ...(mx ? { mx } : {}),
+    ...(verificationTxt ? { verificationTxt } : {}),
+  };
+}
+
+function parseNewHost(r: Reader, v: unknown): NewHostConfig | undefined {
+  const o = r.obj(cfgPath("newHost"), v, false);
+  if (!o) return undefined;
+  const p = (f: string) => cfgPath("newHost", f);
+  const mx = r.domain(p("mx"), o.mx, true) ?? "";
+  const spf = parseSpfTerms(r, p("spf"), o.spf);
+  if (!spf) r.fail(p("spf"), "is missing", "Give the SPF terms that authorize the new host, e.g. a:mail.newhost.net or include:_spf.newhost.net");
+  const imapHost = r.domain(p("imapHost"), o.imapHost, true) ?? "";
+  const imapPort = r.int(p("imapPort"), o.imapPort, 993, 1, 65535);
+  const kind = r.str(p("kind"), o.kind, true, "Set it to cpanel or dovecot");
+  if (kind === "cpanel") {
+    const url = r.str(p("url"), o.url, true, "Give the cPanel URL, e.g. https://host.example.net:2083") ?? "";
+    if (url && !/^https?:\/\/[^/\s]+\/?$/.test(url)) r.fail(p("url"), `${JSON.stringify(url)} is not a base URL`, "Write scheme, host and port only: https://host.example.net:2083");
+    const user = r.str(p("user"), o.user, true, "Give the cPanel account name the API token belongs to") ?? "";
+    return { kind, url: url.replace(/\/$/, ""), user, mx, spf, imapHost, imapPort };
+  }
+  if (kind === "dovecot") {
+    const ssh = r.obj(p("ssh"), o.ssh, true) ?? {};
+    const sp = (f: string) => cfgPath("newHost", "ssh", f);
+    const abs = (f: string, fix: string): string => {
+      const s = r.str(p(f), o[f], true, fix) ?? "";
+      if (s && (!s.startsWith("/") || /[\s'"\\$`]/.test(s))) r.fail(p(f), `${JSON.stringify(s)} must be an absolute path without spaces, quotes or $`, fix);
+      return s.replace(/\/$/, "");
+    };
+    const id = (f: string): string => {
+      const s = String(o[f] ?? "");
+      if (!/^[a-z_][a-z0-9_-]*$|^\d+$/i.test(s)) r.fail(p(f), `${JSON.stringify(o[f])} is not a user/group name or number`, "Give the system user/group that owns the mail (e.g. vmail)");
+      return s;
+    };
+    return {
+      kind,
+      ssh: {
+        host: r.str(sp("host"), ssh.host, true, "Give the SSH host of the Dovecot server") ?? "",
+        port: r.int(sp("port"), ssh.port, 22, 1, 65535),
+        user: r.str(sp("user"), ssh.user, true, "Give the SSH user (it must be able to write the passwd-file)") ?? "",
+      },
+      passwdFile: abs("passwdFile", "Give the passwd-file path from dovecot.conf's passdb args, e.g. /etc/dovecot/users"),
+      maildirRoot: abs("maildirRoot", "Give the folder the homes live in, e.g. /var/mail/vhosts"),
+      uid: id("uid"),
+      gid: id("gid"),
+      mx,
+      spf,
+      imapHost,
+      imapPort,
+    };
+  }
+  if (kind !== undefined) r.fail(p("kind"), `unknown kind ${JSON.stringify(kind)}`, "Use cpanel or dovecot");
+  return undefined;
+}
+
+function parseDmarc(r: Reader, v: unknown): DmarcConfig {
+  const o = r.obj(cfgPath("dmarc"), v, false) ?? {};
+  const policy = r.str(cfgPath("dmarc", "policy"), o.policy, false) ?? "none";
+  if (!["none", "quarantine", "reject"].includes(policy)) r.fail(cfgPath("dmarc", "policy"), `unknown policy ${JSON.stringify(policy)}`, "Use none, quarantine or reject");
+  const rua = r.str(cfgPath("dmarc", "rua"), o.rua, false);
+  if (rua !== undefined && !/^mailto:[^@\s;,]+@[^@\s;,]+$/.test(rua)) r.fail(cfgPath("dmarc", "rua"), `${JSON.stringify(rua)} is not a mailto: address`, "Write mailto:dmarc@example.com");
+  return { policy: policy as DmarcConfig["policy"], ...(rua ? { rua } : {}) };
+}
+
+function parseAudit(r: Reader, v: unknown): Record<string, number> {
+  const o = r.obj(cfgPath("audit"), v, false) ?? {};
+  const out: Record<string, number> = {};
+  for (const [k, n] of Object.entries(o)) {
+    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) r.fail(cfgPath("audit", k), `must be a number of bytes, got ${JSON.stringify(n)}`, "Copy totals.bytes from `mailshift audit --json`");
+    else out[k.toLowerCase()] = n;
+  }
+  return out;
+}
+
+/**
+ * The configuration from the namespace's raw values, or PlanErrors listing every problem.
+ * `auditEntries` are audits already read from mailshift:auditFile (parseAuditLines), merged under mailshift:audit.
+ */
+export function parseConfig(raw: RawConfig, auditEntries: Record<string, number> = {}): MailshiftConfig {
+  const r = new Reader();
+  for (const k of Object.keys(raw)) {
+    if (!(CONFIG_KEYS as readonly string[]).includes(k) && !SECRET_KEYS.includes(k))
+      r.fail(cfgPath(k), "is not a mailshift setting", `Remove it or check the spelling; known keys: ${CONFIG_KEYS.join(", ")}`);
+  }
+  const domain = r.domain(cfgPath("domain"), raw.domain, true);
+  const subdomain = r.domain(cfgPath("subdomain"), raw.subdomain, false);
+  if (domain && subdomain && !subdomain.endsWith(`.${domain}`))
+    r.fail(cfgPath("subdomain"), `${subdomain} is not below ${domain}`, `Use a name like mail2.${domain}`);
+  const stage = r.stage(cfgPath("stage"), raw.stage, true);
+  const previousStage = r.stage(cfgPath("previousStage"), raw.previousStage, false);
+  const force = r.bool(cfgPath("force"), raw.force, false);
+  const cf = r.obj(cfgPath("cloudflare"), raw.cloudflare, true) ?? {};
+  const zoneId = r.str(cfgPath("cloudflare", "zoneId"), cf.zoneId, true, "Copy the zone id from the Cloudflare dashboard's Overview page") ?? "";
+  if (zoneId && !/^[0-9a-f]{32}$/.test(zoneId)) r.fail(cfgPath("cloudflare", "zoneId"), `${JSON.stringify(zoneId)} is not a Cloudflare zone id`, "Copy the 32-hex-digit zone id from the Overview page");
+  const oldHost = parseOldHost(r, raw.oldHost);
+  const mailboxes = parseMailboxes(r, raw.mailboxes, domain);
+  const exchange = parseExchange(r, raw.exchange);
+  const newHost = parseNewHost(r, raw.newHost);
+  const ttlObj = r.obj(cfgPath("ttl"), raw.ttl, false) ?? {};
+  const ttl = {
+    normal: r.int(cfgPath("ttl", "normal"), ttlObj.normal, 3600, 60, 86400),
+    lowered: r.int(cfgPath("ttl", "lowered"), ttlObj.lowered, 300, 60, 86400),
+  };
+  if (ttl.lowered > ttl.normal) r.fail(cfgPath("ttl", "lowered"), `${ttl.lowered} is above ttl.normal ${ttl.normal}`, "The lowered TTL must not exceed the normal one");
+  const dmarc = parseDmarc(r, raw.dmarc);
+  let quotaHeadroom = 1.25;
+  if (raw.quotaHeadroom !== undefined) {
+    const h = Number(raw.quotaHeadroom);
+    if (!Number.isFinite(h) || h < 1 || h > 10) r.fail(cfgPath("quotaHeadroom"), `must be a factor from 1 to 10, got ${JSON.stringify(raw.quotaHeadroom)}`, "Write e.g. 1.25 for 25% room to grow");
+    else quotaHeadroom = h;
+  }
+  const audit = { ...auditEntries, ...parseAudit(r, raw.audit) };
+  if (r.errors.length > 0) throw new PlanErrors(r.errors);
+  return {
+    domain: domain!,
+    ...(subdomain ? { subdomain } : {}),
+    stage: stage!,
+    ...(previousStage ? { previousStage } : {}),
+    force,
+    cloudflareZoneId: zoneId,
+    oldHost,
+    mailboxes,
+    ...(exchange ? { exchange } : {}),
+    ...(newHost ? { newHost } : {}),
+    ttl,
+    dmarc,
+    quotaHeadroom,
+    audit,
+  };
+}
+
+/** Keys set with `pulumi config set --secret`; index.ts reads them as secrets, never here. */
+export const SECRET_KEYS: readonly string[] = ["cloudflareApiToken", "cpanelToken", "sshPrivateKey", "graphClientSecret", "passwords"];
+
+/**
+ * Audits from a file of `mailshift audit --json` lines (one JSON object per line, as `>>` appends them), keyed
+ * by the login user: the report's `mailbox` is `user@host:port`. Errors name the file and line.
+ */
+export function parseAuditLines(text: string, file: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  text.split("\n").forEach((line, i) => {
+    if (line.trim() === "") return;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch {
+      throw new PlanError(`${file}:${i + 1}`, "is not JSON", "Write the file with `mailshift audit --from ... --json >> FILE`, one report per line");
+    }
+    const o = v as { mailbox?: unknown; totals?: { bytes?: unknown } };
+    const m = typeof o.mailbox === "string" ? /^(.*)@[^@]+:\d+$/.exec(o.mailbox) : null;
+    if (!m || typeof o.totals?.bytes !== "number") {
+      throw new PlanError(`${file}:${i + 1}`, "is not a mailshift audit report (no mailbox user@host:port and totals.bytes)", "Regenerate it with `mailshift audit --json`");
+    }
+    out[m[1]!.toLowerCase()] = o.totals.bytes;
+  });
+  return out;
+}

@@ -1,0 +1,181 @@
+// DNS record planning per stage. Pure: from the configuration and the stage to the exact records MailDns declares.
+// - apex MX stays on the old host until cutover, then points to Exchange (target from the tenant's service
+//   configuration records unless mailshift:exchange.mx gives it);
+// - TTLs are lowered from prepare on and raised back in finalize;
+// - full names (never `@`), TXT quoted, proxied false (mail records cannot be proxied).
+import { cfgPath } from "./errors";
+import { quoteTxt } from "./txt";
+import { stageIndex } from "./stage";
+import type { MailshiftConfig, Stage } from "./types";
+
+/** Values only the tenant knows, resolved by the Exchange component (Graph) when not in config. */
+export type TenantRef = "exchangeMx" | "verificationTxt";
+
+export interface PlannedRecord {
+  /** Stable across stages, so a stage change updates a record in place: the resource name. */
+  key: string;
+  name: string;
+  type: "MX" | "TXT" | "CNAME";
+  /** Literal content (TXT already quoted), or a value the tenant supplies at deployment. */
+  content: string | { ref: TenantRef };
+  priority?: number;
+  ttl: number;
+  proxied: false;
+  /** Why the record exists, for people reading the plan. */
+  purpose: string;
+  /** The config key the content derives from, for error messages. */
+  source: string;
+}
+
+export const EXCHANGE_SPF_INCLUDE = "include:spf.protection.outlook.com";
+export const AUTODISCOVER_TARGET = "autodiscover.outlook.com";
+
+export type DnsPlanInput = Pick<MailshiftConfig, "domain" | "subdomain" | "oldHost" | "exchange" | "newHost" | "ttl" | "dmarc"> & {
+  /** Whether any mailbox goes to each route. */
+  routes: { exchange: boolean; imap: boolean };
+};
+
+export function spfRecord(...terms: string[]): string {
+  return ["v=spf1", ...terms.filter((t) => t.trim() !== ""), "~all"].join(" ");
+}
+
+export function dkimTarget(selector: string, domain: string, tenantDomain: string): string {
+  return `${selector}-${domain.replace(/\./g, "-")}._domainkey.${tenantDomain}`;
+}
+
+/** The records mailshift owns in the zone at `stage`. */
+export function planDnsRecords(c: DnsPlanInput, stage: Stage): PlannedRecord[] {
+  const s = stageIndex(stage);
+  const cutover = stageIndex("cutover");
+  const ttl = stage === "finalize" ? c.ttl.normal : c.ttl.lowered;
+  const out: PlannedRecord[] = [];
+  const add = (r: Omit<PlannedRecord, "proxied" | "ttl">) => out.push({ ...r, ttl, proxied: false });
+  const ex = c.routes.exchange ? c.exchange : undefined;
+
+  if (ex && s >= cutover) {
+    add({
+      key: "apex-mx-0",
+      name: c.domain,
+      type: "MX",
+      content: ex.mx ?? { ref: "exchangeMx" },
+      priority: 0,
+      purpose: "apex MX to Exchange Online",
+      source: cfgPath("exchange", "mx"),
+    });
+  } else {
+    c.oldHost.mx.forEach((mx, i) =>
+      add({
+        key: `apex-mx-${i}`,
+        name: c.domain,
+        type: "MX",
+        content: mx.host,
+        priority: mx.priority,
+        purpose: ex ? "apex MX on the old host until cutover" : "apex MX on the old host (no mailbox goes to exchange)",
+        source: cfgPath("oldHost", "mx", i),
+      }),
+    );
+  }
+
+  // SPF: the old host stays authorized until finalize (its queue may still send); Exchange from prepare on,
+  // since Exchange users may send as soon as their mailbox exists.
+  const oldTerms = stage === "finalize" && ex ? "" : c.oldHost.spf;
+  add({
+    key: "apex-spf",
+    name: c.domain,
+    type: "TXT",
+    content: quoteTxt(spfRecord(oldTerms, ex ? EXCHANGE_SPF_INCLUDE : "")),
+    purpose: "apex SPF",
+    source: cfgPath("oldHost", "spf"),
+  });
+
+  if (ex) {
+    add({
+      key: "apex-ms-verification",
+      name: c.domain,
+      type: "TXT",
+      content: ex.verificationTxt ? quoteTxt(ex.verificationTxt) : { ref: "verificationTxt" },
+      purpose: "Microsoft 365 domain verification (MS=)",
+      source: cfgPath("exchange", "verificationTxt"),
+    });
+    for (const sel of ["selector1", "selector2"]) {
+      add({
+        key: `dkim-${sel}`,
+        name: `${sel}._domainkey.${c.domain}`,
+        type: "CNAME",
+        content: dkimTarget(sel, c.domain, ex.tenantDomain),
+        purpose: `DKIM ${sel} for Exchange Online`,
+        source: cfgPath("exchange", "tenantDomain"),
+      });
+    }
+    if (s >= cutover) {
+      add({
+        key: "autodiscover",
+        name: `autodiscover.${c.domain}`,
+        type: "CNAME",
+        content: AUTODISCOVER_TARGET,
+        purpose: "Outlook autodiscover to Exchange Online",
+        source: cfgPath("exchange"),
+      });
+    }
+  }
+
+  const policy = stage === "finalize" ? c.dmarc.policy : "none";
+  add({
+    key: "dmarc",
+    name: `_dmarc.${c.domain}`,
+    type: "TXT",
+    content: quoteTxt(`v=DMARC1; p=${policy}${c.dmarc.rua ? `; rua=${c.dmarc.rua}` : ""}`),
+    purpose: stage === "finalize" ? `DMARC policy ${policy}` : "DMARC report-only until finalize",
+    source: cfgPath("dmarc", "policy"),
+  });
+
+  if (c.routes.imap && c.subdomain && c.newHost) {
+    add({
+      key: "sub-mx",
+      name: c.subdomain,
+      type: "MX",
+      content: c.newHost.mx,
+      priority: 10,
+      purpose: "subdomain MX to the new IMAP host",
+      source: cfgPath("newHost", "mx"),
+    });
+    add({
+      key: "sub-spf",
+      name: c.subdomain,
+      type: "TXT",
+      content: quoteTxt(spfRecord(c.newHost.spf)),
+      purpose: "subdomain SPF for the new IMAP host",
+      source: cfgPath("newHost", "spf"),
+    });
+  }
+  return out;
+}
+
+export interface RecordChange {
+  action: "add" | "change" | "remove";
+  key: string;
+  name: string;
+  type: string;
+  from?: string;
+  to?: string;
+}
+
+function show(r: PlannedRecord): string {
+  const c = typeof r.content === "string" ? r.content : `(${r.content.ref} from the tenant)`;
+  return `${r.priority !== undefined ? `${r.priority} ` : ""}${c} ttl ${r.ttl}`;
+}
+
+/** What a stage changes compared with the records of the stage before it (none before the first). */
+export function diffRecords(before: readonly PlannedRecord[], after: readonly PlannedRecord[]): RecordChange[] {
+  const prev = new Map(before.map((r) => [r.key, r]));
+  const next = new Map(after.map((r) => [r.key, r]));
+  const out: RecordChange[] = [];
+  for (const r of after) {
+    const p = prev.get(r.key);
+    if (!p) out.push({ action: "add", key: r.key, name: r.name, type: r.type, to: show(r) });
+    else if (show(p) !== show(r) || p.name !== r.name || p.type !== r.type)
+      out.push({ action: "change", key: r.key, name: r.name, type: r.type, from: show(p), to: show(r) });
+  }
+  for (const p of before) if (!next.has(p.key)) out.push({ action: "remove", key: p.key, name: p.name, type: p.type, from: show(p) });
+  return out;
+}

@@ -1,0 +1,75 @@
+// The whole migration plan from the configuration: routing, quotas, stage check, DNS records, SPF check and the
+// migrations the MailboxMigration component declares. Pure; index.ts only wires its result into components.
+import type { DnsRecordLike } from "../dns/spf";
+import { diffRecords, planDnsRecords, type PlannedRecord, type RecordChange } from "./dns";
+import { routeMailboxes, type MailboxPlan } from "./routing";
+import { checkSpf, type SpfReport } from "./spfCheck";
+import { checkStageChange, stageIndex, syncGeneration } from "./stage";
+import { STAGES, type MailshiftConfig, type Stage } from "./types";
+
+export interface PlannedMigration {
+  /** accountKey of the mailbox: the destination account resource it depends on. */
+  accountKey: string;
+  source: string;
+  sourceUser: string;
+  destination: string;
+  route: MailboxPlan["route"];
+  /** Moves on at cutover and finalize so that each runs a delta pass. */
+  syncGeneration: number;
+}
+
+export interface MigrationPlan {
+  config: MailshiftConfig;
+  stage: Stage;
+  mailboxes: MailboxPlan[];
+  records: PlannedRecord[];
+  /** Compared with the previous stage's records (all adds on the first deployment). */
+  dnsChanges: RecordChange[];
+  /** From copy on; empty in prepare. */
+  migrations: PlannedMigration[];
+  addressChanges: { from: string; to: string }[];
+  spf: SpfReport[];
+  warnings: string[];
+}
+
+export function buildPlan(config: MailshiftConfig, otherRecords: readonly DnsRecordLike[] = []): MigrationPlan {
+  const warnings: string[] = [];
+  const stageCheck = checkStageChange(config.previousStage, config.stage, config.force);
+  if (stageCheck.forcedOver) warnings.push(stageCheck.forcedOver);
+  const mailboxes = routeMailboxes(config);
+  const routes = { exchange: mailboxes.some((m) => m.route === "exchange"), imap: mailboxes.some((m) => m.route === "imap") };
+  if (!routes.exchange) warnings.push("no mailbox goes to exchange: the apex MX stays on the old host");
+  const input = { ...config, routes };
+  const records = planDnsRecords(input, config.stage);
+  const before = config.previousStage ? planDnsRecords(input, config.previousStage) : [];
+  const spf = checkSpf(records, otherRecords);
+  warnings.push(...spf.warnings);
+  const generation = syncGeneration(config.stage);
+  const migrations: PlannedMigration[] =
+    stageIndex(config.stage) >= stageIndex("copy")
+      ? mailboxes.map((m) => ({
+          accountKey: m.accountKey,
+          source: m.source,
+          sourceUser: m.sourceUser,
+          destination: m.destination,
+          route: m.route,
+          syncGeneration: generation,
+        }))
+      : [];
+  return {
+    config,
+    stage: config.stage,
+    mailboxes,
+    records,
+    dnsChanges: diffRecords(before, records),
+    migrations,
+    addressChanges: mailboxes.filter((m) => m.addressChanges).map((m) => ({ from: m.source, to: m.destination })),
+    spf: spf.reports,
+    warnings,
+  };
+}
+
+/** The next stage, for the output that tells people what to run next. */
+export function nextStage(stage: Stage): Stage | undefined {
+  return STAGES[stageIndex(stage) + 1];
+}

@@ -1,0 +1,118 @@
+// The validated stack configuration and the plan built from it. Plain data: no Pulumi types here.
+
+export const STAGES = ["prepare", "copy", "cutover", "finalize"] as const;
+export type Stage = (typeof STAGES)[number];
+
+export const ROUTES = ["exchange", "imap"] as const;
+export type Route = (typeof ROUTES)[number];
+
+export type QuotaSpec = { kind: "auto" } | { kind: "bytes"; bytes: number };
+
+export interface MailboxConfig {
+  /** The address on the old host, on the apex domain: bob@example.com. */
+  address: string;
+  route: Route;
+  /** Login on the old host (default: the address); also how audit entries are matched. */
+  sourceUser: string;
+  displayName: string;
+  /** Only for route imap; absent means none configured (auto when an audit exists is not implied). */
+  quota?: QuotaSpec;
+}
+
+export interface MxHost {
+  host: string;
+  priority: number;
+}
+
+export interface OldHostConfig {
+  imapHost: string;
+  imapPort: number;
+  /** The apex MX records in place today; kept until cutover. */
+  mx: MxHost[];
+  /** SPF terms that authorize the old host today (without v=spf1 and all), kept until finalize. */
+  spf: string;
+}
+
+export type ImapAccess = "application" | "none";
+
+export interface ExchangeConfig {
+  /** Entra tenant id (GUID). */
+  tenantId: string;
+  /** The tenant's initial domain, contoso.onmicrosoft.com: DKIM CNAMEs point into it. */
+  tenantDomain: string;
+  /** Object id of the Entra group that carries the Exchange Online license (group-based licensing). */
+  licenseGroupId: string;
+  /** Two-letter country code; licensing refuses users without one. */
+  usageLocation: string;
+  /** application: an app registration with IMAP.AccessAsApp that the copy engine logs in as (XOAUTH2). */
+  imapAccess: ImapAccess;
+  /** Client id of the app mailshift calls Microsoft Graph with (Domain.ReadWrite.All). */
+  graphClientId: string;
+  /** MX target, when known: otherwise taken from the tenant's service configuration records. */
+  mx?: string;
+  /** The MS=msNNNNNNNN verification value, when known: otherwise taken from the tenant. */
+  verificationTxt?: string;
+}
+
+export interface CpanelHostConfig {
+  kind: "cpanel";
+  /** https://host:2083 */
+  url: string;
+  /** The cPanel account the API token belongs to. */
+  user: string;
+  /** MX target of the subdomain. */
+  mx: string;
+  /** SPF terms authorizing the new host (without v=spf1 and all). */
+  spf: string;
+  imapHost: string;
+  imapPort: number;
+}
+
+export interface DovecotHostConfig {
+  kind: "dovecot";
+  ssh: { host: string; port: number; user: string };
+  /** Dovecot passwd-file; may contain %u (one file per user, as Dovecot's passwd-file args allow). */
+  passwdFile: string;
+  /** Homes are <maildirRoot>/<lower-case address>; mail in its Maildir subfolder. */
+  maildirRoot: string;
+  uid: string;
+  gid: string;
+  mx: string;
+  spf: string;
+  imapHost: string;
+  imapPort: number;
+}
+
+export type NewHostConfig = CpanelHostConfig | DovecotHostConfig;
+
+export interface TtlConfig {
+  /** Normal TTL, restored in finalize. */
+  normal: number;
+  /** Lowered TTL from prepare to cutover, so the switch propagates fast. */
+  lowered: number;
+}
+
+export interface DmarcConfig {
+  /** Policy once finalized; before that, none (report only). */
+  policy: "none" | "quarantine" | "reject";
+  rua?: string;
+}
+
+export interface MailshiftConfig {
+  domain: string;
+  subdomain?: string;
+  stage: Stage;
+  previousStage?: Stage;
+  force: boolean;
+  cloudflareZoneId: string;
+  oldHost: OldHostConfig;
+  mailboxes: MailboxConfig[];
+  exchange?: ExchangeConfig;
+  newHost?: NewHostConfig;
+  ttl: TtlConfig;
+  dmarc: DmarcConfig;
+  /** Quota auto = audited bytes x headroom. */
+  quotaHeadroom: number;
+  /** Audited bytes per source login (from mailshift:audit and mailshift:auditFile). */
+  audit: Record<string, number>;
+}

@@ -1,0 +1,107 @@
+// MailboxMigration: one mailbox's copy as a Pulumi resource. create copies everything, update resyncs (copies
+// only what is missing), refresh reports what is still missing, delete forgets and never touches mail.
+// The decisions live in mailboxMigration/ (check.ts, diff.ts, outputs.ts); this file only declares the resource.
+import * as pulumi from "@pulumi/pulumi";
+import { mailboxMigrationProvider } from "./mailboxMigration/provider";
+import type {
+  DriftOutput,
+  FolderOutput,
+  PassOutput,
+  SkippedOutput,
+  TlsMode,
+  TotalsOutput,
+} from "./mailboxMigration/types";
+
+export { mailboxMigrationProvider };
+export type { DriftOutput, FolderOutput, PassOutput, SkippedOutput, TotalsOutput, TlsMode };
+
+export const MAILBOX_MIGRATION_TYPE = "pulumi-nodejs:dynamic/mailshift:MailboxMigration";
+
+export interface OAuth2TokenSourceArgs {
+  tenantId: pulumi.Input<string>;
+  clientId: pulumi.Input<string>;
+  /** Made secret here whatever the caller passed. */
+  clientSecret: pulumi.Input<string>;
+  scope?: pulumi.Input<string>;
+  tokenUrl?: pulumi.Input<string>;
+}
+
+export interface EndpointArgs {
+  host: pulumi.Input<string>;
+  port?: pulumi.Input<number>;
+  tls?: pulumi.Input<TlsMode>;
+  user: pulumi.Input<string>;
+  /** Made secret here whatever the caller passed. Exactly one of password, accessToken, oauth2. */
+  password?: pulumi.Input<string>;
+  accessToken?: pulumi.Input<string>;
+  /** For Exchange Online: the app registration that may use IMAP.AccessAsApp. */
+  oauth2?: OAuth2TokenSourceArgs;
+  insecure?: pulumi.Input<boolean>;
+  ca?: pulumi.Input<string>;
+}
+
+export interface MailboxMigrationArgs {
+  source: EndpointArgs;
+  destination: EndpointArgs;
+  folders?: pulumi.Input<{ rename?: pulumi.Input<Record<string, pulumi.Input<string>>>; exclude?: pulumi.Input<pulumi.Input<string>[]> }>;
+  maxMessageBytes?: pulumi.Input<number>;
+  connections?: pulumi.Input<number>;
+  /** Bump to ask for a delta pass. Default 0. */
+  syncGeneration?: pulumi.Input<number>;
+}
+
+function secretIfSet(v: pulumi.Input<string> | undefined): pulumi.Output<string> | undefined {
+  return v === undefined ? undefined : pulumi.secret(v);
+}
+
+/** The endpoint with its credentials marked secret, field by field, so host and user stay readable in previews. */
+export function endpointInputs(e: EndpointArgs): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...e };
+  out.password = secretIfSet(e.password);
+  out.accessToken = secretIfSet(e.accessToken);
+  if (e.oauth2) out.oauth2 = { ...e.oauth2, clientSecret: pulumi.secret(e.oauth2.clientSecret) };
+  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+  return out;
+}
+
+export class MailboxMigration extends pulumi.dynamic.Resource {
+  /** "user@host:port" of the source mailbox. */
+  declare readonly mailbox: pulumi.Output<string>;
+  declare readonly destinationMailbox: pulumi.Output<string>;
+  declare readonly totals: pulumi.Output<TotalsOutput>;
+  /** Counts per source folder. */
+  declare readonly perFolder: pulumi.Output<FolderOutput[]>;
+  /** At most 50; skippedOmitted counts the rest. */
+  declare readonly skipped: pulumi.Output<SkippedOutput[]>;
+  declare readonly skippedOmitted: pulumi.Output<number>;
+  declare readonly lastPassAt: pulumi.Output<string>;
+  declare readonly lastPass: pulumi.Output<PassOutput>;
+  declare readonly verified: pulumi.Output<boolean>;
+  declare readonly drift: pulumi.Output<DriftOutput>;
+  declare readonly syncGeneration: pulumi.Output<number>;
+
+  constructor(name: string, args: MailboxMigrationArgs, opts?: pulumi.CustomResourceOptions) {
+    const props: Record<string, unknown> = {
+      source: endpointInputs(args.source),
+      destination: endpointInputs(args.destination),
+      folders: args.folders,
+      maxMessageBytes: args.maxMessageBytes,
+      connections: args.connections,
+      syncGeneration: args.syncGeneration ?? 0,
+      // So that progress shows on this resource's row in `pulumi up` (the host does not pass the URN).
+      statusUrn: pulumi.createUrn(name, MAILBOX_MIGRATION_TYPE, opts?.parent),
+      // outputs
+      mailbox: undefined,
+      destinationMailbox: undefined,
+      totals: undefined,
+      perFolder: undefined,
+      skipped: undefined,
+      skippedOmitted: undefined,
+      lastPassAt: undefined,
+      lastPass: undefined,
+      verified: undefined,
+      drift: undefined,
+    };
+    super(mailboxMigrationProvider, name, props, opts, "mailshift", "MailboxMigration");
+  }
+}

@@ -1,0 +1,30 @@
+// What a running pass says, and how often. Pure.
+import type { Progress } from "../imap";
+
+function mb(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+export function progressLine(p: Progress): string {
+  const where = p.folder ? `folder "${p.folder}" (${p.folderIndex + 1}/${p.folderCount})` : "listing folders";
+  if (p.toCopy === 0) return `${p.mailbox}: ${where}, nothing to copy so far`;
+  return `${p.mailbox}: ${where}, copied ${p.copied}/${p.toCopy} messages, ${mb(p.bytesCopied)}/${mb(p.bytesToCopy)}`;
+}
+
+/** Says a line at most every `intervalMs`, and always when the folder changes or a folder's copy completes. */
+export class Throttle {
+  private lastAt = -Infinity;
+  private lastFolder = "";
+  constructor(private readonly intervalMs: number) {}
+
+  shouldSay(p: Progress, now: number): boolean {
+    const folderChanged = p.folder !== this.lastFolder;
+    const done = p.toCopy > 0 && p.copied === p.toCopy;
+    if (folderChanged || done || now - this.lastAt >= this.intervalMs) {
+      this.lastAt = now;
+      this.lastFolder = p.folder;
+      return true;
+    }
+    return false;
+  }
+}

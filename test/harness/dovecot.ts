@@ -185,6 +185,8 @@ export function dovecotConfig(c: ConfigInput): string {
     `disable_plaintext_auth = no`,
     `auth_mechanisms = plain login`,
     `auth_verbose = yes`,
+    // no 2 s penalty after a failed login: tests of wrong passwords stay fast
+    `auth_failure_delay = 0`,
     `auth_cache_size = 0`,
     `default_login_user = ${c.identity.loginUser}`,
     `default_internal_user = ${c.identity.internalUser}`,
@@ -218,6 +220,13 @@ export function dovecotConfig(c: ConfigInput): string {
     `}`,
     `plugin {`,
     ...plugin,
+    `}`,
+    // no per-IP penalty after failed logins: every test connects from 127.0.0.1, and one wrong-password test
+    // would otherwise slow every later login by up to 15 s (Dovecot's documented switch)
+    `service anvil {`,
+    `  unix_listener anvil-auth-penalty {`,
+    `    mode = 0`,
+    `  }`,
     `}`,
     `service imap-login {`,
     `  inet_listener imap {`,
@@ -404,7 +413,7 @@ export class Dovecot {
   }
 
   async restart(): Promise<void> {
-    await this.stop();
+    await this.halt();
     const deadline = Date.now() + 10_000;
     for (;;) {
       try {
@@ -418,6 +427,12 @@ export class Dovecot {
   }
 
   async stop(): Promise<void> {
+    await this.halt();
+    if (this.opts.keepDir === false) fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Stops the server and waits until its port refuses connections; the folder stays. */
+  private async halt(): Promise<void> {
     const master = this.master;
     if (master) {
       this.master = undefined;
@@ -435,7 +450,6 @@ export class Dovecot {
       if (Date.now() > deadline) throw new DovecotError(`${this.label}: port ${this.port} still accepts connections 10 s after stopping Dovecot; see ${this.dir}/dovecot.log`);
       await sleep(20);
     }
-    if (this.opts.keepDir === false) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
   logs(): string {
@@ -446,10 +460,11 @@ export class Dovecot {
     }
   }
 
-  /** Synchronous last-resort kill, for the process exit hook. */
+  /** Synchronous last-resort kill, for the process exit hook; honours keepDir: false as stop() does. */
   killNow(): void {
     const m = this.master;
     if (m && m.exitCode === null && m.signalCode === null) m.kill("SIGTERM");
+    if (this.opts.keepDir === false) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
   private get label(): string {
@@ -533,7 +548,7 @@ export class Dovecot {
         throw new Error(`unexpected greeting ${JSON.stringify(line)}`);
       } catch (err) {
         if (Date.now() > deadline) {
-          await this.stop().catch(() => undefined);
+          await this.halt().catch(() => undefined);
           throw new DovecotError(`${this.label} did not greet within 15 s (${(err as Error).message}); log:\n${this.logs().trim()}\nconfig: ${this.confPath}`);
         }
         await sleep(master.exitCode === null ? 15 : 0);
@@ -547,7 +562,10 @@ export class Dovecot {
    */
   private startWatchdog(master: ChildProcess): void {
     if (master.pid === undefined) return;
-    const w = spawn("sh", ["-c", 'read -r _ || kill -TERM "$1" 2>/dev/null', "mailshift-dovecot-watchdog", String(master.pid)], {
+    // $1: the master's pid; $2: the folder to remove once it is gone (empty when keepDir is not false)
+    const script = 'read -r _ && exit 0; kill -TERM "$1" 2>/dev/null; [ -n "$2" ] || exit 0; while kill -0 "$1" 2>/dev/null; do sleep 0.2; done; rm -rf -- "$2"';
+    const removeDir = this.opts.keepDir === false ? this.dir : "";
+    const w = spawn("sh", ["-c", script, "mailshift-dovecot-watchdog", String(master.pid), removeDir], {
       stdio: ["pipe", "ignore", "ignore"],
     });
     w.on("error", () => undefined);

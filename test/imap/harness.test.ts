@@ -1,0 +1,237 @@
+// The Dovecot test harness itself, checked the way a user of an IMAP client would check a mail host:
+// the folders and separators each layout shows, quotas and size limits the server enforces, users and quotas
+// changed on a running server, restart and stop, and real corpus mail loaded with its flags and dates.
+import { strict as assert } from "node:assert";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { ImapFlow } from "imapflow";
+import { appendAll, corpusDir, readCorpus, type RawMessage } from "../harness/corpus";
+import { Dovecot, ensureDovecot, stopAllDovecots } from "../harness/dovecot";
+import * as gen from "../harness/generate";
+
+async function login(d: Dovecot, user: string, password: string): Promise<ImapFlow> {
+  const c = new ImapFlow({ host: d.host, port: d.port, secure: false, auth: { user, pass: password }, logger: false });
+  c.on("error", () => undefined);
+  await c.connect();
+  return c;
+}
+
+async function withLogin<T>(d: Dovecot, user: string, password: string, fn: (c: ImapFlow) => Promise<T>): Promise<T> {
+  const c = await login(d, user, password);
+  try {
+    return await fn(c);
+  } finally {
+    await c.logout().catch(() => c.close());
+  }
+}
+
+/** A message of exactly `size` bytes, CRLF line endings (so its IMAP size is its byte length). */
+function messageOfSize(size: number, tag: string): Buffer {
+  const head = `Subject: ${tag}\r\nMessage-ID: <${tag}@harness.test>\r\n\r\n`;
+  return Buffer.from(head + "x".repeat(size - head.length), "latin1");
+}
+
+function connectionRefused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: "127.0.0.1", port });
+    s.on("connect", () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.on("error", (e: NodeJS.ErrnoException) => resolve(e.code === "ECONNREFUSED"));
+  });
+}
+
+async function until(cond: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await cond()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return cond();
+}
+
+const normalized = (b: Buffer) => b.toString("latin1").replace(/\r?\n/g, "\r\n");
+
+describe("Dovecot test harness (real Dovecot on loopback)", function () {
+  this.timeout(30_000);
+  const MAX = 64 * 1024;
+  let old: Dovecot;
+  let fresh: Dovecot;
+  before(async () => {
+    ensureDovecot();
+    [old, fresh] = await Promise.all([
+      Dovecot.start({ layout: "old", name: "harness-old", users: [{ user: "alice", password: "alice-old-pw", quotaBytes: 512 * 1024 }], keepDir: false }),
+      Dovecot.start({ layout: "new", name: "harness-new", users: [{ user: "alice", password: "alice-new-pw" }], maxMessageBytes: MAX, keepDir: false }),
+    ]);
+  });
+  after(async () => {
+    await stopAllDovecots();
+  });
+
+  it("old layout: INBOX. prefix, '.' separator, Sent/Drafts/Trash/Junk/Archive present at login with their special-use", async () => {
+    await withLogin(old, "alice", "alice-old-pw", async (c) => {
+      assert.deepEqual(c.namespace, { prefix: "INBOX.", delimiter: "." });
+      const roles = new Map((await c.list()).map((f) => [f.path, f.specialUse]));
+      assert.deepEqual(Object.fromEntries([...roles].sort()), {
+        INBOX: "\\Inbox",
+        "INBOX.Archive": "\\Archive",
+        "INBOX.Drafts": "\\Drafts",
+        "INBOX.Junk": "\\Junk",
+        "INBOX.Sent": "\\Sent",
+        "INBOX.Trash": "\\Trash",
+      });
+      const subscribed = (await c.list({ statusQuery: {} })).filter((f) => f.subscribed).map((f) => f.path);
+      for (const f of ["INBOX.Sent", "INBOX.Drafts", "INBOX.Trash", "INBOX.Junk", "INBOX.Archive"]) assert.ok(subscribed.includes(f), `${f} subscribed`);
+    });
+  });
+
+  it("new layout: no prefix, '/' separator, Exchange's folder names with their special-use", async () => {
+    await withLogin(fresh, "alice", "alice-new-pw", async (c) => {
+      assert.deepEqual(c.namespace, { prefix: "", delimiter: "/" });
+      const roles = new Map((await c.list()).map((f) => [f.path, f.specialUse]));
+      assert.deepEqual(Object.fromEntries([...roles].sort()), {
+        Archive: "\\Archive",
+        "Deleted Items": "\\Trash",
+        Drafts: "\\Drafts",
+        INBOX: "\\Inbox",
+        "Junk Email": "\\Junk",
+        "Sent Items": "\\Sent",
+      });
+      // Exchange allows "." inside a folder name; so must the new host
+      await c.mailboxCreate("Projects/v1.2 notes");
+      assert.ok((await c.list()).some((f) => f.path === "Projects/v1.2 notes"));
+    });
+  });
+
+  it("both layouts: UIDPLUS, LITERAL+, SPECIAL-USE, QUOTA, and keywords storable (PERMANENTFLAGS \\*)", async () => {
+    for (const [d, pw] of [
+      [old, "alice-old-pw"],
+      [fresh, "alice-new-pw"],
+    ] as const) {
+      await withLogin(d, "alice", pw, async (c) => {
+        for (const cap of ["UIDPLUS", "LITERAL+", "SPECIAL-USE", "QUOTA"]) assert.ok(c.capabilities.has(cap), `${d.layout}: ${cap}`);
+        const appended = await c.append("INBOX", messageOfSize(300, `kw-${d.layout}`), ["\\Seen", "$Label1", "Project-X"]);
+        assert.ok(appended && appended.uid);
+        const box = await c.mailboxOpen("INBOX");
+        assert.ok(box.permanentFlags?.has("\\*"), `${d.layout}: PERMANENTFLAGS has \\*`);
+        const msg = await c.fetchOne(String(appended.uid), { flags: true }, { uid: true });
+        assert.ok(msg);
+        // \Recent is the server's own session flag, never stored
+        assert.deepEqual([...(msg.flags ?? [])].filter((f) => f !== "\\Recent").sort(), ["$Label1", "Project-X", "\\Seen"]);
+      });
+    }
+  });
+
+  it("GETQUOTAROOT shows the configured quota, and the server refuses an APPEND that would exceed it", async () => {
+    await old.addUser({ user: "quota", password: "quota-pw", quotaBytes: 20 * 1024 });
+    await withLogin(old, "quota", "quota-pw", async (c) => {
+      const q = await c.getQuota("INBOX");
+      assert.ok(q, "GETQUOTAROOT answered");
+      assert.equal(q.storage?.limit, 20 * 1024);
+      assert.equal(q.storage?.usage, 0);
+      await c.append("INBOX", messageOfSize(15 * 1024, "q1"));
+      await assert.rejects(c.append("INBOX", messageOfSize(6 * 1024, "q2")), (e: Error & { serverResponseCode?: string }) => {
+        assert.equal(e.serverResponseCode, "OVERQUOTA");
+        return true;
+      });
+      const after = await c.getQuota("INBOX");
+      const used = after ? after.storage?.usage ?? 0 : 0;
+      assert.ok(used >= 15 * 1024 && used < 16 * 1024, `usage ${used} after one 15 KiB message`);
+    });
+  });
+
+  it(`refuses an APPEND over maxMessageBytes (${MAX} bytes) and accepts one of exactly that size`, async () => {
+    await withLogin(fresh, "alice", "alice-new-pw", async (c) => {
+      assert.ok(await c.append("INBOX", messageOfSize(MAX, "at-limit")));
+      await assert.rejects(c.append("INBOX", messageOfSize(MAX + 1, "over-limit")), (e: Error & { serverResponseCode?: string; responseText?: string }) => {
+        assert.equal(e.serverResponseCode, "LIMIT");
+        assert.match(e.responseText ?? "", /larger than the maximum size/);
+        return true;
+      });
+    });
+  });
+
+  it("addUser and setQuota take effect on the running server, for the next login", async () => {
+    await assert.rejects(login(fresh, "bob", "bob-pw"), /Command failed|Authentication/i, "bob does not exist yet");
+    await fresh.addUser({ user: "bob", password: "bob-pw" });
+    const limit = () => withLogin(fresh, "bob", "bob-pw", async (c) => (await c.getQuota("INBOX") || undefined)?.storage?.limit);
+    assert.equal(await limit(), undefined, "no quota");
+    await fresh.setQuota("bob", 100 * 1024);
+    assert.equal(await limit(), 100 * 1024);
+    await fresh.setQuota("bob", 200 * 1024);
+    assert.equal(await limit(), 200 * 1024);
+    await fresh.setQuota("bob", undefined);
+    assert.equal(await limit(), undefined, "quota removed");
+    await assert.rejects(fresh.setQuota("nobody", 1024), /no user "nobody"/);
+  });
+
+  it("appendAll loads 50 corpus messages with their bytes, flags and INTERNALDATE; the mbox envelope line is gone", async () => {
+    const flagSets = [["\\Seen"], [], ["\\Seen", "\\Flagged"], ["\\Answered", "\\Seen"], ["$Label1"]];
+    const msgs: RawMessage[] = [...readCorpus("easy_ham", 20), ...readCorpus("spam", 15), ...readCorpus("notmuch", 15)].map((m, i) => ({
+      ...m,
+      flags: [...(m.flags ?? []), ...flagSets[i % flagSets.length]],
+    }));
+    assert.equal(msgs.length, 50);
+    await old.addUser({ user: "loader", password: "loader-pw" });
+    await appendAll(old.url("loader"), "loader-pw", "INBOX.Lists.Corpus", msgs);
+
+    const got = await withLogin(old, "loader", "loader-pw", async (c) => {
+      await c.mailboxOpen("INBOX.Lists.Corpus", { readOnly: true });
+      const out: { flags: string[]; date: number; raw: Buffer }[] = [];
+      for await (const m of c.fetch("1:*", { flags: true, internalDate: true, source: true })) {
+        out.push({ flags: [...(m.flags ?? [])].filter((f) => f !== "\\Recent").sort(), date: new Date(m.internalDate ?? 0).getTime(), raw: m.source ?? Buffer.alloc(0) });
+      }
+      return out;
+    });
+    assert.equal(got.length, 50);
+    got.forEach((g, i) => {
+      const want = msgs[i];
+      assert.deepEqual(g.flags, [...(want.flags ?? [])].sort(), `${want.origin}: flags`);
+      assert.equal(g.date, want.internalDate?.getTime(), `${want.origin}: INTERNALDATE`);
+      assert.equal(normalized(g.raw), normalized(want.raw), `${want.origin}: bytes`);
+      assert.ok(!g.raw.subarray(0, 5).equals(Buffer.from("From ")), `${want.origin}: no mbox envelope line`);
+    });
+    // the first easy_ham file does start with an envelope line on disk: stripping it is what made them equal
+    const hamDir = path.join(corpusDir(), "easy_ham");
+    assert.match(fs.readFileSync(path.join(hamDir, fs.readdirSync(hamDir).sort()[0]), "latin1"), /^From /);
+  });
+
+  it("restart keeps the mail and the port; stop closes the port (refused afterwards) and is idempotent", async () => {
+    const d = await Dovecot.start({ layout: "new", name: "harness-restart", users: [{ user: "carol", password: "carol-pw" }], keepDir: false });
+    await appendAll(d.url("carol"), "carol-pw", "Sent Items", gen.many(5, 1));
+    const port = d.port;
+    await d.restart();
+    assert.equal(d.port, port);
+    const count = await withLogin(d, "carol", "carol-pw", async (c) => (await c.status("Sent Items", { messages: true })) || undefined);
+    assert.equal(count?.messages, 5);
+    await d.stop();
+    assert.equal(await connectionRefused(port), true, "connection refused after stop");
+    await d.stop();
+  });
+
+  it("leaves nothing running when the test process exits without stopping, or is killed with SIGKILL", async () => {
+    const harness = path.join(__dirname, "..", "harness", "dovecot.js");
+    const script = (hang: boolean) =>
+      `const { Dovecot } = require(${JSON.stringify(harness)});
+       Dovecot.start({ layout: "old", name: "harness-orphan", users: [], keepDir: false }).then((d) => {
+         process.stdout.write(d.port + "\\n");
+         ${hang ? "setInterval(() => undefined, 1000);" : ""}
+       });`;
+    const run = (hang: boolean) =>
+      new Promise<number>((resolve, reject) => {
+        const child = spawn(process.execPath, ["-e", script(hang)], { stdio: ["ignore", "pipe", "inherit"] });
+        child.stdout.once("data", (d: Buffer) => {
+          const port = Number(d.toString().trim());
+          if (hang) child.kill("SIGKILL");
+          resolve(port);
+        });
+        child.on("error", reject);
+      });
+    const [exitedPort, killedPort] = await Promise.all([run(false), run(true)]);
+    assert.ok(await until(() => connectionRefused(exitedPort), 5_000), "server of an exited process is gone");
+    assert.ok(await until(() => connectionRefused(killedPort), 5_000), "server of a SIGKILLed process is gone");
+  });
+});

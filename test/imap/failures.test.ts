@@ -79,17 +79,22 @@ describe("copy engine: refusals and failures (real Dovecot)", function () {
 
   it("retries with backoff when the destination server restarts mid-copy, and ends with every message exactly once", async () => {
     const m = await mailboxPair(pair);
-    await appendAll(m.fromUrl, m.fromPassword, "INBOX", gen.many(1500, 8));
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", gen.many(3000, 8));
     let restarting: Promise<void> | undefined;
+    let copiedAtRestart = 0;
     const s = await syncMailbox(m.from, m.to, {
       retry: FAST_RETRY,
-      connections: 2,
+      connections: 1,
+      batchBytes: 16 * 1024, // small batches, so the restart lands in the middle of the copy
       onProgress: (p) => {
-        if (!restarting && p.copied >= 300) restarting = pair.fresh.restart();
+        if (!restarting && p.copied >= 100) {
+          copiedAtRestart = p.copied;
+          restarting = pair.fresh.restart();
+        }
       },
     });
     await restarting;
-    assert.ok(restarting, "the restart happened during the copy");
+    assert.ok(restarting && copiedAtRestart < 3000, "the restart happened during the copy");
     assert.ok(s.retries >= 1, "the engine retried");
     assert.equal(s.verified, true);
     const src = await snapshot(m.fromUrl, m.fromPassword);

@@ -1,0 +1,140 @@
+// `mailshift dns-check`: prove the new zone answers like the old one, except where this stage changes it on purpose.
+// Exit codes (as the other commands): 0 equal but for expected differences; 1 unexpected differences;
+// 2 the command line is wrong; 3 the check stopped (unreadable zone file, a server that does not answer).
+import { readFileSync } from "node:fs";
+import { fitForCloudflare } from "../dns/cloudflareFit";
+import { checkEquivalence, type EquivalenceReport } from "../dns/equivalence";
+import { parseNameServer, type NameServer } from "../dns/query";
+import { mergeForStage, STAGES, type GeneratedRecord, type Stage } from "../dns/stageMerge";
+import { parseZoneFile } from "../dns/zonefile";
+
+export const DNS_CHECK_USAGE = `usage:
+  mailshift dns-check --zone FILE --old NS[:PORT] [--new NS[:PORT]] [--stage S] [--mail FILE] [--low-ttl SECONDS] [--json]
+
+  --zone FILE        the zone exported from the old DNS host (BIND format)
+  --old NS[:PORT]    an authoritative server of the old zone
+  --new NS[:PORT]    a nameserver of the new zone; without it the planned records stand for its answers
+  --stage S          prepare, copy, cutover or finalize (default prepare): decides which mail records are published
+  --mail FILE        the generated mail records, a JSON array of {name, type, content, ttl, role}
+  --low-ttl SECONDS  the TTL the old MX/SPF/autodiscover records get before cutover
+  --json             print the report as one JSON object on stdout`;
+
+class DnsCheckUsageError extends Error {
+  override name = "DnsCheckUsageError";
+}
+
+interface DnsCheckArgs {
+  zone: string;
+  old: NameServer;
+  new?: NameServer;
+  stage: Stage;
+  mail?: string;
+  lowTtl?: number;
+  json: boolean;
+}
+
+export function parseDnsCheckArgs(argv: readonly string[]): DnsCheckArgs {
+  const args = argv[0] === "dns-check" ? argv.slice(1) : argv;
+  const values = new Map<string, string>();
+  let json = false;
+  const withValue = new Set(["--zone", "--old", "--new", "--stage", "--mail", "--low-ttl"]);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const eq = a.startsWith("--") ? a.indexOf("=") : -1;
+    const flag = eq > 0 ? a.slice(0, eq) : a;
+    if (flag === "--json") json = true;
+    else if (withValue.has(flag)) {
+      const v = eq > 0 ? a.slice(eq + 1) : args[++i];
+      if (v === undefined) throw new DnsCheckUsageError(`${flag} needs a value\n${DNS_CHECK_USAGE}`);
+      if (values.has(flag)) throw new DnsCheckUsageError(`${flag} is given more than once`);
+      values.set(flag, v);
+    } else throw new DnsCheckUsageError(`unknown option "${a}"\n${DNS_CHECK_USAGE}`);
+  }
+  const zone = values.get("--zone");
+  const old = values.get("--old");
+  if (!zone || !old) throw new DnsCheckUsageError(`dns-check needs --zone FILE and --old NS[:PORT]\n${DNS_CHECK_USAGE}`);
+  const stage = (values.get("--stage") ?? "prepare") as Stage;
+  if (!STAGES.includes(stage)) throw new DnsCheckUsageError(`--stage must be one of ${STAGES.join(", ")}, not "${stage}"`);
+  const lowTtlText = values.get("--low-ttl");
+  const lowTtl = lowTtlText === undefined ? undefined : Number(lowTtlText);
+  if (lowTtl !== undefined && (!Number.isInteger(lowTtl) || lowTtl <= 0)) throw new DnsCheckUsageError(`--low-ttl takes a positive whole number of seconds, not "${lowTtlText}"`);
+  const parseNs = (flag: string, v: string) => {
+    try {
+      return parseNameServer(v);
+    } catch (e) {
+      throw new DnsCheckUsageError(`${flag}: ${(e as Error).message}`);
+    }
+  };
+  const fresh = values.get("--new");
+  return { zone, old: parseNs("--old", old), new: fresh === undefined ? undefined : parseNs("--new", fresh), stage, mail: values.get("--mail"), lowTtl, json };
+}
+
+/** Generated mail records from a JSON file, checked field by field. */
+export function readMailRecords(file: string, text: string): GeneratedRecord[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file}: not JSON (${(e as Error).message}); expected an array of {name, type, content, ttl, role}`);
+  }
+  if (!Array.isArray(data)) throw new Error(`${file}: expected an array of {name, type, content, ttl, role}`);
+  return data.map((r: unknown, i) => {
+    const o = r as Record<string, unknown>;
+    for (const [k, t] of [["name", "string"], ["type", "string"], ["content", "string"], ["ttl", "number"], ["role", "string"]] as const) {
+      if (typeof o?.[k] !== t) throw new Error(`${file}: record [${i}].${k} must be a ${t}`);
+    }
+    return { name: o.name as string, type: (o.type as string).toUpperCase(), content: o.content as string, ttl: o.ttl as number, role: o.role as string };
+  });
+}
+
+export function renderDnsCheck(report: EquivalenceReport, stage: Stage): string {
+  const lines = [
+    `zone ${report.zone}, stage ${stage}: ${report.questions} name/type pairs asked of ${report.oldServer} (old) and ${report.newSide} (new)`,
+    `  equal: ${report.equal}`,
+  ];
+  const list = (title: string, items: EquivalenceReport["expected"]) => {
+    lines.push(`  ${title}: ${items.length}`);
+    for (const d of items) lines.push(`    ${d.name} ${d.type}: ${d.detail}`);
+  };
+  list("expected differences (this stage makes them on purpose, or the import reported them)", report.expected);
+  list("DIFFERENCES", report.differences);
+  if (report.notCompared.length) list("not compared", report.notCompared);
+  lines.push(report.ok ? "the new zone answers like the old one, apart from the expected differences" : "the zones differ: fix the differences above before changing the nameservers");
+  return lines.join("\n");
+}
+
+/** Run `mailshift dns-check`; returns the exit code. */
+export async function runDnsCheck(argv: string[]): Promise<number> {
+  let json = argv.includes("--json");
+  try {
+    const args = parseDnsCheckArgs(argv);
+    json = args.json;
+    const zone = parseZoneFile(readFileSync(args.zone, "utf8"), { file: args.zone });
+    const mail = args.mail ? readMailRecords(args.mail, readFileSync(args.mail, "utf8")) : [];
+    const fit = fitForCloudflare(zone.origin, zone.records);
+    const merged = mergeForStage([...fit.importable, ...fit.adjusted.map((a) => a.record)], mail, args.stage, { lowTtl: args.lowTtl });
+    const report = await checkEquivalence({
+      zone: zone.origin,
+      imported: zone.records,
+      planned: merged.records,
+      decisions: merged.decisions,
+      fit,
+      old: args.old,
+      new: args.new,
+    });
+    process.stdout.write(json ? `${JSON.stringify({ stage: args.stage, ...report })}\n` : `${renderDnsCheck(report, args.stage)}\n`);
+    return report.ok ? 0 : 1;
+  } catch (err) {
+    const usage = err instanceof DnsCheckUsageError;
+    const message = (err as Error)?.message ?? String(err);
+    process.stderr.write(`mailshift dns-check: ${message}\n`);
+    if (json) process.stdout.write(`${JSON.stringify({ error: { type: (err as Error)?.name ?? "Error", message } })}\n`);
+    return usage ? 2 : 3;
+  }
+}
+
+if (require.main === module) {
+  runDnsCheck(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

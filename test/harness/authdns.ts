@@ -1,0 +1,167 @@
+// Real authoritative DNS servers for the tests: NSD from Debian, one process per server, on 127.0.0.1 and a free
+// high port, serving zone files the test hands it. Started by the test, stopped afterwards; nothing left running.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { createSocket } from "node:dgram";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { queryDns, type NameServer } from "../../dns/query";
+
+const NSD = "/usr/sbin/nsd";
+
+function hasNsd(): boolean {
+  try {
+    execFileSync(NSD, ["-v"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Install NSD from Debian when it is missing (CI starts on a fresh machine). Idempotent. */
+export function ensureAuthDns(): void {
+  if (hasNsd()) return;
+  const root = process.getuid?.() === 0;
+  const apt = (...args: string[]) =>
+    execFileSync(root ? "apt-get" : "sudo", root ? args : ["apt-get", ...args], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  try {
+    apt("install", "-y", "-qq", "nsd");
+  } catch {
+    apt("update", "-qq"); // a fresh machine may not have the package lists yet
+    apt("install", "-y", "-qq", "nsd");
+  }
+  if (!hasNsd()) throw new Error(`installing nsd did not provide ${NSD}; install it by hand: apt-get install -y nsd`);
+}
+
+/** A port free for both UDP and TCP on 127.0.0.1 (NSD needs both). */
+async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 40000);
+    const ok = await new Promise<boolean>((resolve) => {
+      const tcp = createServer();
+      tcp.once("error", () => resolve(false));
+      tcp.listen(port, "127.0.0.1", () => {
+        const udp = createSocket("udp4");
+        udp.once("error", () => tcp.close(() => resolve(false)));
+        udp.bind(port, "127.0.0.1", () => udp.close(() => tcp.close(() => resolve(true))));
+      });
+    });
+    if (ok) return port;
+  }
+  throw new Error("no free port for the DNS server on 127.0.0.1");
+}
+
+export interface ZoneText {
+  /** The zone's name, e.g. example.com */
+  origin: string;
+  /** The zone file's text. */
+  text: string;
+}
+
+export class AuthDns {
+  private constructor(
+    readonly name: string,
+    readonly server: NameServer,
+    private readonly dir: string,
+    private readonly child: ChildProcess,
+  ) {}
+
+  /** Start NSD serving the zones; resolves once it answers the SOA of each. */
+  static async start(opts: { name: string; zones: ZoneText[] }): Promise<AuthDns> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        return await AuthDns.tryStart(opts);
+      } catch (e) {
+        lastError = e; // usually the port was taken between the check and NSD's bind
+      }
+    }
+    throw lastError;
+  }
+
+  private static async tryStart(opts: { name: string; zones: ZoneText[] }): Promise<AuthDns> {
+    const dir = mkdtempSync(join(tmpdir(), `mailshift-nsd-${opts.name}-`));
+    const port = await freePort();
+    const zoneBlocks = opts.zones.map((z, i) => {
+      const file = join(dir, `zone${i}.zone`);
+      writeFileSync(file, z.text);
+      return `zone:\n  name: "${z.origin}"\n  zonefile: "${file}"\n`;
+    });
+    // username "" keeps NSD from switching to the nsd user (it runs as whoever runs the tests, root in CI),
+    // so it can read the temporary directory; no chroot, no database, no remote control, one server process.
+    const conf = [
+      "server:",
+      `  ip-address: 127.0.0.1@${port}`,
+      '  username: ""',
+      '  chroot: ""',
+      `  zonesdir: "${dir}"`,
+      '  database: ""',
+      `  pidfile: "${join(dir, "nsd.pid")}"`,
+      `  xfrdfile: "${join(dir, "xfrd.state")}"`,
+      `  xfrdir: "${dir}"`,
+      `  zonelistfile: "${join(dir, "zone.list")}"`,
+      `  logfile: "${join(dir, "nsd.log")}"`,
+      "  server-count: 1",
+      "  verbosity: 1",
+      "  reuseport: no",
+      "remote-control:",
+      "  control-enable: no",
+      ...zoneBlocks,
+    ].join("\n");
+    const confFile = join(dir, "nsd.conf");
+    writeFileSync(confFile, conf + "\n");
+    const child = spawn(NSD, ["-d", "-c", confFile], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr!.on("data", (d) => (stderr += String(d)));
+    const server = { host: "127.0.0.1", port };
+    const dns = new AuthDns(opts.name, server, dir, child);
+    const deadline = Date.now() + 10_000;
+    for (const z of opts.zones) {
+      for (;;) {
+        if (child.exitCode !== null) {
+          const log = readLog(dir);
+          rmSync(dir, { recursive: true, force: true });
+          throw new Error(`nsd (${opts.name}) exited with ${child.exitCode}: ${stderr}${log}`);
+        }
+        try {
+          const res = await queryDns(server, z.origin, "SOA", { timeoutMs: 200, tries: 1 });
+          if (res.rcode === 0 && res.answers.length > 0) break;
+        } catch {
+          // not listening yet
+        }
+        if (Date.now() > deadline) {
+          await dns.stop();
+          throw new Error(`nsd (${opts.name}) did not serve ${z.origin} within 10 s: ${stderr}${readLog(dir)}`);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    return dns;
+  }
+
+  /** NSD's log, for a failing test's message. */
+  log(): string {
+    return readLog(this.dir);
+  }
+
+  /** Stop NSD (it stops its own children) and remove its files. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
+      this.child.kill("SIGTERM");
+      const timer = setTimeout(() => this.child.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function readLog(dir: string): string {
+  try {
+    return readFileSync(join(dir, "nsd.log"), "utf8");
+  } catch {
+    return "";
+  }
+}

@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { evaluateSpf, expand, inCidr, recordsLookup, reverseName } from "../../../dns/spfEval";
+import type { ZoneRecord } from "../../../dns/records";
+
+const r = (name: string, type: string, content: string): ZoneRecord => ({ name, type, content, ttl: 300 });
+
+// A planned zone plus stand-ins for Microsoft's and the new host's SPF, as the receiver would find them.
+const records: ZoneRecord[] = [
+  r("example.com", "TXT", '"v=spf1 include:spf.protection.outlook.com include:_spf.mail2.example.com -all"'),
+  r("spf.protection.outlook.com", "TXT", '"v=spf1 ip4:40.92.0.0/15 ip4:40.107.0.0/16 ip6:2a01:111:f400::/48 -all"'),
+  r("_spf.mail2.example.com", "TXT", '"v=spf1 a:imap.mail2.example.com mx:mail2.example.com ~all"'),
+  r("imap.mail2.example.com", "A", "198.51.100.25"),
+  r("mail2.example.com", "MX", "10 mx.mail2.example.com"),
+  r("mx.mail2.example.com", "A", "198.51.100.26"),
+  r("mx.mail2.example.com", "AAAA", "2001:db8::26"),
+];
+
+describe("dns/spfEval (against planned records)", () => {
+  const check = (ip: string, domain = "example.com", recs = records) => evaluateSpf({ ip, domain, lookup: recordsLookup(recs) });
+
+  it("passes Exchange Online and the new IMAP host, fails a stranger", async () => {
+    const exchange = await check("40.93.12.7");
+    assert.equal(exchange.result, "pass");
+    assert.equal(exchange.matched, "spf.protection.outlook.com: ip4:40.92.0.0/15");
+    assert.equal(exchange.lookups, 1);
+    assert.equal((await check("2a01:111:f400:7e00::5")).result, "pass");
+    const imap = await check("198.51.100.25");
+    assert.equal(imap.result, "pass");
+    assert.equal(imap.lookups, 3);
+    const mx = await check("2001:db8::26");
+    assert.deepEqual([mx.result, mx.matched], ["pass", "_spf.mail2.example.com: mx:mail2.example.com"]);
+    const stranger = await check("203.0.113.9");
+    assert.deepEqual([stranger.result, stranger.matched, stranger.lookups], ["fail", "example.com: -all", 4]);
+  });
+
+  it("is permerror past 10 lookups, as a receiver counts them", async () => {
+    const many = [r("big.example", "TXT", `"v=spf1 ${Array.from({ length: 11 }, (_, i) => `a:h${i}.big.example`).join(" ")} -all"`)];
+    for (let i = 0; i < 11; i++) many.push(r(`h${i}.big.example`, "A", `192.0.2.${i}`));
+    const res = await check("203.0.113.1", "big.example", many);
+    assert.equal(res.result, "permerror");
+    assert.match(res.reason!, /more than 10 DNS lookups \(the 11th is big\.example: a:h10\.big\.example\)/);
+    // the same record passes an address matched before the limit is reached
+    assert.equal((await check("192.0.2.3", "big.example", many)).result, "pass");
+  });
+
+  it("none, neutral, softfail, redirect and errors", async () => {
+    const recs = [
+      r("none.example", "A", "192.0.2.1"),
+      r("neutral.example", "TXT", '"v=spf1 ip4:192.0.2.1"'),
+      r("soft.example", "TXT", '"v=spf1 ~all"'),
+      r("redir.example", "TXT", '"v=spf1 redirect=soft.example"'),
+      r("two.example", "TXT", '"v=spf1 -all"'),
+      r("two.example", "TXT", '"v=spf1 +all"'),
+      r("bad.example", "TXT", '"v=spf1 ip4:1.2.3 -all"'),
+      r("dangling.example", "TXT", '"v=spf1 include:nowhere.example -all"'),
+      r("voids.example", "TXT", '"v=spf1 a:x1.voids.example a:x2.voids.example a:x3.voids.example -all"'),
+    ];
+    const res = async (d: string) => (await check("203.0.113.1", d, recs)).result;
+    assert.equal(await res("none.example"), "none");
+    assert.equal(await res("neutral.example"), "neutral");
+    assert.equal(await res("soft.example"), "softfail");
+    assert.equal(await res("redir.example"), "softfail");
+    assert.equal(await res("two.example"), "permerror");
+    assert.equal(await res("bad.example"), "permerror");
+    assert.equal(await res("dangling.example"), "permerror");
+    const voids = await check("203.0.113.1", "voids.example", recs);
+    assert.deepEqual([voids.result, voids.voidLookups], ["permerror", 3]);
+  });
+
+  it("expands macros, matches CIDRs and builds reverse names", () => {
+    const st = { ip: "192.0.2.3", sender: "strong-bad@email.example.com", helo: "mx.example.org" };
+    assert.equal(expand(st, "%{ir}.%{v}._spf.%{d2}", "email.example.com"), "3.2.0.192.in-addr._spf.example.com");
+    assert.equal(expand(st, "%{l-}.%{o}", "x"), "strong.bad.email.example.com");
+    assert.equal(expand({ ...st, ip: "2001:db8::cb01" }, "%{ir}.x", "d").startsWith("1.0.b.c.0.0.0.0"), true);
+    assert.ok(inCidr("40.93.255.255", "40.92.0.0", 15));
+    assert.ok(!inCidr("40.94.0.0", "40.92.0.0", 15));
+    assert.ok(inCidr("2001:db8:1::1", "2001:db8::", 32));
+    assert.ok(!inCidr("2001:db9::1", "2001:db8::", 32));
+    assert.ok(inCidr("10.1.2.3", "0.0.0.0", 0));
+    assert.equal(reverseName("192.0.2.1"), "1.2.0.192.in-addr.arpa");
+    assert.equal(reverseName("2001:db8::1"), "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa");
+  });
+});

@@ -1,43 +1,47 @@
 #!/usr/bin/env bash
-# Makes sure the real Pulumi engine exists and prints (stdout, last line) the directory holding `pulumi`
-# and its bundled dynamic-provider plugin. Progress goes to stderr. Usage:
-#   PATH="$(bash scripts/pulumi.sh):$PATH"
+# Makes sure the real Pulumi engine exists and prints (stdout, last line) the directory holding `pulumi`,
+# the Node.js language host and the dynamic-provider plugin. Progress goes to stderr. Usage:
+#   PATH="$(bash scripts/pulumi.sh | tail -1):$PATH"
 #
 # Where the engine comes from
-# - A `pulumi` already on PATH is used as it is (its own distribution ships the bundled plugins).
-# - Otherwise the CLI is built from the Go module proxy: tools/pulumi/go.mod requires
-#   github.com/pulumi/pulumi/pkg/v3 and sdk/v3 at one version and carries the one `replace` that pkg/v3's
-#   own go.mod needs outside the pulumi repository (atotto/clipboard). The binary goes to
-#   ${MAILSHIFT_CACHE:-$HOME/.cache/mailshift}/pulumi-<version>/bin, outside the repository; a stamp of
-#   go.mod+go.sum decides reuse, so a second run takes about a second.
-# - `npm` cannot provide the CLI here (the `pulumi` npm package only downloads it).
+# - A `pulumi` already on PATH is used as it is (a real distribution ships its own bundled plugins).
+# - Otherwise it is built with `go build` from the Go module proxy (the only way here: the `pulumi` npm
+#   package only downloads the CLI) into ${MAILSHIFT_CACHE:-$HOME/.cache/mailshift}/pulumi-<version>/bin,
+#   outside the repository. A stamp of each wrapper module's go.mod+go.sum decides reuse, so a second run
+#   takes a fraction of a second; MAILSHIFT_PULUMI_REBUILD=1 forces a rebuild.
+#   - pulumi: tools/pulumi/go.mod requires github.com/pulumi/pulumi/pkg/v3 and sdk/v3 at v3.274.1 and copies
+#     the one `replace` pkg/v3's go.mod needs outside the pulumi repository (atotto/clipboard => tgummerer);
+#     its other replace (sdk/v3 => ../sdk) is what requiring sdk/v3 at the same version stands for.
+#   - pulumi-language-nodejs: the host that lets `pulumi preview/up` run a Pulumi.yaml project with
+#     `runtime: nodejs`. Its current module (github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3)
+#     is NOT served by the Go proxy here (403 "not available"), and sdk/v3 zips after v3.68.0 leave it out.
+#     tools/pulumi/langhost-nodejs/go.mod builds it from sdk/v3 v3.68.0, the last release that contains it;
+#     it only finds `node`, runs @pulumi/pulumi/cmd/run of the installed npm SDK (3.276.0) and reports
+#     plugins, and the 3.274.1 engine drives it fine (preview, up, refresh, destroy, config; the e2e test).
+#     If it ever breaks, the supported way around is the Automation API with an inline program
+#     (@pulumi/pulumi/automation, LocalWorkspace.createOrSelectStack({ stackName, projectName, program })),
+#     which needs no language host: the Node process serves the program and the engine connects to it.
+#   - pulumi-resource-pulumi-nodejs: the dynamic-provider plugin, a shell script written here. The engine
+#     looks for it (a "bundled" plugin) next to the `pulumi` executable, after PATH. It runs
+#     @pulumi/pulumi/cmd/dynamic-provider with the `node` on PATH, resolving the package from the plugin's
+#     working directory (the project directory), then NODE_PATH; unlike npm's own shim it fails loudly.
+# - Cannot be built or downloaded here: the cloudflare, azuread and command provider plugins.
 #
-# What could not be built, and the supported way around it
-# - The Node.js language host (pulumi-language-nodejs) is its own Go module
-#   (github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3), which the Go module proxy here
-#   refuses (403 "not available" for tags and branches), and it is excluded from the sdk/v3 module zip.
-#   So `pulumi up` on a Pulumi.yaml project with `runtime: nodejs` cannot run here. The Automation API
-#   with an inline program (@pulumi/pulumi/automation, LocalWorkspace.createOrSelectStack({ stackName,
-#   projectName, program })) needs no language host: the Node process serves the program itself and
-#   the engine connects to it (`--client`). test/e2e/engine-smoke.test.ts proves preview/up/refresh/destroy.
-# - The cloudflare/azuread/command provider plugins cannot be built or downloaded here.
-# - The dynamic-provider plugin (`pulumi-resource-pulumi-nodejs`, a "bundled" plugin the engine looks for
-#   next to the `pulumi` executable, then on PATH) is written into the same bin directory. It runs
-#   @pulumi/pulumi/cmd/dynamic-provider with the `node` on PATH (put node_modules/.bin first: Node 22),
-#   resolving the package from the engine's working directory (the project's workDir) and then NODE_PATH:
-#   with an inline program in a temp workDir, set NODE_PATH=<repo>/node_modules in the workspace env.
+# Environment for a run (test/e2e/engine-smoke.test.ts sets these):
+#   PATH=<node 22 dir>:<this bin dir>:$PATH   node_modules/.bin first: the system node is too old
+#   PULUMI_BACKEND_URL=file://<folder>         local backend; PULUMI_HOME=<folder> optional
+#   PULUMI_CONFIG_PASSPHRASE=<passphrase>      passphrase secrets provider
+#   PULUMI_SKIP_UPDATE_CHECK=true, PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true (no downloads)
+#   PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true (Automation API; CLI 3.274.1 vs npm SDK 3.276.0)
+#   NODE_PATH=<repo>/node_modules              only when the project directory is outside the repository
 #
-# Environment for a run (the test sets all of these): PULUMI_BACKEND_URL=file://<folder>,
-# PULUMI_CONFIG_PASSPHRASE=<anything>, PULUMI_SKIP_UPDATE_CHECK=true,
-# PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true (the built CLI and the npm SDK differ in version),
-# PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true (no plugin downloads), PULUMI_HOME=<folder> optional.
+# Knobs: MAILSHIFT_CACHE (cache root), MAILSHIFT_PULUMI_REBUILD=1, GO (go binary; default `go` on PATH,
+# then /usr/local/go/bin/go). Exit status 3: no pulumi on PATH and no Go to build one.
 #
-# Knobs: MAILSHIFT_CACHE (cache root), MAILSHIFT_PULUMI_REBUILD=1 (ignore the cached binary),
-# GO (the go binary; default `go` on PATH, then /usr/local/go/bin/go). Exit 3: no pulumi and no Go.
-#
-# Timings (2 shared cores, go 1.26.8, pkg/v3 v3.274.1, CGO off, empty Go caches): first build 6m50s
-# wall (modules download + compile + link); a second run 0.02s. Disk: the binary 117 MB in the cache;
-# Go's module cache +1.4 GB and build cache +1.7 GB (GOMODCACHE/GOCACHE, reclaimable after the build).
+# Timings (2 shared cores, go 1.26.8, CGO off, empty Go caches): pulumi 6m50s wall (module downloads,
+# compile, link); pulumi-language-nodejs ~2m more; a second run 0.3s. Disk: bin/ 140 MB (pulumi 117 MB
+# stripped, language host 18 MB); Go's module cache +1.6 GB and build cache +1.9 GB (GOMODCACHE/GOCACHE,
+# reclaimable once built). CI caching ${MAILSHIFT_CACHE} alone skips all of it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 mod="$root/tools/pulumi"
@@ -56,7 +60,6 @@ if [ -z "$version" ]; then
 fi
 cache="${MAILSHIFT_CACHE:-$HOME/.cache/mailshift}/pulumi-$version"
 bin="$cache/bin"
-stamp=$(cat "$mod/go.mod" "$mod/go.sum" | sha256sum | cut -c1-16)
 
 # The dynamic-provider plugin is a tiny shell script, rewritten on every run so it always matches this
 # file. Unlike the upstream shim it fails loudly when @pulumi/pulumi cannot be resolved.
@@ -82,41 +85,45 @@ mkdir -p "$cache"
 exec 9>"$cache/.lock"
 flock 9 # one build at a time per version; a second caller waits and then reuses it
 
-if [ -z "${MAILSHIFT_PULUMI_REBUILD:-}" ] && [ -x "$bin/pulumi" ] &&
-  [ "$(cat "$cache/stamp" 2>/dev/null)" = "$stamp" ]; then
-  log "reusing $bin/pulumi ($version)"
-  write_shim
-  echo "$bin"
-  exit 0
-fi
-
 go_bin=${GO:-}
 if [ -z "$go_bin" ]; then
   if command -v go >/dev/null 2>&1; then go_bin=go
   elif [ -x /usr/local/go/bin/go ]; then go_bin=/usr/local/go/bin/go
   fi
 fi
-if [ -z "$go_bin" ]; then
-  log "no pulumi on PATH and no Go toolchain (go on PATH or /usr/local/go/bin/go): install Go >= 1.26"
-  exit 3
-fi
 
-log "building the Pulumi CLI $version with $("$go_bin" version) into $bin"
-log "(first time: downloads ~1.6 GB of modules through the Go proxy and compiles; progress below)"
-start=$(date +%s)
-rm -rf "$cache/build"
-mkdir -p "$cache/build"
-(
-  cd "$mod"
-  export GOFLAGS=-mod=mod CGO_ENABLED=0
-  "$go_bin" build -trimpath \
-    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" \
-    -o "$cache/build/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
-) >&2
-mkdir -p "$bin"
-mv -f "$cache/build/pulumi" "$bin/pulumi"
-rmdir "$cache/build"
-echo "$stamp" > "$cache/stamp"
+# build NAME MODULE_DIR PACKAGE [LDFLAGS]: go build PACKAGE from MODULE_DIR into $bin/NAME, unless the
+# binary is there and was built from the same go.mod+go.sum.
+build() {
+  local name=$1 dir=$2 pkg=$3 ldflags=${4:-} stamp
+  stamp=$(cat "$dir/go.mod" "$dir/go.sum" | sha256sum | cut -c1-16)
+  if [ -z "${MAILSHIFT_PULUMI_REBUILD:-}" ] && [ -x "$bin/$name" ] &&
+    [ "$(cat "$cache/$name.stamp" 2>/dev/null)" = "$stamp" ]; then
+    log "reusing $bin/$name"
+    return 0
+  fi
+  if [ -z "$go_bin" ]; then
+    log "no pulumi on PATH and no Go toolchain (go on PATH or /usr/local/go/bin/go) to build $name: install Go >= 1.26"
+    exit 3
+  fi
+  log "building $name ($pkg) with $("$go_bin" version) into $bin; first time on a fresh machine this downloads"
+  log "the modules through the Go proxy and compiles for several minutes (see the timings above in this script)"
+  local start; start=$(date +%s)
+  mkdir -p "$cache/build" "$bin"
+  (
+    cd "$dir"
+    export GOFLAGS=-mod=mod CGO_ENABLED=0
+    "$go_bin" build -trimpath -ldflags "-s -w $ldflags" -o "$cache/build/$name" "$pkg"
+  ) >&2
+  mv -f "$cache/build/$name" "$bin/$name"
+  echo "$stamp" > "$cache/$name.stamp"
+  log "built $name in $(( $(date +%s) - start ))s"
+}
+
+build pulumi "$mod" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+  "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version"
+build pulumi-language-nodejs "$mod/langhost-nodejs" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
+rmdir "$cache/build" 2>/dev/null || true
 write_shim
-log "built in $(( $(date +%s) - start ))s: $("$bin/pulumi" version)"
+log "ready: $("$bin/pulumi" version) in $bin"
 echo "$bin"

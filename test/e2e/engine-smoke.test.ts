@@ -1,5 +1,6 @@
-// The real Pulumi engine, built by scripts/pulumi.sh, running a dynamic resource end to end through the
-// Automation API with an inline program (no Node.js language host exists here: see scripts/pulumi.sh).
+// The real Pulumi engine, built by scripts/pulumi.sh, running a file-writing dynamic resource end to end two
+// ways: the Automation API with an inline program (needs no language host), and the `pulumi` CLI on a
+// Pulumi.yaml project (needs pulumi-language-nodejs, built from sdk v3.68.0: see scripts/pulumi.sh).
 // Local file:// backend, passphrase secrets, no update checks, no plugin downloads.
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
@@ -27,6 +28,29 @@ function ensureEngine(): string | undefined {
   return bin;
 }
 
+/** The environment every engine run here gets; `bin` holds pulumi and its plugins. */
+function engineEnv(bin: string, tmp: string): Record<string, string> {
+  return {
+    PULUMI_BACKEND_URL: `file://${path.join(tmp, "backend")}`,
+    PULUMI_HOME: path.join(tmp, "home"),
+    PULUMI_CONFIG_PASSPHRASE: "engine-smoke-passphrase",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+    // The plugins run `node` (this Node 22 first, not the system's) and resolve @pulumi/pulumi from their
+    // working directory (a temp project directory here), then from NODE_PATH.
+    PATH: [path.dirname(process.execPath), bin, process.env.PATH ?? ""].join(path.delimiter),
+    NODE_PATH: path.join(repoRoot(), "node_modules"),
+  };
+}
+
+/** A fresh temp folder with the backend, PULUMI_HOME and output folders the runs use. */
+function makeTemp(): string {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mailshift-engine-smoke-"));
+  for (const d of ["backend", "home", "out", "work"]) fs.mkdirSync(path.join(tmp, d));
+  return tmp;
+}
+
 /** PulumiCommand.get wants an installation root holding bin/pulumi; a pulumi on PATH may live elsewhere. */
 function installRoot(bin: string, tmp: string): string {
   if (path.basename(bin) === "bin") return path.dirname(bin);
@@ -34,6 +58,17 @@ function installRoot(bin: string, tmp: string): string {
   fs.mkdirSync(root);
   fs.symlinkSync(bin, path.join(root, "bin"));
   return root;
+}
+
+/** ensureEngine for a mocha hook: allows a first build's time, and skips the suite only when Go is absent. */
+function requireEngine(ctx: Mocha.Context): string {
+  ctx.timeout(45 * 60_000); // a first build on a fresh machine takes ~9 minutes on 2 cores
+  const bin = ensureEngine();
+  if (!bin) {
+    console.warn("    skipped: no pulumi on PATH and no Go toolchain to build one (scripts/pulumi.sh exit 3)");
+    ctx.skip();
+  }
+  return bin;
 }
 
 /** The engine operations announced for resources of one type, in order. */
@@ -46,43 +81,24 @@ function changesOf(ops: OpMap | undefined): Record<string, number> {
   return Object.fromEntries(Object.entries(ops ?? {}).filter(([op, n]) => op !== "same" && (n ?? 0) > 0)) as Record<string, number>;
 }
 
-describe("the real Pulumi engine: a dynamic resource through preview, up, refresh and destroy", function () {
+describe("the real Pulumi engine, Automation API inline program: a dynamic resource through preview, up, refresh and destroy", function () {
   let tmp = "";
   let target = "";
   let stack: Stack;
 
   before(async function () {
-    this.timeout(45 * 60_000); // a first build on a fresh machine takes ~7 minutes on 2 cores
-    const bin = ensureEngine();
-    if (!bin) {
-      console.warn("    skipped: no pulumi on PATH and no Go toolchain to build one (scripts/pulumi.sh exit 3)");
-      this.skip();
-    }
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mailshift-engine-smoke-"));
-    const backend = path.join(tmp, "backend");
-    const work = path.join(tmp, "work");
-    for (const d of [backend, work, path.join(tmp, "home"), path.join(tmp, "out")]) fs.mkdirSync(d);
+    const bin = requireEngine(this);
+    tmp = makeTemp();
     target = path.join(tmp, "out", "note.txt");
-
-    const backendUrl = `file://${backend}`;
+    const env = engineEnv(bin, tmp);
     stack = await LocalWorkspace.createOrSelectStack(
       { stackName: "smoke", projectName: "engine-smoke", program: fileProgram(target, CONTENT) },
       {
-        workDir: work,
-        pulumiHome: path.join(tmp, "home"),
+        workDir: path.join(tmp, "work"),
+        pulumiHome: env.PULUMI_HOME,
         pulumiCommand: await PulumiCommand.get({ root: installRoot(bin, tmp), skipVersionCheck: true }),
-        projectSettings: { name: "engine-smoke", runtime: "nodejs", backend: { url: backendUrl } },
-        envVars: {
-          PULUMI_BACKEND_URL: backendUrl,
-          PULUMI_CONFIG_PASSPHRASE: "engine-smoke-passphrase",
-          PULUMI_SKIP_UPDATE_CHECK: "true",
-          PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-          PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
-          // The dynamic-provider plugin runs `node` (this Node 22 first) and resolves @pulumi/pulumi from
-          // its working directory (the temp workDir here), then from NODE_PATH.
-          PATH: [path.dirname(process.execPath), bin, process.env.PATH ?? ""].join(path.delimiter),
-          NODE_PATH: path.join(repoRoot(), "node_modules"),
-        },
+        projectSettings: { name: "engine-smoke", runtime: "nodejs", backend: { url: env.PULUMI_BACKEND_URL } },
+        envVars: env,
       },
     );
   });
@@ -145,5 +161,84 @@ describe("the real Pulumi engine: a dynamic resource through preview, up, refres
     assert.equal(fs.existsSync(target), false);
     const state = (await stack.exportStack()).deployment as { resources?: unknown[] };
     assert.deepEqual(state.resources ?? [], []);
+  });
+});
+
+interface PreviewJson {
+  changeSummary: Record<string, number>;
+  steps: { op: string; urn: string }[];
+}
+
+describe("the real Pulumi engine, pulumi CLI on a Pulumi.yaml project: preview, up, up, preview --refresh, destroy", function () {
+  const CLI_CONTENT = "written through pulumi up";
+  let tmp = "";
+  let target = "";
+  let pulumi: (...args: string[]) => string;
+
+  /** The ops `pulumi preview --json` plans for the File resource. */
+  const fileOps = (p: PreviewJson): string[] => p.steps.filter((x) => x.urn.endsWith(`::${FILE_TYPE}::note`)).map((x) => x.op);
+
+  before(function () {
+    const bin = requireEngine(this);
+    tmp = makeTemp();
+    target = path.join(tmp, "out", "note.txt");
+    const project = path.join(tmp, "work");
+    // The project lives outside the repository, so its program requires the compiled fixture by path and
+    // @pulumi/pulumi resolves through NODE_PATH (engineEnv).
+    fs.writeFileSync(path.join(project, "Pulumi.yaml"), "name: engine-smoke-cli\nruntime: nodejs\nmain: index.js\n");
+    fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "engine-smoke-cli", main: "index.js" }));
+    const fixture = path.join(__dirname, "fixtures", "fileResource.js");
+    fs.writeFileSync(path.join(project, "index.js"), `module.exports = require(${JSON.stringify(fixture)}).configProgram();\n`);
+    const env = { ...process.env, ...engineEnv(bin, tmp) };
+    pulumi = (...args) => {
+      const r = spawnSync(path.join(bin, "pulumi"), [...args, "--non-interactive"], { cwd: project, env, encoding: "utf8", timeout: 180_000 });
+      if (r.status !== 0) throw new Error(`pulumi ${args.join(" ")} exited with ${r.status ?? r.signal}:\n${r.stdout}\n${r.stderr}`);
+      return r.stdout;
+    };
+    pulumi("stack", "init", "smoke");
+    pulumi("config", "set", "path", target);
+    pulumi("config", "set", "content", CLI_CONTENT);
+  });
+
+  after(function () {
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("pulumi preview plans one File to create and writes nothing", function () {
+    const p = JSON.parse(pulumi("preview", "--json")) as PreviewJson;
+    assert.deepEqual(fileOps(p), ["create"]);
+    assert.deepEqual(p.changeSummary, { create: 2 }, "the stack and the File");
+    assert.equal(fs.existsSync(target), false, "preview must not run the provider's create");
+  });
+
+  it("pulumi up writes the file from stack config, and the stack output carries its content", function () {
+    pulumi("up", "--yes", "--skip-preview");
+    assert.equal(fs.readFileSync(target, "utf8"), CLI_CONTENT);
+    assert.equal(pulumi("stack", "output", "content").trim(), CLI_CONTENT);
+  });
+
+  it("pulumi up again changes nothing (--expect-no-changes succeeds, the file is not rewritten)", function () {
+    const before = fs.statSync(target).mtimeMs;
+    const p = JSON.parse(pulumi("preview", "--json")) as PreviewJson;
+    assert.deepEqual(p.changeSummary, { same: 2 });
+    pulumi("up", "--yes", "--skip-preview", "--expect-no-changes");
+    assert.equal(fs.statSync(target).mtimeMs, before);
+  });
+
+  it("pulumi preview --refresh shows drift without touching it, and pulumi up --refresh puts the content back", function () {
+    fs.writeFileSync(target, "edited by hand");
+    const p = JSON.parse(pulumi("preview", "--refresh", "--json")) as PreviewJson;
+    assert.deepEqual(fileOps(p), ["refresh", "update"]);
+    assert.equal(p.changeSummary.update, 1);
+    assert.equal(fs.readFileSync(target, "utf8"), "edited by hand", "preview leaves the drift in place");
+    pulumi("up", "--yes", "--skip-preview", "--refresh");
+    assert.equal(fs.readFileSync(target, "utf8"), CLI_CONTENT);
+  });
+
+  it("pulumi destroy deletes the file, and the exported state holds no resources", function () {
+    pulumi("destroy", "--yes", "--skip-preview");
+    assert.equal(fs.existsSync(target), false);
+    const state = JSON.parse(pulumi("stack", "export")) as { deployment: { resources?: unknown[] } };
+    assert.deepEqual(state.deployment.resources ?? [], []);
   });
 });

@@ -1,0 +1,105 @@
+// Dynamic resources for what @pulumi/azuread cannot do: add the custom domain to the tenant (TenantDomain) and
+// verify it once its MS= TXT record is in DNS (DomainVerification). The decisions are in domainDecision.ts.
+// Deleting either leaves the domain in the tenant: removing a domain with users on it is a manual decision.
+import * as pulumi from "@pulumi/pulumi";
+import { decideDomainAdd, decideDomainVerify, exchangeMxFrom, GraphRequestError, verificationTxtFrom } from "./domainDecision";
+import { graphRequest, graphToken, type GraphCredentials } from "./graphClient";
+
+interface DomainInputs extends GraphCredentials {
+  domain: string;
+}
+
+interface DomainOutputs extends DomainInputs {
+  verificationTxt: string;
+  /** From serviceConfigurationRecords; empty until the tenant lists it (usually once verified). */
+  exchangeMx: string;
+  isVerified: boolean;
+}
+
+async function readRecords(token: string, domain: string): Promise<{ verificationTxt: string; exchangeMx: string; isVerified: boolean }> {
+  const id = encodeURIComponent(domain);
+  const [d, verification, service] = await Promise.all([
+    graphRequest(token, "GET", `/domains/${id}`),
+    graphRequest(token, "GET", `/domains/${id}/verificationDnsRecords`),
+    graphRequest(token, "GET", `/domains/${id}/serviceConfigurationRecords`),
+  ]);
+  if (d.status !== 200) throw new GraphRequestError(`reading ${domain}`, d, "Check that the domain is in the tenant (Microsoft 365 admin center > Settings > Domains)");
+  return {
+    isVerified: (d.body as { isVerified?: unknown }).isVerified === true,
+    verificationTxt: verificationTxtFrom(verification.body) ?? "",
+    exchangeMx: exchangeMxFrom(service.body) ?? "",
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const domainProvider: pulumi.dynamic.ResourceProvider<DomainInputs, DomainOutputs> = {
+  async create(inputs) {
+    const token = await graphToken(inputs);
+    const added = await graphRequest(token, "POST", "/domains", { id: inputs.domain });
+    decideDomainAdd(inputs.domain, inputs.tenantId, added);
+    return { id: inputs.domain, outs: { ...inputs, ...(await readRecords(token, inputs.domain)) } };
+  },
+  async read(id, props) {
+    const p = props as DomainOutputs;
+    const token = await graphToken(p);
+    return { id, props: { ...p, ...(await readRecords(token, p.domain)) } };
+  },
+  async diff(_id, olds, news) {
+    const replaces = (["domain", "tenantId"] as const).filter((k) => olds[k] !== news[k]);
+    return { changes: replaces.length > 0 || olds.clientId !== news.clientId || olds.clientSecret !== news.clientSecret, replaces };
+  },
+  async update(_id, _olds, news) {
+    const token = await graphToken(news);
+    return { outs: { ...news, ...(await readRecords(token, news.domain)) } };
+  },
+};
+
+const verifyProvider: pulumi.dynamic.ResourceProvider<DomainInputs & { txtRecordId: string }, DomainOutputs> = {
+  async create(inputs) {
+    const token = await graphToken(inputs);
+    // DNS propagation from Cloudflare to Microsoft's resolvers takes seconds to minutes: retry for 5 minutes.
+    const deadline = Date.now() + 5 * 60_000;
+    for (let attempt = 0; ; attempt++) {
+      const a = await graphRequest(token, "POST", `/domains/${encodeURIComponent(inputs.domain)}/verify`);
+      if (decideDomainVerify(inputs.domain, inputs.tenantId, a) === "verified") break;
+      if (Date.now() > deadline)
+        throw new GraphRequestError(`verifying ${inputs.domain}`, a, "The MS= TXT record is not visible to Microsoft yet; check it with `dig TXT` and run pulumi up again");
+      await sleep(Math.min(30_000, 2_000 * 2 ** attempt));
+    }
+    return { id: `${inputs.domain}/verified`, outs: { ...inputs, ...(await readRecords(token, inputs.domain)) } };
+  },
+  async diff(_id, olds, news) {
+    const replaces = (["domain", "tenantId"] as const).filter((k) => olds[k] !== news[k]);
+    return { changes: replaces.length > 0, replaces };
+  },
+  async read(id, props) {
+    const p = props as DomainOutputs & { txtRecordId: string };
+    const token = await graphToken(p);
+    return { id, props: { ...p, ...(await readRecords(token, p.domain)) } };
+  },
+};
+
+export interface TenantDomainArgs {
+  domain: pulumi.Input<string>;
+  tenantId: pulumi.Input<string>;
+  clientId: pulumi.Input<string>;
+  clientSecret: pulumi.Input<string>;
+}
+
+export class TenantDomain extends pulumi.dynamic.Resource {
+  declare readonly verificationTxt: pulumi.Output<string>;
+  declare readonly exchangeMx: pulumi.Output<string>;
+  declare readonly isVerified: pulumi.Output<boolean>;
+  constructor(name: string, args: TenantDomainArgs, opts?: pulumi.CustomResourceOptions) {
+    super(domainProvider, name, { ...args, clientSecret: pulumi.secret(args.clientSecret), verificationTxt: undefined, exchangeMx: undefined, isVerified: undefined }, { ...opts, additionalSecretOutputs: ["clientSecret"] }, "mailshift", "TenantDomain");
+  }
+}
+
+export class DomainVerification extends pulumi.dynamic.Resource {
+  declare readonly exchangeMx: pulumi.Output<string>;
+  declare readonly isVerified: pulumi.Output<boolean>;
+  constructor(name: string, args: TenantDomainArgs & { txtRecordId: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions) {
+    super(verifyProvider, name, { ...args, clientSecret: pulumi.secret(args.clientSecret), exchangeMx: undefined, isVerified: undefined }, { ...opts, additionalSecretOutputs: ["clientSecret"] }, "mailshift", "DomainVerification");
+  }
+}

@@ -1,7 +1,8 @@
 // Where an imported record and a generated mail record meet, the stage decides which one is published.
 // MX, SPF and autodiscover switch at cutover: before it the old host keeps receiving mail and the imported
 // records stay (with lowered TTLs so the switch propagates fast); from cutover on the generated ones win.
-// Other mail records (domain verification, DKIM, DMARC) are published from prepare on.
+// Other mail records (domain verification, DKIM, DMARC) are published from prepare on, unless they would displace
+// an imported record: then they too wait for cutover.
 import { isSpfTxt, txtToString } from "./spf";
 import { canonicalName, recordKey, type ZoneRecord } from "./records";
 
@@ -98,7 +99,9 @@ export function mergeForStage(
     const switching = SWITCHING_ROLES.has(first.role);
     const base = { name, type: first.type, role: first.role };
     const sameAsImported = met.length === group.length && group.every((g) => met.some((i) => recordKey(i) === recordKey(g)));
-    if (switching && !switched) {
+    // Before cutover nothing the old host relies on is displaced: a generated record that meets a different
+    // imported one waits, whatever its role (an Exchange DKIM selector must not break the old host's signing).
+    if (!switched && (switching || (met.length > 0 && !sameAsImported))) {
       const low = options.lowTtl;
       const kept = met.map((i) => (low !== undefined && i.ttl > low ? { ...i, ttl: low } : i));
       for (const i of met) if (low !== undefined && i.ttl > low) lowered.set(recordKey(i), low);

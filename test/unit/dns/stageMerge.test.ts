@@ -39,16 +39,17 @@ describe("dns/stageMerge", () => {
       assert.ok(!recs.some((x) => x.includes("outlook")));
       assert.ok(!recs.some((x) => x.startsWith("mail2.example.com")));
       assert.ok(recs.includes("www.example.com A 192.0.2.80 3600"), "untouched records keep their TTL");
-      // verification and DMARC are published from prepare on
+      // verification is published from prepare on; the new DMARC waits because it would displace the old one
       assert.ok(recs.includes('example.com TXT "MS=ms12345678" 300'));
-      assert.ok(recs.includes('_dmarc.example.com TXT "v=DMARC1; p=quarantine" 300'));
-      assert.ok(!recs.some((x) => x.includes("p=none")));
+      assert.ok(recs.includes('_dmarc.example.com TXT "v=DMARC1; p=none" 300'));
+      assert.ok(!recs.some((x) => x.includes("p=quarantine")));
       const byRole = Object.fromEntries(decisions.map((d) => [`${d.role} ${d.name}`, d]));
       assert.equal(byRole["mx example.com"]!.outcome, "imported-kept");
       assert.match(byRole["mx example.com"]!.reason, new RegExp(`^${stage}: the old mx records stay until cutover, with TTL lowered to 300s`));
       assert.equal(byRole["mx mail2.example.com"]!.outcome, "generated-held");
       assert.equal(byRole["autodiscover autodiscover.example.com"]!.outcome, "imported-kept");
-      assert.equal(byRole["dmarc _dmarc.example.com"]!.outcome, "generated-replaces-imported");
+      assert.equal(byRole["dmarc _dmarc.example.com"]!.outcome, "imported-kept");
+      assert.match(byRole["dmarc _dmarc.example.com"]!.reason, /the old dmarc records stay until cutover/);
     }
   });
 

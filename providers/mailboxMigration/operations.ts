@@ -55,9 +55,11 @@ function describePass(kind: "create" | "update", s: SyncSummary): string {
   );
 }
 
+/** The engine's advice is worded for the command line; say what it means in a Pulumi program. */
 function pulumiHint(message: string): string {
   if (/authentication failed/i.test(message))
     return " In the Pulumi program the credential is the endpoint's password (pulumi config set --secret) or its oauth2 token source.";
+  if (/resumes/i.test(message)) return " With Pulumi, the next `pulumi up` is that run.";
   return " Nothing copied so far is lost: run `pulumi up` again and the copy resumes where it stopped, without duplicates.";
 }
 

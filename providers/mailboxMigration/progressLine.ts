@@ -7,8 +7,9 @@ function mb(bytes: number): string {
 
 export function progressLine(p: Progress): string {
   const where = p.folder ? `folder "${p.folder}" (${p.folderIndex + 1}/${p.folderCount})` : "listing folders";
-  if (p.toCopy === 0) return `${p.mailbox}: ${where}, nothing to copy so far`;
-  return `${p.mailbox}: ${where}, copied ${p.copied}/${p.toCopy} messages, ${mb(p.bytesCopied)}/${mb(p.bytesToCopy)}`;
+  if (p.toCopy === 0) return `${p.mailbox}: ${where}; nothing to copy so far`;
+  // the engine counts over the whole pass: "to copy" grows as each folder is listed
+  return `${p.mailbox}: ${where}; this pass copied ${p.copied} of ${p.toCopy} messages found missing so far (${mb(p.bytesCopied)} of ${mb(p.bytesToCopy)})`;
 }
 
 /** Says a line at most every `intervalMs`, and always when the folder changes or a folder's copy completes. */

@@ -20,9 +20,9 @@ describe("MailboxMigration progress", () => {
   it("says which folder, how far, in messages and MB", () => {
     assert.equal(
       progressLine(p({ folder: "Sent", folderIndex: 1, copied: 120, toCopy: 300, bytesCopied: 5 * 1048576, bytesToCopy: 12.25 * 1048576 })),
-      'bob@old:143: folder "Sent" (2/3), copied 120/300 messages, 5.0 MB/12.3 MB',
+      'bob@old:143: folder "Sent" (2/3); this pass copied 120 of 300 messages found missing so far (5.0 MB of 12.3 MB)',
     );
-    assert.equal(progressLine(p({})), 'bob@old:143: folder "INBOX" (1/3), nothing to copy so far');
+    assert.equal(progressLine(p({})), 'bob@old:143: folder "INBOX" (1/3); nothing to copy so far');
   });
 
   it("throttles: at most one line per interval, but always on a new folder and at a folder's end", () => {

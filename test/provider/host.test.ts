@@ -1,0 +1,246 @@
+// MailboxMigration through the real dynamic-provider host (@pulumi/pulumi/cmd/dynamic-provider), driven over
+// gRPC as the engine drives it, against two real Dovecot servers. The `__provider` input is the one the
+// resource serializes under pulumi.runtime.setMocks.
+import { strict as assert } from "node:assert";
+import * as pulumi from "@pulumi/pulumi";
+import { MailboxMigration } from "../../providers/mailboxMigration";
+import { appendAll, readCorpus } from "../harness/corpus";
+import { stopAllDovecots } from "../harness/dovecot";
+import { mailboxPair, startPair, type Pair } from "../imap/fixtures";
+import { fingerprint, snapshot, total, type Snapshot } from "../imap/snapshot";
+import { FakeEngine, ProviderCallError, ProviderHost, type Props } from "./providerHost";
+
+type MailboxPair = Awaited<ReturnType<typeof mailboxPair>>;
+
+/** What the program would register: the serialized provider and the resource's URN, from the real class. */
+async function registered(name: string): Promise<{ provider: string; urn: string }> {
+  let seen: Record<string, unknown> | undefined;
+  pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        if (args.name === name) seen = args.inputs as Record<string, unknown>;
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+      call: () => ({}),
+    },
+    "mailshift",
+    "hosttest",
+    false,
+  );
+  const m = new MailboxMigration(name, {
+    source: { host: "placeholder", user: "u", password: "placeholder-pw" },
+    destination: { host: "placeholder2", user: "u", password: "placeholder-pw" },
+  });
+  await new Promise<void>((resolve) => m.urn.apply(() => resolve()));
+  for (let i = 0; i < 100 && !seen; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(seen, "the resource was registered");
+  return { provider: seen.__provider as string, urn: seen.statusUrn as string };
+}
+
+function inputsFor(m: MailboxPair, extra: Props = {}): Props {
+  return {
+    source: { host: m.from.host, port: m.from.port, tls: "starttls", user: m.from.user, password: m.fromPassword },
+    destination: { host: m.to.host, port: m.to.port, tls: "starttls", user: m.to.user, password: m.toPassword },
+    syncGeneration: 1,
+    ...extra,
+  };
+}
+
+function folderCounts(s: Snapshot): Record<string, number> {
+  return Object.fromEntries([...s.entries()].filter(([, l]) => l.length > 0).map(([f, l]) => [f, l.length]));
+}
+
+function sameMail(a: Snapshot, b: Snapshot): void {
+  assert.deepEqual(folderCounts(a), folderCounts(b));
+  for (const [f, l] of a) assert.deepEqual(fingerprint(b.get(f)), fingerprint(l), `folder ${f} unchanged`);
+}
+
+describe("MailboxMigration through the dynamic-provider host (real Dovecot)", function () {
+  this.timeout(120_000);
+  let pair: Pair;
+  let engine: FakeEngine;
+  let host: ProviderHost;
+  let provider: string;
+  let urn: string;
+  const secrets: string[] = [];
+
+  before(async () => {
+    pair = await startPair();
+    engine = new FakeEngine();
+    await engine.start();
+    ({ provider, urn } = await registered("bob-migration"));
+    // fast retries so that a failure test does not wait out the production backoff
+    host = await ProviderHost.start(engine.address, { MAILSHIFT_PROVIDER_RETRY: "2,50,200" });
+  });
+  after(async () => {
+    await host?.stop();
+    engine?.stop();
+    await stopAllDovecots();
+  });
+
+  it("tells the engine it takes no secrets and has no preview: the engine never calls Create or Update in a preview", async () => {
+    const res = await host.configure();
+    assert.equal(res.getAcceptsecrets(), false, "the engine unwraps secrets for it and re-marks echoed ones");
+    assert.equal(res.getSupportspreview(), false, "so `pulumi preview` only calls Check and Diff");
+  });
+
+  it("Check names the wrong property; Check and Diff (all a preview runs) copy nothing", async () => {
+    const m = await mailboxPair(pair);
+    secrets.push(m.fromPassword, m.toPassword);
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", readCorpus("easy_ham", 5));
+    const bad = await host.check(urn, {}, { ...inputsFor(m, { source: { ...(inputsFor(m).source as Props), port: 0 } }), __provider: provider });
+    assert.deepEqual(bad.failures, [{ property: "source.port", reason: "must be a whole number from 1 to 65535, not 0" }]);
+    const ok = await host.check(urn, {}, { ...inputsFor(m), __provider: provider });
+    assert.deepEqual(ok.failures, []);
+    await host.diff(urn, "x", { ...ok.inputs, syncGeneration: 0 }, ok.inputs);
+    assert.equal(total(await snapshot(m.toUrl, m.toPassword)), 0, "nothing on the destination after check and diff");
+  });
+
+  it("create copies everything, update copies nothing new, new mail then only that, read reports drift, delete leaves all mail", async () => {
+    const m = await mailboxPair(pair);
+    secrets.push(m.fromPassword, m.toPassword);
+    const ham = readCorpus("easy_ham", 60);
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", ham.slice(0, 40));
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX.Sent", ham.slice(40, 52));
+
+    const checked = await host.check(urn, {}, { ...inputsFor(m), __provider: provider, statusUrn: urn });
+    assert.deepEqual(checked.failures, []);
+    const news = checked.inputs;
+
+    // create: the full copy
+    const logsBefore = engine.messages.length;
+    const created = await host.create(urn, news);
+    assert.equal(created.id, `${m.name}@127.0.0.1:${m.from.port} -> ${m.name}@127.0.0.1:${m.to.port}`);
+    const totals = created.outs.totals as Record<string, number>;
+    assert.deepEqual([totals.onSource, totals.copied, totals.alreadyPresent, totals.skipped], [52, 52, 0, 0]);
+    assert.equal(created.outs.verified, true);
+    assert.equal(typeof created.outs.lastPassAt, "string");
+    assert.deepEqual(
+      (created.outs.perFolder as Props[]).filter((f) => (f.onSource as number) > 0).map((f) => [f.folder, f.destination, f.onSource, f.copied]),
+      [
+        ["INBOX", "INBOX", 40, 40],
+        ["Sent", "Sent Items", 12, 12],
+      ],
+    );
+    assert.equal(created.outs.__provider, provider, "the host keeps the provider with the outputs");
+    let src = await snapshot(m.fromUrl, m.fromPassword);
+    let dst = await snapshot(m.toUrl, m.toPassword);
+    assert.deepEqual(fingerprint(dst.get("INBOX")), fingerprint(src.get("INBOX")));
+    assert.deepEqual(fingerprint(dst.get("Sent Items")), fingerprint(src.get("INBOX.Sent")));
+
+    // progress reached the engine, on this resource's row, while it copied; and a closing line stayed
+    const said = engine.messages.slice(logsBefore);
+    assert.ok(said.some((x) => x.ephemeral && x.urn === urn && /this pass copied \d+ of \d+ messages/.test(x.message)), JSON.stringify(said));
+    assert.ok(said.some((x) => !x.ephemeral && x.urn === urn && /copied 52 message\(s\)/.test(x.message) && /every source message is on the destination/.test(x.message)));
+
+    // a diff with the same inputs: nothing to do; a bumped syncGeneration: an update, not a replacement
+    assert.deepEqual(await host.diff(urn, created.id, created.outs, news), { changes: "none", replaces: [] });
+    const bumped: Props = { ...news, syncGeneration: 2 };
+    assert.deepEqual(await host.diff(urn, created.id, created.outs, bumped), { changes: "some", replaces: [] });
+    const otherUser = { ...news, destination: { ...(news.destination as Props), user: "someone-else" } };
+    assert.deepEqual(await host.diff(urn, created.id, created.outs, otherUser), { changes: "some", replaces: ["destination"] });
+
+    // update with nothing new: copies nothing and changes nothing on the destination
+    const noop = await host.update(urn, created.id, created.outs, bumped);
+    assert.deepEqual([(noop.totals as Props).copied, (noop.totals as Props).alreadyPresent], [0, 52]);
+    const afterNoop = await snapshot(m.toUrl, m.toPassword);
+    assert.deepEqual(
+      [...afterNoop.get("INBOX")!].map((x) => x.uid),
+      [...dst.get("INBOX")!].map((x) => x.uid),
+      "same messages, same UIDs",
+    );
+
+    // new mail on the source: read (refresh) reports it, read-only on both sides, and the diff then shows an update
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", ham.slice(52, 60));
+    src = await snapshot(m.fromUrl, m.fromPassword);
+    dst = await snapshot(m.toUrl, m.toPassword);
+    const refreshed = await host.read(urn, created.id, noop, bumped);
+    const drift = refreshed.props.drift as Props;
+    assert.deepEqual([drift.by, drift.missing, drift.pending], ["refresh", 8, 8]);
+    assert.deepEqual(drift.folders, [{ folder: "INBOX", missing: 8, pending: 8 }]);
+    sameMail(src, await snapshot(m.fromUrl, m.fromPassword));
+    sameMail(dst, await snapshot(m.toUrl, m.toPassword));
+    assert.deepEqual(await host.diff(urn, created.id, refreshed.props, bumped), { changes: "some", replaces: [] });
+
+    // the update copies only those
+    const delta = await host.update(urn, created.id, refreshed.props, bumped);
+    assert.deepEqual([(delta.totals as Props).copied, (delta.totals as Props).alreadyPresent], [8, 52]);
+    assert.deepEqual((delta.drift as Props).pending, 0);
+    dst = await snapshot(m.toUrl, m.toPassword);
+    assert.deepEqual(fingerprint(dst.get("INBOX")), fingerprint(src.get("INBOX")), "every source message once, no duplicate");
+    assert.deepEqual(await host.diff(urn, created.id, delta, bumped), { changes: "none", replaces: [] });
+
+    // a rotated destination password alone: an update that stores it and copies nothing
+    const rotated = `rotated-${m.toPassword}`;
+    secrets.push(rotated);
+    await pair.fresh.addUser({ user: m.name, password: rotated });
+    const withRotated = { ...bumped, destination: { ...(bumped.destination as Props), password: rotated } };
+    assert.deepEqual(await host.diff(urn, created.id, delta, withRotated), { changes: "some", replaces: [] });
+    const afterRotation = await host.update(urn, created.id, delta, withRotated);
+    assert.equal((afterRotation.totals as Props).copied, 0);
+
+    // delete forgets the migration and leaves every message on both hosts
+    src = await snapshot(m.fromUrl, m.fromPassword);
+    dst = await snapshot(m.toUrl, rotated);
+    await host.delete(urn, created.id, afterRotation);
+    sameMail(src, await snapshot(m.fromUrl, m.fromPassword));
+    sameMail(dst, await snapshot(m.toUrl, rotated));
+    assert.equal(total(await snapshot(m.toUrl, rotated)), 60);
+  });
+
+  it("a pass that stops part-way (destination over quota) names mailbox and folder, keeps a state, and the next update resumes without duplicates", async () => {
+    const m = await mailboxPair(pair, { quotaBytes: 150 * 1024 });
+    secrets.push(m.fromPassword, m.toPassword);
+    const ham = readCorpus("easy_ham", 80);
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", ham);
+    const news = (await host.check(urn, {}, { ...inputsFor(m), __provider: provider, statusUrn: urn })).inputs;
+
+    const failed = await host.create(urn, news).then(
+      () => assert.fail("the copy cannot fit in the quota"),
+      (e: unknown) => e as ProviderCallError,
+    );
+    assert.ok(failed instanceof ProviderCallError);
+    assert.match(failed.message, new RegExp(`^MailboxMigration ${m.name}@127\\.0\\.0\\.1:\\d+ -> ${m.name}@127\\.0\\.0\\.1:\\d+: `));
+    assert.match(failed.message, /is over its quota while copying folder "INBOX"/);
+    assert.ok(failed.initFailed, "the host reports a resource that exists but did not finish (ErrorResourceInitFailed)");
+    const partial = failed.initFailed!.properties;
+    assert.equal(failed.initFailed!.id, `${m.name}@127.0.0.1:${m.from.port} -> ${m.name}@127.0.0.1:${m.to.port}`);
+    assert.match(String((partial.lastError as Props).message), /over its quota/);
+    const copiedSoFar = total(await snapshot(m.toUrl, m.toPassword));
+    assert.ok(copiedSoFar > 0 && copiedSoFar < 80, `part of the mail arrived (${copiedSoFar})`);
+    // the failed pass alone asks for an update at the next `pulumi up`
+    assert.deepEqual(await host.diff(urn, failed.initFailed!.id, partial, news), { changes: "some", replaces: [] });
+
+    await pair.fresh.setQuota(m.name, undefined);
+    const resumed = await host.update(urn, failed.initFailed!.id, partial, news);
+    assert.equal((resumed.totals as Props).copied, 80 - copiedSoFar, "only what was missing");
+    assert.equal(resumed.lastError, undefined, "a complete pass clears the error");
+    const src = await snapshot(m.fromUrl, m.fromPassword);
+    const dst = await snapshot(m.toUrl, m.toPassword);
+    assert.deepEqual(fingerprint(dst.get("INBOX")), fingerprint(src.get("INBOX")), "each message exactly once");
+  });
+
+  it("a refused password fails the pass with the mailbox named and the password nowhere", async () => {
+    const m = await mailboxPair(pair);
+    const wrong = "wrong-password-Zq81x";
+    secrets.push(m.fromPassword, m.toPassword, wrong);
+    const news = (await host.check(urn, {}, { ...inputsFor(m), __provider: provider, statusUrn: urn })).inputs;
+    const bad = { ...news, destination: { ...(news.destination as Props), password: wrong } };
+    const err = await host.create(urn, bad).then(
+      () => assert.fail("login must fail"),
+      (e: unknown) => e as ProviderCallError,
+    );
+    assert.match(err.message, new RegExp(`authentication failed for ${m.name}@127\\.0\\.0\\.1:${m.to.port}`));
+    assert.match(err.message, /pulumi config set --secret/);
+    // refresh with the wrong password does not fail the refresh: it says why it could not look
+    const read = await host.read(urn, err.initFailed!.id, err.initFailed!.properties, bad);
+    assert.match(String((read.props.drift as Props).error), /authentication failed/);
+  });
+
+  it("no password ever appears in what the provider said: engine logs, host output, errors", () => {
+    assert.ok(secrets.length >= 6);
+    const said = [host.stdout, host.stderr, ...engine.messages.map((x) => x.message)].join("\n");
+    assert.ok(engine.messages.length > 0);
+    for (const s of secrets) assert.ok(!said.includes(s), `"${s}" leaked`);
+  });
+});

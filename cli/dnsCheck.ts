@@ -9,7 +9,7 @@ import { mergeForStage, STAGES, type GeneratedRecord, type Stage } from "../dns/
 import { parseZoneFile } from "../dns/zonefile";
 
 export const DNS_CHECK_USAGE = `usage:
-  mailshift dns-check --zone FILE --old NS[:PORT] [--new NS[:PORT]] [--stage S] [--mail FILE] [--low-ttl SECONDS] [--json]
+  mailshift dns-check --zone FILE --old NS[:PORT] [--new NS[:PORT]] [--stage S] [--mail FILE] [--low-ttl SECONDS] [--timeout MS] [--json]
 
   --zone FILE        the zone exported from the old DNS host (BIND format)
   --old NS[:PORT]    an authoritative server of the old zone
@@ -17,6 +17,7 @@ export const DNS_CHECK_USAGE = `usage:
   --stage S          prepare, copy, cutover or finalize (default prepare): decides which mail records are published
   --mail FILE        the generated mail records, a JSON array of {name, type, content, ttl, role}
   --low-ttl SECONDS  the TTL the old MX/SPF/autodiscover records get before cutover
+  --timeout MS       how long to wait for each DNS answer before asking again (default 2000; 3 tries)
   --json             print the report as one JSON object on stdout`;
 
 class DnsCheckUsageError extends Error {
@@ -30,6 +31,7 @@ interface DnsCheckArgs {
   stage: Stage;
   mail?: string;
   lowTtl?: number;
+  timeoutMs?: number;
   json: boolean;
 }
 
@@ -37,7 +39,7 @@ export function parseDnsCheckArgs(argv: readonly string[]): DnsCheckArgs {
   const args = argv[0] === "dns-check" ? argv.slice(1) : argv;
   const values = new Map<string, string>();
   let json = false;
-  const withValue = new Set(["--zone", "--old", "--new", "--stage", "--mail", "--low-ttl"]);
+  const withValue = new Set(["--zone", "--old", "--new", "--stage", "--mail", "--low-ttl", "--timeout"]);
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const eq = a.startsWith("--") ? a.indexOf("=") : -1;
@@ -58,6 +60,9 @@ export function parseDnsCheckArgs(argv: readonly string[]): DnsCheckArgs {
   const lowTtlText = values.get("--low-ttl");
   const lowTtl = lowTtlText === undefined ? undefined : Number(lowTtlText);
   if (lowTtl !== undefined && (!Number.isInteger(lowTtl) || lowTtl <= 0)) throw new DnsCheckUsageError(`--low-ttl takes a positive whole number of seconds, not "${lowTtlText}"`);
+  const timeoutText = values.get("--timeout");
+  const timeoutMs = timeoutText === undefined ? undefined : Number(timeoutText);
+  if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs <= 0)) throw new DnsCheckUsageError(`--timeout takes a positive whole number of milliseconds, not "${timeoutText}"`);
   const parseNs = (flag: string, v: string) => {
     try {
       return parseNameServer(v);
@@ -66,7 +71,7 @@ export function parseDnsCheckArgs(argv: readonly string[]): DnsCheckArgs {
     }
   };
   const fresh = values.get("--new");
-  return { zone, old: parseNs("--old", old), new: fresh === undefined ? undefined : parseNs("--new", fresh), stage, mail: values.get("--mail"), lowTtl, json };
+  return { zone, old: parseNs("--old", old), new: fresh === undefined ? undefined : parseNs("--new", fresh), stage, mail: values.get("--mail"), lowTtl, timeoutMs, json };
 }
 
 /** Generated mail records from a JSON file, checked field by field. */
@@ -121,6 +126,7 @@ export async function runDnsCheck(argv: string[]): Promise<number> {
       fit,
       old: args.old,
       new: args.new,
+      query: args.timeoutMs === undefined ? undefined : { timeoutMs: args.timeoutMs },
     });
     process.stdout.write(json ? `${JSON.stringify({ stage: args.stage, ...report })}\n` : `${renderDnsCheck(report, args.stage)}\n`);
     return report.ok ? 0 : 1;

@@ -44,7 +44,7 @@ describe("dns/wire and the dns-check command line", () => {
 
   it("parses dns-check arguments and name servers", () => {
     const a = parseDnsCheckArgs(["dns-check", "--zone", "z.zone", "--old", "127.0.0.1:5353", "--new=[::1]:53", "--stage", "cutover", "--json"]);
-    assert.deepEqual(a, { zone: "z.zone", old: { host: "127.0.0.1", port: 5353 }, new: { host: "::1", port: 53 }, stage: "cutover", mail: undefined, lowTtl: undefined, json: true });
+    assert.deepEqual(a, { zone: "z.zone", old: { host: "127.0.0.1", port: 5353 }, new: { host: "::1", port: 53 }, stage: "cutover", mail: undefined, lowTtl: undefined, timeoutMs: undefined, json: true });
     assert.deepEqual(parseNameServer("ns1.example.net"), { host: "ns1.example.net", port: 53 });
     assert.throws(() => parseDnsCheckArgs(["--zone", "z"]), /needs --zone FILE and --old/);
     assert.throws(() => parseDnsCheckArgs(["--zone", "z", "--old", "x", "--stage", "launch"]), /--stage must be one of prepare, copy, cutover, finalize/);

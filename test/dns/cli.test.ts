@@ -1,0 +1,64 @@
+// `mailshift dns-check` as a user runs it: the readable report, and the exit codes for bad input.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AuthDns, ensureAuthDns } from "../harness/authdns";
+
+const ROOT = join(__dirname, "..", "..", "..");
+const ZONE_FILE = join(ROOT, "test", "fixtures", "zones", "bind-hand-written.zone");
+const MAIL_FILE = join(ROOT, "test", "fixtures", "zones", "example-com.mail.json");
+const CLI = join(ROOT, "dist", "cli", "dnsCheck.js");
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe("mailshift dns-check: the command line", function () {
+  this.timeout(60_000);
+  let old: AuthDns;
+  let dir: string;
+  before(async () => {
+    ensureAuthDns();
+    dir = mkdtempSync(join(tmpdir(), "mailshift-dnscheck-"));
+    old = await AuthDns.start({ name: "cli-old", zones: [{ origin: "example.com", text: readFileSync(ZONE_FILE, "utf8") }] });
+  });
+  after(async () => {
+    await old?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("prints a readable report listing the expected differences and their reasons", async () => {
+    const { code, stdout } = await run(["dns-check", "--zone", ZONE_FILE, "--old", `127.0.0.1:${old.server.port}`, "--stage", "copy", "--mail", MAIL_FILE]);
+    assert.equal(code, 0, stdout);
+    const lines = stdout.trim().split("\n");
+    assert.match(lines[0]!, new RegExp(`^zone example\\.com, stage copy: \\d+ name/type pairs asked of 127\\.0\\.0\\.1:${old.server.port} \\(old\\) and the planned records \\(new\\)$`));
+    assert.ok(lines.some((l) => /^ {4}example\.com SOA: only on the old side: .*not imported: Cloudflare manages the zone's SOA itself$/.test(l)), stdout);
+    assert.ok(lines.some((l) => /^ {4}_dmarc\.example\.com TXT: only on the new side: "v=DMARC1; p=quarantine; rua=mailto:dmarc@example\.com" \(TTL 3600\); copy: dmarc records are published from prepare on$/.test(l)), stdout);
+    assert.ok(lines.includes("  DIFFERENCES: 0"));
+    assert.equal(lines.at(-1), "the new zone answers like the old one, apart from the expected differences");
+  });
+
+  it("stops with exit 3 and the file and line when the zone file is bad; nothing is checked", async () => {
+    const bad = join(dir, "bad.zone");
+    writeFileSync(bad, "$ORIGIN example.com.\n$TTL 300\n@ MX 10 mail\nmail A 192.0.2.300\n");
+    const { code, stdout, stderr } = await run(["--zone", bad, "--old", `127.0.0.1:${old.server.port}`, "--json"]);
+    assert.equal(code, 3);
+    assert.match(stderr, new RegExp(`^mailshift dns-check: ${bad.replace(/[.]/g, "\\.")} line 4: expected an IPv4 address for A, got "192\\.0\\.2\\.300"; nothing was imported`));
+    assert.equal(JSON.parse(stdout).error.type, "ZoneFileError");
+  });
+
+  it("stops with exit 3 naming the server when it does not answer, and exit 2 on a usage error", async () => {
+    const silent = await run(["--zone", ZONE_FILE, "--old", "127.0.0.1:9", "--timeout", "150"]);
+    assert.equal(silent.code, 3);
+    assert.match(silent.stderr, /DNS server 127\.0\.0\.1:9 did not answer [^ ]+ [A-Z]+: no answer after 3 tries of 150 ms; check that it is running and serves this zone/);
+    const usage = await run(["--zone", ZONE_FILE]);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /dns-check needs --zone FILE and --old NS\[:PORT\]/);
+  });
+});

@@ -304,6 +304,16 @@ function portClosed(host: string, port: number): Promise<boolean> {
   });
 }
 
+/** Signals the master's process group (it leads one: spawned detached); a group already gone is fine. */
+function signalGroup(master: ChildProcess, signal: NodeJS.Signals): void {
+  if (master.pid === undefined) return;
+  try {
+    process.kill(-master.pid, signal);
+  } catch {
+    // ESRCH: nothing left in the group
+  }
+}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 const running = new Set<Dovecot>();
@@ -437,12 +447,13 @@ export class Dovecot {
     if (master) {
       this.master = undefined;
       this.releaseWatchdog();
-      if (master.exitCode === null && master.signalCode === null) master.kill("SIGTERM");
+      // The whole process group, as a service manager stops a server: the master alone would leave logged-in
+      // imap processes serving their clients for up to 30 s after it is gone.
+      signalGroup(master, "SIGTERM");
       const killed = await Promise.race([this.exited.then(() => true), sleep(5_000).then(() => false)]);
-      if (!killed) {
-        master.kill("SIGKILL");
-        await this.exited;
-      }
+      if (!killed) master.kill("SIGKILL");
+      await this.exited;
+      signalGroup(master, "SIGKILL"); // whatever is left of it
       running.delete(this);
     }
     const deadline = Date.now() + 10_000;
@@ -462,8 +473,7 @@ export class Dovecot {
 
   /** Synchronous last-resort kill, for the process exit hook; honours keepDir: false as stop() does. */
   killNow(): void {
-    const m = this.master;
-    if (m && m.exitCode === null && m.signalCode === null) m.kill("SIGTERM");
+    if (this.master) signalGroup(this.master, "SIGTERM");
     if (this.opts.keepDir === false) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -516,7 +526,7 @@ export class Dovecot {
   private async launch(): Promise<void> {
     installExitHook();
     this.stderr = "";
-    const master = spawn(this.bin, ["-F", "-c", this.confPath], { stdio: ["ignore", "ignore", "pipe"] });
+    const master = spawn(this.bin, ["-F", "-c", this.confPath], { stdio: ["ignore", "ignore", "pipe"], detached: true });
     this.master = master;
     this.exited = new Promise<void>((resolve) => {
       if (master.exitCode !== null || master.signalCode !== null) resolve();
@@ -562,8 +572,8 @@ export class Dovecot {
    */
   private startWatchdog(master: ChildProcess): void {
     if (master.pid === undefined) return;
-    // $1: the master's pid; $2: the folder to remove once it is gone (empty when keepDir is not false)
-    const script = 'read -r _ && exit 0; kill -TERM "$1" 2>/dev/null; [ -n "$2" ] || exit 0; while kill -0 "$1" 2>/dev/null; do sleep 0.2; done; rm -rf -- "$2"';
+    // $1: the master's pid, which is also its process group; $2: the folder to remove once it is gone (empty when keepDir is not false)
+    const script = 'read -r _ && exit 0; kill -s TERM -- "-$1" 2>/dev/null; [ -n "$2" ] || exit 0; while kill -0 "$1" 2>/dev/null; do sleep 0.2; done; rm -rf -- "$2"';
     const removeDir = this.opts.keepDir === false ? this.dir : "";
     const w = spawn("sh", ["-c", script, "mailshift-dovecot-watchdog", String(master.pid), removeDir], {
       stdio: ["pipe", "ignore", "ignore"],

@@ -89,8 +89,20 @@ class StderrSink implements StatusSink {
   async flush(): Promise<void> {}
 }
 
+/**
+ * The engine address among the host's arguments: the last one that looks like host:port (with -v/--logflow or
+ * --tracing the engine puts its own flags before it).
+ */
+export function engineAddressOf(argv: readonly string[]): string | undefined {
+  return [...argv].reverse().find(looksLikeAddress);
+}
+
 /** The engine when the host was started with its address and the resource knows its URN, else stderr. */
-export function statusSink(urn: string | undefined, secrets: readonly string[], address: string | undefined = process.argv[2]): StatusSink {
+export function statusSink(
+  urn: string | undefined,
+  secrets: readonly string[],
+  address: string | undefined = engineAddressOf(process.argv.slice(2)),
+): StatusSink {
   if (urn && urn.startsWith("urn:pulumi:") && looksLikeAddress(address)) return new EngineSink(address, urn, secrets);
   return new StderrSink(secrets);
 }

@@ -5,6 +5,7 @@ import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { MailboxMigration } from "../../providers/mailboxMigration";
 import { appendAll, readCorpus } from "../harness/corpus";
+import { withAttachment } from "../harness/generate";
 import { stopAllDovecots } from "../harness/dovecot";
 import { mailboxPair, startPair, type Pair } from "../imap/fixtures";
 import { fingerprint, snapshot, total, type Snapshot } from "../imap/snapshot";
@@ -218,6 +219,24 @@ describe("MailboxMigration through the dynamic-provider host (real Dovecot)", fu
     const src = await snapshot(m.fromUrl, m.fromPassword);
     const dst = await snapshot(m.toUrl, m.toPassword);
     assert.deepEqual(fingerprint(dst.get("INBOX")), fingerprint(src.get("INBOX")), "each message exactly once");
+  });
+
+  it("a message over maxMessageBytes is skipped with its reason, and is not an endless pending update", async () => {
+    const m = await mailboxPair(pair);
+    secrets.push(m.fromPassword, m.toPassword);
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", [...readCorpus("easy_ham", 3), withAttachment(120_000, 7)]);
+    const news = (await host.check(urn, {}, { ...inputsFor(m, { maxMessageBytes: 50_000 }), __provider: provider, statusUrn: urn })).inputs;
+    const created = await host.create(urn, news);
+    const skipped = created.outs.skipped as Props[];
+    assert.equal(skipped.length, 1);
+    assert.equal(skipped[0].folder, "INBOX");
+    assert.match(String(skipped[0].reason), /^larger than the maximum message size \(\d+ > 50000 bytes\)$/);
+    assert.deepEqual([(created.outs.totals as Props).copied, (created.outs.totals as Props).skipped, created.outs.verified], [3, 1, false]);
+    assert.deepEqual([(created.outs.drift as Props).missing, (created.outs.drift as Props).pending], [1, 0]);
+    assert.deepEqual(await host.diff(urn, created.id, created.outs, news), { changes: "none", replaces: [] });
+    const refreshed = await host.read(urn, created.id, created.outs, news);
+    assert.deepEqual((refreshed.props.drift as Props).folders, [{ folder: "INBOX", missing: 1, pending: 0 }]);
+    assert.deepEqual(await host.diff(urn, created.id, refreshed.props, news), { changes: "none", replaces: [] }, "a refresh does not ask to copy what will be refused again");
   });
 
   it("a refused password fails the pass with the mailbox named and the password nowhere", async () => {

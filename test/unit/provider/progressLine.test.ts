@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import fc from "fast-check";
 import type { Progress } from "../../../providers/imap";
 import { progressLine, Throttle } from "../../../providers/mailboxMigration/progressLine";
-import { looksLikeAddress } from "../../../providers/mailboxMigration/engineLog";
+import { engineAddressOf, looksLikeAddress, statusSink } from "../../../providers/mailboxMigration/engineLog";
 
 const p = (over: Partial<Progress>): Progress => ({
   mailbox: "bob@old:143",
@@ -54,5 +54,22 @@ describe("MailboxMigration progress", () => {
     assert.equal(looksLikeAddress("localhost:5"), true);
     assert.equal(looksLikeAddress("dist/test/provider/host.test.js"), false);
     assert.equal(looksLikeAddress(undefined), false);
+    assert.equal(engineAddressOf(["--logtostderr", "-v=9", "--tracing", "file:/tmp/t", "127.0.0.1:40123"]), "127.0.0.1:40123");
+    assert.equal(engineAddressOf([]), undefined);
+  });
+
+  it("without an engine address, says it on stderr (which the engine shows), secrets redacted", async () => {
+    const lines: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
+    try {
+      const sink = statusSink("urn:pulumi:s::p::t::n", ["hunter2-pw"], undefined);
+      sink.status("copying with hunter2-pw");
+      sink.say("warning", "careful");
+      await sink.flush();
+    } finally {
+      process.stderr.write = write;
+    }
+    assert.deepEqual(lines, ["[mailshift] copying with [secret]\n", "[mailshift] warning: careful\n"]);
   });
 });

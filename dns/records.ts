@@ -64,3 +64,32 @@ export function inZone(name: string, zone: string): boolean {
   const z = canonicalName(zone);
   return n === z || n.endsWith("." + z);
 }
+
+/** A record in the shape a cloudflare.DnsRecord takes: MX and SRV priority apart from the content. */
+export interface CloudflareShape {
+  name: string;
+  type: string;
+  content: string;
+  ttl: number;
+  priority?: number;
+}
+
+/** MX `10 mx.example.com` -> priority 10, content `mx.example.com`; SRV keeps `weight port target`. */
+export function toCloudflareShape(r: ZoneRecord): CloudflareShape {
+  if (r.type === "MX" || r.type === "SRV") {
+    const [priority, ...rest] = r.content.split(" ");
+    return { name: r.name, type: r.type, content: rest.join(" "), ttl: r.ttl, priority: Number(priority) };
+  }
+  return { name: r.name, type: r.type, content: r.content, ttl: r.ttl };
+}
+
+/** The inverse of toCloudflareShape: a record planned in Cloudflare's shape, in the normalized form. */
+export function fromCloudflareShape(r: CloudflareShape): ZoneRecord {
+  const name = canonicalName(r.name);
+  if ((r.type === "MX" || r.type === "SRV") && r.priority !== undefined) {
+    const content = r.content.split(" ").map((p, i, all) => (i === all.length - 1 ? canonicalName(p) || "." : p)).join(" ");
+    return { name, type: r.type, content: `${r.priority} ${content}`, ttl: r.ttl };
+  }
+  const content = ["CNAME", "NS", "PTR", "DNAME"].includes(r.type) ? canonicalName(r.content) : r.content;
+  return { name, type: r.type, content, ttl: r.ttl };
+}

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { fitForCloudflare } from "../../../dns/cloudflareFit";
 import { parseZoneFile } from "../../../dns/zonefile";
-import { recordKey, type ZoneRecord } from "../../../dns/records";
+import { fromCloudflareShape, recordKey, toCloudflareShape, type ZoneRecord } from "../../../dns/records";
 
 const ZONES = join(__dirname, "..", "..", "..", "..", "test", "fixtures", "zones");
 
@@ -59,5 +59,15 @@ describe("dns/cloudflareFit", () => {
         for (const x of fit.reported) assert.ok(x.reason.length > 10);
       }),
     );
+  });
+
+  it("converts MX and SRV to Cloudflare's priority-apart shape and back", () => {
+    const mx: ZoneRecord = { name: "example.com", type: "MX", content: "10 mail.example.com", ttl: 300 };
+    assert.deepEqual(toCloudflareShape(mx), { name: "example.com", type: "MX", content: "mail.example.com", ttl: 300, priority: 10 });
+    assert.deepEqual(fromCloudflareShape({ name: "Example.com.", type: "MX", content: "Mail.Example.com.", ttl: 300, priority: 10 }), mx);
+    const srv: ZoneRecord = { name: "_sip._tls.example.com", type: "SRV", content: "100 1 443 sipdir.online.lync.com", ttl: 3600 };
+    assert.deepEqual(fromCloudflareShape(toCloudflareShape(srv)), srv);
+    const txt: ZoneRecord = { name: "example.com", type: "TXT", content: '"v=spf1 -all"', ttl: 1 };
+    assert.deepEqual(fromCloudflareShape(toCloudflareShape(txt)), txt);
   });
 });

@@ -127,6 +127,65 @@ describe("dns/zonefile: TTLs and the print-then-parse round trip", () => {
   const origin = fc.tuple(label, fc.constantFrom("example", "com", "org")).map(([a, b]) => `${a}.${b}`);
   const byteString = fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 40 }).map((b) => Buffer.from(b).toString("latin1"));
 
+  /** One record written the way real exports vary: owner forms, TTL units, class case and order, tabs, parentheses, comments. */
+  function messyLines(zone: string, records: ZoneRecord[], style: number[], defaultTtl: number): string {
+    let k = 0;
+    const pick = (n: number) => style[k++ % style.length]! % n;
+    const rel = (n: string) => (n === zone ? (pick(2) ? "@" : `${n}.`) : n.endsWith("." + zone) && pick(2) ? n.slice(0, -(zone.length + 1)) : `${n}.`);
+    const NAMEFIELD: Record<string, number> = { MX: 1, SRV: 3, CNAME: 0, NS: 0 };
+    const out = [pick(2) ? `$ORIGIN ${zone}.` : `$ORIGIN ${zone}. ; the zone`, `$TTL ${defaultTtl % 3600 === 0 && defaultTtl > 0 ? `${defaultTtl / 3600}h` : defaultTtl}`];
+    let prev: string | undefined;
+    for (const r of records) {
+      if (pick(5) === 0) out.push(pick(2) ? "" : "; a comment line");
+      const sep = () => [" ", "\t", "  \t"][pick(3)]!;
+      const owner = prev === r.name && pick(2) ? "" : rel(r.name);
+      const ttl = r.ttl === defaultTtl && pick(2) ? "" : r.ttl % 60 === 0 && r.ttl > 0 && pick(2) ? `${r.ttl / 60}m` : String(r.ttl);
+      const klass = ["", "IN", "in"][pick(3)]!;
+      const head = pick(2) ? [ttl, klass] : [klass, ttl];
+      const tokens = r.type === "TXT" ? r.content.match(/"(?:[^"\\]|\\.)*"/g)! : r.content.split(" ");
+      const f = NAMEFIELD[r.type];
+      if (f !== undefined) tokens[f] = tokens[f] === "." ? "." : rel(tokens[f]!);
+      let rdata = tokens.join(sep());
+      if (pick(3) === 0) rdata = `( ${tokens.join(pick(2) ? " ; part\n\t" : "\n  ")}\n )`;
+      const parts = [owner, ...head.filter((x) => x !== ""), pick(2) ? r.type : r.type.toLowerCase(), rdata].filter((x, i) => i === 0 || x !== "");
+      out.push(parts.join(sep()) + (pick(4) === 0 ? " ; trailing note" : ""));
+      prev = r.name;
+    }
+    return out.join(pick(2) ? "\r\n" : "\n");
+  }
+
+  it("parses the same records however an export lays them out (property)", () => {
+    fc.assert(
+      fc.property(
+        origin,
+        fc.array(fc.tuple(fc.option(label), fc.constantFrom(60, 300, 3600, 86400, 7), fc.integer({ min: 0, max: 5 }), fc.option(byteString)), { minLength: 1, maxLength: 20 }),
+        fc.array(fc.nat(), { minLength: 5, maxLength: 50 }),
+        fc.constantFrom(300, 3600),
+        (zone, specs, style, defaultTtl) => {
+          const records: ZoneRecord[] = specs.map(([sub, ttl, kind, text], i) => {
+            const name = sub ? `${sub}.${zone}` : zone;
+            const target = i % 2 ? `t${i}.${zone}` : "elsewhere.example.net";
+            const txt = `"${[...Buffer.from(text ?? "v=spf1 -all", "latin1")].map((b) => (b === 34 || b === 92 ? "\\" + String.fromCharCode(b) : b < 32 || b > 126 ? "\\" + String(b).padStart(3, "0") : String.fromCharCode(b))).join("")}" "second"`;
+            const contents: Array<[string, string]> = [
+              ["A", `198.51.100.${i % 256}`],
+              ["AAAA", canonicalIPv6(`2001:db8:${i.toString(16)}::1`)],
+              ["MX", `${i} ${target}`],
+              ["TXT", txt],
+              ["CNAME", target],
+              ["SRV", `0 5 ${5060 + i} ${target}`],
+            ];
+            const [type, content] = contents[kind]!;
+            return { name, type, content, ttl };
+          });
+          const text = messyLines(zone, records, style, defaultTtl);
+          if (process.env.SHOW_MESSY) console.log(text);
+          assert.deepEqual(parseZoneFile(text, { file: "messy.zone" }).records, records, text);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it("parse(print(records)) gives the records back, absolute or relative (property)", () => {
     fc.assert(
       fc.property(

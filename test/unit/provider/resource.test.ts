@@ -27,14 +27,17 @@ describe("MailboxMigration resource (setMocks)", () => {
       "test",
       false,
     );
-    // a secret in the stack config: the provider must not capture config either
-    pulumi.runtime.setAllConfig({ "mailshift:oldPassword": PASSWORDS[3] }, ["mailshift:oldPassword"]);
+    // a secret in the stack config (its own namespace, restored after): the provider must not capture config either
+    savedConfig = { ...pulumi.runtime.allConfig() };
+    pulumi.runtime.setAllConfig({ ...savedConfig, "providertest:oldPassword": PASSWORDS[3] }, ["providertest:oldPassword"]);
   });
+  let savedConfig: Record<string, string> = {};
+  after(() => pulumi.runtime.setAllConfig(savedConfig, []));
 
   let constructed: Promise<Registered> | undefined;
   const construct = () => (constructed ??= constructOnce());
   async function constructOnce(): Promise<Registered> {
-    const config = new pulumi.Config("mailshift");
+    const config = new pulumi.Config("providertest");
     const m = new MailboxMigration("bob", {
       source: { host: "old.example.com", port: 143, tls: "starttls", user: "bob", password: PASSWORDS[0] },
       destination: { host: "mail2.example.com", user: "bob", password: config.requireSecret("oldPassword").apply(() => PASSWORDS[1]) },

@@ -115,6 +115,7 @@ export async function runDnsCheck(argv: string[]): Promise<number> {
     const args = parseDnsCheckArgs(argv);
     json = args.json;
     const zone = parseZoneFile(readFileSync(args.zone, "utf8"), { file: args.zone });
+    if (zone.origin === "") throw new Error(`${args.zone}: no SOA record and no $ORIGIN, so the zone's name is unknown; add "$ORIGIN example.com." (your domain) as the first line`);
     const mail = args.mail ? readMailRecords(args.mail, readFileSync(args.mail, "utf8")) : [];
     const fit = fitForCloudflare(zone.origin, zone.records);
     const merged = mergeForStage([...fit.importable, ...fit.adjusted.map((a) => a.record)], mail, args.stage, { lowTtl: args.lowTtl });

@@ -87,9 +87,9 @@ describe("dns-check against two real authoritative servers (NSD)", function () {
 
   it("prepare: the new zone answers like the old one but for what prepare changes on purpose (exit 0)", async () => {
     const fresh = await serve("new-prepare", planned("prepare").records);
-    const started = Date.now();
+    const t0 = Date.now();
     const { code, report } = await runCli(["--zone", ZONE_FILE, "--old", ns(old), "--new", ns(fresh), "--stage", "prepare", "--mail", MAIL_FILE, "--low-ttl", String(LOW_TTL)]);
-    const ms = Date.now() - started;
+    const ms = Date.now() - t0;
     assert.equal(code, 0, JSON.stringify(report.differences, null, 1));
     assert.equal(report.ok, true);
     assert.deepEqual(report.differences, []);

@@ -1,0 +1,152 @@
+// Exchange Online through Entra (@pulumi/azuread): a user per exchange-routed mailbox (usageLocation set, since
+// licensing refuses users without one), licensing by membership of the license group, and an app registration
+// with IMAP.AccessAsApp for the copy engine (XOAUTH2), its password a secret.
+// What azuread cannot do:
+//  - adding the domain to the tenant and verifying it once the MS= TXT record exists: Microsoft Graph, in the
+//    dynamic resources of providers/graph (ExchangeDomain below, then Exchange's DomainVerification);
+//  - registering the app's service principal inside Exchange Online and granting it FullAccess to the mailboxes:
+//    that is Exchange Online PowerShell only (New-ServicePrincipal, Add-MailboxPermission), so it runs through
+//    @pulumi/command's local.Command with pwsh on the deploying machine.
+import * as azuread from "@pulumi/azuread";
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import type { ExchangeConfig } from "../plan/types";
+import { DomainVerification, TenantDomain } from "../providers/graph/tenantDomain";
+
+/** Office 365 Exchange Online's application id: the resource IMAP.AccessAsApp belongs to. */
+export const EXCHANGE_ONLINE_APP_ID = "00000002-0000-0ff1-ce00-000000000000";
+export const IMAP_ROLE = "IMAP.AccessAsApp";
+
+export interface GraphAccess {
+  exchange: ExchangeConfig;
+  graphClientSecret: pulumi.Input<string>;
+}
+
+/** The custom domain added to the tenant; its MS= value goes into DNS before Exchange verifies it. */
+export class ExchangeDomain extends pulumi.ComponentResource {
+  readonly domain: TenantDomain;
+  readonly verificationTxt: pulumi.Output<string>;
+
+  constructor(name: string, args: GraphAccess & { domain: string }, opts?: pulumi.ComponentResourceOptions) {
+    super("mailshift:exchange:ExchangeDomain", name, {}, opts);
+    this.domain = new TenantDomain(
+      `${name}-domain`,
+      { domain: args.domain, tenantId: args.exchange.tenantId, clientId: args.exchange.graphClientId, clientSecret: args.graphClientSecret },
+      { parent: this },
+    );
+    this.verificationTxt = this.domain.verificationTxt;
+    this.registerOutputs({ verificationTxt: this.verificationTxt });
+  }
+}
+
+export interface ExchangeUserPlan {
+  key: string;
+  address: string;
+  displayName: string;
+}
+
+export interface ExchangeArgs extends GraphAccess {
+  domain: string;
+  users: readonly ExchangeUserPlan[];
+  /** Initial password per user (secret); undefined lets Entra generate one (the user resets it). */
+  password: (address: string) => pulumi.Input<string> | undefined;
+  /** The MS= TXT record: verification waits for it. */
+  verificationRecord: pulumi.Resource;
+}
+
+/** Exchange Online PowerShell: the app's service principal in Exchange and FullAccess on each mailbox. */
+export const GRANT_IMAP_ACCESS_PS1 = `$ErrorActionPreference = 'Stop'
+Import-Module ExchangeOnlineManagement
+if ($env:MAILSHIFT_EXO_CERT_THUMBPRINT) {
+  Connect-ExchangeOnline -AppId $env:MAILSHIFT_EXO_APP_ID -CertificateThumbprint $env:MAILSHIFT_EXO_CERT_THUMBPRINT -Organization $env:ORG -ShowBanner:$false
+} else {
+  Connect-ExchangeOnline -Organization $env:ORG -Device -ShowBanner:$false
+}
+if (-not (Get-ServicePrincipal -Identity $env:SP_ID -ErrorAction SilentlyContinue)) {
+  New-ServicePrincipal -AppId $env:APP_ID -ObjectId $env:SP_ID -DisplayName 'mailshift IMAP copy' | Out-Null
+}
+foreach ($m in $env:MAILBOXES.Split(',')) {
+  Add-MailboxPermission -Identity $m -User $env:SP_ID -AccessRights FullAccess -InheritanceType All | Out-Null
+}`;
+
+export class Exchange extends pulumi.ComponentResource {
+  readonly verification: DomainVerification;
+  /** MX target from the tenant's service configuration records. */
+  readonly exchangeMx: pulumi.Output<string>;
+  /** By accountKey. */
+  readonly users: Record<string, azuread.User> = {};
+  readonly imapApp?: { clientId: pulumi.Output<string>; clientSecret: pulumi.Output<string>; tenantId: string };
+
+  constructor(name: string, args: ExchangeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mailshift:exchange:Exchange", name, {}, opts);
+    const ex = args.exchange;
+    this.verification = new DomainVerification(
+      `${name}-verification`,
+      {
+        domain: args.domain,
+        tenantId: ex.tenantId,
+        clientId: ex.graphClientId,
+        clientSecret: args.graphClientSecret,
+        txtRecordId: (args.verificationRecord as pulumi.CustomResource).id,
+      },
+      { parent: this, dependsOn: [args.verificationRecord] },
+    );
+    this.exchangeMx = this.verification.exchangeMx;
+
+    const members: pulumi.Resource[] = [];
+    for (const u of args.users) {
+      const password = args.password(u.address);
+      const user = new azuread.User(
+        `${name}-user-${u.key}`,
+        {
+          userPrincipalName: u.address,
+          displayName: u.displayName,
+          mailNickname: u.address.slice(0, u.address.lastIndexOf("@")).replace(/[^A-Za-z0-9._-]/g, "_"),
+          usageLocation: ex.usageLocation,
+          ...(password !== undefined ? { password: pulumi.secret(password), forcePasswordChange: true } : {}),
+        },
+        // a user principal name on the domain needs the domain verified first
+        { parent: this, dependsOn: [this.verification] },
+      );
+      this.users[u.key] = user;
+      members.push(
+        new azuread.GroupMember(`${name}-license-${u.key}`, { groupObjectId: ex.licenseGroupId, memberObjectId: user.objectId }, { parent: this }),
+      );
+    }
+
+    if (ex.imapAccess === "application" && args.users.length > 0) {
+      const exo = new azuread.ServicePrincipal(`${name}-exchange-online`, { clientId: EXCHANGE_ONLINE_APP_ID, useExisting: true }, { parent: this });
+      const roleId = exo.appRoleIds.apply((ids) => {
+        const id = ids[IMAP_ROLE];
+        if (!id) throw new Error(`Office 365 Exchange Online in tenant ${ex.tenantId} has no ${IMAP_ROLE} app role; is Exchange Online licensed in this tenant?`);
+        return id;
+      });
+      const app = new azuread.Application(
+        `${name}-imap-app`,
+        {
+          displayName: `mailshift IMAP copy (${args.domain})`,
+          requiredResourceAccesses: [{ resourceAppId: EXCHANGE_ONLINE_APP_ID, resourceAccesses: [{ id: roleId, type: "Role" }] }],
+        },
+        { parent: this },
+      );
+      const sp = new azuread.ServicePrincipal(`${name}-imap-sp`, { clientId: app.clientId }, { parent: this });
+      new azuread.AppRoleAssignment(`${name}-imap-role`, { appRoleId: roleId, principalObjectId: sp.objectId, resourceObjectId: exo.objectId }, { parent: this });
+      const secret = new azuread.ApplicationPassword(`${name}-imap-secret`, { applicationId: app.id, displayName: "mailshift copy engine", endDateRelative: "4320h" }, { parent: this });
+      const addresses = args.users.map((u) => u.address).join(",");
+      new command.local.Command(
+        `${name}-exchange-imap-access`,
+        {
+          interpreter: ["pwsh", "-NoProfile", "-NonInteractive", "-Command"],
+          create: GRANT_IMAP_ACCESS_PS1,
+          update: GRANT_IMAP_ACCESS_PS1,
+          environment: { APP_ID: app.clientId, SP_ID: sp.objectId, MAILBOXES: addresses, ORG: ex.tenantDomain },
+          triggers: [addresses],
+        },
+        // the mailboxes exist only once the users are licensed
+        { parent: this, dependsOn: [...members] },
+      );
+      this.imapApp = { clientId: app.clientId, clientSecret: pulumi.secret(secret.value), tenantId: ex.tenantId };
+    }
+    this.registerOutputs({ exchangeMx: this.exchangeMx });
+  }
+}

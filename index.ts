@@ -1,0 +1,128 @@
+// The mailshift Pulumi program: read the stack configuration, build the validated plan (plan/, pure), and
+// declare what it says (components/, wiring only). Outputs are for people: who changes address, what DNS this
+// stage changes, and the plan per mailbox.
+import fs from "node:fs";
+import path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { Exchange, ExchangeDomain } from "./components/exchange";
+import { ImapHost } from "./components/imapHost";
+import { MailDns } from "./components/dns";
+import { parseAuditLines, parseConfig, SECRET_KEYS, type RawConfig } from "./plan/config";
+import { buildPlan, nextStage } from "./plan/plan";
+import { checkSecrets } from "./plan/secrets";
+import { formatBytes } from "./plan/quota";
+
+const NS = "mailshift:";
+const all = pulumi.runtime.allConfig();
+
+/** A config value as the stack file wrote it: objects, lists, numbers and booleans arrive as JSON. */
+function value(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+const raw: Record<string, unknown> = {};
+for (const [k, v] of Object.entries(all)) {
+  if (!k.startsWith(NS)) continue;
+  const key = k.slice(NS.length);
+  if (!SECRET_KEYS.includes(key)) raw[key] = value(v);
+}
+const auditFile = typeof raw.auditFile === "string" ? raw.auditFile : undefined;
+const audits = auditFile ? parseAuditLines(fs.readFileSync(path.resolve(auditFile), "utf8"), auditFile) : {};
+const config = parseConfig(raw as RawConfig, audits);
+const plan = buildPlan(config);
+
+// Secrets: presence is checked by the plan, values only ever travel as pulumi secrets.
+const secret = (key: string): pulumi.Output<string> | undefined => {
+  const v = all[NS + key];
+  return v === undefined || v === "" ? undefined : pulumi.secret(v);
+};
+const passwords = (value(all[`${NS}passwords`] ?? "{}") ?? {}) as Record<string, { source?: unknown; destination?: unknown } | undefined>;
+const passwordOf = (address: string, which: "source" | "destination"): pulumi.Output<string> | undefined => {
+  const v = passwords[address]?.[which];
+  return typeof v === "string" && v !== "" ? pulumi.secret(v) : undefined;
+};
+checkSecrets(config, plan.mailboxes, {
+  graphClientSecret: secret("graphClientSecret") !== undefined,
+  cpanelToken: secret("cpanelToken") !== undefined,
+  sshPrivateKey: secret("sshPrivateKey") !== undefined,
+  passwords: Object.fromEntries(
+    plan.mailboxes.map((m) => [m.source, { source: passwordOf(m.source, "source") !== undefined, destination: passwordOf(m.source, "destination") !== undefined }]),
+  ),
+});
+
+const exchangeUsers = plan.mailboxes.filter((m) => m.route === "exchange");
+const imapUsers = plan.mailboxes.filter((m) => m.route === "imap");
+const graph = config.exchange && exchangeUsers.length > 0 ? { exchange: config.exchange, graphClientSecret: secret("graphClientSecret")! } : undefined;
+
+const exchangeDomain = graph ? new ExchangeDomain("exchange", { ...graph, domain: config.domain }) : undefined;
+// The MX target comes from the verification, which itself waits for the MS= record: resolved after Exchange exists.
+const [exchangeMx, resolveExchangeMx] = pulumi.deferredOutput<string>();
+const dns = new MailDns("dns", {
+  zoneId: config.cloudflareZoneId,
+  records: plan.records,
+  tenant: exchangeDomain ? { verificationTxt: exchangeDomain.verificationTxt, exchangeMx } : {},
+});
+const exchange =
+  graph && exchangeDomain
+    ? new Exchange("exchange", {
+        ...graph,
+        domain: config.domain,
+        users: exchangeUsers.map((m) => ({ key: m.accountKey, address: m.destination, displayName: m.displayName })),
+        password: (a) => passwordOf(a, "destination"),
+        verificationRecord: dns.records["apex-ms-verification"]!,
+      })
+    : undefined;
+resolveExchangeMx(exchange ? exchange.exchangeMx : pulumi.output(""));
+
+const imapHost =
+  config.newHost && imapUsers.length > 0
+    ? new ImapHost("imaphost", {
+        host: config.newHost,
+        accounts: imapUsers.map((m) => ({ key: m.accountKey, address: m.destination, ...(m.quotaBytes !== undefined ? { quotaBytes: m.quotaBytes } : {}) })),
+        password: (a) => passwordOf(imapUsers.find((m) => m.destination === a)!.source, "destination")!,
+        ...(secret("cpanelToken") ? { cpanelToken: secret("cpanelToken")! } : {}),
+        ...(secret("sshPrivateKey") ? { sshPrivateKey: secret("sshPrivateKey")! } : {}),
+      })
+    : undefined;
+
+/** The destination account resource of each mailbox, by accountKey: what its migration depends on. */
+const accountResources: Record<string, pulumi.CustomResource> = { ...(exchange?.users ?? {}), ...(imapHost?.accounts ?? {}) };
+/** Destination accounts (route-address) and their resource ids. */
+export const accounts = pulumi.all(Object.fromEntries(Object.entries(accountResources).map(([k, r]) => [k, r.id])));
+
+// ---------------------------------------------------------------------------------------------------------
+// MIGRATIONS are declared here, by components/migrations.ts (its own issue), from `plan.migrations`:
+//   for each m of plan.migrations (empty in prepare; one per mailbox from copy on):
+//     source:         m.sourceUser on config.oldHost.imapHost:imapPort, password passwordOf(m.source, "source")
+//     destination:    m.route === "imap"     -> m.destination on config.newHost.imapHost, passwordOf(m.source, "destination")
+//                     m.route === "exchange" -> m.destination on outlook.office365.com via XOAUTH2 with exchange.imapApp
+//     syncGeneration: m.syncGeneration (copy 1, cutover 2, finalize 3: each later stage runs a delta pass)
+//     dependsOn:      accountResources[m.accountKey]
+// ---------------------------------------------------------------------------------------------------------
+export const plannedMigrations = plan.migrations.map((m) => ({ source: m.source, destination: m.destination, route: m.route, syncGeneration: m.syncGeneration }));
+
+// Outputs for people.
+export const stage = plan.stage;
+export const nextStep = (() => {
+  const next = nextStage(plan.stage);
+  return next
+    ? `when ${plan.stage} is done: pulumi config set mailshift:previousStage ${plan.stage} && pulumi config set mailshift:stage ${next} && pulumi up`
+    : "finalize is the last stage: read the verification report";
+})();
+export const addressChanges = plan.addressChanges.map((c) => `${c.from} -> ${c.to}`);
+export const dnsChanges = plan.dnsChanges.map((c) => `${c.action} ${c.type} ${c.name}${c.from ? ` from ${c.from}` : ""}${c.to ? ` to ${c.to}` : ""}`);
+export const mailboxes = plan.mailboxes.map((m) => ({
+  source: m.source,
+  route: m.route,
+  destination: m.destination,
+  ...(m.route === "imap" ? { quota: m.quotaBytes === undefined ? "host default" : formatBytes(m.quotaBytes), quotaBasis: m.quotaBasis } : {}),
+  ...(m.auditedBytes !== undefined ? { audited: formatBytes(m.auditedBytes) } : {}),
+  status: plan.migrations.some((x) => x.source === m.source) ? `copy generation ${plan.migrations.find((x) => x.source === m.source)!.syncGeneration}` : "account only (no copy before stage copy)",
+}));
+export const spfLookups = plan.spf.map((s) => `${s.name}: ${s.lookups} lookups counted${s.unresolved.length ? ` (+ not counted: ${s.unresolved.join(", ")})` : ""}`);
+export const warnings = plan.warnings;
+export const imapAppClientId = exchange?.imapApp?.clientId;

@@ -1,0 +1,192 @@
+// The whole program (index.ts) under pulumi.runtime.setMocks, for every stage of both example stacks: the
+// resource inputs it declares, and the outputs people read.
+import assert from "node:assert/strict";
+import path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { STAGES, type Stage } from "../../plan/types";
+import { quoteTxt } from "../../plan/txt";
+import { repoRoot } from "../harness/repoRoot";
+import { stackConfig, STACKS, type StackName } from "../unit/plan/stackFiles";
+
+interface Declared {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+
+const MS_TXT = "MS=ms48151623";
+const ROLE_ID = "5d9f1d0a-0000-4000-8000-00000000a11c";
+const EXO_SP = "exo-sp-object-id";
+const mxFor = (domain: string) => `${domain.replace(/\./g, "-")}.mail.protection.outlook.com`;
+
+/** Fake tenant answers: what Graph and Entra would report once the resources exist. */
+function mocks(declared: Declared[]): pulumi.runtime.Mocks {
+  return {
+    newResource(args) {
+      declared.push({ type: args.type, name: args.name, inputs: args.inputs });
+      const state: Record<string, unknown> = { ...args.inputs };
+      const domain = typeof args.inputs.domain === "string" ? args.inputs.domain : "";
+      if (args.name.endsWith("-domain")) state.verificationTxt = MS_TXT;
+      if (args.name.endsWith("-verification")) state.exchangeMx = mxFor(domain);
+      if (args.type === "azuread:index/servicePrincipal:ServicePrincipal") {
+        state.objectId = args.inputs.useExisting ? EXO_SP : `${args.name}-object-id`;
+        state.appRoleIds = { "IMAP.AccessAsApp": ROLE_ID, "full_access_as_app": "other" };
+      }
+      if (args.type === "azuread:index/user:User") state.objectId = `${args.name}-object-id`;
+      if (args.type === "azuread:index/application:Application") state.clientId = "app-client-id";
+      if (args.type === "azuread:index/applicationPassword:ApplicationPassword") state.value = "app-secret-value";
+      return { id: `${args.name}-id`, state };
+    },
+    call: (args) => args.inputs,
+  };
+}
+
+const SECRETS = { graphClientSecret: "graph-s3cret", cpanelToken: "cpanel-t0ken", sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nfake\n-----END OPENSSH PRIVATE KEY-----" };
+
+function configFor(stack: StackName, stage: Stage, over: Record<string, unknown> = {}): Record<string, string> {
+  const c: Record<string, unknown> = { ...stackConfig(stack), "mailshift:stage": stage };
+  const prev = STAGES[STAGES.indexOf(stage) - 1];
+  if (prev) c["mailshift:previousStage"] = prev;
+  else delete c["mailshift:previousStage"];
+  Object.assign(c, over);
+  const mailboxes = c["mailshift:mailboxes"] as { address: string }[];
+  if (!("mailshift:passwords" in over))
+    c["mailshift:passwords"] = Object.fromEntries(mailboxes.map((m) => [m.address, { source: `old-${m.address}`, destination: `new-${m.address}` }]));
+  for (const [k, v] of Object.entries(SECRETS)) if (!(`mailshift:${k}` in over)) c[`mailshift:${k}`] = v;
+  return Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+function outputValue<T>(o: pulumi.Output<T> | T): Promise<T> {
+  return new Promise((resolve) => pulumi.output(o).apply((v) => resolve(v as T)));
+}
+
+/** Runs the compiled program with the config; resolves when no more resources are being declared. */
+async function runProgram(config: Record<string, string>): Promise<{ declared: Declared[]; exports: Record<string, unknown> }> {
+  const declared: Declared[] = [];
+  await pulumi.runtime.setMocks(mocks(declared), "mailshift", "test", true);
+  pulumi.runtime.setAllConfig(config, ["mailshift:passwords", "mailshift:graphClientSecret", "mailshift:cpanelToken", "mailshift:sshPrivateKey"]);
+  const main = path.join(repoRoot(), "dist", "index.js");
+  delete require.cache[require.resolve(main)];
+  const mod = require(main) as Record<string, unknown>;
+  const exports: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(mod)) exports[k] = await outputValue(v);
+  let last = -1;
+  while (declared.length !== last) {
+    last = declared.length;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return { declared, exports };
+}
+
+/** A value the engine receives as a secret: the SDK's wrapper, unwrapped; fails when it is plain. */
+function secretValue(v: unknown): unknown {
+  const w = v as Record<string, unknown> | undefined;
+  assert.ok(w && w[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig, `expected a secret, got ${JSON.stringify(v)}`);
+  return w.value;
+}
+
+const byName = (declared: Declared[], name: string) => {
+  const d = declared.find((x) => x.name === name);
+  assert.ok(d, `no resource named ${name}; declared: ${declared.map((x) => x.name).join(", ")}`);
+  return d;
+};
+
+describe("program under mocks: every stage of both example stacks", function () {
+  this.timeout(60_000);
+  for (const stack of STACKS) {
+    const cfg = stackConfig(stack);
+    const domain = cfg["mailshift:domain"] as string;
+    const sub = cfg["mailshift:subdomain"] as string;
+    const ttl = cfg["mailshift:ttl"] as { normal: number; lowered: number };
+    const mailboxes = cfg["mailshift:mailboxes"] as { address: string; route: string; displayName?: string }[];
+    const exchange = cfg["mailshift:exchange"] as { licenseGroupId: string; usageLocation: string };
+    const newHost = cfg["mailshift:newHost"] as { kind: string; passwdFile?: string; url?: string };
+    for (const stage of STAGES) {
+      it(`${stack}/${stage}: DNS records, Exchange users and app, IMAP accounts, outputs`, async () => {
+        const { declared, exports } = await runProgram(configFor(stack, stage));
+        const lowered = stage !== "finalize";
+        const records = declared.filter((d) => d.type === "cloudflare:index/dnsRecord:DnsRecord");
+        for (const r of records) {
+          assert.equal(r.inputs.proxied, false);
+          assert.equal(r.inputs.ttl, lowered ? ttl.lowered : ttl.normal);
+          assert.ok(String(r.inputs.name).endsWith(domain), `${r.inputs.name} is a full name`);
+          assert.equal(r.inputs.zoneId, (cfg["mailshift:cloudflare"] as { zoneId: string }).zoneId);
+        }
+        // apex MX: old host until cutover, then the tenant's MX target
+        const apexMx = records.filter((r) => r.inputs.type === "MX" && r.inputs.name === domain).map((r) => [r.inputs.content, r.inputs.priority]);
+        if (stage === "prepare" || stage === "copy") assert.deepEqual(apexMx, [["mx1.oldhost.net", 10], ["mx2.oldhost.net", 20]]);
+        else assert.deepEqual(apexMx, [[mxFor(domain), 0]]);
+        // the MS= value from the tenant, quoted
+        assert.equal(byName(declared, "dns-apex-ms-verification").inputs.content, quoteTxt(MS_TXT));
+        assert.equal(byName(declared, "dns-sub-mx").inputs.name, sub);
+        assert.equal(records.some((r) => r.name === "dns-autodiscover"), stage === "cutover" || stage === "finalize");
+        const spf = String(byName(declared, "dns-apex-spf").inputs.content);
+        assert.match(spf, /^"v=spf1 .*include:spf\.protection\.outlook\.com ~all"$/);
+        assert.equal(spf.includes("_spf.oldhost.net"), stage !== "finalize");
+
+        // Exchange: domain, verification after the TXT record, users with usageLocation, license membership, IMAP app
+        assert.equal(byName(declared, "exchange-domain").inputs.domain, domain);
+        for (const m of mailboxes.filter((x) => x.route === "exchange")) {
+          const key = `exchange-${m.address}`;
+          const user = byName(declared, `exchange-user-${key}`);
+          assert.equal(user.inputs.userPrincipalName, m.address);
+          assert.equal(user.inputs.usageLocation, exchange.usageLocation);
+          assert.equal(secretValue(user.inputs.password), `new-${m.address}`);
+          const member = byName(declared, `exchange-license-${key}`);
+          assert.deepEqual([member.inputs.groupObjectId, member.inputs.memberObjectId], [exchange.licenseGroupId, `exchange-user-${key}-object-id`]);
+        }
+        const role = byName(declared, "exchange-imap-role");
+        assert.deepEqual([role.inputs.appRoleId, role.inputs.resourceObjectId], [ROLE_ID, EXO_SP]);
+        assert.equal(byName(declared, "exchange-exchange-online").inputs.clientId, "00000002-0000-0ff1-ce00-000000000000");
+        const app = byName(declared, "exchange-imap-app").inputs.requiredResourceAccesses as { resourceAppId: string; resourceAccesses: { id: string; type: string }[] }[];
+        assert.deepEqual(app, [{ resourceAppId: "00000002-0000-0ff1-ce00-000000000000", resourceAccesses: [{ id: ROLE_ID, type: "Role" }] }]);
+        assert.ok(declared.some((d) => d.name === "exchange-imap-secret"));
+        const grant = byName(declared, "exchange-exchange-imap-access").inputs.environment as Record<string, string>;
+        assert.equal(grant.MAILBOXES, mailboxes.filter((x) => x.route === "exchange").map((x) => x.address).join(","));
+
+        // IMAP accounts with the planned quota
+        for (const m of mailboxes.filter((x) => x.route === "imap")) {
+          const dest = `${m.address.split("@")[0]}@${sub}`;
+          const acct = byName(declared, `imaphost-imap-${dest}`);
+          if (newHost.kind === "dovecot") {
+            assert.equal(acct.type, "command:remote:Command");
+            assert.match(String(acct.inputs.create), new RegExp(`mailshift-account 'set' '${dest.replace(/\./g, "\\.")}' '\\d+' '${newHost.passwdFile}'`));
+            assert.match(String(acct.inputs.delete), /mailshift-account 'remove'/);
+            assert.equal(secretValue(acct.inputs.stdin), `new-${m.address}\n`);
+          } else {
+            assert.equal(acct.inputs.address, dest);
+            assert.equal(acct.inputs.url, newHost.url);
+            assert.equal(secretValue(acct.inputs.password), `new-${m.address}`);
+          }
+        }
+
+        // outputs for people
+        const changes = exports.addressChanges as string[];
+        assert.deepEqual(changes, mailboxes.filter((x) => x.route === "imap").map((x) => `${x.address} -> ${x.address.split("@")[0]}@${sub}`));
+        assert.equal(exports.stage, stage);
+        const planned = exports.plannedMigrations as { syncGeneration: number }[];
+        assert.equal(planned.length, stage === "prepare" ? 0 : mailboxes.length);
+        assert.ok(planned.every((p) => p.syncGeneration === STAGES.indexOf(stage)));
+        const dnsChanges = exports.dnsChanges as string[];
+        if (stage === "cutover") assert.ok(dnsChanges.some((c) => c.startsWith(`change MX ${domain} from 10 mx1.oldhost.net`)));
+        if (stage === "finalize") assert.ok(dnsChanges.some((c) => c.includes(`ttl ${ttl.lowered} to`) && c.endsWith(`ttl ${ttl.normal}`)));
+        const plain = JSON.stringify(exports);
+        for (const s of [...Object.values(SECRETS), "new-", "old-", "app-secret-value"]) assert.ok(!plain.includes(s), `an output shows a secret (${s})`);
+      });
+    }
+  }
+
+  it("refuses a stage that skips one, naming mailshift:stage, before declaring anything", async () => {
+    const cfg = configFor("production", "finalize", { "mailshift:previousStage": "copy" });
+    await assert.rejects(runProgram(cfg), /mailshift:stage: changing from copy to finalize skips cutover/);
+  });
+
+  it("names the missing password's config path", async () => {
+    const cfg = configFor("staging", "copy", { "mailshift:passwords": { "bob.test@staging-example.com": { source: "x" } } });
+    await assert.rejects(runProgram(cfg), (err: Error) => {
+      assert.match(err.message, /mailshift:passwords\["bob\.test@staging-example\.com"\]\.destination: is not set but bob\.test@staging-example\.com gets an account on the new host/);
+      assert.match(err.message, /mailshift:passwords\["alice\.test@staging-example\.com"\]\.source: is not set but stage copy copies/);
+      return true;
+    });
+  });
+});

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { evaluateSpf, expand, inCidr, recordsLookup, reverseName } from "../../../dns/spfEval";
 import type { ZoneRecord } from "../../../dns/records";
+import { proveSpf, renderSpfProof } from "../../../dns/spfProof";
 
 const r = (name: string, type: string, content: string): ZoneRecord => ({ name, type, content, ttl: 300 });
 
@@ -79,5 +80,27 @@ describe("dns/spfEval (against planned records)", () => {
     assert.ok(inCidr("10.1.2.3", "0.0.0.0", 0));
     assert.equal(reverseName("192.0.2.1"), "1.2.0.192.in-addr.arpa");
     assert.equal(reverseName("2001:db8::1"), "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa");
+  });
+
+  it("proves each published SPF: allowed hosts pass, a stranger fails; softfail is not a denial", async () => {
+    const lookup = recordsLookup([...records, r("mail2.example.com", "TXT", '"v=spf1 a:imap.mail2.example.com ~all"')]);
+    const proof = await proveSpf(
+      [
+        { domain: "example.com", allow: [{ label: "Exchange Online", ip: "40.107.1.1" }, { label: "new IMAP host", ip: "198.51.100.25" }], deny: [{ label: "a stranger", ip: "203.0.113.9" }] },
+        { domain: "mail2.example.com", allow: [{ label: "new IMAP host", ip: "198.51.100.25" }], deny: [{ label: "a stranger", ip: "203.0.113.9" }] },
+      ],
+      lookup,
+    );
+    assert.deepEqual(proof.lines.map((l) => [l.domain, l.host.label, l.result, l.ok]), [
+      ["example.com", "Exchange Online", "pass", true],
+      ["example.com", "new IMAP host", "pass", true],
+      ["example.com", "a stranger", "fail", true],
+      ["mail2.example.com", "new IMAP host", "pass", true],
+      ["mail2.example.com", "a stranger", "softfail", false],
+    ]);
+    assert.equal(proof.ok, false);
+    const lenient = await proveSpf([{ domain: "mail2.example.com", allow: [], deny: [{ label: "a stranger", ip: "203.0.113.9" }] }], lookup, { softfailDenies: true });
+    assert.equal(lenient.ok, true);
+    assert.match(renderSpfProof(proof), /^FAIL mail2\.example\.com: a stranger \(203\.0\.113\.9\) -> softfail, want fail; 1 lookup\(s\); mail2\.example\.com: ~all$/m);
   });
 });

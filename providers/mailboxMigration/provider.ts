@@ -24,10 +24,10 @@ function load(): Operations {
 }
 
 export const mailboxMigrationProvider: dynamic.ResourceProvider = {
-  check: (olds, news) => load().check(olds, news),
-  diff: (id, olds, news) => load().diff(id, olds, news),
-  create: (inputs) => load().create(inputs),
-  update: (id, olds, news) => load().update(id, olds, news),
-  read: (id, props) => load().read(id, props ?? {}),
-  delete: (id, props) => load().remove(id, props),
+  check: async (olds, news) => load().check(olds, news),
+  diff: async (id, olds, news) => load().diff(id, olds, news),
+  create: async (inputs) => load().create(inputs),
+  update: async (id, olds, news) => load().update(id, olds, news),
+  read: async (id, props) => load().read(id, props ?? {}),
+  delete: async (id, props) => load().remove(id, props),
 };

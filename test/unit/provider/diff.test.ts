@@ -97,6 +97,19 @@ describe("MailboxMigration diff", () => {
     );
   });
 
+  it("property: replaced exactly when the destination host or user differs other than in case", () => {
+    const name = fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9.-]{0,12}$/);
+    fc.assert(
+      fc.property(name, name, name, name, fc.string({ minLength: 3, maxLength: 12 }), (h1, u1, h2, u2, pw) => {
+        const b = base();
+        const olds = outputsOf({ ...b, destination: { host: h1, user: u1, password: "pw-old" } });
+        const d = diffMigration(olds, news({ destination: { host: h2, user: u2, password: pw } }));
+        const other = h1.toLowerCase() !== h2.toLowerCase() || u1.toLowerCase() !== u2.toLowerCase();
+        assert.deepEqual(d.replaces, other ? ["destination"] : []);
+      }),
+    );
+  });
+
   it("canonical JSON ignores key order and undefined", () => {
     assert.equal(canonical({ a: 1, b: { c: [1, { d: 2, e: undefined }] } }), canonical({ b: { c: [1, { d: 2 }] }, a: 1 }));
   });

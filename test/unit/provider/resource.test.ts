@@ -1,6 +1,8 @@
 // The resource under pulumi.runtime.setMocks: what it sends to the engine, and what its serialized provider holds.
 import { strict as assert } from "node:assert";
+import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { repoRoot } from "../../harness/repoRoot";
 import { MailboxMigration, endpointInputs, mailboxMigrationProvider, MAILBOX_MIGRATION_TYPE } from "../../../providers/mailboxMigration";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -73,6 +75,24 @@ describe("MailboxMigration resource (setMocks)", () => {
     const direct = await pulumi.runtime.serializeFunction(() => mailboxMigrationProvider, { allowSecrets: true });
     assert.equal(direct.containsSecrets, false);
     assert.ok(direct.text.length < 10_000, `the provider closure stays small (${direct.text.length} chars)`);
+  });
+
+  it("the serialized provider runs where the host evaluates it, and finds its code again after the checkout moved", async () => {
+    const { text } = await pulumi.runtime.serializeFunction(() => mailboxMigrationProvider, { allowSecrets: true });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const requireFromString = require("require-from-string") as (code: string) => { handler(): pulumi.dynamic.ResourceProvider };
+    const news = { source: { host: "h", port: 0, user: "u", password: "pw-x-1" }, destination: { host: "h2", user: "u", password: "pw-x-2" } };
+    const here = requireFromString(text).handler();
+    assert.deepEqual((await here.check!({}, news)).failures, [{ property: "source.port", reason: "must be a whole number from 1 to 65535, not 0" }]);
+    // the absolute path of the old checkout is gone: the project-relative path under the current folder is used
+    const absolute = JSON.stringify(path.join(repoRoot(), "dist", "providers", "mailboxMigration", "operations.js"));
+    assert.ok(text.includes(absolute), "the absolute path is captured");
+    const moved = requireFromString(text.split(absolute).join(JSON.stringify("/nonexistent/old-checkout/operations.js"))).handler();
+    assert.equal((await moved.check!({}, news)).failures?.length, 1);
+    const lost = requireFromString(
+      text.split(absolute).join(JSON.stringify("/nonexistent/a.js")).split(JSON.stringify("dist/providers/mailboxMigration/operations.js")).join(JSON.stringify("nowhere/b.js")),
+    ).handler();
+    await assert.rejects(() => lost.check!({}, news), /MailboxMigration: the provider code is not at \/nonexistent\/a\.js nor at nowhere\/b\.js under .*Build the project \(npm run build\) and run pulumi from the mailshift folder/);
   });
 
   it("credentials go to the engine as secrets, even when given as plain strings", async () => {

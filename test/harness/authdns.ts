@@ -2,7 +2,7 @@
 // high port, serving zone files the test hands it. Started by the test, stopped afterwards; nothing left running.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,19 +19,33 @@ function hasNsd(): boolean {
   }
 }
 
+export class AuthDnsError extends Error {
+  override name = "AuthDnsError";
+}
+
 /** Install NSD from Debian when it is missing (CI starts on a fresh machine). Idempotent. */
 export function ensureAuthDns(): void {
   if (hasNsd()) return;
-  const root = process.getuid?.() === 0;
-  const apt = (...args: string[]) =>
-    execFileSync(root ? "apt-get" : "sudo", root ? args : ["apt-get", ...args], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  const what = "NSD is not installed: install Debian's nsd (`sudo apt-get install -y --no-install-recommends nsd`)";
+  if (process.getuid?.() !== 0) throw new AuthDnsError(`${what}; the test harness installs it itself only when run as root.`);
+  // The package's post-install would start a system-wide NSD on port 53 of every interface; a temporary
+  // policy-rc.d (the standard Debian switch) keeps the harness's loopback servers the only ones running.
+  const policy = "/usr/sbin/policy-rc.d";
+  const ownPolicy = !existsSync(policy);
+  if (ownPolicy) writeFileSync(policy, "#!/bin/sh\nexit 101\n", { mode: 0o755 });
   try {
-    apt("install", "-y", "-qq", "nsd");
-  } catch {
-    apt("update", "-qq"); // a fresh machine may not have the package lists yet
-    apt("install", "-y", "-qq", "nsd");
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    const install = () => execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "nsd"], { stdio: "inherit", env });
+    try {
+      install();
+    } catch {
+      execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit", env }); // a fresh machine's package lists
+      install();
+    }
+  } finally {
+    if (ownPolicy) rmSync(policy, { force: true });
   }
-  if (!hasNsd()) throw new Error(`installing nsd did not provide ${NSD}; install it by hand: apt-get install -y nsd`);
+  if (!hasNsd()) throw new AuthDnsError(`installing nsd did not provide ${NSD}; ${what}`);
 }
 
 /** A port free for both UDP and TCP on 127.0.0.1 (NSD needs both). */

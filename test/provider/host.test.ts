@@ -47,6 +47,14 @@ function inputsFor(m: MailboxPair, extra: Props = {}): Props {
   };
 }
 
+/** Every property path under which one of the strings appears, e.g. "destination.password". */
+function pathsHolding(v: unknown, needles: readonly string[], at = ""): string[] {
+  if (typeof v === "string") return needles.some((n) => v.includes(n)) ? [at] : [];
+  if (Array.isArray(v)) return v.flatMap((x, i) => pathsHolding(x, needles, `${at}[${i}]`));
+  if (v && typeof v === "object") return Object.entries(v).flatMap(([k, x]) => pathsHolding(x, needles, at ? `${at}.${k}` : k));
+  return [];
+}
+
 function folderCounts(s: Snapshot): Record<string, number> {
   return Object.fromEntries([...s.entries()].filter(([, l]) => l.length > 0).map(([f, l]) => [f, l.length]));
 }
@@ -124,6 +132,9 @@ describe("MailboxMigration through the dynamic-provider host (real Dovecot)", fu
       ],
     );
     assert.equal(created.outs.__provider, provider, "the host keeps the provider with the outputs");
+    // credentials are only echoed where they were secret inputs (the engine re-marks those paths secret);
+    // no other output carries or derives from them
+    assert.deepEqual(pathsHolding(created.outs, [m.fromPassword, m.toPassword]).sort(), ["destination.password", "source.password"]);
     let src = await snapshot(m.fromUrl, m.fromPassword);
     let dst = await snapshot(m.toUrl, m.toPassword);
     assert.deepEqual(fingerprint(dst.get("INBOX")), fingerprint(src.get("INBOX")));
@@ -207,6 +218,7 @@ describe("MailboxMigration through the dynamic-provider host (real Dovecot)", fu
     const partial = failed.initFailed!.properties;
     assert.equal(failed.initFailed!.id, `${m.name}@127.0.0.1:${m.from.port} -> ${m.name}@127.0.0.1:${m.to.port}`);
     assert.match(String((partial.lastError as Props).message), /over its quota/);
+    assert.deepEqual(pathsHolding(partial, [m.fromPassword, m.toPassword]).sort(), ["destination.password", "source.password"]);
     const copiedSoFar = total(await snapshot(m.toUrl, m.toPassword));
     assert.ok(copiedSoFar > 0 && copiedSoFar < 80, `part of the mail arrived (${copiedSoFar})`);
     // the failed pass alone asks for an update at the next `pulumi up`
@@ -251,6 +263,8 @@ describe("MailboxMigration through the dynamic-provider host (real Dovecot)", fu
     );
     assert.match(err.message, new RegExp(`authentication failed for ${m.name}@127\\.0\\.0\\.1:${m.to.port}`));
     assert.match(err.message, /pulumi config set --secret/);
+    for (const pw of [wrong, m.fromPassword, m.toPassword]) assert.ok(!err.message.includes(pw), "the error carries no password");
+    assert.deepEqual(pathsHolding(err.initFailed!.properties, [wrong, m.fromPassword]).sort(), ["destination.password", "source.password"]);
     // refresh with the wrong password does not fail the refresh: it says why it could not look
     const read = await host.read(urn, err.initFailed!.id, err.initFailed!.properties, bad);
     assert.match(String((read.props.drift as Props).error), /authentication failed/);

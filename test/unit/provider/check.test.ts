@@ -77,6 +77,13 @@ describe("MailboxMigration check", () => {
     });
   });
 
+  it("refuses a secret too short to be redacted from logs", () => {
+    const v = valid();
+    assert.deepEqual(failures({ ...v, source: { ...v.source, password: "ab" } }), {
+      "source.password": "is shorter than 3 characters: too short to be kept out of logs; check the value",
+    });
+  });
+
   it("refuses a destination that is the source mailbox itself", () => {
     const v = valid();
     assert.deepEqual(failures({ ...v, destination: { ...v.source, host: "OLD.example.com", password: "other" } }), {

@@ -19,16 +19,26 @@ export interface UapiResponse {
   metadata: unknown;
 }
 
-export class UapiError extends Error {
-  constructor(
-    readonly call: string,
-    readonly errors: readonly string[],
-    readonly httpStatus: number,
-    fix: string,
-  ) {
-    super(`cPanel ${call} failed${httpStatus === 200 ? "" : ` (HTTP ${httpStatus})`}: ${errors.join("; ") || "no reason given"}. ${fix}`);
-    this.name = "UapiError";
-  }
+// Errors are plain Error objects with a name, not a subclass: Pulumi serializes this code into the dynamic
+// provider, and a serialized `class extends Error` loses its message (the engine would print "[object Object]").
+export interface UapiError extends Error {
+  name: "UapiError";
+  call: string;
+  errors: readonly string[];
+  httpStatus: number;
+}
+
+export function uapiError(call: string, errors: readonly string[], httpStatus: number, fix: string): UapiError {
+  const e = new Error(`cPanel ${call} failed${httpStatus === 200 ? "" : ` (HTTP ${httpStatus})`}: ${errors.join("; ") || "no reason given"}. ${fix}`) as UapiError;
+  e.name = "UapiError";
+  e.call = call;
+  e.errors = errors;
+  e.httpStatus = httpStatus;
+  return e;
+}
+
+export function isUapiError(e: unknown): e is UapiError {
+  return e instanceof Error && e.name === "UapiError";
 }
 
 /** Whether a failed add_pop means the account is there already (then mailshift adopts it). */
@@ -51,19 +61,19 @@ export async function uapi(ep: CpanelEndpoint, module: string, fn: string, param
       body: new URLSearchParams(params),
     });
   } catch (err) {
-    throw new UapiError(call, [`cannot reach ${ep.url}: ${(err as Error).message}`], 0, "Check mailshift:newHost.url and that the host is up");
+    throw uapiError(call, [`cannot reach ${ep.url}: ${(err as Error).message}`], 0, "Check mailshift:newHost.url and that the host is up");
   }
   const text = await res.text();
   if (res.status === 401 || res.status === 403)
-    throw new UapiError(call, ["the API token was refused"], res.status, "Create a cPanel API token for mailshift:newHost.user and set it with `pulumi config set --secret mailshift:cpanelToken`");
+    throw uapiError(call, ["the API token was refused"], res.status, "Create a cPanel API token for mailshift:newHost.user and set it with `pulumi config set --secret mailshift:cpanelToken`");
   let body: UapiResponse;
   try {
     body = JSON.parse(text) as UapiResponse;
   } catch {
-    throw new UapiError(call, [`the answer is not UAPI JSON: ${JSON.stringify(text.slice(0, 120))}`], res.status, "Check that mailshift:newHost.url is the cPanel port (2083), not WHM or webmail");
+    throw uapiError(call, [`the answer is not UAPI JSON: ${JSON.stringify(text.slice(0, 120))}`], res.status, "Check that mailshift:newHost.url is the cPanel port (2083), not WHM or webmail");
   }
   if (res.status !== 200 || body.status !== 1) {
-    throw new UapiError(call, body.errors ?? [], res.status, "Fix the cause on the cPanel side and run pulumi up again");
+    throw uapiError(call, body.errors ?? [], res.status, "Fix the cause on the cPanel side and run pulumi up again");
   }
   return body;
 }
@@ -88,7 +98,7 @@ export async function ensureAccount(ep: CpanelEndpoint, a: CpanelAccount): Promi
     await uapi(ep, "Email", "add_pop", { email, domain, password: a.password, ...quota }, a.address);
     return "created";
   } catch (err) {
-    if (!(err instanceof UapiError) || !isAlreadyExists(err.errors)) throw err;
+    if (!isUapiError(err) || !isAlreadyExists(err.errors)) throw err;
   }
   await uapi(ep, "Email", "unsuspend_login", { email: a.address }, a.address);
   await uapi(ep, "Email", "passwd_pop", { email, domain, password: a.password }, a.address);

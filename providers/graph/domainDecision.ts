@@ -6,22 +6,22 @@ export interface GraphAnswer {
   body: unknown;
 }
 
-export class DomainClaimedError extends Error {
-  constructor(domain: string, tenantId: string, graphMessage: string) {
-    super(
-      `${domain} is already verified in another Microsoft 365 tenant, so tenant ${tenantId} cannot verify it (Graph: "${graphMessage}"). ` +
-        `Remove the domain from the other tenant first (its admin: Microsoft 365 admin center > Settings > Domains > Remove, after moving its users off the domain), ` +
-        `or, if that tenant is the one you mean to use, set mailshift:exchange.tenantId to it; then run pulumi up again.`,
-    );
-    this.name = "DomainClaimedError";
-  }
+// Plain Error objects with a name, not subclasses: this code is serialized into the dynamic provider, and a
+// serialized `class extends Error` loses its message there.
+export function domainClaimedError(domain: string, tenantId: string, graphMessage: string): Error {
+  const e = new Error(
+    `${domain} is already verified in another Microsoft 365 tenant, so tenant ${tenantId} cannot verify it (Graph: "${graphMessage}"). ` +
+      `Remove the domain from the other tenant first (its admin: Microsoft 365 admin center > Settings > Domains > Remove, after moving its users off the domain), ` +
+      `or, if that tenant is the one you mean to use, set mailshift:exchange.tenantId to it; then run pulumi up again.`,
+  );
+  e.name = "DomainClaimedError";
+  return e;
 }
 
-export class GraphRequestError extends Error {
-  constructor(what: string, answer: GraphAnswer, fix: string) {
-    super(`Microsoft Graph ${what} failed with HTTP ${answer.status}: ${graphMessage(answer) || "(no message)"}. ${fix}`);
-    this.name = "GraphRequestError";
-  }
+export function graphRequestError(what: string, answer: GraphAnswer, fix: string): Error {
+  const e = new Error(`Microsoft Graph ${what} failed with HTTP ${answer.status}: ${graphMessage(answer) || "(no message)"}. ${fix}`);
+  e.name = "GraphRequestError";
+  return e;
 }
 
 export function graphMessage(a: GraphAnswer): string {
@@ -38,10 +38,10 @@ export function decideDomainAdd(domain: string, tenantId: string, a: GraphAnswer
   if (a.status === 201 || a.status === 200) return "created";
   const msg = graphMessage(a);
   if ((a.status === 400 || a.status === 409) && EXISTS_HERE.test(msg)) return "exists";
-  if ((a.status === 400 || a.status === 409) && CLAIMED.test(msg)) throw new DomainClaimedError(domain, tenantId, msg);
+  if ((a.status === 400 || a.status === 409) && CLAIMED.test(msg)) throw domainClaimedError(domain, tenantId, msg);
   if (a.status === 401 || a.status === 403)
-    throw new GraphRequestError(`adding ${domain}`, a, "Grant the Graph app (mailshift:exchange.graphClientId) the application permission Domain.ReadWrite.All with admin consent");
-  throw new GraphRequestError(`adding ${domain}`, a, "Check the domain name and the tenant, then run pulumi up again");
+    throw graphRequestError(`adding ${domain}`, a, "Grant the Graph app (mailshift:exchange.graphClientId) the application permission Domain.ReadWrite.All with admin consent");
+  throw graphRequestError(`adding ${domain}`, a, "Check the domain name and the tenant, then run pulumi up again");
 }
 
 /** POST /domains/{id}/verify: verified, not yet (the TXT record has not propagated), or claimed elsewhere. */
@@ -49,9 +49,9 @@ export function decideDomainVerify(domain: string, tenantId: string, a: GraphAns
   const body = a.body as { isVerified?: unknown } | undefined;
   if (a.status === 200 && body?.isVerified === true) return "verified";
   const msg = graphMessage(a);
-  if (a.status === 400 && CLAIMED.test(msg)) throw new DomainClaimedError(domain, tenantId, msg);
+  if (a.status === 400 && CLAIMED.test(msg)) throw domainClaimedError(domain, tenantId, msg);
   if (a.status === 200 || a.status === 400) return "retry";
-  throw new GraphRequestError(`verifying ${domain}`, a, "Check the Graph app's Domain.ReadWrite.All permission, then run pulumi up again");
+  throw graphRequestError(`verifying ${domain}`, a, "Check the Graph app's Domain.ReadWrite.All permission, then run pulumi up again");
 }
 
 interface ServiceRecord {

@@ -6,12 +6,21 @@ export interface GraphCredentials {
   tenantId: string;
   clientId: string;
   clientSecret: string;
+  /** Default https://login.microsoftonline.com and https://graph.microsoft.com/v1.0; tests point them at loopback. */
+  loginUrl?: string;
+  graphUrl?: string;
 }
 
+export const LOGIN = "https://login.microsoftonline.com";
 export const GRAPH = "https://graph.microsoft.com/v1.0";
 
-export async function graphToken(c: GraphCredentials): Promise<string> {
-  const res = await fetch(`https://login.microsoftonline.com/${encodeURIComponent(c.tenantId)}/oauth2/v2.0/token`, {
+export interface GraphSession {
+  token: string;
+  graphUrl: string;
+}
+
+export async function graphToken(c: GraphCredentials): Promise<GraphSession> {
+  const res = await fetch(`${c.loginUrl ?? LOGIN}/${encodeURIComponent(c.tenantId)}/oauth2/v2.0/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({ grant_type: "client_credentials", client_id: c.clientId, client_secret: c.clientSecret, scope: "https://graph.microsoft.com/.default" }),
@@ -22,13 +31,13 @@ export async function graphToken(c: GraphCredentials): Promise<string> {
       `Microsoft Graph sign-in for app ${c.clientId} in tenant ${c.tenantId} failed (HTTP ${res.status}: ${(body.error_description ?? "").split("\r\n")[0]}). ` +
         "Check mailshift:exchange.graphClientId and the secret set with `pulumi config set --secret mailshift:graphClientSecret`",
     );
-  return body.access_token;
+  return { token: body.access_token, graphUrl: c.graphUrl ?? GRAPH };
 }
 
-export async function graphRequest(token: string, method: "GET" | "POST", path: string, body?: unknown): Promise<GraphAnswer> {
-  const res = await fetch(`${GRAPH}${path}`, {
+export async function graphRequest(s: GraphSession, method: "GET" | "POST", path: string, body?: unknown): Promise<GraphAnswer> {
+  const res = await fetch(`${s.graphUrl}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    headers: { authorization: `Bearer ${s.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();

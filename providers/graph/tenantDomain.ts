@@ -2,8 +2,8 @@
 // verify it once its MS= TXT record is in DNS (DomainVerification). The decisions are in domainDecision.ts.
 // Deleting either leaves the domain in the tenant: removing a domain with users on it is a manual decision.
 import * as pulumi from "@pulumi/pulumi";
-import { decideDomainAdd, decideDomainVerify, exchangeMxFrom, GraphRequestError, verificationTxtFrom } from "./domainDecision";
-import { graphRequest, graphToken, type GraphCredentials } from "./graphClient";
+import { decideDomainAdd, decideDomainVerify, exchangeMxFrom, graphRequestError, verificationTxtFrom } from "./domainDecision";
+import { graphRequest, graphToken, type GraphCredentials, type GraphSession } from "./graphClient";
 
 interface DomainInputs extends GraphCredentials {
   domain: string;
@@ -16,14 +16,14 @@ interface DomainOutputs extends DomainInputs {
   isVerified: boolean;
 }
 
-async function readRecords(token: string, domain: string): Promise<{ verificationTxt: string; exchangeMx: string; isVerified: boolean }> {
+async function readRecords(token: GraphSession, domain: string): Promise<{ verificationTxt: string; exchangeMx: string; isVerified: boolean }> {
   const id = encodeURIComponent(domain);
   const [d, verification, service] = await Promise.all([
     graphRequest(token, "GET", `/domains/${id}`),
     graphRequest(token, "GET", `/domains/${id}/verificationDnsRecords`),
     graphRequest(token, "GET", `/domains/${id}/serviceConfigurationRecords`),
   ]);
-  if (d.status !== 200) throw new GraphRequestError(`reading ${domain}`, d, "Check that the domain is in the tenant (Microsoft 365 admin center > Settings > Domains)");
+  if (d.status !== 200) throw graphRequestError(`reading ${domain}`, d, "Check that the domain is in the tenant (Microsoft 365 admin center > Settings > Domains)");
   return {
     isVerified: (d.body as { isVerified?: unknown }).isVerified === true,
     verificationTxt: verificationTxtFrom(verification.body) ?? "",
@@ -33,7 +33,7 @@ async function readRecords(token: string, domain: string): Promise<{ verificatio
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const domainProvider: pulumi.dynamic.ResourceProvider<DomainInputs, DomainOutputs> = {
+export const domainProvider: pulumi.dynamic.ResourceProvider<DomainInputs, DomainOutputs> = {
   async create(inputs) {
     const token = await graphToken(inputs);
     const added = await graphRequest(token, "POST", "/domains", { id: inputs.domain });
@@ -55,7 +55,7 @@ const domainProvider: pulumi.dynamic.ResourceProvider<DomainInputs, DomainOutput
   },
 };
 
-const verifyProvider: pulumi.dynamic.ResourceProvider<DomainInputs & { txtRecordId: string }, DomainOutputs> = {
+export const verifyProvider: pulumi.dynamic.ResourceProvider<DomainInputs & { txtRecordId: string }, DomainOutputs> = {
   async create(inputs) {
     const token = await graphToken(inputs);
     // DNS propagation from Cloudflare to Microsoft's resolvers takes seconds to minutes: retry for 5 minutes.
@@ -64,7 +64,7 @@ const verifyProvider: pulumi.dynamic.ResourceProvider<DomainInputs & { txtRecord
       const a = await graphRequest(token, "POST", `/domains/${encodeURIComponent(inputs.domain)}/verify`);
       if (decideDomainVerify(inputs.domain, inputs.tenantId, a) === "verified") break;
       if (Date.now() > deadline)
-        throw new GraphRequestError(`verifying ${inputs.domain}`, a, "The MS= TXT record is not visible to Microsoft yet; check it with `dig TXT` and run pulumi up again");
+        throw graphRequestError(`verifying ${inputs.domain}`, a, "The MS= TXT record is not visible to Microsoft yet; check it with `dig TXT` and run pulumi up again");
       await sleep(Math.min(30_000, 2_000 * 2 ** attempt));
     }
     return { id: `${inputs.domain}/verified`, outs: { ...inputs, ...(await readRecords(token, inputs.domain)) } };

@@ -3,8 +3,9 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { asSerialized } from "../mock/serializedProvider";
 import { cpanelAccountProvider, type CpanelAccountInputs } from "../../components/imapHost/cpanelAccount";
-import { quotaMegabytes, UapiError, uapi } from "../../components/imapHost/cpanelUapi";
+import { isUapiError, quotaMegabytes, uapi } from "../../components/imapHost/cpanelUapi";
 
 interface Account {
   password: string;
@@ -110,7 +111,7 @@ describe("imapHost/cpanel: accounts over UAPI", () => {
   it("a status 0 answer on HTTP 200 is a failure, with cPanel's errors in the message", async () => {
     cp.failNext.set("edit_pop_quota", ["The quota exceeds the maximum allowed for this account (4096 MB)."]);
     await assert.rejects(cpanelAccountProvider.update!("bob@mail2.example.com", { ...inputs, password: "n3w" }, { ...inputs, password: "n3w", quotaBytes: 9 * 1024 ** 3 }), (err: Error) => {
-      assert.ok(err instanceof UapiError);
+      assert.ok(isUapiError(err));
       assert.equal(err.message, "cPanel Email::edit_pop_quota (bob@mail2.example.com) failed: The quota exceeds the maximum allowed for this account (4096 MB).. Fix the cause on the cPanel side and run pulumi up again");
       assert.ok(!err.message.includes("n3w") && !err.message.includes("TOKEN123"));
       return true;
@@ -139,6 +140,14 @@ describe("imapHost/cpanel: accounts over UAPI", () => {
       assert.ok(!err.message.includes("WRONG"));
       return true;
     });
+  });
+
+  it("the provider as Pulumi serializes it for the engine creates and suspends accounts the same way", async () => {
+    const provider = await asSerialized(cpanelAccountProvider);
+    await provider.create!({ ...inputs, address: "sam@mail2.example.com", quotaBytes: 3 * 1024 ** 2 });
+    assert.deepEqual(cp.accounts.get("sam@mail2.example.com"), { password: "s3cret!", quota: "3", suspended: false });
+    cp.failNext.set("suspend_login", ["You do not have the feature “popaccts”."]);
+    await assert.rejects(provider.delete!("sam@mail2.example.com", { ...inputs, address: "sam@mail2.example.com" }), /suspend_login \(sam@mail2\.example\.com\) failed: You do not have the feature/);
   });
 
   it("changing the address or the host replaces the account", async () => {

@@ -15,8 +15,12 @@ import { formatBytes } from "./plan/quota";
 const NS = "mailshift:";
 const all = pulumi.runtime.allConfig();
 
-/** A config value as the stack file wrote it: objects, lists, numbers and booleans arrive as JSON. */
+/**
+ * A config value as the stack file wrote it: objects and lists arrive as JSON text; scalars stay strings (the
+ * parser reads "true" and "300" itself), so a numeric-looking zone id is never rounded into a number.
+ */
 function value(text: string): unknown {
+  if (!/^\s*[[{]/.test(text)) return text;
   try {
     return JSON.parse(text);
   } catch {

@@ -6,9 +6,10 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import fc from "fast-check";
 import { ImapFlow } from "imapflow";
-import { appendAll, corpusDir, readCorpus, type RawMessage } from "../harness/corpus";
-import { Dovecot, ensureDovecot, stopAllDovecots } from "../harness/dovecot";
+import { appendAll, corpusDir, FALLBACK_DATE, internalDateOf, maildirFlags, readCorpus, type RawMessage } from "../harness/corpus";
+import { Dovecot, dovecotConfig, ensureDovecot, passwdLine, stopAllDovecots, validateUser } from "../harness/dovecot";
 import * as gen from "../harness/generate";
 
 async function login(d: Dovecot, user: string, password: string): Promise<ImapFlow> {
@@ -233,5 +234,97 @@ describe("Dovecot test harness (real Dovecot on loopback)", function () {
     const [exitedPort, killedPort] = await Promise.all([run(false), run(true)]);
     assert.ok(await until(() => connectionRefused(exitedPort), 5_000), "server of an exited process is gone");
     assert.ok(await until(() => connectionRefused(killedPort), 5_000), "server of a SIGKILLed process is gone");
+  });
+});
+
+describe("Dovecot test harness: building blocks (no server)", () => {
+  it("the config listens on 127.0.0.1 only, IMAP without TLS, never reads /etc/dovecot, and limits what it was asked to", () => {
+    const identity = { uid: 102, gid: 105, loginUser: "dovenull", internalUser: "dovecot" };
+    for (const layout of ["old", "new"] as const) {
+      const conf = dovecotConfig({ layout, dir: "/tmp/x", port: 1143, instanceName: "t", identity, maxMessageBytes: 4096, fsync: false });
+      const settings = conf.split("\n").filter((l) => !l.trimStart().startsWith("#")).join("\n");
+      assert.doesNotMatch(settings, /\/etc\/dovecot|!include/);
+      assert.match(conf, /^listen = 127\.0\.0\.1$/m);
+      assert.match(conf, /^protocols = imap$/m);
+      assert.match(conf, /^ssl = no$/m);
+      assert.match(conf, /inet_listener imap \{\n\s+address = 127\.0\.0\.1\n\s+port = 1143/);
+      assert.match(conf, /inet_listener imaps \{\n\s+port = 0/);
+      assert.match(conf, /quota_max_mail_size = 4096B/);
+      assert.match(conf, /mail_max_userip_connections = 200/);
+      assert.match(conf, /^mail_fsync = never$/m);
+    }
+    const noLimit = dovecotConfig({ layout: "new", dir: "/tmp/x", port: 1, instanceName: "t", identity, fsync: true });
+    assert.doesNotMatch(noLimit, /quota_max_mail_size/);
+    assert.match(noLimit, /^mail_fsync = optimized$/m);
+  });
+
+  it("passwd-file lines carry the quota in bytes, and users or passwords that would break the file are refused", () => {
+    const id = { uid: 7, gid: 8, loginUser: "l", internalUser: "i" };
+    assert.equal(passwdLine({ user: "Alice", password: "p w", quotaBytes: 1000 }, id, "/h/alice"), "alice:{PLAIN}p w:7:8::/h/alice::userdb_quota_rule=*:storage=1000B");
+    assert.equal(passwdLine({ user: "bob", password: "x" }, id, "/h/bob"), "bob:{PLAIN}x:7:8::/h/bob::");
+    assert.throws(() => validateUser({ user: "../etc", password: "x" }), /letters, digits/);
+    assert.throws(() => validateUser({ user: "a b", password: "x" }), /letters, digits/);
+    assert.throws(() => validateUser({ user: "ok", password: "has:colon" }), /without ':'/);
+    assert.throws(() => validateUser({ user: "ok", password: "x", quotaBytes: 0 }), /positive whole number/);
+  });
+
+  it("generators are deterministic per seed and different across seeds, with CRLF line endings only", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (a, b) => {
+        const one = [gen.withoutMessageId(a), ...gen.sharedMessageId(2, a), gen.withAttachment(4096, a), ...gen.many(3, a)];
+        const again = [gen.withoutMessageId(a), ...gen.sharedMessageId(2, a), gen.withAttachment(4096, a), ...gen.many(3, a)];
+        assert.deepEqual(one.map((m) => m.raw), again.map((m) => m.raw));
+        for (const m of one) assert.doesNotMatch(m.raw.toString("latin1"), /[^\r]\n/, m.origin);
+        if (a !== b) assert.notDeepEqual(gen.withoutMessageId(a).raw, gen.withoutMessageId(b).raw);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it("generators make what the corpus lacks: no Message-ID, one Message-ID on different messages, sized attachments, many distinct messages", () => {
+    assert.doesNotMatch(gen.withoutMessageId(1).raw.toString(), /^Message-ID:/im);
+    const shared = gen.sharedMessageId(4, 11);
+    assert.equal(new Set(shared.map((m) => /^Message-ID: (.*)$/im.exec(m.raw.toString())?.[1])).size, 1);
+    assert.equal(new Set(shared.map((m) => m.raw.toString())).size, 4);
+    fc.assert(
+      fc.property(fc.integer({ min: 2_000, max: 300_000 }), fc.nat(1000), (bytes, seed) => {
+        const len = gen.withAttachment(bytes, seed).raw.length;
+        assert.ok(Math.abs(len - bytes) <= 78, `withAttachment(${bytes}) is ${len} bytes`);
+      }),
+      { numRuns: 20 },
+    );
+    const msgs = gen.many(2000, 3);
+    assert.equal(new Set(msgs.map((m) => /^Message-ID: (.*)$/im.exec(m.raw.toString())?.[1])).size, 2000);
+    assert.ok(msgs.every((m) => m.internalDate && m.internalDate.getTime() % 1000 === 0), "INTERNALDATE in whole seconds");
+    for (const name of gen.nonAsciiFolderNames()) assert.ok(/[^\x00-\x7f]/.test(name) && !name.includes("."), name);
+  });
+
+  it("readCorpus: every file in sorted order, the mbox envelope line stripped and nothing else changed", () => {
+    const dir = corpusDir();
+    for (const kind of ["easy_ham", "spam"] as const) {
+      const files = fs.readdirSync(path.join(dir, kind)).sort();
+      const msgs = readCorpus(kind);
+      assert.equal(msgs.length, files.length);
+      msgs.forEach((m, i) => {
+        assert.equal(m.origin, `${kind}/${files[i]}`);
+        const disk = fs.readFileSync(path.join(dir, kind, files[i]));
+        assert.ok(!m.raw.subarray(0, 5).equals(Buffer.from("From ")));
+        assert.ok(disk.subarray(disk.length - m.raw.length).equals(m.raw), `${m.origin}: a suffix of the file`);
+        assert.ok(disk.length === m.raw.length || disk.subarray(0, disk.length - m.raw.length).toString("latin1").match(/^From [^\n]*\n$/));
+      });
+    }
+    assert.equal(readCorpus("notmuch").length, 263, "the README's count");
+    assert.deepEqual(readCorpus("spam", 5).map((m) => m.origin), readCorpus("spam").slice(0, 5).map((m) => m.origin));
+  });
+
+  it("maildir flags and INTERNALDATE come from the file name and the Date header, with a fixed date when it is unreadable", () => {
+    assert.deepEqual(maildirFlags("1234.host:2,DFPRST"), ["\\Draft", "\\Flagged", "$Forwarded", "\\Answered", "\\Seen", "\\Deleted"]);
+    assert.deepEqual(maildirFlags("1234.host:2,Sa"), ["\\Seen"]);
+    assert.deepEqual(maildirFlags("1234.host"), []);
+    const at = (date: string) => internalDateOf(Buffer.from(`Subject: x\nDate: ${date}\n\nbody\n`)).toISOString();
+    assert.equal(at("Thu, 22 Aug 2002 12:36:23 +0100 (IST)"), "2002-08-22T11:36:23.000Z");
+    assert.equal(at("Fri, 30 Aug 02 21:48:08 Eastern Daylight Time"), FALLBACK_DATE.toISOString());
+    assert.equal(at("Thu, 22 Aug 0102 12:07:35 +0800"), FALLBACK_DATE.toISOString(), "year 102 is not a date to keep");
+    assert.equal(internalDateOf(Buffer.from("Subject: no date\n\nbody\n")).toISOString(), FALLBACK_DATE.toISOString());
   });
 });

@@ -3,7 +3,8 @@
 // so that only the refused message is skipped, with the server's reason.
 import type { ImapFlow } from "imapflow";
 import { multiAppend, supportsMultiAppend, type OutgoingMessage } from "./multiAppend";
-import { errorFacts } from "./classify";
+import { errorFacts, throttleDelayMs } from "./classify";
+import { sleep } from "./retry";
 
 export type AppendOutcome = { ok: true } | { ok: false; error: unknown };
 
@@ -13,10 +14,31 @@ function isRefusal(err: unknown): boolean {
   return f.responseStatus === "NO" || f.responseStatus === "BAD";
 }
 
+/** Most throttled answers in a row before the message counts as refused: the server is not just pacing us. */
+const MAX_THROTTLED = 20;
+
+/** One APPEND; a throttled answer is waited out as the server suggests, then the same message goes again. */
+async function appendOne(client: ImapFlow, path: string, m: OutgoingMessage, onThrottle: (ms: number) => void): Promise<void> {
+  for (let throttled = 0; ; throttled++) {
+    try {
+      await client.append(path, m.raw, m.flags, m.internalDate);
+      return;
+    } catch (err) {
+      const wait = throttleDelayMs(errorFacts(err));
+      if (wait === undefined || throttled >= MAX_THROTTLED) throw err;
+      onThrottle(wait);
+      await sleep(wait);
+    }
+  }
+}
+
 export class AppendPool {
   private idle: ImapFlow[];
   private waiters: ((c: ImapFlow) => void)[] = [];
   private inFlight = new Set<Promise<void>>();
+
+  /** Milliseconds spent waiting because the server said it was throttling us. */
+  throttledMs = 0;
 
   constructor(clients: ImapFlow[]) {
     this.idle = [...clients];
@@ -45,11 +67,13 @@ export class AppendPool {
           batch.forEach((_, i) => done(i, { ok: false, error }));
           return;
         }
+        // Refused as a whole (nothing stored): one by one, so only the refused message is skipped,
+        // and a throttled batch is paced message by message as the server asks.
       }
     }
     for (const [i, m] of batch.entries()) {
       try {
-        await client.append(path, m.raw, m.flags, m.internalDate);
+        await appendOne(client, path, m, (ms) => (this.throttledMs += ms));
         done(i, { ok: true });
       } catch (error) {
         done(i, { ok: false, error });

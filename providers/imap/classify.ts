@@ -2,11 +2,13 @@
 
 export type FailureKind =
   | "auth" // credentials refused: stop, tell the user
-  | "unreachable" // nothing listens / no such host: stop after the connect retries
+  | "unknown-host" // the name does not resolve: stop at once
+  | "unreachable" // nothing listens: stop after the connect retries
   | "overquota" // destination full: stop the mailbox
   | "refused-message" // this one message is refused (too large, malformed): skip it, record why
   | "transient" // connection dropped, timeout, server restarting, throttled: retry with backoff
   | "tls" // certificate or handshake problem: stop, say which host and why
+  | "not-imap" // something else answers on that port: stop, say to check the port and scheme
   | "fatal"; // anything else: stop with the server's words
 
 /** The fields of an imapflow / Node socket error we look at. */
@@ -20,6 +22,8 @@ export interface ErrorFacts {
 }
 
 const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "CONNECT_TIMEOUT"]);
+/** No such host: a typo, not a server that is restarting. */
+const UNKNOWN_HOST = new Set(["ENOTFOUND"]);
 const TRANSIENT = new Set([
   "ECONNRESET",
   "EPIPE",
@@ -53,8 +57,19 @@ export function serverWords(f: ErrorFacts): string {
   return (code + (f.responseText || f.message || f.code || "unknown error")).trim();
 }
 
+/** The peer on that port is something other than an IMAP server (or TLS where there is none, or the reverse). */
+export function isNotImap(f: ErrorFacts): boolean {
+  return (
+    /^ParserError/.test(f.code ?? "") ||
+    ["InvalidResponse", "ClosedAfterConnectText", "ClosedAfterConnectTLS", "GREETING_TIMEOUT", "UnexpectedTag"].includes(f.code ?? "") ||
+    /WRONG_VERSION_NUMBER|packet length too long|unknown protocol/i.test(`${f.code ?? ""} ${f.message ?? ""}`)
+  );
+}
+
 export function classifyConnectFailure(f: ErrorFacts): FailureKind {
   if (f.authenticationFailed || f.serverResponseCode === "AUTHENTICATIONFAILED") return "auth";
+  if (isNotImap(f)) return "not-imap";
+  if (f.code && UNKNOWN_HOST.has(f.code)) return "unknown-host";
   if (f.code && UNREACHABLE.has(f.code)) return "unreachable";
   if (f.code && /^(ERR_TLS|ERR_SSL|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER)/.test(f.code)) return "tls";
   if (f.code && TRANSIENT.has(f.code)) return "transient";
@@ -85,4 +100,22 @@ export function classifySessionFailure(f: ErrorFacts): FailureKind {
   if (f.serverResponseCode === "UNAVAILABLE" || f.serverResponseCode === "INUSE") return "transient";
   if (/throttled/i.test(f.responseText ?? "")) return "transient";
   return "fatal";
+}
+
+/**
+ * Exchange Online's answer when a client goes too fast: "Request is throttled. Suggested Backoff Time: N
+ * milliseconds". Returns N (the time to wait before going on), or undefined when the failure is not throttling.
+ */
+export function throttleDelayMs(f: ErrorFacts): number | undefined {
+  const text = `${f.responseText ?? ""} ${f.message ?? ""}`;
+  if (!/throttl/i.test(text)) return undefined;
+  const m = /backoff time:\s*(\d+)\s*(milli)?seconds?/i.exec(text);
+  if (!m) return 1000;
+  return m[2] ? Number(m[1]) : Number(m[1]) * 1000;
+}
+
+/** The server says the folder is not there (deleted since it was listed). */
+export function isNonexistentFolder(f: ErrorFacts): boolean {
+  if (f.responseStatus !== "NO") return false;
+  return f.serverResponseCode === "NONEXISTENT" || /doesn't exist|does not exist|not exist|unknown mailbox|no such mailbox/i.test(f.responseText ?? "");
 }

@@ -20,8 +20,14 @@ export function tlsOptions(e: Endpoint): Pick<ImapFlowOptions, "secure" | "doSTA
   return { secure: false, doSTARTTLS: mustStartTls ? true : undefined, tls };
 }
 
-async function openOnce(e: Endpoint, socketTimeoutMs: number): Promise<ImapFlow> {
-  const auth = e.accessToken ? { user: e.user, accessToken: e.accessToken } : { user: e.user, pass: e.password ?? "" };
+async function credentials(e: Endpoint, forceRefresh: boolean): Promise<{ user: string; pass?: string; accessToken?: string }> {
+  if (e.accessTokenProvider) return { user: e.user, accessToken: await e.accessTokenProvider({ forceRefresh }) };
+  if (e.accessToken) return { user: e.user, accessToken: e.accessToken };
+  return { user: e.user, pass: e.password ?? "" };
+}
+
+async function openOnce(e: Endpoint, socketTimeoutMs: number, forceRefresh: boolean): Promise<ImapFlow> {
+  const auth = await credentials(e, forceRefresh);
   const client = new ImapFlow({
     host: e.host,
     port: e.port,
@@ -44,16 +50,29 @@ async function openOnce(e: Endpoint, socketTimeoutMs: number): Promise<ImapFlow>
 export async function openClient(e: Endpoint, opts: ConnectOptions): Promise<ImapFlow> {
   const label = mailboxLabel(e);
   let attempt = 0;
+  let refreshed = false;
   for (;;) {
     try {
-      return await openOnce(e, opts.socketTimeoutMs ?? 120_000);
+      return await openOnce(e, opts.socketTimeoutMs ?? 120_000, refreshed);
     } catch (err) {
       const f = errorFacts(err);
       const kind = classifyConnectFailure(f);
+      if (kind === "auth" && e.accessTokenProvider && !refreshed) {
+        // The token may have expired between fetching and use: one more try with a fresh one.
+        refreshed = true;
+        continue;
+      }
+      if (kind === "not-imap") {
+        throw new MailshiftError(
+          `the server at ${e.host}:${e.port} does not answer like an IMAP server for ${label} (${f.message ?? f.code}). ` +
+            `Check the port and the scheme: imap:// is usually port 143 (STARTTLS), imaps:// port 993 (implicit TLS).`,
+        );
+      }
+      if (kind === "unknown-host") throw new UnreachableError(label, `the host name ${e.host} does not resolve (${f.code})`);
       if (kind === "auth") {
         throw new AuthenticationError(
           label,
-          e.accessToken
+          e.accessToken || e.accessTokenProvider
             ? "the OAuth2 token was refused; check the app registration's IMAP permission and the mailbox permission"
             : "check the user name and the password variable (MAILSHIFT_FROM_PASSWORD / MAILSHIFT_TO_PASSWORD)",
           f.responseText,

@@ -3,10 +3,10 @@
 import type { MessageMeta } from "./identity";
 import { ambiguousKeys, baseKey } from "./identity";
 import type { FolderGroup } from "./folderMap";
-import { batches, folderDelta, storeCommands, type SourceRef } from "./missing";
+import { batches, folderDelta, storeCommands, type FolderDelta, type SourceRef } from "./missing";
 import { fetchContentDigests, listMessages, type FolderListing } from "./listing";
 import { storableFlags } from "./flags";
-import { classifyAppendFailure, errorFacts, serverWords } from "./classify";
+import { classifyAppendFailure, errorFacts, isNonexistentFolder, serverWords } from "./classify";
 import { QuotaExceededError } from "./errors";
 import type { MailboxSession } from "./session";
 import { emptyFolderSummary, type FolderSummary } from "./summary";
@@ -54,9 +54,48 @@ export async function listSources(session: MailboxSession, group: FolderGroup): 
   const src = await session.source();
   const out: FolderListing[] = [];
   for (const f of group.sources) {
-    out.push(f.selectable ? await listMessages(src, f.path, true) : { metas: [], uidValidity: 0n, uidNext: 0 });
+    if (!f.selectable) {
+      out.push({ metas: [], uidValidity: 0n, uidNext: 0 });
+      continue;
+    }
+    try {
+      out.push(await listMessages(src, f.path, true));
+    } catch (err) {
+      // Deleted on the source since the folder list was read: nothing left to copy from it, and not a failure.
+      if (!isNonexistentFolder(errorFacts(err))) throw err;
+      out.push({ metas: [], uidValidity: 0n, uidNext: 0, vanished: true });
+    }
   }
   return out;
+}
+
+/** Lists both sides (at the same time, on their own connections) and works out what is missing. */
+async function compare(session: MailboxSession, group: FolderGroup) {
+  const [sources, dest] = await Promise.all([
+    listSources(session, group),
+    session.destination().then((d) => listMessages(d, group.destination, false)),
+  ]);
+  await disambiguate(session, group, sources, dest);
+  return { sources, dest, delta: folderDelta(sources.map((s) => s.metas), dest.metas, dest.permanentFlags) };
+}
+
+/** Makes destination flags match the source's, in as few STOREs as possible; returns how many messages changed. */
+async function applyFlagFixes(session: MailboxSession, group: FolderGroup, delta: FolderDelta, summaries: FolderSummary[]): Promise<void> {
+  if (!delta.flagFixes.length) return;
+  const dst = await session.destination();
+  await dst.mailboxOpen(group.destination);
+  for (const cmd of storeCommands(delta.flagFixes)) {
+    const range = cmd.uids.join(",");
+    if (cmd.op === "add") await dst.messageFlagsAdd(range, cmd.flags, { uid: true });
+    else await dst.messageFlagsRemove(range, cmd.flags, { uid: true });
+  }
+  for (const fix of delta.flagFixes) summaries[fix.source].flagsUpdated += 1;
+}
+
+export interface GroupResult {
+  summaries: FolderSummary[];
+  /** Source messages not on the destination when the group was done (refused ones included). */
+  missing: number;
 }
 
 export async function copyFolderGroup(
@@ -65,21 +104,14 @@ export async function copyFolderGroup(
   group: FolderGroup,
   limits: CopyLimits,
   events: CopyEvents,
-): Promise<FolderSummary[]> {
-  // The two sides are listed at the same time, on their own connections.
-  const [sources, dest] = await Promise.all([listSources(session, group), session.destination().then((d) => listMessages(d, group.destination, false))]);
+): Promise<GroupResult> {
+  const { sources, dest, delta } = await compare(session, group);
   const src = await session.source();
-  const dst = await session.destination();
-  await disambiguate(session, group, sources, dest);
-  const delta = folderDelta(
-    sources.map((s) => s.metas),
-    dest.metas,
-    dest.permanentFlags,
-  );
 
   const summaries = group.sourceNames.map((name, i) => {
     const s = emptyFolderSummary(name, group.destinationName, i === 0 ? [...group.notes] : []);
     s.onSource = sources[i].metas.length;
+    if (sources[i].vanished) s.notes.push("deleted on the source during the run: nothing copied from it");
     s.alreadyPresent = delta.present[i];
     for (const m of sources[i].metas) {
       for (const f of storableFlags(m.flags, dest.permanentFlags).unsupported) {
@@ -90,13 +122,7 @@ export async function copyFolderGroup(
   });
 
   // Flags first: cheap, and a later failure in the copy must not leave them stale.
-  await dst.mailboxOpen(group.destination);
-  for (const cmd of storeCommands(delta.flagFixes)) {
-    const range = cmd.uids.join(",");
-    if (cmd.op === "add") await dst.messageFlagsAdd(range, cmd.flags, { uid: true });
-    else await dst.messageFlagsRemove(range, cmd.flags, { uid: true });
-  }
-  for (const fix of delta.flagFixes) summaries[fix.source].flagsUpdated += 1;
+  await applyFlagFixes(session, group, delta, summaries);
 
   const refusedBySize = (ref: SourceRef) => limits.maxMessageBytes !== undefined && ref.meta.size > limits.maxMessageBytes;
   const sendable: SourceRef[] = [];
@@ -112,14 +138,22 @@ export async function copyFolderGroup(
     } else sendable.push(ref);
   }
   events.onFound(sendable.length, sendable.reduce((n, r) => n + r.meta.size, 0));
-  if (!sendable.length) return summaries;
+  // Nothing to copy: the listing just made is the proof that every source message is there.
+  if (!delta.toCopy.length) return { summaries, missing: 0 };
 
+  if (!sendable.length) return { summaries, missing: delta.toCopy.length };
   const pool = await session.appender();
   let fatal: unknown;
   for (let i = 0; i < group.sources.length && !fatal; i++) {
     const mine = sendable.filter((r) => r.source === i);
     if (!mine.length) continue;
-    await src.mailboxOpen(group.sources[i].path, { readOnly: true });
+    try {
+      await src.mailboxOpen(group.sources[i].path, { readOnly: true });
+    } catch (err) {
+      if (!isNonexistentFolder(errorFacts(err))) throw err;
+      summaries[i].notes.push("deleted on the source during the run: the rest of it was not copied");
+      continue;
+    }
     for (const batch of batches(mine, limits.batchBytes, limits.batchCount)) {
       if (fatal) break;
       // Read the whole batch, then hand it to a free connection and read the next one meanwhile:
@@ -163,5 +197,10 @@ export async function copyFolderGroup(
   }
   await pool.drain();
   if (fatal) throw fatal;
-  return summaries;
+
+  // List both sides again: the proof that what was sent arrived, and a second chance for flags the server
+  // dropped on APPEND (Exchange Online drops \Flagged there; a STORE sets it).
+  const after = await compare(session, group);
+  await applyFlagFixes(session, group, after.delta, summaries);
+  return { summaries, missing: after.delta.toCopy.length };
 }

@@ -13,6 +13,11 @@ export interface Endpoint {
   password?: string;
   /** Secret. An OAuth2 access token (XOAUTH2), used instead of the password when set. */
   accessToken?: string;
+  /**
+   * Where fresh OAuth2 tokens come from (client-credentials flow). Called before every connection, so a copy
+   * that outlives a token (about an hour at Microsoft) reconnects with a new one. Wins over `accessToken`.
+   */
+  accessTokenProvider?: (opts: { forceRefresh: boolean }) => Promise<string>;
   /** Allow a plaintext login to a host that is not on this machine. */
   insecure?: boolean;
   /** PEM of a CA to trust in addition to the system ones. */

@@ -1,5 +1,6 @@
 // The copy engine's facade: plain TypeScript on imapflow, no Pulumi. The CLI and the dynamic provider call this.
-export { syncMailbox, DEFAULT_CONNECTIONS, type SyncOptions } from "./sync";
+export { syncMailbox, type SyncOptions } from "./sync";
+export { DEFAULT_CONNECTIONS, EXCHANGE_CONNECTIONS, defaultConnections } from "./limits";
 export { auditMailbox, type AuditReport, type FolderAudit } from "./audit";
 export { verifyMailbox, type VerifyReport, type VerifyOptions, type FolderVerification, type MissingMessage } from "./verify";
 export { parseImapUrl, mailboxLabel, isLoopbackHost, type Endpoint, type TlsMode } from "./endpoint";

@@ -22,6 +22,8 @@ export async function listFolders(client: ImapFlow): Promise<{ folders: FolderIn
 
 export interface FolderListing {
   metas: MessageMeta[];
+  /** The folder was listed at the start of the pass and is gone now (deleted on the server meanwhile). */
+  vanished?: boolean;
   uidValidity: bigint;
   uidNext: number;
   permanentFlags?: Set<string>;

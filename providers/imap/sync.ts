@@ -4,11 +4,11 @@ import type { Endpoint } from "./endpoint";
 import { mailboxLabel } from "./endpoint";
 import { MailboxSession } from "./session";
 import { createFolders, planMailbox } from "./folderGroups";
-import type { FolderGroup, FolderMapOptions } from "./folderMap";
+import type { FolderMapOptions } from "./folderMap";
 import { copyFolderGroup, type CopyLimits } from "./copyFolder";
-import { checkGroup } from "./verify";
 import { withRetries } from "./withRetries";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry";
+import { defaultConnections } from "./limits";
 import { totalsOf, type FolderSummary, type Progress, type SyncSummary } from "./summary";
 
 export interface SyncOptions {
@@ -19,13 +19,10 @@ export interface SyncOptions {
   batchBytes?: number;
   retry?: RetryPolicy;
   socketTimeoutMs?: number;
-  /** Skip the closing check (the caller verifies separately). */
-  skipCheck?: boolean;
   onProgress?: (p: Progress) => void;
   onRetry?: (folder: string, attempt: number, cause: string) => void;
 }
 
-export const DEFAULT_CONNECTIONS = 4;
 
 export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOptions = {}): Promise<SyncSummary> {
   const started = Date.now();
@@ -36,7 +33,7 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
     from,
     to,
     { retry, socketTimeoutMs: opts.socketTimeoutMs },
-    opts.connections ?? DEFAULT_CONNECTIONS,
+    opts.connections ?? defaultConnections(to),
   );
   const limits: CopyLimits = {
     batchBytes: opts.batchBytes ?? 4 * 1024 * 1024,
@@ -66,12 +63,12 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
       bytesToCopy: 0,
     };
     const folders: FolderSummary[] = [];
-    const touched: FolderGroup[] = [];
+    let missing = 0;
     for (const [index, group] of plan.groups.entries()) {
       const name = group.sourceNames.join(", ");
       progress.folder = name;
       progress.folderIndex = index;
-      const summaries = await withRetries(session, retry, { mailbox, folder: name }, onRetry(name), () =>
+      const result = await withRetries(session, retry, { mailbox, folder: name }, onRetry(name), () =>
         copyFolderGroup(session, destination, group, limits, {
           // A retry lists again and finds only what is still missing, so "to copy" is re-based on each listing.
           onFound(n, bytes) {
@@ -86,20 +83,10 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
           },
         }),
       );
-      folders.push(...summaries);
-      // A group with nothing to copy was just proven complete by its own listing; the others are listed again.
-      if (summaries.some((f) => f.copied > 0 || f.skipped.length > 0)) touched.push(group);
+      folders.push(...result.summaries);
+      missing += result.missing;
     }
 
-    let missing = 0;
-    if (!opts.skipCheck) {
-      for (const group of touched) {
-        const checked = await withRetries(session, retry, { mailbox, folder: group.sourceNames.join(", ") }, onRetry("check"), () =>
-          checkGroup(session, group, false),
-        );
-        missing += checked.reduce((n, f) => n + f.missing.length, 0);
-      }
-    }
     const finished = Date.now();
     return {
       source: mailbox,
@@ -107,7 +94,7 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
       folders,
       excluded: plan.excluded,
       totals: totalsOf(folders),
-      verified: !opts.skipCheck && missing === 0,
+      verified: missing === 0,
       missing,
       startedAt: new Date(started).toISOString(),
       finishedAt: new Date(finished).toISOString(),

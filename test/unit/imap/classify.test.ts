@@ -1,12 +1,14 @@
 import { strict as assert } from "node:assert";
-import { classifyAppendFailure, classifyConnectFailure, classifySessionFailure, serverWords } from "../../../providers/imap/classify";
+import { classifyAppendFailure, classifyConnectFailure, classifySessionFailure, isNonexistentFolder, serverWords, throttleDelayMs } from "../../../providers/imap/classify";
 
 describe("failure classification", () => {
   it("stops on refused credentials and unreachable hosts, retries dropped connections", () => {
     assert.equal(classifyConnectFailure({ authenticationFailed: true }), "auth");
     assert.equal(classifyConnectFailure({ serverResponseCode: "AUTHENTICATIONFAILED" }), "auth");
     assert.equal(classifyConnectFailure({ code: "ECONNREFUSED" }), "unreachable");
-    assert.equal(classifyConnectFailure({ code: "ENOTFOUND" }), "unreachable");
+    assert.equal(classifyConnectFailure({ code: "ENOTFOUND" }), "unknown-host");
+    assert.equal(classifyConnectFailure({ code: "InvalidResponse" }), "not-imap");
+    assert.equal(classifyConnectFailure({ code: "ERR_SSL_WRONG_VERSION_NUMBER" }), "not-imap");
     assert.equal(classifyConnectFailure({ code: "ECONNRESET" }), "transient");
     assert.equal(classifyConnectFailure({ code: "DEPTH_ZERO_SELF_SIGNED_CERT" }), "tls");
   });
@@ -24,6 +26,9 @@ describe("failure classification", () => {
     assert.equal(classifySessionFailure({ responseStatus: "BYE" }), "transient");
     assert.equal(classifySessionFailure({ code: "NoConnection" }), "transient");
     assert.equal(classifySessionFailure({ responseStatus: "NO", responseText: "Mailbox doesn't exist" }), "fatal");
+    assert.equal(throttleDelayMs({ responseText: "Request is throttled. Suggested Backoff Time: 250 milliseconds" }), 250);
+    assert.equal(throttleDelayMs({ responseText: "Mailbox doesn't exist" }), undefined);
+    assert.equal(isNonexistentFolder({ responseStatus: "NO", serverResponseCode: "NONEXISTENT", responseText: "Mailbox doesn't exist: X" }), true);
     assert.equal(serverWords({ serverResponseCode: "OVERQUOTA", responseText: "full" }), "[OVERQUOTA] full");
   });
 });

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Exchange, ExchangeDomain } from "./components/exchange";
 import { ImapHost } from "./components/imapHost";
 import { MailDns } from "./components/dns";
+import { parseZoneFile } from "./dns/zonefile";
 import { parseAuditLines, parseConfig, SECRET_KEYS, type RawConfig } from "./plan/config";
 import { buildPlan, nextStage } from "./plan/plan";
 import { checkSecrets } from "./plan/secrets";
@@ -37,7 +38,10 @@ for (const [k, v] of Object.entries(all)) {
 const auditFile = typeof raw.auditFile === "string" ? raw.auditFile : undefined;
 const audits = auditFile ? parseAuditLines(fs.readFileSync(path.resolve(auditFile), "utf8"), auditFile) : {};
 const config = parseConfig(raw as RawConfig, audits);
-const plan = buildPlan(config);
+// The zone as it is today, when exported: SPF is counted through its records and collisions are warned about.
+const zoneFile = typeof raw.zoneFile === "string" ? raw.zoneFile : undefined;
+const zone = zoneFile ? parseZoneFile(fs.readFileSync(path.resolve(zoneFile), "utf8"), { file: zoneFile, origin: config.domain }).records : [];
+const plan = buildPlan(config, zone);
 
 // Secrets: presence is checked by the plan, values only ever travel as pulumi secrets.
 const secret = (key: string): pulumi.Output<string> | undefined => {

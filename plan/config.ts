@@ -36,6 +36,7 @@ export const CONFIG_KEYS = [
   "quotaHeadroom",
   "audit",
   "auditFile",
+  "zoneFile",
 ] as const;
 
 const DOMAIN_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;

@@ -1,6 +1,7 @@
 // The whole migration plan from the configuration: routing, quotas, stage check, DNS records, SPF check and the
 // migrations the MailboxMigration component declares. Pure; index.ts only wires its result into components.
 import type { DnsRecordLike } from "../dns/spf";
+import { importedConflicts } from "./imported";
 import { diffRecords, planDnsRecords, type PlannedRecord, type RecordChange } from "./dns";
 import { routeMailboxes, type MailboxPlan } from "./routing";
 import { checkSpf, type SpfReport } from "./spfCheck";
@@ -32,6 +33,7 @@ export interface MigrationPlan {
   warnings: string[];
 }
 
+/** `otherRecords`: the zone's records today (mailshift:zoneFile), for SPF counting and collision warnings. */
 export function buildPlan(config: MailshiftConfig, otherRecords: readonly DnsRecordLike[] = []): MigrationPlan {
   const warnings: string[] = [];
   const stageCheck = checkStageChange(config.previousStage, config.stage, config.force);
@@ -44,6 +46,7 @@ export function buildPlan(config: MailshiftConfig, otherRecords: readonly DnsRec
   const before = config.previousStage ? planDnsRecords(input, config.previousStage) : [];
   const spf = checkSpf(records, otherRecords);
   warnings.push(...spf.warnings);
+  warnings.push(...importedConflicts(records, otherRecords, config.cloudflareZoneId).map((c) => c.reason));
   const generation = syncGeneration(config.stage);
   const migrations: PlannedMigration[] =
     stageIndex(config.stage) >= stageIndex("copy")

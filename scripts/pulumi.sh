@@ -26,6 +26,11 @@
 #     @pulumi/pulumi/cmd/dynamic-provider with the `node` on PATH, resolving the package from the plugin's
 #     working directory (the project directory), then NODE_PATH; unlike npm's own shim it fails loudly.
 # - Cannot be built or downloaded here: the cloudflare, azuread and command provider plugins.
+# - Go itself: $GO, else a go >= 1.21 on PATH or in /usr/local/go (it fetches the 1.26 toolchain the go.mod
+#   files ask for by itself, through the proxy); else (fresh machine, or Debian bookworm's go 1.19) this script
+#   fetches golang.org/toolchain go1.26.8 from the Go module proxy (a Go module like any other, 70 MB),
+#   checks it against the hash pinned below from sum.golang.org and unpacks it into the cache. Needs curl or
+#   wget, and unzip or python3.
 #
 # Environment for a run (test/e2e/engine-smoke.test.ts sets these):
 #   PATH=<node 22 dir>:<this bin dir>:$PATH   node_modules/.bin first: the system node is too old
@@ -35,8 +40,9 @@
 #   PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true (Automation API; CLI 3.274.1 vs npm SDK 3.276.0)
 #   NODE_PATH=<repo>/node_modules              only when the project directory is outside the repository
 #
-# Knobs: MAILSHIFT_CACHE (cache root), MAILSHIFT_PULUMI_REBUILD=1, GO (go binary; default `go` on PATH,
-# then /usr/local/go/bin/go). Exit status 3: no pulumi on PATH and no Go to build one.
+# Knobs: MAILSHIFT_CACHE (cache root), MAILSHIFT_PULUMI_REBUILD=1, GO (go binary), GOPROXY (first entry
+# is used to fetch Go), GOMODCACHE/GOCACHE (Go's own). Exit status 3: no pulumi on PATH, no Go, and no Go
+# toolchain for this platform (Linux amd64/arm64 only) to fetch; any other failure exits 1.
 #
 # Timings (2 shared cores, go 1.26.8, CGO off, empty Go caches): pulumi 6m50s wall (module downloads,
 # compile, link); pulumi-language-nodejs ~2m more; a second run 0.3s. Disk: bin/ 140 MB (pulumi 117 MB
@@ -85,12 +91,75 @@ mkdir -p "$cache"
 exec 9>"$cache/.lock"
 flock 9 # one build at a time per version; a second caller waits and then reuses it
 
-go_bin=${GO:-}
-if [ -z "$go_bin" ]; then
-  if command -v go >/dev/null 2>&1; then go_bin=go
-  elif [ -x /usr/local/go/bin/go ]; then go_bin=/usr/local/go/bin/go
+# The Go toolchain fetched when this machine has none (or one older than 1.21, which cannot switch
+# toolchains by itself, like Debian bookworm's 1.19): the official golang.org/toolchain module from the Go
+# module proxy, checked against these hashes from the Go checksum database (sum.golang.org).
+go_fetch_version=1.26.8
+go_fetch_sum_amd64="h1:ZOmGe1OnfREDMIdb1Qi4G9JSuDPBLGExZMQ4nis1RXM="
+go_fetch_sum_arm64="h1:sYL/O6MqS68ML0kjsQ36WoYIpJqkw60TxizWUYUKQMc="
+
+# go_minor GO: prints the minor version of a Go 1.x toolchain (0 when it cannot tell).
+go_minor() {
+  local v; v=$("$1" env GOVERSION 2>/dev/null || true)
+  v=${v#go1.}; v=${v%%[!0-9]*}
+  echo "${v:-0}"
+}
+
+# fetch_go: unpacks the pinned toolchain into the cache and sets go_bin; returns 1 when impossible here.
+fetch_go() {
+  local arch sum dest tmp url proxy
+  case "$(uname -s)/$(uname -m)" in
+    Linux/x86_64) arch=amd64; sum=$go_fetch_sum_amd64 ;;
+    Linux/aarch64 | Linux/arm64) arch=arm64; sum=$go_fetch_sum_arm64 ;;
+    *) return 1 ;;
+  esac
+  dest="${MAILSHIFT_CACHE:-$HOME/.cache/mailshift}/go$go_fetch_version"
+  if [ -x "$dest/bin/go" ]; then go_bin="$dest/bin/go"; return 0; fi
+  proxy=${GOPROXY:-https://proxy.golang.org}; proxy=${proxy%%[,|]*}
+  case "$proxy" in direct | off | "") proxy=https://proxy.golang.org ;; esac
+  url="$proxy/golang.org/toolchain/@v/v0.0.1-go$go_fetch_version.linux-$arch.zip"
+  log "no usable Go here: fetching go$go_fetch_version (about 70 MB) from $url"
+  tmp=$(mktemp -d)
+  # From here on a failure is an error, not a reason to skip (exit inside: set -e is off in `if find_go`).
+  if command -v curl >/dev/null 2>&1; then curl -fsSL "$url" -o "$tmp/go.zip" || { log "download of $url failed"; exit 1; }
+  elif command -v wget >/dev/null 2>&1; then wget -q "$url" -O "$tmp/go.zip" || { log "download of $url failed"; exit 1; }
+  else
+    log "neither curl nor wget is installed: apt-get install -y curl"; rm -rf "$tmp"; exit 1
   fi
-fi
+  mkdir "$tmp/x"
+  if command -v unzip >/dev/null 2>&1; then unzip -q "$tmp/go.zip" -d "$tmp/x" || { log "unzip $tmp/go.zip failed"; exit 1; }
+  elif command -v python3 >/dev/null 2>&1; then python3 -m zipfile -e "$tmp/go.zip" "$tmp/x" || { log "unpacking $tmp/go.zip failed"; exit 1; }
+  else
+    log "neither unzip nor python3 is installed: apt-get install -y unzip"; rm -rf "$tmp"; exit 1
+  fi
+  # Go's "h1:" module hash: sha256 over the sorted "<sha256>  <name>" lines of every file in the zip.
+  local hex got
+  hex=$(cd "$tmp/x" && find . -type f -printf '%P\n' | LC_ALL=C sort | xargs -d '\n' sha256sum | sha256sum | cut -c1-64)
+  got="h1:$(printf "$(echo "$hex" | sed 's/../\\x&/g')" | base64)"
+  if [ "$got" != "$sum" ]; then
+    log "the Go toolchain from $url has hash $got, expected $sum: not using it"; rm -rf "$tmp"; exit 1
+  fi
+  local root="$tmp/x/golang.org/toolchain@v0.0.1-go$go_fetch_version.linux-$arch"
+  chmod +x "$root"/bin/* "$root"/pkg/tool/*/* || exit 1 # module zips carry no file modes
+  mkdir -p "$(dirname "$dest")" && rm -rf "$dest" && mv "$root" "$dest" || exit 1
+  rm -rf "$tmp"
+  log "Go $("$dest/bin/go" env GOVERSION) unpacked into $dest"
+  go_bin="$dest/bin/go"
+}
+
+# find_go: sets go_bin to $GO, else a go on PATH or in /usr/local/go (1.21+: they fetch the 1.26 toolchain
+# go.mod asks for by themselves, through the proxy), else the fetched toolchain.
+go_bin=
+find_go() {
+  [ -n "$go_bin" ] && return 0
+  local candidate
+  for candidate in "${GO:-}" "$(command -v go 2>/dev/null || true)" /usr/local/go/bin/go; do
+    if [ -n "$candidate" ] && [ -x "$candidate" ] && [ "$(go_minor "$candidate")" -ge 21 ]; then
+      go_bin=$candidate; return 0
+    fi
+  done
+  fetch_go
+}
 
 # build NAME MODULE_DIR PACKAGE [LDFLAGS]: go build PACKAGE from MODULE_DIR into $bin/NAME, unless the
 # binary is there and was built from the same go.mod+go.sum.
@@ -102,8 +171,8 @@ build() {
     log "reusing $bin/$name"
     return 0
   fi
-  if [ -z "$go_bin" ]; then
-    log "no pulumi on PATH and no Go toolchain (go on PATH or /usr/local/go/bin/go) to build $name: install Go >= 1.26"
+  if ! find_go; then
+    log "no pulumi on PATH, no Go >= 1.21 (GO, PATH, /usr/local/go) and none fetchable for this platform to build $name: install Go >= 1.26"
     exit 3
   fi
   log "building $name ($pkg) with $("$go_bin" version) into $bin; first time on a fresh machine this downloads"

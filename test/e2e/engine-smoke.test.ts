@@ -14,7 +14,7 @@ import { fileProgram } from "./fixtures/fileResource";
 const FILE_TYPE = "pulumi-nodejs:dynamic/smoke:File";
 const CONTENT = "written by the dynamic provider\n";
 
-/** Runs scripts/pulumi.sh (builds the CLI on first use) and returns its bin directory, or undefined without Go. */
+/** Runs scripts/pulumi.sh (builds the CLI on first use) and returns its bin directory; undefined when it cannot (exit 3). */
 function ensureEngine(): string | undefined {
   const r = spawnSync("bash", [path.join(repoRoot(), "scripts", "pulumi.sh")], {
     stdio: ["ignore", "pipe", "inherit"], // the build's progress shows in the test log
@@ -65,7 +65,7 @@ function requireEngine(ctx: Mocha.Context): string {
   ctx.timeout(45 * 60_000); // a first build on a fresh machine takes ~9 minutes on 2 cores
   const bin = ensureEngine();
   if (!bin) {
-    console.warn("    skipped: no pulumi on PATH and no Go toolchain to build one (scripts/pulumi.sh exit 3)");
+    console.warn("    skipped: no pulumi on PATH and no Go toolchain for this platform to build one (scripts/pulumi.sh exit 3)");
     ctx.skip();
   }
   return bin;
@@ -82,6 +82,7 @@ function changesOf(ops: OpMap | undefined): Record<string, number> {
 }
 
 describe("the real Pulumi engine, Automation API inline program: a dynamic resource through preview, up, refresh and destroy", function () {
+  this.timeout(300_000); // each engine run takes seconds; the margin is for a busy 2-core CI machine
   let tmp = "";
   let target = "";
   let stack: Stack;
@@ -108,7 +109,6 @@ describe("the real Pulumi engine, Automation API inline program: a dynamic resou
   });
 
   it("preview plans one File to create and writes nothing", async function () {
-    this.timeout(120_000);
     const events: EngineEvent[] = [];
     const r = await stack.preview({ onEvent: (e) => events.push(e) });
     assert.deepEqual(opsOf(events, FILE_TYPE), ["create"]);
@@ -117,7 +117,6 @@ describe("the real Pulumi engine, Automation API inline program: a dynamic resou
   });
 
   it("up runs the provider: the file is on disk with the declared content", async function () {
-    this.timeout(120_000);
     const events: EngineEvent[] = [];
     const r = await stack.up({ onEvent: (e) => events.push(e) });
     assert.equal(r.summary.result, "succeeded");
@@ -127,7 +126,6 @@ describe("the real Pulumi engine, Automation API inline program: a dynamic resou
   });
 
   it("a second up changes nothing", async function () {
-    this.timeout(120_000);
     const before = fs.statSync(target).mtimeMs;
     const events: EngineEvent[] = [];
     const r = await stack.up({ onEvent: (e) => events.push(e) });
@@ -137,7 +135,6 @@ describe("the real Pulumi engine, Automation API inline program: a dynamic resou
   });
 
   it("refresh reads drift from disk into the state, and the next up puts the declared content back", async function () {
-    this.timeout(180_000);
     const same = await stack.refresh();
     assert.deepEqual(changesOf(same.summary.resourceChanges), {}, "an untouched file refreshes as unchanged");
 
@@ -155,7 +152,6 @@ describe("the real Pulumi engine, Automation API inline program: a dynamic resou
   });
 
   it("destroy runs the provider's delete: the file is gone and the state holds no resources", async function () {
-    this.timeout(120_000);
     const r = await stack.destroy();
     assert.equal(r.summary.result, "succeeded");
     assert.equal(fs.existsSync(target), false);
@@ -170,6 +166,7 @@ interface PreviewJson {
 }
 
 describe("the real Pulumi engine, pulumi CLI on a Pulumi.yaml project: preview, up, up, preview --refresh, destroy", function () {
+  this.timeout(300_000);
   const CLI_CONTENT = "written through pulumi up";
   let tmp = "";
   let target = "";

@@ -81,6 +81,9 @@ export interface ProcessIdentity {
   gid: number;
   loginUser: string;
   internalUser: string;
+  internalGroup: string;
+  /** Started by root: Dovecot switches users and chroots its login processes; otherwise it can do neither. */
+  asRoot: boolean;
 }
 
 const SBIN_DIRS = ["/usr/sbin", "/usr/local/sbin", "/sbin"];
@@ -137,10 +140,17 @@ export function processIdentity(): ProcessIdentity {
     if (uid === undefined || gid === undefined)
       throw new DovecotError("running as root but the system user `dovecot` does not exist: reinstall dovecot-core (apt-get install --reinstall dovecot-core)");
     const loginUser = idOf("-u", "dovenull") === undefined ? "dovecot" : "dovenull";
-    return { uid, gid, loginUser, internalUser: "dovecot" };
+    return { uid, gid, loginUser, internalUser: "dovecot", internalGroup: "dovecot", asRoot: true };
   }
+  // Not root: Dovecot runs every process as ourselves, so every user and group setting must name us.
   const me = os.userInfo();
-  return { uid: me.uid, gid: me.gid, loginUser: me.username, internalUser: me.username };
+  let group = String(me.gid);
+  try {
+    group = execFileSync("id", ["-gn"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() || group;
+  } catch {
+    // keep the number
+  }
+  return { uid: me.uid, gid: me.gid, loginUser: me.username, internalUser: me.username, internalGroup: group, asRoot: false };
 }
 
 function confValue(v: string): string {
@@ -196,6 +206,7 @@ export function dovecotConfig(c: ConfigInput): string {
     `auth_cache_size = 0`,
     `default_login_user = ${c.identity.loginUser}`,
     `default_internal_user = ${c.identity.internalUser}`,
+    `default_internal_group = ${c.identity.internalGroup}`,
     `first_valid_uid = ${c.identity.uid}`,
     `last_valid_uid = ${c.identity.uid}`,
     `first_valid_gid = ${c.identity.gid}`,
@@ -230,11 +241,13 @@ export function dovecotConfig(c: ConfigInput): string {
     // no per-IP penalty after failed logins: every test connects from 127.0.0.1, and one wrong-password test
     // would otherwise slow every later login by up to 15 s (Dovecot's documented switch)
     `service anvil {`,
+    ...(c.identity.asRoot ? [] : [`  chroot =`]),
     `  unix_listener anvil-auth-penalty {`,
     `    mode = 0`,
     `  }`,
     `}`,
     `service imap-login {`,
+    ...(c.identity.asRoot ? [] : [`  chroot =`]),
     `  inet_listener imap {`,
     `    address = 127.0.0.1`,
     `    port = ${c.port}`,

@@ -239,7 +239,7 @@ describe("Dovecot test harness (real Dovecot on loopback)", function () {
 
 describe("Dovecot test harness: building blocks (no server)", () => {
   it("the config listens on 127.0.0.1 only, IMAP without TLS, never reads /etc/dovecot, and limits what it was asked to", () => {
-    const identity = { uid: 102, gid: 105, loginUser: "dovenull", internalUser: "dovecot" };
+    const identity = { uid: 102, gid: 105, loginUser: "dovenull", internalUser: "dovecot", internalGroup: "dovecot", asRoot: true };
     for (const layout of ["old", "new"] as const) {
       const conf = dovecotConfig({ layout, dir: "/tmp/x", port: 1143, instanceName: "t", identity, maxMessageBytes: 4096, fsync: false });
       const settings = conf.split("\n").filter((l) => !l.trimStart().startsWith("#")).join("\n");
@@ -259,7 +259,7 @@ describe("Dovecot test harness: building blocks (no server)", () => {
   });
 
   it("passwd-file lines carry the quota in bytes, and users or passwords that would break the file are refused", () => {
-    const id = { uid: 7, gid: 8, loginUser: "l", internalUser: "i" };
+    const id = { uid: 7, gid: 8, loginUser: "l", internalUser: "i", internalGroup: "g", asRoot: false };
     assert.equal(passwdLine({ user: "Alice", password: "p w", quotaBytes: 1000 }, id, "/h/alice"), "alice:{PLAIN}p w:7:8::/h/alice::userdb_quota_rule=*:storage=1000B");
     assert.equal(passwdLine({ user: "bob", password: "x" }, id, "/h/bob"), "bob:{PLAIN}x:7:8::/h/bob::");
     assert.throws(() => validateUser({ user: "../etc", password: "x" }), /letters, digits/);

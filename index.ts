@@ -82,6 +82,7 @@ const exchange =
         users: exchangeUsers.map((m) => ({ key: m.accountKey, address: m.destination, displayName: m.displayName })),
         password: (a) => passwordOf(a, "destination"),
         verificationRecord: dns.records["apex-ms-verification"]!,
+        forwards: plan.addressChanges,
       })
     : undefined;
 resolveExchangeMx(exchange ? exchange.exchangeMx : pulumi.output(""));

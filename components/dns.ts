@@ -26,7 +26,7 @@ export class MailDns extends pulumi.ComponentResource {
         const value = args.tenant[ref];
         if (value === undefined) throw new Error(`MailDns: record ${r.key} needs ${ref} from the tenant but none was wired; set ${r.source} or enable the Exchange components`);
         content = pulumi.output(value).apply((v) => {
-          if (!v) throw new Error(`The tenant did not list the ${ref === "exchangeMx" ? "MX target" : "MS= verification value"} for ${r.name}; set ${r.source} in the stack file (Microsoft 365 admin center > Settings > Domains shows it)`);
+          if (!v) throw new Error(`The tenant did not list the ${ref === "exchangeMx" ? "MX target" : "MS= verification value"} for ${r.name}; set ${r.source} in the stack file (Microsoft 365 admin center > Settings > Domains shows it), or run \`pulumi refresh\` once the tenant lists it`);
           return r.type === "TXT" ? quoteTxt(v) : v;
         });
       }

@@ -52,21 +52,35 @@ export interface ExchangeArgs extends GraphAccess {
   password: (address: string) => pulumi.Input<string> | undefined;
   /** The MS= TXT record: verification waits for it. */
   verificationRecord: pulumi.Resource;
+  /**
+   * Addresses that moved to the subdomain: Exchange becomes authoritative for the apex, so each old address gets
+   * a mail contact forwarding to the new one (mail to bob@example.com keeps reaching bob@mail2.example.com).
+   */
+  forwards: readonly { from: string; to: string }[];
 }
 
-/** Exchange Online PowerShell: the app's service principal in Exchange and FullAccess on each mailbox. */
-export const GRANT_IMAP_ACCESS_PS1 = `$ErrorActionPreference = 'Stop'
+/** Exchange Online PowerShell: the app's service principal in Exchange, FullAccess on each mailbox, forwarding contacts. */
+export const EXCHANGE_POWERSHELL = `$ErrorActionPreference = 'Stop'
 Import-Module ExchangeOnlineManagement
 if ($env:MAILSHIFT_EXO_CERT_THUMBPRINT) {
   Connect-ExchangeOnline -AppId $env:MAILSHIFT_EXO_APP_ID -CertificateThumbprint $env:MAILSHIFT_EXO_CERT_THUMBPRINT -Organization $env:ORG -ShowBanner:$false
 } else {
   Connect-ExchangeOnline -Organization $env:ORG -Device -ShowBanner:$false
 }
-if (-not (Get-ServicePrincipal -Identity $env:SP_ID -ErrorAction SilentlyContinue)) {
-  New-ServicePrincipal -AppId $env:APP_ID -ObjectId $env:SP_ID -DisplayName 'mailshift IMAP copy' | Out-Null
+if ($env:SP_ID) {
+  if (-not (Get-ServicePrincipal -Identity $env:SP_ID -ErrorAction SilentlyContinue)) {
+    New-ServicePrincipal -AppId $env:APP_ID -ObjectId $env:SP_ID -DisplayName 'mailshift IMAP copy' | Out-Null
+  }
+  foreach ($m in $env:MAILBOXES.Split(',', [StringSplitOptions]::RemoveEmptyEntries)) {
+    Add-MailboxPermission -Identity $m -User $env:SP_ID -AccessRights FullAccess -InheritanceType All | Out-Null
+  }
 }
-foreach ($m in $env:MAILBOXES.Split(',')) {
-  Add-MailboxPermission -Identity $m -User $env:SP_ID -AccessRights FullAccess -InheritanceType All | Out-Null
+# FORWARDS: old=new,old=new; a mail contact per moved address, its old address as primary SMTP address
+foreach ($f in $env:FORWARDS.Split(',', [StringSplitOptions]::RemoveEmptyEntries)) {
+  $old, $new = $f.Split('=')
+  if (-not (Get-MailContact -Identity $old -ErrorAction SilentlyContinue)) {
+    New-MailContact -Name $old -ExternalEmailAddress $new -PrimarySmtpAddress $old | Out-Null
+  }
 }`;
 
 export class Exchange extends pulumi.ComponentResource {
@@ -114,6 +128,8 @@ export class Exchange extends pulumi.ComponentResource {
       );
     }
 
+    const forwards = args.forwards.map((f) => `${f.from}=${f.to}`).join(",");
+    let appAccess: { APP_ID: pulumi.Output<string>; SP_ID: pulumi.Output<string> } | undefined;
     if (ex.imapAccess === "application" && args.users.length > 0) {
       const exo = new azuread.ServicePrincipal(`${name}-exchange-online`, { clientId: EXCHANGE_ONLINE_APP_ID, useExisting: true }, { parent: this });
       const roleId = exo.appRoleIds.apply((ids) => {
@@ -132,20 +148,24 @@ export class Exchange extends pulumi.ComponentResource {
       const sp = new azuread.ServicePrincipal(`${name}-imap-sp`, { clientId: app.clientId }, { parent: this });
       new azuread.AppRoleAssignment(`${name}-imap-role`, { appRoleId: roleId, principalObjectId: sp.objectId, resourceObjectId: exo.objectId }, { parent: this });
       const secret = new azuread.ApplicationPassword(`${name}-imap-secret`, { applicationId: app.id, displayName: "mailshift copy engine", endDateRelative: "4320h" }, { parent: this });
+      this.imapApp = { clientId: app.clientId, clientSecret: pulumi.secret(secret.value), tenantId: ex.tenantId };
+      appAccess = { APP_ID: app.clientId, SP_ID: sp.objectId };
+    }
+    if (appAccess || forwards) {
       const addresses = args.users.map((u) => u.address).join(",");
+      const env = { APP_ID: appAccess?.APP_ID ?? "", SP_ID: appAccess?.SP_ID ?? "", MAILBOXES: addresses, FORWARDS: forwards, ORG: ex.tenantDomain };
       new command.local.Command(
-        `${name}-exchange-imap-access`,
+        `${name}-exchange-powershell`,
         {
           interpreter: ["pwsh", "-NoProfile", "-NonInteractive", "-Command"],
-          create: GRANT_IMAP_ACCESS_PS1,
-          update: GRANT_IMAP_ACCESS_PS1,
-          environment: { APP_ID: app.clientId, SP_ID: sp.objectId, MAILBOXES: addresses, ORG: ex.tenantDomain },
-          triggers: [addresses],
+          create: EXCHANGE_POWERSHELL,
+          update: EXCHANGE_POWERSHELL,
+          environment: env,
+          triggers: [addresses, forwards],
         },
-        // the mailboxes exist only once the users are licensed
-        { parent: this, dependsOn: [...members] },
+        // mailboxes exist only once the users are licensed; contacts need the domain accepted (verified)
+        { parent: this, dependsOn: [...members, this.verification] },
       );
-      this.imapApp = { clientId: app.clientId, clientSecret: pulumi.secret(secret.value), tenantId: ex.tenantId };
     }
     this.registerOutputs({ exchangeMx: this.exchangeMx });
   }

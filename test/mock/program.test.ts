@@ -141,8 +141,11 @@ describe("program under mocks: every stage of both example stacks", function () 
         const app = byName(declared, "exchange-imap-app").inputs.requiredResourceAccesses as { resourceAppId: string; resourceAccesses: { id: string; type: string }[] }[];
         assert.deepEqual(app, [{ resourceAppId: "00000002-0000-0ff1-ce00-000000000000", resourceAccesses: [{ id: ROLE_ID, type: "Role" }] }]);
         assert.ok(declared.some((d) => d.name === "exchange-imap-secret"));
-        const grant = byName(declared, "exchange-exchange-imap-access").inputs.environment as Record<string, string>;
-        assert.equal(grant.MAILBOXES, mailboxes.filter((x) => x.route === "exchange").map((x) => x.address).join(","));
+        const ps = byName(declared, "exchange-exchange-powershell").inputs.environment as Record<string, string>;
+        assert.equal(ps.MAILBOXES, mailboxes.filter((x) => x.route === "exchange").map((x) => x.address).join(","));
+        assert.equal(ps.SP_ID, "exchange-imap-sp-object-id");
+        // moved addresses keep working: a forwarding contact per address change
+        assert.equal(ps.FORWARDS, mailboxes.filter((x) => x.route === "imap").map((x) => `${x.address}=${x.address.split("@")[0]}@${sub}`).join(","));
 
         // IMAP accounts with the planned quota
         for (const m of mailboxes.filter((x) => x.route === "imap")) {

@@ -102,10 +102,18 @@ export function findDovecotBinary(): string | undefined {
   return undefined;
 }
 
+/** dovecot-core without dovecot-imapd has the master but no IMAP server to run. */
+function hasImapServer(bin: string): boolean {
+  return fs.existsSync(path.join(path.dirname(bin), "..", "lib", "dovecot", "imap"));
+}
+
 /** Installs Dovecot from Debian when it is missing (as root), else says what to install. */
 export function ensureDovecot(): void {
-  if (findDovecotBinary()) return;
-  const what = "Dovecot is not installed: install Debian's dovecot-imapd (`sudo apt-get install -y dovecot-imapd`)";
+  const found = findDovecotBinary();
+  if (found && hasImapServer(found)) return;
+  const what = found
+    ? "Dovecot is installed without its IMAP server: install Debian's dovecot-imapd (`sudo apt-get install -y dovecot-imapd`)"
+    : "Dovecot is not installed: install Debian's dovecot-imapd (`sudo apt-get install -y dovecot-imapd`)";
   if (process.getuid?.() !== 0) throw new DovecotError(`${what}; the test harness installs it itself only when run as root.`);
   // The package's post-install would start the system-wide Dovecot on 0.0.0.0; a temporary policy-rc.d
   // (the standard Debian switch) keeps the harness the only Dovecot running.
@@ -121,7 +129,8 @@ export function ensureDovecot(): void {
   } finally {
     if (ownPolicy) fs.rmSync(policy, { force: true });
   }
-  if (!findDovecotBinary()) throw new DovecotError(`${what}; apt-get install dovecot-imapd finished but no dovecot binary was found.`);
+  const bin = findDovecotBinary();
+  if (!bin || !hasImapServer(bin)) throw new DovecotError(`${what}; apt-get install dovecot-imapd finished but dovecot or its imap server is still missing.`);
 }
 
 function idOf(flag: "-u" | "-g", user: string): number | undefined {

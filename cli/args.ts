@@ -19,6 +19,7 @@ options:
   --connections N          parallel APPEND connections to the destination (default 4)
   --max-message-size BYTES skip (and report) messages larger than this
   --ca FILE                trust this CA certificate (PEM) for both servers
+  --state FILE             sync: keep folder watermarks here, so a resync skips folders where nothing moved
   --insecure               allow a plaintext login to a host that is not local
   --quick                  verify: compare message identities instead of every message's bytes
   --json                   print the summary as one JSON object on stdout`;
@@ -32,9 +33,10 @@ export interface CliCommand {
   folders: FolderMapOptions;
   connections?: number;
   maxMessageBytes?: number;
+  stateFile?: string;
 }
 
-const FLAGS_WITH_VALUE = new Set(["--from", "--to", "--exclude", "--rename", "--connections", "--max-message-size", "--ca"]);
+const FLAGS_WITH_VALUE = new Set(["--from", "--to", "--exclude", "--rename", "--connections", "--max-message-size", "--ca", "--state"]);
 const BOOLEAN_FLAGS = new Set(["--json", "--insecure", "--quick"]);
 
 function positiveInt(flag: string, v: string): number {
@@ -101,5 +103,6 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv, readF
     folders: { rename, exclude: values.get("--exclude") ?? [] },
     connections: connections ? positiveInt("--connections", connections) : undefined,
     maxMessageBytes: maxSize ? positiveInt("--max-message-size", maxSize) : undefined,
+    stateFile: one("--state"),
   };
 }

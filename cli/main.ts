@@ -1,7 +1,8 @@
 // `mailshift sync|audit|verify`: the copy engine without Pulumi.
 // Exit codes: 0 every source message is on the destination; 1 it is not (skipped or missing messages);
 // 2 the command line is wrong; 3 the pass stopped (authentication, unreachable host, quota, ...).
-import { auditMailbox, MailshiftError, syncMailbox, UsageError, verifyMailbox } from "../providers/imap";
+import { auditMailbox, mailboxLabel, MailshiftError, syncMailbox, UsageError, verifyMailbox } from "../providers/imap";
+import { pairKey, readState, writeState } from "./stateFile";
 import { parseArgs } from "./args";
 import { renderAudit, renderSync, renderVerify } from "./render";
 import { ProgressLine } from "./progressLine";
@@ -23,7 +24,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       return report.verified ? 0 : 1;
     }
     const line = process.stderr.isTTY ? new ProgressLine(process.stderr) : undefined;
+    const state = cmd.stateFile ? readState(cmd.stateFile) : undefined;
+    const key = pairKey(mailboxLabel(cmd.from), mailboxLabel(cmd.to!));
     const summary = await syncMailbox(cmd.from, cmd.to!, {
+      watermarks: state?.pairs[key],
       folders: cmd.folders,
       connections: cmd.connections,
       maxMessageBytes: cmd.maxMessageBytes,
@@ -34,6 +38,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       },
     });
     line?.done();
+    if (state && cmd.stateFile) writeState(cmd.stateFile, { ...state, pairs: { ...state.pairs, [key]: summary.watermarks } });
     print(summary, renderSync(summary));
     return summary.verified ? 0 : 1;
   } catch (err) {

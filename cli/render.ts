@@ -26,6 +26,7 @@ export function renderSync(s: SyncSummary): string {
     for (const n of f.notes) out.push(`note: ${f.folder}: ${n}`);
   }
   for (const e of s.excluded) out.push(`excluded: ${e.folder}: ${e.reason}`);
+  if (s.unchangedFolders) out.push(`${count(s.unchangedFolders)} folders unchanged on both sides since the last run: not listed again`);
   out.push(
     "",
     s.verified

@@ -3,6 +3,7 @@
 import type { MessageMeta } from "./identity";
 import { ambiguousKeys, baseKey } from "./identity";
 import type { FolderGroup } from "./folderMap";
+import { folderMark, unchangedSince, type FolderMark, type GroupWatermark } from "./watermarks";
 import { batches, folderDelta, storeCommands, type FolderDelta, type SourceRef } from "./missing";
 import { fetchContentDigests, listMessages, type FolderListing } from "./listing";
 import { storableFlags } from "./flags";
@@ -96,6 +97,23 @@ export interface GroupResult {
   summaries: FolderSummary[];
   /** Source messages not on the destination when the group was done (refused ones included). */
   missing: number;
+  /** Set when the group was proven complete: the next pass may skip it if nothing moves meanwhile. */
+  watermark?: GroupWatermark;
+  /** True when the group was skipped because nothing moved since the previous watermark. */
+  unchanged: boolean;
+}
+
+/** STATUS of every folder of the group; undefined when any one cannot be read. */
+async function groupMark(session: MailboxSession, group: FolderGroup, dest?: FolderMark): Promise<GroupWatermark | undefined> {
+  const src = await session.source();
+  const sources: FolderMark[] = [];
+  for (const f of group.sources) {
+    const m = await folderMark(src, f.path);
+    if (!m) return undefined;
+    sources.push(m);
+  }
+  const destination = dest ?? (await folderMark(await session.destination(), group.destination));
+  return destination ? { sources, destination } : undefined;
 }
 
 export async function copyFolderGroup(
@@ -104,7 +122,19 @@ export async function copyFolderGroup(
   group: FolderGroup,
   limits: CopyLimits,
   events: CopyEvents,
+  previous?: GroupWatermark,
 ): Promise<GroupResult> {
+  // Taken before listing: anything that moves after this shows as a change next time.
+  const before = await groupMark(session, group);
+  if (before && unchangedSince(previous, before)) {
+    const summaries = group.sourceNames.map((name, i) => {
+      const s = emptyFolderSummary(name, group.destinationName, i === 0 ? [...group.notes] : []);
+      s.onSource = s.alreadyPresent = before.sources[i].messages;
+      return s;
+    });
+    events.onFound(0, 0);
+    return { summaries, missing: 0, watermark: before, unchanged: true };
+  }
   const { sources, dest, delta } = await compare(session, group);
   const src = await session.source();
 
@@ -139,9 +169,9 @@ export async function copyFolderGroup(
   }
   events.onFound(sendable.length, sendable.reduce((n, r) => n + r.meta.size, 0));
   // Nothing to copy: the listing just made is the proof that every source message is there.
-  if (!delta.toCopy.length) return { summaries, missing: 0 };
+  if (!delta.toCopy.length) return { summaries, missing: 0, watermark: before, unchanged: false };
 
-  if (!sendable.length) return { summaries, missing: delta.toCopy.length };
+  if (!sendable.length) return { summaries, missing: delta.toCopy.length, unchanged: false };
   const pool = await session.appender();
   let fatal: unknown;
   for (let i = 0; i < group.sources.length && !fatal; i++) {
@@ -200,7 +230,10 @@ export async function copyFolderGroup(
 
   // List both sides again: the proof that what was sent arrived, and a second chance for flags the server
   // dropped on APPEND (Exchange Online drops \Flagged there; a STORE sets it).
+  const destMark = before && (await folderMark(await session.destination(), group.destination));
   const after = await compare(session, group);
   await applyFlagFixes(session, group, after.delta, summaries);
-  return { summaries, missing: after.delta.toCopy.length };
+  const missing = after.delta.toCopy.length;
+  const watermark = before && destMark && missing === 0 ? { sources: before.sources, destination: destMark } : undefined;
+  return { summaries, missing, watermark, unchanged: false };
 }

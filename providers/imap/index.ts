@@ -8,3 +8,4 @@ export type { FolderMapOptions } from "./folderMap";
 export type { SyncSummary, FolderSummary, SkippedMessage, Progress, Totals } from "./summary";
 export { DEFAULT_RETRY, type RetryPolicy } from "./retry";
 export * from "./errors";
+export type { Watermarks, GroupWatermark, FolderMark } from "./watermarks";

@@ -1,4 +1,5 @@
 // The result of a pass, per folder and in total: what the CLI prints and the Pulumi resource outputs.
+import type { Watermarks } from "./watermarks";
 
 export interface SkippedMessage {
   folder: string;
@@ -47,6 +48,10 @@ export interface SyncSummary {
   finishedAt: string;
   durationMs: number;
   retries: number;
+  /** Give these to the next pass (SyncOptions.watermarks) so that it skips folders where nothing moved. */
+  watermarks: Watermarks;
+  /** Folder groups skipped this pass because nothing moved on either side since the given watermarks. */
+  unchangedFolders: number;
 }
 
 export function totalsOf(folders: readonly FolderSummary[]): Totals {

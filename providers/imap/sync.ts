@@ -9,6 +9,7 @@ import { copyFolderGroup, type CopyLimits } from "./copyFolder";
 import { withRetries } from "./withRetries";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry";
 import { defaultConnections } from "./limits";
+import type { Watermarks } from "./watermarks";
 import { totalsOf, type FolderSummary, type Progress, type SyncSummary } from "./summary";
 
 export interface SyncOptions {
@@ -21,6 +22,8 @@ export interface SyncOptions {
   socketTimeoutMs?: number;
   onProgress?: (p: Progress) => void;
   onRetry?: (folder: string, attempt: number, cause: string) => void;
+  /** From the previous pass's summary: folders unchanged on both sides since then are not listed again. */
+  watermarks?: Watermarks;
 }
 
 
@@ -63,6 +66,8 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
       bytesToCopy: 0,
     };
     const folders: FolderSummary[] = [];
+    const watermarks: Watermarks = {};
+    let unchanged = 0;
     let missing = 0;
     for (const [index, group] of plan.groups.entries()) {
       const name = group.sourceNames.join(", ");
@@ -81,8 +86,10 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
             progress.bytesCopied += bytes;
             opts.onProgress?.({ ...progress });
           },
-        }),
+        }, opts.watermarks?.[group.destination]),
       );
+      if (result.watermark) watermarks[group.destination] = result.watermark;
+      if (result.unchanged) unchanged += 1;
       folders.push(...result.summaries);
       missing += result.missing;
     }
@@ -100,6 +107,8 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
       finishedAt: new Date(finished).toISOString(),
       durationMs: finished - started,
       retries,
+      watermarks,
+      unchangedFolders: unchanged,
     };
   } finally {
     await session.close();

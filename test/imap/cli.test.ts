@@ -1,6 +1,8 @@
 // `npx mailshift sync|audit|verify` as a user runs it: exit codes, --json, passwords from the environment.
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { appendAll, readCorpus } from "../harness/corpus";
 import * as gen from "../harness/generate";
@@ -55,6 +57,15 @@ describe("mailshift command line (real Dovecot)", function () {
     const again = mailshift(["sync", "--from", m.fromUrl, "--to", m.toUrl], env);
     assert.equal(again.code, 0);
     assert.match(again.stdout, /total\s+35\s+35\s+0\s/);
+
+    // With --state, a run after a settled one lists nothing: every folder is unchanged.
+    const state = path.join(mkdtempSync(path.join(os.tmpdir(), "mailshift-state-")), "state.json");
+    for (let i = 0; i < 2; i++) assert.equal(mailshift(["sync", "--from", m.fromUrl, "--to", m.toUrl, "--state", state], env).code, 0);
+    const cheap = mailshift(["sync", "--from", m.fromUrl, "--to", m.toUrl, "--state", state, "--json"], env);
+    const s3 = JSON.parse(cheap.stdout);
+    assert.equal(s3.unchangedFolders, s3.folders.length);
+    assert.equal(s3.totals.alreadyPresent, 35);
+    assert.ok(!readFileSync(state, "utf8").includes(m.fromPassword), "no password in the state file");
   });
 
   it("exits non-zero and lists the message when one is refused; exits 3 on a wrong password; 2 on a bad command line", async () => {

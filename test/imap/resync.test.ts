@@ -132,3 +132,50 @@ describe("copy engine: idempotent resync (real Dovecot)", function () {
     assert.equal(second.totals.alreadyPresent, 10_000);
   });
 });
+
+describe("copy engine: watermarks make an unchanged folder free (real Dovecot)", function () {
+  this.timeout(120_000);
+  let pair: Pair;
+  before(async () => {
+    pair = await startPair();
+  });
+  after(async () => {
+    await stopAllDovecots();
+  });
+
+  it("skips folders where nothing moved, and still sees new mail, flag changes and mail lost on the destination", async () => {
+    const m = await mailboxPair(pair);
+    const ham = readCorpus("easy_ham", 130);
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", ham.slice(0, 60));
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX.Work", ham.slice(60, 120));
+    const first = await syncMailbox(m.from, m.to, { retry: FAST_RETRY });
+    const groups = first.folders.length;
+    assert.equal(Object.keys(first.watermarks).length, groups, "every complete folder has a watermark");
+
+    // A settling pass (our own flag STOREs may have moved the destination), then nothing moves at all.
+    const settled = await syncMailbox(m.from, m.to, { retry: FAST_RETRY, watermarks: first.watermarks });
+    const idle = await syncMailbox(m.from, m.to, { retry: FAST_RETRY, watermarks: settled.watermarks });
+    assert.equal(idle.unchangedFolders, groups, "nothing listed when nothing moved");
+    assert.deepEqual([idle.totals.copied, idle.totals.alreadyPresent, idle.verified], [0, 120, true]);
+
+    // New mail in Work, a flag change in INBOX, a message lost on the destination's INBOX.
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX.Work", ham.slice(120, 130));
+    const src = await connect(m.fromUrl, m.fromPassword);
+    await src.mailboxOpen("INBOX");
+    await src.messageFlagsAdd("1", ["\\Answered"]);
+    await src.logout();
+    const dst = await connect(m.toUrl, m.toPassword);
+    await dst.mailboxOpen("INBOX");
+    await dst.messageDelete("5");
+    await dst.logout();
+
+    const moved = await syncMailbox(m.from, m.to, { retry: FAST_RETRY, watermarks: idle.watermarks });
+    assert.equal(moved.unchangedFolders, groups - 2, "only INBOX and Work are listed again");
+    assert.equal(moved.totals.copied, 11, "the 10 new messages and the one lost on the destination");
+    assert.equal(moved.totals.flagsUpdated, 1);
+    const a = await snapshot(m.fromUrl, m.fromPassword);
+    const b = await snapshot(m.toUrl, m.toPassword);
+    assert.deepEqual(fingerprint(b.get("INBOX")), fingerprint(a.get("INBOX")));
+    assert.deepEqual(fingerprint(b.get("Work")), fingerprint(a.get("INBOX.Work")));
+  });
+});

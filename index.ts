@@ -48,7 +48,10 @@ const secret = (key: string): pulumi.Output<string> | undefined => {
   const v = all[NS + key];
   return v === undefined || v === "" ? undefined : pulumi.secret(v);
 };
-const passwords = (value(all[`${NS}passwords`] ?? "{}") ?? {}) as Record<string, { source?: unknown; destination?: unknown } | undefined>;
+// keyed by address as typed in `pulumi config set --path`; compared lower-case like the mailbox addresses
+const passwords = Object.fromEntries(
+  Object.entries((value(all[`${NS}passwords`] ?? "{}") ?? {}) as Record<string, { source?: unknown; destination?: unknown } | undefined>).map(([k, v]) => [k.toLowerCase(), v]),
+);
 const passwordOf = (address: string, which: "source" | "destination"): pulumi.Output<string> | undefined => {
   const v = passwords[address]?.[which];
   return typeof v === "string" && v !== "" ? pulumi.secret(v) : undefined;

@@ -315,6 +315,7 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
     else quotaHeadroom = h;
   }
   const audit = { ...auditEntries, ...parseAudit(r, raw.audit) };
+  for (const k of ["auditFile", "zoneFile"] as const) if (raw[k] !== undefined) r.str(cfgPath(k), raw[k], false);
   if (r.errors.length > 0) throw new PlanErrors(r.errors);
   return {
     domain: domain!,

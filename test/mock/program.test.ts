@@ -179,6 +179,16 @@ describe("program under mocks: every stage of both example stacks", function () 
     }
   }
 
+  it("with no mailbox on exchange: no Entra or Graph resources, the apex MX stays on the old host, and a warning says so", async () => {
+    const mailboxes = (stackConfig("staging")["mailshift:mailboxes"] as { route: string }[]).map((m) => ({ ...m, route: "imap" }));
+    const { declared, exports } = await runProgram(configFor("staging", "cutover", { "mailshift:mailboxes": mailboxes }));
+    assert.deepEqual(declared.filter((d) => /^azuread:|mailshift:TenantDomain|mailshift:DomainVerification|command:local/.test(d.type)).map((d) => d.name), []);
+    const apexMx = declared.filter((d) => d.type === "cloudflare:index/dnsRecord:DnsRecord" && d.inputs.type === "MX" && d.inputs.name === "staging-example.com");
+    assert.deepEqual(apexMx.map((d) => d.inputs.content), ["mx1.oldhost.net", "mx2.oldhost.net"]);
+    assert.equal(declared.filter((d) => d.type === "command:remote:Command").length, 3);
+    assert.ok((exports.warnings as string[]).includes("no mailbox goes to exchange: the apex MX stays on the old host"));
+  });
+
   it("refuses a stage that skips one, naming mailshift:stage, before declaring anything", async () => {
     const cfg = configFor("production", "finalize", { "mailshift:previousStage": "copy" });
     await assert.rejects(runProgram(cfg), /mailshift:stage: changing from copy to finalize skips cutover/);

@@ -5,13 +5,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-command -v dovecot >/dev/null 2>&1 || need_apt+=(dovecot-imapd)
+[ -x /usr/lib/dovecot/imap ] || need_apt+=(dovecot-imapd)
 command -v mbsync >/dev/null 2>&1 || need_apt+=(isync)
+[ -x /usr/sbin/nsd ] || need_apt+=(nsd)              # authoritative DNS for the dns-check tests
+[ -x /usr/bin/time ] || need_apt+=(time)             # GNU time, for the benchmarks
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} from Debian"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  # No system-wide service may start from the install (Debian would start NSD on port 53 and Dovecot on 143).
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null && $SUDO chmod +x /usr/sbin/policy-rc.d
+  fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 # Debian starts a system-wide Dovecot where it can; mailshift's tests run their own on loopback.
 

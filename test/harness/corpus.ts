@@ -151,9 +151,15 @@ export async function appendAll(url: string, password: string, folder: string, m
   const c = connectUrl(url, password);
   c.on("error", () => undefined); // failures surface through the awaited commands below
   try {
-    await c.connect();
+    await c.connect().catch((err: Error & { responseText?: string }) => {
+      throw new CorpusError(`appendAll: cannot log in to ${url}: ${err.responseText ?? err.message}`);
+    });
     // an existing folder answers NO [ALREADYEXISTS], which imapflow reports as created: false
-    if (folder.toUpperCase() !== "INBOX") await c.mailboxCreate(folder);
+    if (folder.toUpperCase() !== "INBOX") {
+      await c.mailboxCreate(folder).catch((err: Error & { responseText?: string }) => {
+        throw new CorpusError(`appendAll: cannot create folder ${JSON.stringify(folder)} on ${url}: ${err.responseText ?? err.message}`);
+      });
+    }
     // a window of queued APPENDs: imapflow sends them in submission order, so UIDs follow `msgs`
     const window = 16;
     for (let i = 0; i < msgs.length; i += window) {

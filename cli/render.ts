@@ -2,9 +2,12 @@
 import type { AuditReport, SyncSummary, VerifyReport } from "../providers/imap";
 import { bytes, count, duration } from "./format";
 
-function table(rows: string[][]): string {
+/** Text columns (the first `textColumns`) are left-aligned, numbers right-aligned. */
+function table(rows: string[][], textColumns = 1): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  ")).join("\n");
+  return rows
+    .map((r) => r.map((cell, c) => (c < textColumns ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  ").trimEnd())
+    .join("\n");
 }
 
 export function renderSync(s: SyncSummary): string {
@@ -14,7 +17,7 @@ export function renderSync(s: SyncSummary): string {
   }
   const t = s.totals;
   rows.push(["total", "", count(t.onSource), count(t.alreadyPresent), count(t.copied), bytes(t.bytesCopied), count(t.flagsUpdated), count(t.skipped)]);
-  const out = [`${s.source} -> ${s.destination}`, table(rows)];
+  const out = [`${s.source} -> ${s.destination}`, table(rows, 2)];
   const skipped = s.folders.flatMap((f) => f.skipped);
   if (skipped.length) {
     out.push("", "skipped (not copied):");
@@ -46,7 +49,7 @@ export function renderAudit(a: AuditReport): string {
 export function renderVerify(v: VerifyReport): string {
   const rows = [["folder", "-> destination", "on source", "found", "missing", "flags differ"]];
   for (const f of v.folders) rows.push([f.folder, `-> ${f.destination}`, count(f.onSource), count(f.found), count(f.missing.length), count(f.flagMismatches)]);
-  const out = [`${v.source} -> ${v.destination} (${v.deep ? "every message's bytes compared" : "message identities compared"})`, table(rows)];
+  const out = [`${v.source} -> ${v.destination} (${v.deep ? "every message's bytes compared" : "message identities compared"})`, table(rows, 2)];
   for (const f of v.folders) for (const m of f.missing) out.push(`missing: ${m.folder} uid ${m.uid} ${m.messageId || "(no Message-ID)"} ${bytes(m.size)} ${m.internalDate}`);
   out.push("", v.verified ? "verified: every source message is on the destination" : `NOT verified: ${count(v.missing)} source messages are missing on the destination`);
   return out.join("\n");

@@ -1,95 +1,10 @@
 // The whole program (index.ts) under pulumi.runtime.setMocks, for every stage of both example stacks: the
 // resource inputs it declares, and the outputs people read.
 import assert from "node:assert/strict";
-import path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
-import { STAGES, type Stage } from "../../plan/types";
+import { STAGES } from "../../plan/types";
 import { quoteTxt } from "../../plan/txt";
-import { repoRoot } from "../harness/repoRoot";
-import { stackConfig, STACKS, type StackName } from "../unit/plan/stackFiles";
-
-interface Declared {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-}
-
-const MS_TXT = "MS=ms48151623";
-const ROLE_ID = "5d9f1d0a-0000-4000-8000-00000000a11c";
-const EXO_SP = "exo-sp-object-id";
-const mxFor = (domain: string) => `${domain.replace(/\./g, "-")}.mail.protection.outlook.com`;
-
-/** Fake tenant answers: what Graph and Entra would report once the resources exist. */
-function mocks(declared: Declared[]): pulumi.runtime.Mocks {
-  return {
-    newResource(args) {
-      declared.push({ type: args.type, name: args.name, inputs: args.inputs });
-      const state: Record<string, unknown> = { ...args.inputs };
-      const domain = typeof args.inputs.domain === "string" ? args.inputs.domain : "";
-      if (args.name.endsWith("-domain")) state.verificationTxt = MS_TXT;
-      if (args.name.endsWith("-verification")) state.exchangeMx = mxFor(domain);
-      if (args.type === "azuread:index/servicePrincipal:ServicePrincipal") {
-        state.objectId = args.inputs.useExisting ? EXO_SP : `${args.name}-object-id`;
-        state.appRoleIds = { "IMAP.AccessAsApp": ROLE_ID, "full_access_as_app": "other" };
-      }
-      if (args.type === "azuread:index/user:User") state.objectId = `${args.name}-object-id`;
-      if (args.type === "azuread:index/application:Application") state.clientId = "app-client-id";
-      if (args.type === "azuread:index/applicationPassword:ApplicationPassword") state.value = "app-secret-value";
-      return { id: `${args.name}-id`, state };
-    },
-    call: (args) => args.inputs,
-  };
-}
-
-const SECRETS = { graphClientSecret: "graph-s3cret", cpanelToken: "cpanel-t0ken", sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nfake\n-----END OPENSSH PRIVATE KEY-----" };
-
-function configFor(stack: StackName, stage: Stage, over: Record<string, unknown> = {}): Record<string, string> {
-  const c: Record<string, unknown> = { ...stackConfig(stack), "mailshift:stage": stage };
-  const prev = STAGES[STAGES.indexOf(stage) - 1];
-  if (prev) c["mailshift:previousStage"] = prev;
-  else delete c["mailshift:previousStage"];
-  Object.assign(c, over);
-  const mailboxes = c["mailshift:mailboxes"] as { address: string }[];
-  if (!("mailshift:passwords" in over))
-    c["mailshift:passwords"] = Object.fromEntries(mailboxes.map((m) => [m.address, { source: `old-${m.address}`, destination: `new-${m.address}` }]));
-  for (const [k, v] of Object.entries(SECRETS)) if (!(`mailshift:${k}` in over)) c[`mailshift:${k}`] = v;
-  return Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-}
-
-function outputValue<T>(o: pulumi.Output<T> | T): Promise<T> {
-  return new Promise((resolve) => pulumi.output(o).apply((v) => resolve(v as T)));
-}
-
-/** Runs the compiled program with the config; resolves when no more resources are being declared. */
-async function runProgram(config: Record<string, string>): Promise<{ declared: Declared[]; exports: Record<string, unknown> }> {
-  const declared: Declared[] = [];
-  await pulumi.runtime.setMocks(mocks(declared), "mailshift", "test", true);
-  pulumi.runtime.setAllConfig(config, ["mailshift:passwords", "mailshift:graphClientSecret", "mailshift:cpanelToken", "mailshift:sshPrivateKey"]);
-  const main = path.join(repoRoot(), "dist", "index.js");
-  delete require.cache[require.resolve(main)];
-  const mod = require(main) as Record<string, unknown>;
-  const exports: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(mod)) exports[k] = await outputValue(v);
-  let last = -1;
-  while (declared.length !== last) {
-    last = declared.length;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  return { declared, exports };
-}
-
-/** A value the engine receives as a secret: the SDK's wrapper, unwrapped; fails when it is plain. */
-function secretValue(v: unknown): unknown {
-  const w = v as Record<string, unknown> | undefined;
-  assert.ok(w && w[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig, `expected a secret, got ${JSON.stringify(v)}`);
-  return w.value;
-}
-
-const byName = (declared: Declared[], name: string) => {
-  const d = declared.find((x) => x.name === name);
-  assert.ok(d, `no resource named ${name}; declared: ${declared.map((x) => x.name).join(", ")}`);
-  return d;
-};
+import { stackConfig, STACKS } from "../unit/plan/stackFiles";
+import { byName, configFor, EXO_SP, MS_TXT, mxFor, ROLE_ID, runProgram, SECRETS, secretValue } from "./runProgram";
 
 describe("program under mocks: every stage of both example stacks", function () {
   this.timeout(60_000);

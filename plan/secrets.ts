@@ -23,7 +23,7 @@ export function checkSecrets(config: MailshiftConfig, mailboxes: readonly Mailbo
   if (mailboxes.some((m) => m.route === "exchange")) need(has.graphClientSecret, cfgPath("graphClientSecret"), "mailboxes go to exchange (the domain is added through Graph)", "CLIENT_SECRET");
   if (mailboxes.some((m) => m.route === "imap")) {
     if (config.newHost?.kind === "cpanel") need(has.cpanelToken, cfgPath("cpanelToken"), "the new host is cPanel", "API_TOKEN");
-    if (config.newHost?.kind === "dovecot") need(has.sshPrivateKey, cfgPath("sshPrivateKey"), "the new host is reached over SSH", "\"$(cat KEYFILE)\"");
+    if (config.newHost?.kind === "dovecot") need(has.sshPrivateKey, cfgPath("sshPrivateKey"), "the new host is reached over SSH", "-- \"$(cat KEYFILE)\"");
   }
   const copying = stageIndex(config.stage) >= stageIndex("copy");
   for (const m of mailboxes) {

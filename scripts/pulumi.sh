@@ -44,10 +44,12 @@
 # is used to fetch Go), GOMODCACHE/GOCACHE (Go's own). Exit status 3: no pulumi on PATH, no Go, and no Go
 # toolchain for this platform (Linux amd64/arm64 only) to fetch; any other failure exits 1.
 #
-# Timings (2 shared cores, go 1.26.8, CGO off, empty Go caches): pulumi 6m50s wall (module downloads,
-# compile, link); pulumi-language-nodejs ~2m more; a second run 0.3s. Disk: bin/ 140 MB (pulumi 117 MB
-# stripped, language host 18 MB); Go's module cache +1.6 GB and build cache +1.9 GB (GOMODCACHE/GOCACHE,
-# reclaimable once built). CI caching ${MAILSHIFT_CACHE} alone skips all of it.
+# Timings from scratch (2 cores, empty Go caches, CGO off), measured twice:
+#   quiet machine, Go installed: pulumi 6m50s wall (module downloads + compile + link), language host ~1-2m.
+#   busy machine (load ~8), no Go: fetch+check Go 1.26.8 ~10s, pulumi 14m37s, language host 1m03s: 15m48s.
+#   A second run: 0.3s. Disk: the cache 374 MB (bin/ 134 MB: pulumi 117 MB stripped, language host 18 MB;
+#   the fetched Go 240 MB); Go's module cache +1.7 GB and build cache +1.9 GB (GOMODCACHE/GOCACHE,
+#   reclaimable once built). CI that keeps ${MAILSHIFT_CACHE} between runs skips all of it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 mod="$root/tools/pulumi"

@@ -4,6 +4,7 @@
 // Local file:// backend, passphrase secrets, no update checks, no plugin downloads.
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -160,6 +161,13 @@ describe("the real Pulumi engine, Automation API inline program: a dynamic resou
   });
 });
 
+/** Every file below a folder (the file backend keeps state, history and backups there). */
+function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
+}
+
 interface PreviewJson {
   changeSummary: Record<string, number>;
   steps: { op: string; urn: string }[];
@@ -168,6 +176,7 @@ interface PreviewJson {
 describe("the real Pulumi engine, pulumi CLI on a Pulumi.yaml project: preview, up, up, preview --refresh, destroy", function () {
   this.timeout(300_000);
   const CLI_CONTENT = "written through pulumi up";
+  const TOKEN = `smoke-token-${randomBytes(12).toString("hex")}`;
   let tmp = "";
   let target = "";
   let pulumi: (...args: string[]) => string;
@@ -195,6 +204,7 @@ describe("the real Pulumi engine, pulumi CLI on a Pulumi.yaml project: preview, 
     pulumi("stack", "init", "smoke");
     pulumi("config", "set", "path", target);
     pulumi("config", "set", "content", CLI_CONTENT);
+    pulumi("config", "set", "--secret", "token", TOKEN);
   });
 
   after(function () {
@@ -212,6 +222,14 @@ describe("the real Pulumi engine, pulumi CLI on a Pulumi.yaml project: preview, 
     pulumi("up", "--yes", "--skip-preview");
     assert.equal(fs.readFileSync(target, "utf8"), CLI_CONTENT);
     assert.equal(pulumi("stack", "output", "content").trim(), CLI_CONTENT);
+  });
+
+  it("a secret from stack config is encrypted at rest: its plain text is in no state or config file", function () {
+    assert.equal(pulumi("stack", "output", "token").trim(), "[secret]");
+    assert.equal(pulumi("stack", "output", "token", "--show-secrets").trim(), TOKEN, "the engine can still decrypt it");
+    const files = [...filesUnder(path.join(tmp, "backend")), ...filesUnder(path.join(tmp, "work"))];
+    assert.ok(files.some((f) => f.endsWith(path.join("engine-smoke-cli", "smoke.json"))), `the stack's state file is among ${files.join(", ")}`);
+    for (const f of files) assert.equal(fs.readFileSync(f, "utf8").includes(TOKEN), false, `${f} holds the secret in plain text`);
   });
 
   it("pulumi up again changes nothing (--expect-no-changes succeeds, the file is not rewritten)", function () {

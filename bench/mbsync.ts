@@ -11,7 +11,8 @@ export interface ImapSide {
   prefix: string;
 }
 
-export function mbsyncConfig(dir: string, from: ImapSide, to: ImapSide): string {
+/** `folders` are the source folders to copy, without the prefix (the near side has folders of its own). */
+export function mbsyncConfig(dir: string, from: ImapSide, to: ImapSide, folders: readonly string[]): string {
   mkdirSync(path.join(dir, "state"), { recursive: true });
   const account = (name: string, s: ImapSide) => `IMAPAccount ${name}
 Host ${s.host}
@@ -29,7 +30,7 @@ ${account("near", to)}
 Channel migrate
 Far :far-store:
 Near :near-store:
-Patterns *
+Patterns ${folders.map((f) => (/\s/.test(f) ? `"${f}"` : f)).join(" ")}
 Create Near
 Sync Pull New ReNew Flags
 CopyArrivalDate yes

@@ -39,8 +39,8 @@ function fmt(rows: Row[]): string {
 
 async function scenario(name: string, msgs: RawMessage[], folders: Record<string, RawMessage[]>): Promise<void> {
   const users = ["src", "viaMbsync", "viaMailshift"].map((u) => ({ user: u, password: `${u}-pw` }));
-  const old = await Dovecot.start({ layout: "old", users: [users[0]], name: `bench-old-${name}` });
-  const fresh = await Dovecot.start({ layout: "new", users: users.slice(1), name: `bench-new-${name}` });
+  const old = await Dovecot.start({ layout: "old", users: [users[0]], name: `bench-old-${name}`, keepDir: false });
+  const fresh = await Dovecot.start({ layout: "new", users: users.slice(1), name: `bench-new-${name}`, keepDir: false });
   try {
     for (const [folder, list] of Object.entries(folders)) await appendAll(old.url("src"), "src-pw", folder, list);
     const src = await snapshot(old.url("src"), "src-pw");
@@ -59,6 +59,7 @@ async function scenario(name: string, msgs: RawMessage[], folders: Record<string
       dir,
       { host: old.host, port: old.port, user: "src", password: "src-pw", prefix: "INBOX." },
       { host: fresh.host, port: fresh.port, user: "viaMbsync", password: "viaMbsync-pw", prefix: "" },
+      Object.keys(folders).map((f) => (f === "INBOX" ? f : f.replace(/^INBOX\./, ""))),
     );
     const mbsync = measure("mbsync", ["-c", conf, "-q", "migrate"]);
     if (mbsync.code !== 0) throw new Error(`mbsync failed: ${mbsync.stderr}`);

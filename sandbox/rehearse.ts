@@ -23,8 +23,8 @@ async function main(): Promise<number> {
   step("set-up: two IMAP servers on loopback (the old host and the new host)");
   ensureDovecot();
   const user = { user: "alice", password: "sandbox-old-password" };
-  const old = await Dovecot.start({ layout: "old", users: [user], name: "sandbox-old" });
-  const fresh = await Dovecot.start({ layout: "new", users: [{ user: "alice", password: "sandbox-new-password" }], name: "sandbox-new" });
+  const old = await Dovecot.start({ layout: "old", users: [user], name: "sandbox-old", keepDir: false });
+  const fresh = await Dovecot.start({ layout: "new", users: [{ user: "alice", password: "sandbox-new-password" }], name: "sandbox-new", keepDir: false });
   try {
     const from = old.url("alice");
     const to = fresh.url("alice");

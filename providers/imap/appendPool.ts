@@ -6,7 +6,8 @@ import { multiAppend, supportsMultiAppend, type OutgoingMessage } from "./multiA
 import { errorFacts, throttleDelayMs } from "./classify";
 import { sleep } from "./retry";
 
-export type AppendOutcome = { ok: true } | { ok: false; error: unknown };
+/** `uid` is the message's UID on the destination, when the server says it (UIDPLUS). */
+export type AppendOutcome = { ok: true; uid?: number } | { ok: false; error: unknown };
 
 /** A refusal of the whole batch (NO/BAD), as opposed to a lost connection, where retrying one by one cannot help. */
 function isRefusal(err: unknown): boolean {
@@ -18,11 +19,11 @@ function isRefusal(err: unknown): boolean {
 const MAX_THROTTLED = 20;
 
 /** One APPEND; a throttled answer is waited out as the server suggests, then the same message goes again. */
-async function appendOne(client: ImapFlow, path: string, m: OutgoingMessage, onThrottle: (ms: number) => void): Promise<void> {
+async function appendOne(client: ImapFlow, path: string, m: OutgoingMessage, onThrottle: (ms: number) => void): Promise<number | undefined> {
   for (let throttled = 0; ; throttled++) {
     try {
-      await client.append(path, m.raw, m.flags, m.internalDate);
-      return;
+      const res = await client.append(path, m.raw, m.flags, m.internalDate);
+      return res ? res.uid : undefined;
     } catch (err) {
       const wait = throttleDelayMs(errorFacts(err));
       if (wait === undefined || throttled >= MAX_THROTTLED) throw err;
@@ -59,8 +60,8 @@ export class AppendPool {
   private async appendBatch(client: ImapFlow, path: string, batch: readonly OutgoingMessage[], done: (i: number, r: AppendOutcome) => void) {
     if (batch.length > 1 && supportsMultiAppend(client)) {
       try {
-        await multiAppend(client, path, batch);
-        batch.forEach((_, i) => done(i, { ok: true }));
+        const uids = await multiAppend(client, path, batch);
+        batch.forEach((_, i) => done(i, { ok: true, uid: uids?.[i] }));
         return;
       } catch (error) {
         if (!isRefusal(error)) {
@@ -73,8 +74,8 @@ export class AppendPool {
     }
     for (const [i, m] of batch.entries()) {
       try {
-        await appendOne(client, path, m, (ms) => (this.throttledMs += ms));
-        done(i, { ok: true });
+        const uid = await appendOne(client, path, m, (ms) => (this.throttledMs += ms));
+        done(i, { ok: true, uid });
       } catch (error) {
         done(i, { ok: false, error });
         if (!isRefusal(error)) {

@@ -5,8 +5,8 @@ import { ambiguousKeys, baseKey } from "./identity";
 import type { FolderGroup } from "./folderMap";
 import { folderMark, unchangedSince, type FolderMark, type GroupWatermark } from "./watermarks";
 import { batches, folderDelta, storeCommands, type FolderDelta, type SourceRef } from "./missing";
-import { fetchContentDigests, listMessages, type FolderListing } from "./listing";
-import { storableFlags } from "./flags";
+import { fetchContentDigests, listByUid, listMessages, type FolderListing } from "./listing";
+import { flagChange, storableFlags } from "./flags";
 import { classifyAppendFailure, errorFacts, isNonexistentFolder, serverWords } from "./classify";
 import { QuotaExceededError } from "./errors";
 import type { MailboxSession } from "./session";
@@ -93,6 +93,41 @@ async function applyFlagFixes(session: MailboxSession, group: FolderGroup, delta
   for (const fix of delta.flagFixes) summaries[fix.source].flagsUpdated += 1;
 }
 
+interface Arrival {
+  source: number;
+  meta: MessageMeta;
+  destUid?: number;
+}
+
+/**
+ * Reads back just the appended messages by the UIDs the server gave them, and checks each against what was
+ * sent (Message-ID, INTERNALDATE, size): O(copied), not O(folder). Returns the flag fixes still needed.
+ */
+async function checkArrivals(session: MailboxSession, group: FolderGroup, arrived: readonly Arrival[], permanentFlags?: Set<string>) {
+  const dst = await session.destination();
+  await dst.mailboxOpen(group.destination);
+  const got = new Map<number, MessageMeta>();
+  const uids = arrived.map((a) => a.destUid!);
+  for (let i = 0; i < uids.length; i += 2000) {
+    for (const m of await listByUid(dst, uids.slice(i, i + 2000))) got.set(m.uid, m);
+  }
+  const flagFixes: FolderDelta["flagFixes"] = [];
+  const unconfirmed = new Map<number, number>();
+  let missing = 0;
+  for (const a of arrived) {
+    const d = got.get(a.destUid!);
+    if (!d || baseKey(d) !== baseKey(a.meta)) {
+      missing += 1;
+      unconfirmed.set(a.source, (unconfirmed.get(a.source) ?? 0) + 1);
+      continue;
+    }
+    const change = flagChange(a.meta.flags, d.flags, permanentFlags);
+    if (change.add.length || change.remove.length) flagFixes.push({ source: a.source, sourceUid: a.meta.uid, destUid: d.uid, ...change });
+  }
+  const delta: FolderDelta = { toCopy: [], flagFixes, present: [], destinationOnly: 0 };
+  return { delta, missing, unconfirmed };
+}
+
 export interface GroupResult {
   summaries: FolderSummary[];
   /** Source messages not on the destination when the group was done (refused ones included). */
@@ -174,6 +209,7 @@ export async function copyFolderGroup(
   if (!sendable.length) return { summaries, missing: delta.toCopy.length, unchanged: false };
   const pool = await session.appender();
   let fatal: unknown;
+  const arrived: Arrival[] = [];
   for (let i = 0; i < group.sources.length && !fatal; i++) {
     const mine = sendable.filter((r) => r.source === i);
     if (!mine.length) continue;
@@ -202,6 +238,7 @@ export async function copyFolderGroup(
       await pool.submit(group.destination, messages, (k, r) => {
         const { meta, raw } = outgoing[k];
         if (r.ok) {
+          arrived.push({ source: i, meta, destUid: r.uid });
           summaries[i].copied += 1;
           summaries[i].bytesCopied += raw.length;
           events.onCopied(raw.length);
@@ -228,12 +265,18 @@ export async function copyFolderGroup(
   await pool.drain();
   if (fatal) throw fatal;
 
-  // List both sides again: the proof that what was sent arrived, and a second chance for flags the server
-  // dropped on APPEND (Exchange Online drops \Flagged there; a STORE sets it).
-  const destMark = before && (await folderMark(await session.destination(), group.destination));
+  // The proof that what was sent arrived, and a second chance for flags the server dropped on APPEND
+  // (Exchange Online drops \Flagged there; a STORE sets it). No watermark: the destination moved under our
+  // own APPENDs, so only the next pass's listing can vouch for all of it.
+  const notVerified = delta.toCopy.length - arrived.length;
+  if (arrived.every((a) => a.destUid !== undefined)) {
+    const check = await checkArrivals(session, group, arrived, dest.permanentFlags);
+    await applyFlagFixes(session, group, check.delta, summaries);
+    for (const [i, n] of check.unconfirmed) summaries[i].notes.push(`${n} appended messages were not found as sent on the destination`);
+    return { summaries, missing: notVerified + check.missing, unchanged: false };
+  }
+  // Without UIDPLUS the server does not say where the messages went: list both sides again.
   const after = await compare(session, group);
   await applyFlagFixes(session, group, after.delta, summaries);
-  const missing = after.delta.toCopy.length;
-  const watermark = before && destMark && missing === 0 ? { sources: before.sources, destination: destMark } : undefined;
-  return { summaries, missing, watermark, unchanged: false };
+  return { summaries, missing: after.delta.toCopy.length, unchanged: false };
 }

@@ -61,6 +61,16 @@ export async function listMessages(client: ImapFlow, path: string, readOnly: boo
   };
 }
 
+/** Identity and flags of the given UIDs in the selected folder. */
+export async function listByUid(client: ImapFlow, uids: readonly number[]): Promise<MessageMeta[]> {
+  const out: MessageMeta[] = [];
+  if (!uids.length) return out;
+  for await (const msg of client.fetch(uids.join(","), { uid: true, flags: true, internalDate: true, size: true, headers: ["message-id"] }, { uid: true })) {
+    out.push(toMeta(msg));
+  }
+  return out;
+}
+
 /** Content digests of the given messages in the selected folder, fetched in bounded batches. */
 export async function fetchContentDigests(client: ImapFlow, uids: readonly number[], batch = 200): Promise<Map<number, string>> {
   const out = new Map<number, string>();

@@ -18,6 +18,7 @@ export interface OutgoingMessage {
 type Attribute = { type: string; value: unknown } | Attribute[];
 interface ExecResult {
   next(): void;
+  response?: { attributes?: { section?: { value?: unknown }[] }[] };
 }
 interface ExecCapable {
   exec(command: string, attributes: Attribute[]): Promise<ExecResult>;
@@ -29,7 +30,20 @@ export function supportsMultiAppend(client: ImapFlow): boolean {
   return (client as unknown as ExecCapable).capabilities.has("MULTIAPPEND");
 }
 
-export async function multiAppend(client: ImapFlow, path: string, messages: readonly OutgoingMessage[]): Promise<void> {
+/** Expands an APPENDUID uid-set ("7", "7:9", "7,9:10") into UIDs, in order. */
+export function expandUidSet(set: string): number[] {
+  const out: number[] = [];
+  for (const part of set.split(",")) {
+    const [a, b] = part.split(":").map(Number);
+    if (!Number.isInteger(a) || (b !== undefined && !Number.isInteger(b))) return [];
+    if (b === undefined) out.push(a);
+    else for (let u = Math.min(a, b); u <= Math.max(a, b); u++) out.push(u);
+  }
+  return out;
+}
+
+/** Appends the batch; returns the destination UIDs in batch order when the server says them (UIDPLUS). */
+export async function multiAppend(client: ImapFlow, path: string, messages: readonly OutgoingMessage[]): Promise<number[] | undefined> {
   const c = client as unknown as ExecCapable;
   const attributes: Attribute[] = [{ type: "STRING", value: wireMailboxName(path, c.enabled.has("UTF8=ACCEPT")) }];
   for (const m of messages) {
@@ -39,4 +53,8 @@ export async function multiAppend(client: ImapFlow, path: string, messages: read
   }
   const response = await c.exec("APPEND", attributes);
   response.next();
+  const section = response.response?.attributes?.[0]?.section;
+  if (String(section?.[0]?.value ?? "").toUpperCase() !== "APPENDUID") return undefined;
+  const uids = expandUidSet(String(section?.[2]?.value ?? ""));
+  return uids.length === messages.length ? uids : undefined;
 }

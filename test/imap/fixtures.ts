@@ -14,8 +14,8 @@ export interface Pair {
 export async function startPair(opts: { maxMessageBytes?: number } = {}): Promise<Pair> {
   ensureDovecot();
   const [old, fresh] = await Promise.all([
-    Dovecot.start({ layout: "old", users: [], name: "old-host" }),
-    Dovecot.start({ layout: "new", users: [], name: "new-host", maxMessageBytes: opts.maxMessageBytes }),
+    Dovecot.start({ layout: "old", users: [], name: "old-host", keepDir: false }),
+    Dovecot.start({ layout: "new", users: [], name: "new-host", maxMessageBytes: opts.maxMessageBytes, keepDir: false }),
   ]);
   return { old, fresh };
 }

@@ -28,3 +28,7 @@ fi
 export PATH="$PWD/node_modules/.bin:$PATH"
 echo "setup: node $(node --version); compiling TypeScript"
 npm run --silent build
+# The Pulumi CLI cannot be downloaded here: it is built once from the Go module proxy and cached outside the
+# repo (~7-15 minutes the first time, seconds afterwards). See the comments at the top of scripts/pulumi.sh.
+echo "setup: Pulumi CLI (built from Go modules on first use, then cached)"
+bash scripts/pulumi.sh >/dev/null

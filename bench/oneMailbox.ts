@@ -38,7 +38,10 @@ function fmt(rows: Row[]): string {
 }
 
 async function scenario(name: string, msgs: RawMessage[], folders: Record<string, RawMessage[]>): Promise<void> {
-  const users = ["src", "viaMbsync", "viaMailshift"].map((u) => ({ user: u, password: `${u}-pw` }));
+  // Three rounds, mbsync and mailshift alternating, each into a fresh mailbox: the median evens out other load.
+  const ROUNDS = 3;
+  const targets = Array.from({ length: ROUNDS }, (_, r) => [`viaMbsync${r}`, `viaMailshift${r}`]).flat();
+  const users = ["src", ...targets].map((u) => ({ user: u, password: `${u}-pw` }));
   const old = await Dovecot.start({ layout: "old", users: [users[0]], name: `bench-old-${name}`, keepDir: false });
   const fresh = await Dovecot.start({ layout: "new", users: users.slice(1), name: `bench-new-${name}`, keepDir: false });
   try {
@@ -54,39 +57,66 @@ async function scenario(name: string, msgs: RawMessage[], folders: Record<string
     const mb = bytes / 1024 / 1024;
     process.stdout.write(`\n## ${name}: ${count} messages, ${mb.toFixed(1)} MB, largest ${(largest / 1024 / 1024).toFixed(2)} MB\n`);
 
-    const dir = mkdtempSync(path.join(os.tmpdir(), "mailshift-bench-"));
-    const conf = mbsyncConfig(
-      dir,
-      { host: old.host, port: old.port, user: "src", password: "src-pw", prefix: "INBOX." },
-      { host: fresh.host, port: fresh.port, user: "viaMbsync", password: "viaMbsync-pw", prefix: "" },
-      Object.keys(folders).map((f) => (f === "INBOX" ? f : f.replace(/^INBOX\./, ""))),
-    );
-    const mbsync = measure("mbsync", ["-c", conf, "-q", "migrate"]);
-    if (mbsync.code !== 0) throw new Error(`mbsync failed: ${mbsync.stderr}`);
-    const mbsyncCount = total(await snapshot(fresh.url("viaMbsync"), "viaMbsync-pw"));
-
     const cli = path.join(repoRoot(), "bin", "mailshift.js");
-    const env = { MAILSHIFT_FROM_PASSWORD: "src-pw", MAILSHIFT_TO_PASSWORD: "viaMailshift-pw" };
-    const args = [cli, "sync", "--from", old.url("src"), "--to", fresh.url("viaMailshift"), "--json"];
-    const ms = measure(process.execPath, args, env);
-    const summary = JSON.parse(ms.stdout);
-    if (!summary.verified) throw new Error(`mailshift did not verify: ${ms.stdout.slice(0, 2000)}`);
+    const mbsyncRuns: Measured[] = [];
+    const mailshiftRuns: Measured[] = [];
+    let copied = 0;
+    let mbsyncCount = 0;
+    let args: string[] = [];
+    let env: Record<string, string> = {};
+    for (let r = 0; r < ROUNDS; r++) {
+      const dir = mkdtempSync(path.join(os.tmpdir(), "mailshift-bench-"));
+      const conf = mbsyncConfig(
+        dir,
+        { host: old.host, port: old.port, user: "src", password: "src-pw", prefix: "INBOX." },
+        { host: fresh.host, port: fresh.port, user: `viaMbsync${r}`, password: `viaMbsync${r}-pw`, prefix: "" },
+        Object.keys(folders).map((f) => (f === "INBOX" ? f : f.replace(/^INBOX\./, ""))),
+      );
+      const mb = measure("mbsync", ["-c", conf, "-q", "migrate"]);
+      if (mb.code !== 0) throw new Error(`mbsync failed: ${mb.stderr}`);
+      mbsyncRuns.push(mb);
+      mbsyncCount = total(await snapshot(fresh.url(`viaMbsync${r}`), `viaMbsync${r}-pw`));
+
+      env = { MAILSHIFT_FROM_PASSWORD: "src-pw", MAILSHIFT_TO_PASSWORD: `viaMailshift${r}-pw` };
+      args = [cli, "sync", "--from", old.url("src"), "--to", fresh.url(`viaMailshift${r}`), "--json"];
+      const ms = measure(process.execPath, args, env);
+      const summary = JSON.parse(ms.stdout);
+      if (!summary.verified) throw new Error(`mailshift did not verify: ${ms.stdout.slice(0, 2000)}`);
+      copied = summary.totals.copied;
+      mailshiftRuns.push(ms);
+    }
+    const mbsync = median(mbsyncRuns);
+    const ms = median(mailshiftRuns);
+    // Resyncs of the last copy: the first lists both sides (the destination's cache is cold), the second is warm,
+    // the third and fourth keep watermarks in a state file (the fourth finds nothing moved and lists nothing).
     const noop = measure(process.execPath, args, env);
     const noopSummary = JSON.parse(noop.stdout);
+    const warm = measure(process.execPath, args, env);
+    const warmSummary = JSON.parse(warm.stdout);
+    const state = path.join(mkdtempSync(path.join(os.tmpdir(), "mailshift-state-")), "state.json");
+    measure(process.execPath, [...args, "--state", state], env);
+    const withState = measure(process.execPath, [...args, "--state", state], env);
+    const withStateSummary = JSON.parse(withState.stdout);
 
     const rows: Row[] = [
       { tool: "mbsync", messages: mbsyncCount, mb, m: mbsync },
-      { tool: "mailshift", messages: summary.totals.copied, mb, m: ms },
+      { tool: "mailshift", messages: copied, mb, m: ms },
     ];
     process.stdout.write(`${fmt(rows)}\n`);
-    process.stdout.write(`mailshift / mbsync throughput: ${(mbsync.wallS / ms.wallS).toFixed(2)}x\n`);
-    process.stdout.write(
-      `no-op resync: ${noop.wallS.toFixed(2)} s wall (engine ${noopSummary.durationMs} ms, whole process incl. Node start-up), copied ${noopSummary.totals.copied}\n`,
-    );
+    process.stdout.write(`median of ${ROUNDS} rounds each; mailshift / mbsync throughput: ${(mbsync.wallS / ms.wallS).toFixed(2)}x\n`);
+    const line = (what: string, m: Measured, sum: { durationMs: number; totals: { copied: number } }) =>
+      process.stdout.write(`${what}: engine ${sum.durationMs} ms, process ${m.wallS.toFixed(2)} s wall incl. Node start-up, copied ${sum.totals.copied}\n`);
+    line("no-op resync, first (cold destination cache)", noop, noopSummary);
+    line("no-op resync, stateless", warm, warmSummary);
+    line("no-op resync, with --state (watermarks)", withState, withStateSummary);
     process.stdout.write(`peak RSS ${ms.peakRssMb.toFixed(0)} MB = ${(ms.peakRssMb / (largest / 1024 / 1024)).toFixed(1)} x the largest message, ${(ms.peakRssMb / mb).toFixed(2)} x the mailbox\n`);
   } finally {
     await stopAllDovecots();
   }
+}
+
+function median(runs: Measured[]): Measured {
+  return [...runs].sort((a, b) => a.wallS - b.wallS)[Math.floor(runs.length / 2)];
 }
 
 async function main(): Promise<void> {

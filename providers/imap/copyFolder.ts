@@ -151,6 +151,20 @@ async function groupMark(session: MailboxSession, group: FolderGroup, dest?: Fol
   return destination ? { sources, destination } : undefined;
 }
 
+/** A folder the destination would not create: nothing copied, every message of it reported missing. */
+async function refusedGroup(session: MailboxSession, group: FolderGroup): Promise<GroupResult> {
+  const src = await session.source();
+  let missing = 0;
+  const summaries: FolderSummary[] = [];
+  for (const [i, f] of group.sources.entries()) {
+    const s = emptyFolderSummary(group.sourceNames[i], group.destinationName, [group.refused!]);
+    s.onSource = f.selectable ? ((await folderMark(src, f.path))?.messages ?? 0) : 0;
+    missing += s.onSource;
+    summaries.push(s);
+  }
+  return { summaries, missing, unchanged: false };
+}
+
 export async function copyFolderGroup(
   session: MailboxSession,
   mailbox: string,
@@ -159,6 +173,7 @@ export async function copyFolderGroup(
   events: CopyEvents,
   previous?: GroupWatermark,
 ): Promise<GroupResult> {
+  if (group.refused) return refusedGroup(session, group);
   // Taken before listing: anything that moves after this shows as a change next time.
   const before = await groupMark(session, group);
   if (before && unchangedSince(previous, before)) {

@@ -52,13 +52,6 @@ export class QuotaExceededError extends MailshiftError {
   }
 }
 
-/** A folder-level failure that is not transient (the server refused to create or select it). */
-export class FolderError extends MailshiftError {
-  constructor(readonly mailbox: string, readonly folder: string, what: string, serverText: string) {
-    super(`${what} folder "${folder}" of ${mailbox} failed: ${serverText}`);
-  }
-}
-
 /** A transient failure survived every retry. The next run resumes without duplicates. */
 export class RetriesExhaustedError extends MailshiftError {
   constructor(readonly mailbox: string, readonly folder: string, attempts: number, cause: string) {

@@ -3,7 +3,6 @@ import type { MailboxSession } from "./session";
 import { listFolders } from "./listing";
 import { planFolders, type FolderMapOptions, type FolderPlan } from "./folderMap";
 import { errorFacts, serverWords } from "./classify";
-import { FolderError } from "./errors";
 
 export async function planMailbox(session: MailboxSession, opts: FolderMapOptions): Promise<FolderPlan> {
   const src = await listFolders(await session.source());
@@ -11,8 +10,12 @@ export async function planMailbox(session: MailboxSession, opts: FolderMapOption
   return planFolders(src.folders, src.namespace, dst.folders, dst.namespace, opts);
 }
 
-/** Creates missing destination folders, parents first, and subscribes them so mail clients show them. */
-export async function createFolders(session: MailboxSession, mailbox: string, plan: FolderPlan): Promise<void> {
+/**
+ * Creates missing destination folders, parents first, and subscribes them so mail clients show them. A name the
+ * destination refuses (Exchange reserves some) does not stop the mailbox: the group is marked with the server's
+ * reason, its mail is reported as not copied, and the rest goes on.
+ */
+export async function createFolders(session: MailboxSession, plan: FolderPlan): Promise<void> {
   const dst = await session.destination();
   const missing = plan.groups.filter((g) => g.create).sort((a, b) => a.destination.length - b.destination.length);
   for (const g of missing) {
@@ -23,12 +26,10 @@ export async function createFolders(session: MailboxSession, mailbox: string, pl
       const f = errorFacts(err);
       if (f.serverResponseCode === "ALREADYEXISTS") continue;
       if (f.responseStatus === "NO" || f.responseStatus === "BAD") {
-        throw new FolderError(
-          mailbox,
-          g.destinationName,
-          "creating the destination",
-          `${serverWords(f)}. Rename it with --rename "${g.sourceNames[0]}=NEW NAME" or exclude it with --exclude`,
-        );
+        g.refused =
+          `the destination refused to create folder "${g.destinationName}": ${serverWords(f)}. ` +
+          `Give it another name with --rename "${g.sourceNames[0]}=NEW NAME" (folders.rename in Pulumi), or leave it out with --exclude`;
+        continue;
       }
       throw err;
     }

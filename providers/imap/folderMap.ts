@@ -37,6 +37,8 @@ export interface FolderGroup {
   sourceNames: string[];
   /** True when the destination folder does not exist yet. */
   create: boolean;
+  /** Set when the destination refused to create the folder: why, and what to do. */
+  refused?: string;
   notes: string[];
 }
 

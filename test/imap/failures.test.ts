@@ -54,6 +54,19 @@ describe("copy engine: refusals and failures (real Dovecot)", function () {
     assert.deepEqual(fingerprint(dst.get("INBOX")), fingerprint(src.get("INBOX")));
   });
 
+  it("goes on with the other folders when the destination refuses a folder name, and reports that folder's mail as not copied", async () => {
+    const m = await mailboxPair(pair);
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", readCorpus("easy_ham", 10));
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX.Projects", readCorpus("spam", 4));
+    // Dovecot refuses a name that begins with "~", as Exchange refuses some names of its own.
+    const s = await syncMailbox(m.from, m.to, { retry: FAST_RETRY, folders: { rename: { Projects: "~Projects" } } });
+    assert.equal(s.totals.copied, 10, "INBOX is copied");
+    const projects = s.folders.find((f) => f.folder === "Projects")!;
+    assert.equal(projects.copied, 0);
+    assert.match(projects.notes.join(" "), /refused to create folder "~Projects": .*Begins with '~'.*--rename "Projects=NEW NAME"/);
+    assert.deepEqual([s.verified, s.missing], [false, 4]);
+  });
+
   it("stops on a wrong password with an error that names the mailbox and never contains the password", async () => {
     const m = await mailboxPair(pair);
     const wrong = { ...m.to, password: "definitely-wrong-password" };

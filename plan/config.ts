@@ -49,13 +49,13 @@ class Reader {
     return undefined;
   }
   obj(path: string, v: unknown, required: boolean): Record<string, unknown> | undefined {
-    if (v === undefined || v === null) return required ? this.fail(path, "is missing", `Set it in the stack file (see docs/configuration.md)`) : undefined;
+    if (v === undefined || v === null) return required ? this.fail(path, "is missing", `Set it in the stack file (see the Configuration section of the README)`) : undefined;
     if (typeof v !== "object" || Array.isArray(v)) return this.fail(path, `must be an object, got ${JSON.stringify(v)}`, "Write it as a YAML mapping");
     return v as Record<string, unknown>;
   }
   str(path: string, v: unknown, required: true, fix?: string): string | undefined;
   str(path: string, v: unknown, required: false, fix?: string): string | undefined;
-  str(path: string, v: unknown, required: boolean, fix = "Set it in the stack file (see docs/configuration.md)"): string | undefined {
+  str(path: string, v: unknown, required: boolean, fix = "Set it in the stack file (see the Configuration section of the README)"): string | undefined {
     if (v === undefined || v === null || v === "") return required ? this.fail(path, "is missing", fix) : undefined;
     if (typeof v !== "string") return this.fail(path, `must be a string, got ${JSON.stringify(v)}`, "Quote it in the stack file");
     return v.trim();

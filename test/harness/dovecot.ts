@@ -29,6 +29,22 @@ export interface DovecotOptions {
   fsync?: boolean;
   /** Default true: stop() leaves the temp folder for diagnostics; false removes it. */
   keepDir?: boolean;
+  /** PEM files of the server certificate and its key: STARTTLS on `port`, implicit TLS on `imapsPort`. */
+  tls?: TlsFiles;
+  /** Implicit-TLS port when `tls` is set. Default: a free loopback port. */
+  imapsPort?: number;
+  /** XOAUTH2 and OAUTHBEARER logins, the token checked by POSTing it to this RFC 7662 introspection URL. */
+  oauth2?: OAuth2Validation;
+}
+
+export interface TlsFiles {
+  cert: string;
+  key: string;
+}
+
+export interface OAuth2Validation {
+  /** http://127.0.0.1:PORT/...; Dovecot POSTs `token=...` and expects {"active": true, "username": ...}. */
+  introspectionUrl: string;
 }
 
 /** A special-use folder as the layout names it (without the namespace prefix). */
@@ -174,6 +190,26 @@ export interface ConfigInput {
   identity: ProcessIdentity;
   maxMessageBytes?: number;
   fsync: boolean;
+  tls?: TlsFiles;
+  /** Required with `tls`. */
+  imapsPort?: number;
+  oauth2?: OAuth2Validation;
+}
+
+/** The oauth2 passdb's settings file (dovecot-oauth2.conf.ext) for token introspection by POST. */
+export function oauth2PassdbConfig(o: OAuth2Validation): string {
+  return [
+    `introspection_mode = post`,
+    `introspection_url = ${o.introspectionUrl}`,
+    `username_attribute = username`,
+    `active_attribute = active`,
+    `active_value = true`,
+    ``,
+  ].join("\n");
+}
+
+export function oauth2ConfPath(dir: string): string {
+  return path.join(dir, "oauth2.conf.ext");
 }
 
 export function greetingFor(instanceName: string): string {
@@ -206,9 +242,9 @@ export function dovecotConfig(c: ConfigInput): string {
     `log_path = ${path.join(c.dir, "dovecot.log")}`,
     `protocols = imap`,
     `listen = 127.0.0.1`,
-    `ssl = no`,
+    ...(c.tls ? [`ssl = yes`, `ssl_cert = <${c.tls.cert}`, `ssl_key = <${c.tls.key}`] : [`ssl = no`]),
     `disable_plaintext_auth = no`,
-    `auth_mechanisms = plain login`,
+    `auth_mechanisms = plain login${c.oauth2 ? " xoauth2 oauthbearer" : ""}`,
     `auth_verbose = yes`,
     // no 2 s penalty after a failed login: tests of wrong passwords stay fast
     `auth_failure_delay = 0`,
@@ -230,6 +266,8 @@ export function dovecotConfig(c: ConfigInput): string {
     `  driver = passwd-file`,
     `  args = scheme=PLAIN username_format=%u ${path.join(c.dir, "users")}/%u`,
     `}`,
+    // tokens: a password that passwd-file refuses goes on to the introspection endpoint
+    ...(c.oauth2 ? [`passdb {`, `  driver = oauth2`, `  mechanisms = xoauth2 oauthbearer`, `  args = ${oauth2ConfPath(c.dir)}`, `}`] : []),
     `userdb {`,
     `  driver = passwd-file`,
     `  args = username_format=%u ${path.join(c.dir, "users")}/%u`,
@@ -262,7 +300,7 @@ export function dovecotConfig(c: ConfigInput): string {
     `    port = ${c.port}`,
     `  }`,
     `  inet_listener imaps {`,
-    `    port = 0`,
+    ...(c.tls && c.imapsPort !== undefined ? [`    address = 127.0.0.1`, `    port = ${c.imapsPort}`, `    ssl = yes`] : [`    port = 0`]),
     `  }`,
     // one long-lived login process instead of a fork per connection: the engine and benchmarks connect often
     `  service_count = 0`,
@@ -368,6 +406,8 @@ export class Dovecot {
   private watchdog: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
   private stderr = "";
+  /** The implicit-TLS port, when started with `tls`. */
+  imapsPort: number | undefined;
 
   private constructor(
     readonly dir: string,
@@ -401,6 +441,8 @@ export class Dovecot {
     for (let attempt = 1; ; attempt++) {
       const port = opts.port ?? (await freePort());
       const d = new Dovecot(dir, port, opts, bin, identity);
+      if (opts.tls) d.imapsPort = opts.imapsPort ?? (await freePort());
+      if (opts.oauth2) fs.writeFileSync(oauth2ConfPath(dir), oauth2PassdbConfig(opts.oauth2));
       for (const u of opts.users) {
         d.users.set(u.user.toLowerCase(), { ...u });
         d.writeUser(u);
@@ -411,7 +453,7 @@ export class Dovecot {
         return d;
       } catch (err) {
         // another process may have taken the free port between our probe and Dovecot's bind
-        if (!fixedPort && attempt < 4 && /Address already in use/.test(String((err as Error).message))) continue;
+        if ((!fixedPort || (opts.tls && opts.imapsPort === undefined)) && attempt < 4 && /Address already in use/.test(String((err as Error).message))) continue;
         throw err;
       }
     }
@@ -524,6 +566,9 @@ export class Dovecot {
       identity: this.identity,
       maxMessageBytes: this.opts.maxMessageBytes,
       fsync: this.opts.fsync ?? false,
+      tls: this.opts.tls,
+      imapsPort: this.imapsPort,
+      oauth2: this.opts.oauth2,
     });
     fs.writeFileSync(this.confPath, conf);
   }

@@ -1,0 +1,480 @@
+// A fault-injecting TCP proxy for tests: it sits on 127.0.0.1 between the copy engine and a plaintext Dovecot
+// and, armed at run time, cuts connections after N bytes, stalls them, rewrites IMAP lines (never the bytes of
+// a {n} literal), answers commands itself, and counts and limits connections. Rules for Exchange Online's
+// behaviour are in exchangeEmulation.ts.
+import net from "node:net";
+
+// ---------------------------------------------------------------------------------------------------------
+// Literal-aware splitting of the IMAP text stream (pure, byte-exact: serializing the units gives the input)
+/** A literal announced at the end of a line: `{n}` (synchronizing), `{n+}` / `{n-}` (not), `~{n}` (literal8). */
+export interface LiteralMark {
+  size: number;
+  /** The sender waits for a `+` continuation before sending the bytes. */
+  sync: boolean;
+}
+
+export type StreamUnit =
+  /** One line without its end-of-line; `literal` when the line announces literal bytes that follow. */
+  | { kind: "line"; text: string; eol: string; literal?: LiteralMark }
+  /** Literal bytes (possibly a part of one literal); `rest` is how many of its bytes are still to come. */
+  | { kind: "literal"; data: Buffer; rest: number };
+
+export class ImapStreamError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ImapStreamError";
+  }
+}
+
+const LITERAL_AT_END = /~?\{(\d+)([+-]?)\}$/;
+
+/** The literal a line announces at its end, if any. */
+export function literalAtEnd(text: string): LiteralMark | undefined {
+  const m = LITERAL_AT_END.exec(text);
+  if (!m) return undefined;
+  return { size: Number(m[1]), sync: m[2] === "" };
+}
+
+/** Longest line kept in memory while waiting for its end: IMAP lines are short, a runaway is a bug. */
+const MAX_LINE = 1024 * 1024;
+
+/** Feeds on chunks as they come off a socket; returns the complete units each chunk finishes. */
+export class ImapLineSplitter {
+  private partial = Buffer.alloc(0);
+  private literalLeft = 0;
+
+  /** True when the stream is between units: nothing half-read, no literal in progress. */
+  get atBoundary(): boolean {
+    return this.partial.length === 0 && this.literalLeft === 0;
+  }
+
+  push(chunk: Buffer): StreamUnit[] {
+    const out: StreamUnit[] = [];
+    let buf = this.partial.length ? Buffer.concat([this.partial, chunk]) : chunk;
+    this.partial = Buffer.alloc(0);
+    let pos = 0;
+    while (pos < buf.length) {
+      if (this.literalLeft > 0) {
+        const n = Math.min(this.literalLeft, buf.length - pos);
+        this.literalLeft -= n;
+        out.push({ kind: "literal", data: buf.subarray(pos, pos + n), rest: this.literalLeft });
+        pos += n;
+        continue;
+      }
+      const lf = buf.indexOf(0x0a, pos);
+      if (lf < 0) {
+        this.partial = Buffer.from(buf.subarray(pos));
+        if (this.partial.length > MAX_LINE) throw new ImapStreamError(`an IMAP line longer than ${MAX_LINE} bytes without an end: not an IMAP stream`);
+        break;
+      }
+      const crlf = lf > pos && buf[lf - 1] === 0x0d;
+      const text = buf.toString("latin1", pos, crlf ? lf - 1 : lf);
+      const literal = literalAtEnd(text);
+      out.push(literal ? { kind: "line", text, eol: crlf ? "\r\n" : "\n", literal } : { kind: "line", text, eol: crlf ? "\r\n" : "\n" });
+      if (literal) this.literalLeft = literal.size;
+      pos = lf + 1;
+    }
+    buf = Buffer.alloc(0);
+    return out;
+  }
+}
+
+export function serializeUnit(u: StreamUnit): Buffer {
+  return u.kind === "literal" ? u.data : Buffer.from(u.text + u.eol, "latin1");
+}
+
+/**
+ * Checks a rewrite's result against the line it replaces: a line that announced a literal must still end with
+ * the same announcement (else the literal's bytes would be read as commands), and no new line may announce one.
+ * Returns the replacement units.
+ */
+export function rewrittenUnits(original: Extract<StreamUnit, { kind: "line" }>, result: string | readonly string[]): StreamUnit[] {
+  const lines = typeof result === "string" ? [result] : [...result];
+  for (const [i, text] of lines.entries()) {
+    if (/[\r\n]/.test(text)) throw new ImapStreamError(`a rewritten line contains a line break: ${JSON.stringify(text)}; return several lines as an array instead`);
+    const mark = literalAtEnd(text);
+    const last = i === lines.length - 1;
+    if (original.literal && last) {
+      if (!mark || mark.size !== original.literal.size || mark.sync !== original.literal.sync)
+        throw new ImapStreamError(`a rewrite of ${JSON.stringify(original.text)} must keep its literal announcement at the end of its last line; got ${JSON.stringify(text)}`);
+    } else if (mark) {
+      throw new ImapStreamError(`a rewrite may not announce a new literal: ${JSON.stringify(text)} (from ${JSON.stringify(original.text)})`);
+    }
+  }
+  if (original.literal && lines.length === 0) throw new ImapStreamError(`a line that announces a literal cannot be dropped: ${JSON.stringify(original.text)}`);
+  return lines.map((text) => {
+    const literal = literalAtEnd(text);
+    return literal && original.literal ? { kind: "line", text, eol: original.eol, literal } : { kind: "line", text, eol: original.eol };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The proxy
+
+export type Direction = "client" | "server";
+
+/** What a rule sees about the connection a line travels on. */
+export interface LineContext {
+  /** 1 for the proxy's first connection, 2 for the next, ... */
+  connectionId: number;
+  /** The line came from the server (to the client) or from the client (to the server). */
+  from: Direction;
+}
+
+/** Returns the line unchanged, changed, several lines, or [] to drop it. */
+export type LineRewrite = (line: string, ctx: LineContext) => string | readonly string[];
+
+/**
+ * Looks at the first line of each client command (tag and verb included) and may answer it in the proxy's
+ * place: the command, its literals included, never reaches the server; the client gets `reply` (whole lines,
+ * without CRLF). `literalSize` is the first literal's size when the line announces one.
+ */
+export type Interceptor = (line: string, ctx: LineContext & { literalSize?: number }) => { reply: readonly string[] } | undefined;
+
+export interface ProxyRules {
+  server?: LineRewrite;
+  client?: LineRewrite;
+  intercept?: Interceptor;
+}
+
+export interface FaultProxyOptions {
+  target: { host: string; port: number };
+}
+
+export class FaultProxyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FaultProxyError";
+  }
+}
+
+/** A stall in progress: `release()` lets the data flow again; `released` settles when it does. */
+export interface Stall {
+  release(): void;
+  released: Promise<void>;
+}
+
+interface Cut {
+  direction: Direction;
+  left: number;
+  done: () => void;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** One client connection and its upstream connection to the target. */
+class Link {
+  private readonly fromClient = new ImapLineSplitter();
+  private readonly fromServer = new ImapLineSplitter();
+  /** Lines the proxy itself sends the client, held back while the server is mid-line or mid-literal. */
+  private injected: Buffer[] = [];
+  /** The client's next line starts a command (not a continuation after a literal). */
+  private commandStart = true;
+  /** Set while the proxy answers a command itself: its lines and literals are dropped, `reply` sent at its end. */
+  private swallowing: { reply: readonly string[] } | undefined;
+  closed = false;
+
+  constructor(
+    readonly id: number,
+    readonly client: net.Socket,
+    readonly server: net.Socket,
+    private readonly proxy: FaultProxy,
+  ) {}
+
+  /** Raw bytes from one side; `cutLeft` is how many of them may pass before the connection is cut. */
+  onData(from: Direction, chunk: Buffer): void {
+    if (this.closed) return;
+    const allowed = this.proxy.takeCutBudget(from, chunk.length);
+    const pass = allowed < chunk.length ? chunk.subarray(0, allowed) : chunk;
+    try {
+      if (from === "server") this.fromServerData(pass);
+      else this.fromClientData(pass);
+    } catch (err) {
+      this.proxy.recordError(err as Error);
+      this.destroy();
+      return;
+    }
+    if (allowed < chunk.length) this.proxy.cutNow();
+  }
+
+  private ctx(from: Direction): LineContext {
+    return { connectionId: this.id, from };
+  }
+
+  private fromServerData(chunk: Buffer): void {
+    const out: Buffer[] = [];
+    for (const u of this.fromServer.push(chunk)) {
+      if (u.kind === "literal") {
+        out.push(u.data);
+        continue;
+      }
+      for (const v of this.proxy.rewrite("server", u, this.ctx("server"))) out.push(serializeUnit(v));
+    }
+    if (this.fromServer.atBoundary && this.injected.length) out.push(...this.injected.splice(0));
+    if (out.length) this.client.write(Buffer.concat(out));
+  }
+
+  private inject(lines: readonly string[]): void {
+    const data = Buffer.from(lines.map((l) => l + "\r\n").join(""), "latin1");
+    if (this.fromServer.atBoundary) this.client.write(data);
+    else this.injected.push(data);
+  }
+
+  private fromClientData(chunk: Buffer): void {
+    const out: Buffer[] = [];
+    for (const u of this.fromClient.push(chunk)) {
+      if (u.kind === "literal") {
+        if (!this.swallowing) out.push(u.data);
+        continue;
+      }
+      const starts = this.commandStart;
+      this.commandStart = !u.literal;
+      if (starts && !this.swallowing) {
+        const decision = this.proxy.intercept(u.text, { ...this.ctx("client"), literalSize: u.literal?.size });
+        if (decision) this.swallowing = decision;
+      }
+      if (this.swallowing) {
+        if (u.literal?.sync) this.inject(["+ Ready for literal data"]);
+        if (!u.literal) {
+          this.inject(this.swallowing.reply);
+          this.swallowing = undefined;
+        }
+        continue;
+      }
+      for (const v of this.proxy.rewrite("client", u, this.ctx("client"))) out.push(serializeUnit(v));
+    }
+    if (out.length) this.server.write(Buffer.concat(out));
+  }
+
+  private holds = 0;
+
+  /** Stops reading both sides; held until every pause is matched by a resume. */
+  pause(): void {
+    if (this.holds++ > 0) return;
+    this.client.pause();
+    this.server.pause();
+  }
+
+  resume(): void {
+    if (this.holds === 0 || --this.holds > 0 || this.closed) return;
+    this.client.resume();
+    this.server.resume();
+  }
+
+  destroy(): void {
+    if (this.closed) return;
+    this.closed = true;
+    // a reset, as when a network path dies, rather than a polite FIN
+    for (const s of [this.client, this.server]) {
+      if (s.destroyed) continue;
+      try {
+        s.resetAndDestroy();
+      } catch {
+        s.destroy();
+      }
+    }
+  }
+}
+
+/**
+ * A TCP proxy on 127.0.0.1 in front of a plaintext IMAP server, with faults armed at run time: cut every
+ * connection after N bytes, stall, rewrite lines (literal-aware), answer commands itself, limit connections.
+ */
+export class FaultProxy {
+  private readonly links = new Set<Link>();
+  private readonly rules: ProxyRules[] = [];
+  private cut: Cut | undefined;
+  private stalls = new Set<{ held: Set<Link>; newConnections: boolean }>();
+  private limit: { max: number; bye: string } | undefined;
+  private nextId = 1;
+  /** Connections accepted and forwarded, in total. */
+  total = 0;
+  /** Most connections open at once since start (or resetPeak). */
+  peak = 0;
+  /** Connections turned away by the connection limit. */
+  refused = 0;
+  /** Connections dropped by cutAfter. */
+  cutConnections = 0;
+  /** Rule errors (a rewrite that broke the stream): the connection is dropped and the error kept here. */
+  readonly errors: Error[] = [];
+
+  private constructor(private readonly server: net.Server, readonly port: number, readonly target: { host: string; port: number }) {}
+
+  readonly host = "127.0.0.1";
+
+  static async start(opts: FaultProxyOptions): Promise<FaultProxy> {
+    const server = net.createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => resolve());
+    });
+    const proxy = new FaultProxy(server, (server.address() as net.AddressInfo).port, { ...opts.target });
+    server.on("connection", (s) => proxy.accept(s));
+    return proxy;
+  }
+
+  /** Connections open now. */
+  get current(): number {
+    return this.links.size;
+  }
+
+  resetPeak(): void {
+    this.peak = this.links.size;
+  }
+
+  private accept(client: net.Socket): void {
+    client.on("error", () => undefined);
+    if (this.limit && this.links.size >= this.limit.max) {
+      this.refused += 1;
+      client.end(`* BYE ${this.limit.bye}\r\n`);
+      return;
+    }
+    const upstream = net.connect({ host: this.target.host, port: this.target.port });
+    upstream.on("error", () => undefined);
+    const link = new Link(this.nextId++, client, upstream, this);
+    this.links.add(link);
+    this.total += 1;
+    this.peak = Math.max(this.peak, this.links.size);
+    for (const st of this.stalls) {
+      if (!st.newConnections) continue;
+      st.held.add(link);
+      link.pause();
+    }
+    client.on("data", (d: Buffer) => link.onData("client", d));
+    upstream.on("data", (d: Buffer) => link.onData("server", d));
+    const close = () => {
+      link.destroy();
+      this.links.delete(link);
+    };
+    client.on("close", close);
+    upstream.on("close", close);
+  }
+
+  /** Adds rules (applied after the ones already in place); returns a function that removes them. */
+  use(rules: ProxyRules): () => void {
+    this.rules.push(rules);
+    return () => {
+      const i = this.rules.indexOf(rules);
+      if (i >= 0) this.rules.splice(i, 1);
+    };
+  }
+
+  rewriteServer(fn: LineRewrite): () => void {
+    return this.use({ server: fn });
+  }
+
+  rewriteClient(fn: LineRewrite): () => void {
+    return this.use({ client: fn });
+  }
+
+  /** @internal Applies every rule of that direction to one line. */
+  rewrite(from: Direction, unit: Extract<StreamUnit, { kind: "line" }>, ctx: LineContext): StreamUnit[] {
+    let units: StreamUnit[] = [unit];
+    for (const r of this.rules) {
+      const fn = from === "server" ? r.server : r.client;
+      if (!fn) continue;
+      const next: StreamUnit[] = [];
+      for (const u of units) {
+        if (u.kind !== "line") continue;
+        next.push(...rewrittenUnits(u, fn(u.text, ctx)));
+      }
+      units = next;
+    }
+    return units;
+  }
+
+  /** @internal The first rule that answers the command itself. */
+  intercept(line: string, ctx: LineContext & { literalSize?: number }): { reply: readonly string[] } | undefined {
+    for (const r of this.rules) {
+      const d = r.intercept?.(line, ctx);
+      if (d) return d;
+    }
+    return undefined;
+  }
+
+  /** @internal */
+  recordError(err: Error): void {
+    this.errors.push(err);
+  }
+
+  /**
+   * Cuts every open connection once `bytes` more bytes have come from that side (counted over all connections,
+   * from now). Exactly that many pass; then every connection is reset. One-shot; settles when it happened.
+   */
+  cutAfter(opts: { direction: Direction; bytes: number }): Promise<void> {
+    if (!Number.isSafeInteger(opts.bytes) || opts.bytes < 0) throw new FaultProxyError(`cutAfter: bytes must be a whole number >= 0, got ${opts.bytes}`);
+    return new Promise<void>((resolve) => {
+      this.cut = { direction: opts.direction, left: opts.bytes, done: resolve };
+    });
+  }
+
+  /** @internal How many of `n` bytes from that side may pass before an armed cut. */
+  takeCutBudget(from: Direction, n: number): number {
+    const c = this.cut;
+    if (!c || c.direction !== from) return n;
+    if (n < c.left) {
+      c.left -= n;
+      return n;
+    }
+    const allowed = c.left;
+    c.left = 0;
+    return allowed;
+  }
+
+  /** @internal */
+  cutNow(): void {
+    const c = this.cut;
+    this.cut = undefined;
+    this.cutConnections += this.links.size;
+    for (const l of [...this.links]) l.destroy();
+    c?.done();
+  }
+
+  /** Resets every open connection now. */
+  dropAll(): void {
+    for (const l of [...this.links]) l.destroy();
+  }
+
+  /**
+   * Stops forwarding on every open connection (sockets stay open, nothing is read) until released or `ms`
+   * passes. Connections opened meanwhile flow normally unless `newConnections` is true.
+   */
+  stall(opts: { ms?: number; newConnections?: boolean } = {}): Stall {
+    const held = new Set(this.links);
+    for (const l of held) l.pause();
+    let timer: NodeJS.Timeout | undefined;
+    let resolve!: () => void;
+    const released = new Promise<void>((r) => (resolve = r));
+    const entry = { held, newConnections: opts.newConnections === true };
+    const release = () => {
+      if (!this.stalls.delete(entry)) return;
+      if (timer) clearTimeout(timer);
+      for (const l of held) l.resume();
+      resolve();
+    };
+    this.stalls.add(entry);
+    if (opts.ms !== undefined) timer = setTimeout(release, opts.ms);
+    return { release, released };
+  }
+
+  /**
+   * At most `max` connections at once; one more is greeted with `* BYE <text>` and closed, as Exchange Online
+   * does past its per-mailbox limit. `undefined` lifts the limit.
+   */
+  limitConnections(max: number | undefined, bye = "Connection refused: too many concurrent connections for this mailbox."): void {
+    this.limit = max === undefined ? undefined : { max, bye };
+  }
+
+  /** Waits until no connection is open (or the timeout passes); true when none is. */
+  async idle(timeoutMs = 5_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.links.size && Date.now() < deadline) await sleep(20);
+    return this.links.size === 0;
+  }
+
+  async stop(): Promise<void> {
+    this.stalls.clear();
+    this.dropAll();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}

@@ -43,7 +43,10 @@ export interface TlsFiles {
 }
 
 export interface OAuth2Validation {
-  /** http://127.0.0.1:PORT/...; Dovecot POSTs `token=...` and expects {"active": true, "username": ...}. */
+  /**
+   * http://127.0.0.1:PORT/...; Dovecot POSTs `token=<token>` and expects {"active": true, "username": "<the
+   * mailbox logged in to>"}.
+   */
   introspectionUrl: string;
 }
 
@@ -196,7 +199,11 @@ export interface ConfigInput {
   oauth2?: OAuth2Validation;
 }
 
-/** The oauth2 passdb's settings file (dovecot-oauth2.conf.ext) for token introspection by POST. */
+/**
+ * The oauth2 passdb's settings file (dovecot-oauth2.conf.ext): RFC 7662 introspection, the token POSTed as
+ * `token=...`. The URL is used as is (2.3.19 expands no variables in it; a `%u` makes it invalid and the auth
+ * process panics), so the endpoint learns the mailbox from the token alone.
+ */
 export function oauth2PassdbConfig(o: OAuth2Validation): string {
   return [
     `introspection_mode = post`,

@@ -1,19 +1,23 @@
 // A local OAuth2 token endpoint for tests, shaped like Microsoft identity platform's app-only flow:
 // `POST /token` with grant_type=client_credentials, client_id, client_secret and the scope
-// https://outlook.office365.com/.default issues a short-lived bearer token; `POST /introspect/<user>` (RFC 7662,
-// what Dovecot's oauth2 passdb calls with introspection_mode = post) says whether a token is live and may open
-// that mailbox. Tokens are random, held in memory, and expire after a configurable lifetime.
+// https://outlook.office365.com/.default issues a short-lived bearer token; `/introspect` says whether a token is
+// live and which mailbox it may open: POST token=... (RFC 7662, Dovecot's introspection_mode = post) or GET with
+// `Authorization: Bearer` (mode auth). Tokens are random, held in memory, and expire after a set lifetime.
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type net from "node:net";
 
 export const EXCHANGE_SCOPE = "https://outlook.office365.com/.default";
 
-/** An app registration: its credentials and the mailboxes it was granted (FullAccess), or every mailbox. */
+/**
+ * An app registration: its credentials and the one mailbox it was granted. One, because Dovecot 2.3's oauth2
+ * passdb does not tell the introspection endpoint which mailbox is being opened (the URL is not expanded, the
+ * request carries only the token), so the answer must name the mailbox, and Dovecot compares it with the login.
+ */
 export interface OAuthApp {
   clientId: string;
   clientSecret: string;
-  mailboxes: readonly string[] | "*";
+  mailbox: string;
 }
 
 export interface TokenEndpointOptions {
@@ -83,9 +87,9 @@ export class TokenEndpoint {
     return `http://127.0.0.1:${this.port}/token`;
   }
 
-  /** For Dovecot's oauth2 passdb: Dovecot expands %u to the mailbox being logged in to. */
+  /** For Dovecot's oauth2 passdb (OAuth2Validation.introspectionUrl). */
   get introspectionUrl(): string {
-    return `http://127.0.0.1:${this.port}/introspect/%u`;
+    return `http://127.0.0.1:${this.port}/introspect`;
   }
 
   /** Every token issued so far stops working at once (as when an admin revokes the app's consent). */
@@ -95,11 +99,15 @@ export class TokenEndpoint {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const introspection = url.pathname === "/introspect";
+    if (introspection && req.method === "GET") {
+      const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? "");
+      return this.introspect(bearer?.[1] ?? "", res);
+    }
     if (req.method !== "POST") return reply(res, 405, { error: "invalid_request", error_description: "use POST" });
     const form = new URLSearchParams(await readBody(req));
     if (url.pathname === "/token") return this.token(form, res);
-    const m = /^\/introspect\/(.+)$/.exec(url.pathname);
-    if (m) return this.introspect(decodeURIComponent(m[1]), form, res);
+    if (introspection) return this.introspect(form.get("token") ?? "", res);
     reply(res, 404, { error: "not_found" });
   }
 
@@ -115,14 +123,12 @@ export class TokenEndpoint {
     reply(res, 200, { token_type: "Bearer", expires_in: Math.max(1, Math.round(this.lifetimeMs / 1000)), ext_expires_in: Math.max(1, Math.round(this.lifetimeMs / 1000)), access_token: token });
   }
 
-  private introspect(user: string, form: URLSearchParams, res: http.ServerResponse): void {
+  private introspect(token: string, res: http.ServerResponse): void {
     this.introspections += 1;
-    const t = this.tokens.get(form.get("token") ?? "");
-    const live = t !== undefined && t.expires > Date.now();
-    const allowed = live && (t.app.mailboxes === "*" || t.app.mailboxes.some((m) => m.toLowerCase() === user.toLowerCase()));
-    if (!allowed) return reply(res, 200, { active: false });
+    const t = this.tokens.get(token);
+    if (t === undefined || t.expires <= Date.now()) return reply(res, 200, { active: false });
     this.accepted += 1;
-    reply(res, 200, { active: true, username: user, client_id: t.app.clientId, scope: EXCHANGE_SCOPE, exp: Math.floor(t.expires / 1000) });
+    reply(res, 200, { active: true, username: t.app.mailbox, client_id: t.app.clientId, scope: EXCHANGE_SCOPE, exp: Math.floor(t.expires / 1000) });
   }
 
   /** Asks for a token the way a client does (HTTP, form-encoded); rejects with the endpoint's error. */

@@ -104,6 +104,9 @@ async function scenario(name: string, msgs: RawMessage[], folders: Record<string
     ];
     process.stdout.write(`${fmt(rows)}\n`);
     process.stdout.write(`median of ${ROUNDS} rounds each; mailshift / mbsync throughput: ${(mbsync.wallS / ms.wallS).toFixed(2)}x\n`);
+    process.stdout.write(
+      `rounds (wall s): mbsync ${mbsyncRuns.map((r) => r.wallS.toFixed(2)).join(", ")}; mailshift ${mailshiftRuns.map((r) => r.wallS.toFixed(2)).join(", ")}\n`,
+    );
     const line = (what: string, m: Measured, sum: { durationMs: number; totals: { copied: number } }) =>
       process.stdout.write(`${what}: engine ${sum.durationMs} ms, process ${m.wallS.toFixed(2)} s wall incl. Node start-up, copied ${sum.totals.copied}\n`);
     line("no-op resync, first (cold destination cache)", noop, noopSummary);
@@ -124,7 +127,12 @@ async function main(): Promise<void> {
   ensureGnuTime();
   const n = Number(process.argv[process.argv.indexOf("--messages") + 1]) || 2500;
   const ham = readCorpus("easy_ham", n);
+  const only = process.argv.includes("--quick");
   await scenario("easy_ham corpus, one folder", ham, { INBOX: ham });
+  if (only) return;
+  // A bigger mailbox shows the steady rate once Node's JIT has warmed up (a 2,500-message run is mostly warm-up).
+  const bigger = [...ham, ...readCorpus("spam", 500), ...gen.many(7000, 11)];
+  await scenario("10,000 messages (easy_ham, spam, generated), one folder", bigger, { INBOX: bigger });
   const big = [...Array.from({ length: 40 }, (_, i) => gen.withAttachment(2 * 1024 * 1024, i)), gen.withAttachment(24 * 1024 * 1024, 99)];
   await scenario("large messages (40 x 2 MB + 1 x 24 MB)", big, { INBOX: big });
 }

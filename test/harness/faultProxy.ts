@@ -154,10 +154,19 @@ export interface Stall {
   released: Promise<void>;
 }
 
+/** Where an armed cut struck: on which connection, and whether in the middle of a line or a literal. */
+export interface CutReport {
+  connectionId: number;
+  /** True when the last byte let through left a line or a literal unfinished. */
+  midUnit: boolean;
+  /** Connections reset by the cut. */
+  connections: number;
+}
+
 interface Cut {
   direction: Direction;
   left: number;
-  done: () => void;
+  done: (r: CutReport) => void;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -194,7 +203,7 @@ class Link {
       this.destroy();
       return;
     }
-    if (allowed < chunk.length) this.proxy.cutNow();
+    if (allowed < chunk.length) this.proxy.cutNow({ connectionId: this.id, midUnit: !(from === "server" ? this.fromServer : this.fromClient).atBoundary });
   }
 
   private ctx(from: Direction): LineContext {
@@ -401,9 +410,9 @@ export class FaultProxy {
    * Cuts every open connection once `bytes` more bytes have come from that side (counted over all connections,
    * from now). Exactly that many pass; then every connection is reset. One-shot; settles when it happened.
    */
-  cutAfter(opts: { direction: Direction; bytes: number }): Promise<void> {
+  cutAfter(opts: { direction: Direction; bytes: number }): Promise<CutReport> {
     if (!Number.isSafeInteger(opts.bytes) || opts.bytes < 0) throw new FaultProxyError(`cutAfter: bytes must be a whole number >= 0, got ${opts.bytes}`);
-    return new Promise<void>((resolve) => {
+    return new Promise<CutReport>((resolve) => {
       this.cut = { direction: opts.direction, left: opts.bytes, done: resolve };
     });
   }
@@ -422,12 +431,13 @@ export class FaultProxy {
   }
 
   /** @internal */
-  cutNow(): void {
+  cutNow(where: { connectionId: number; midUnit: boolean }): void {
     const c = this.cut;
     this.cut = undefined;
-    this.cutConnections += this.links.size;
+    const connections = this.links.size;
+    this.cutConnections += connections;
     for (const l of [...this.links]) l.destroy();
-    c?.done();
+    c?.done({ ...where, connections });
   }
 
   /** Resets every open connection now. */

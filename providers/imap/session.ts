@@ -10,6 +10,8 @@ export class MailboxSession {
   private dst?: ImapFlow;
   private pool?: AppendPool;
   private poolClients: ImapFlow[] = [];
+  /** Extra APPEND connections the destination turned away at the last (re)connect. */
+  refusedConnections = 0;
 
   constructor(
     readonly from: Endpoint,
@@ -40,9 +42,16 @@ export class MailboxSession {
     if (!this.pool || this.poolClients.some((c) => !c.usable)) {
       await Promise.all(this.poolClients.map(closeClient));
       const to = this.to;
-      this.poolClients = await Promise.all(
-        Array.from({ length: Math.max(1, this.appendConnections) }, () => openClient(to, this.connect)),
+      // The first connection must open (its failure is the mailbox's); the others are a bonus: a server
+      // with a per-mailbox connection limit (Exchange Online) turns them away, and the pass goes on with fewer.
+      const first = await openClient(to, this.connect);
+      const extra = await Promise.allSettled(
+        Array.from({ length: Math.max(0, this.appendConnections - 1) }, () =>
+          openClient(to, { ...this.connect, retry: { ...this.connect.retry, attempts: 1 } }),
+        ),
       );
+      this.poolClients = [first, ...extra.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []))];
+      this.refusedConnections = extra.filter((r) => r.status === "rejected").length;
       this.pool = new AppendPool(this.poolClients);
     }
     return this.pool;

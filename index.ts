@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Exchange, ExchangeDomain } from "./components/exchange";
 import { ImapHost } from "./components/imapHost";
 import { MailDns } from "./components/dns";
+import { Migrations } from "./components/migrations";
 import { parseZoneFile } from "./dns/zonefile";
 import { parseAuditLines, parseConfig, SECRET_KEYS, type RawConfig } from "./plan/config";
 import { buildPlan, nextStage } from "./plan/plan";
@@ -107,14 +108,23 @@ const accountResources: Record<string, pulumi.CustomResource> = { ...(exchange?.
 export const accounts = pulumi.all(Object.fromEntries(Object.entries(accountResources).map(([k, r]) => [k, r.id])));
 
 // ---------------------------------------------------------------------------------------------------------
-// MIGRATIONS are declared here, by components/migrations.ts (its own issue), from `plan.migrations`:
-//   for each m of plan.migrations (empty in prepare; one per mailbox from copy on):
-//     source:         m.sourceUser on config.oldHost.imapHost:imapPort, password passwordOf(m.source, "source")
-//     destination:    m.route === "imap"     -> m.destination on config.newHost.imapHost, passwordOf(m.source, "destination")
-//                     m.route === "exchange" -> m.destination on outlook.office365.com via XOAUTH2 with exchange.imapApp
-//     syncGeneration: m.syncGeneration (copy 1, cutover 2, finalize 3: each later stage runs a delta pass)
-//     dependsOn:      accountResources[m.accountKey]
+// MIGRATIONS (components/migrations.ts): one MailboxMigration per entry of plan.migrations (none in prepare),
+// each depending on its destination account; syncGeneration from the plan (copy 1, cutover 2, finalize 3).
 // ---------------------------------------------------------------------------------------------------------
+const migrations =
+  plan.migrations.length > 0
+    ? new Migrations("migration", {
+        migrations: plan.migrations,
+        oldHost: config.oldHost,
+        ...(config.newHost ? { newHost: config.newHost } : {}),
+        ...(exchange?.imapApp ? { exchangeApp: exchange.imapApp } : {}),
+        password: passwordOf,
+        accounts: accountResources,
+      })
+    : undefined;
+// Their counts (copied, already present, skipped, still missing) are the resources' outputs: `pulumi stack export`
+// or the Pulumi console shows them per mailbox; the sandbox rehearsal prints them as its summary.
+void migrations;
 export const plannedMigrations = plan.migrations.map((m) => ({ source: m.source, destination: m.destination, route: m.route, syncGeneration: m.syncGeneration }));
 
 // Outputs for people.

@@ -169,7 +169,7 @@ async function scale(s: Scale, parallel: number, seed: number, attachmentRate: n
     const mbDelta = mbsyncRun();
     let mbAfter = 0;
     for (const i of idx) mbAfter += await countMessages(fresh, viaMb[i].user, viaMb[i].password);
-    line(`mbsync 1% delta (${delta * s.mailboxes} new)`, { ...mbDelta, copied: mbAfter - mbCount });
+    line(`mbsync 3 x 1% delta (all new since its last run)`, { ...mbDelta, copied: mbAfter - mbCount });
     process.stdout.write(`resync of ${messages} messages:\n${resync.join("\n")}\n`);
   } finally {
     await stopAllDovecots();

@@ -1,0 +1,5 @@
+// The stakeholder report: stack outputs in, one self-contained HTML page out.
+export { renderReport, type RenderOptions } from "./render";
+export { fromStackOutputs, mergeStateExport, mergeSyncSummary, progressFromMigration, ReportInputError } from "./fromOutputs";
+export { propagation, DEFAULT_NEGATIVE_TTL } from "./propagation";
+export type { ReportData, ReportMailbox, MailboxProgress, DnsChange } from "./types";

@@ -7,6 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { Exchange, ExchangeDomain } from "./components/exchange";
 import { ImapHost } from "./components/imapHost";
 import { MailDns } from "./components/dns";
+import { MailZone, systemSpfLookup } from "./components/zone";
+import { dnsCheckCommandFor, proveZoneSpf, zoneSteps } from "./plan/zoneOutputs";
 import { Migrations } from "./components/migrations";
 import { parseZoneFile } from "./dns/zonefile";
 import { parseAuditLines, parseConfig, SECRET_KEYS, type RawConfig } from "./plan/config";
@@ -73,11 +75,27 @@ const graph = config.exchange && exchangeUsers.length > 0 ? { exchange: config.e
 const exchangeDomain = graph ? new ExchangeDomain("exchange", { ...graph, domain: config.domain }) : undefined;
 // The MX target comes from the verification, which itself waits for the MS= record: resolved after Exchange exists.
 const [exchangeMx, resolveExchangeMx] = pulumi.deferredOutput<string>();
+// ---------------------------------------------------------------------------------------------------------
+// THE DNS MOVE (components/zone.ts, plan/zoneRecords.ts): the zone given by id, looked up or created; with
+// cloudflare.importZoneFile every zone-file record beside the mail records, the stage deciding where they meet.
+// ---------------------------------------------------------------------------------------------------------
+const mailZone = new MailZone("zone", config.cloudflareZone);
 const dns = new MailDns("dns", {
-  zoneId: config.cloudflareZoneId,
+  zoneId: mailZone.zoneId,
   records: plan.records,
+  ...(plan.zone ? { declared: plan.zone.records } : {}),
   tenant: exchangeDomain ? { verificationTxt: exchangeDomain.verificationTxt, exchangeMx } : {},
 });
+export const zoneId = mailZone.zoneId;
+export const zoneNameServers = mailZone.nameServers;
+export const registrarStep = zoneSteps(config.cloudflareZone, config.domain);
+export const dnsDecisions = plan.zone?.decisions ?? [];
+export const dnsNotImported = plan.zone?.reported ?? [];
+export const dnsAdjusted = plan.zone?.adjusted ?? [];
+export const dnsCheckMail = dns.mailRecords;
+export const dnsCheckCommand = dnsCheckCommandFor(zoneFile, config);
+export const spfProof = proveZoneSpf(plan, systemSpfLookup);
+// --------------------------------------------------------------------------------------- end THE DNS MOVE
 const exchange =
   graph && exchangeDomain
     ? new Exchange("exchange", {

@@ -15,6 +15,7 @@ import {
   type OldHostConfig,
   type Route,
   type Stage,
+  type ZoneSource,
 } from "./types";
 
 /** Top-level keys of the namespace, without `mailshift:`, as plain JSON values. Secrets are not read here. */
@@ -258,6 +259,40 @@ function parseNewHost(r: Reader, v: unknown): NewHostConfig | undefined {
   return undefined;
 }
 
+const ZONE_MODES = ["existing", "create"] as const;
+const HEX32 = /^[0-9a-f]{32}$/;
+
+/**
+ * mailshift:cloudflare: `zoneId` (an existing zone, as before), or `zone: existing` without zoneId (looked up by
+ * the domain name), or `zone: create` with `accountId` (mailshift creates it). `importZoneFile` declares every
+ * record of mailshift:zoneFile in the zone; it defaults to true only for a created zone, since an existing one
+ * already holds its records.
+ */
+function parseZoneSource(r: Reader, cf: Record<string, unknown>, domain: string, zoneFile: unknown): { zoneId: string; zone: ZoneSource } {
+  const p = (f: string) => cfgPath("cloudflare", f);
+  for (const k of Object.keys(cf)) {
+    if (!["zoneId", "zone", "accountId", "importZoneFile"].includes(k)) r.fail(p(k), "is not a cloudflare setting", "Use zoneId, zone, accountId or importZoneFile");
+  }
+  const mode = r.str(p("zone"), cf.zone, false);
+  if (mode !== undefined && !(ZONE_MODES as readonly string[]).includes(mode))
+    r.fail(p("zone"), `unknown mode ${JSON.stringify(mode)}`, "Use existing (the zone is in Cloudflare: by zoneId, or looked up by the domain name) or create (mailshift creates it)");
+  const create = mode === "create";
+  const importZoneFile = r.bool(p("importZoneFile"), cf.importZoneFile, create);
+  if (importZoneFile && (zoneFile === undefined || zoneFile === null || zoneFile === ""))
+    r.fail(p("importZoneFile"), "is on but mailshift:zoneFile is not set", "Export the zone from the old DNS host (BIND format) and set mailshift:zoneFile to its path, or set importZoneFile to false");
+  const zoneIdFix = "Copy the zone id from the Cloudflare dashboard's Overview page, or set mailshift:cloudflare.zone to existing (look it up by the domain name) or create";
+  const zoneId = (mode === undefined ? r.str(p("zoneId"), cf.zoneId, true, zoneIdFix) : r.str(p("zoneId"), cf.zoneId, false)) ?? "";
+  if (zoneId && !HEX32.test(zoneId)) r.fail(p("zoneId"), `${JSON.stringify(zoneId)} is not a Cloudflare zone id`, "Copy the 32-hex-digit zone id from the Overview page");
+  if (create) {
+    if (zoneId) r.fail(p("zoneId"), "is set but cloudflare.zone is create", "Remove zoneId to create the zone, or set zone to existing to use the zone that id names");
+    const accountId = r.str(p("accountId"), cf.accountId, true, "Copy the account id from the Cloudflare dashboard (Account home > the account's menu > Copy account ID)") ?? "";
+    if (accountId && !HEX32.test(accountId)) r.fail(p("accountId"), `${JSON.stringify(accountId)} is not a Cloudflare account id`, "Copy the 32-hex-digit account id from the dashboard");
+    return { zoneId: "", zone: { kind: "create", name: domain, accountId, importZoneFile } };
+  }
+  if (cf.accountId !== undefined) r.fail(p("accountId"), "is only used when cloudflare.zone is create", "Remove it, or set zone to create");
+  return zoneId ? { zoneId, zone: { kind: "id", zoneId, importZoneFile } } : { zoneId: "", zone: { kind: "lookup", name: domain, importZoneFile } };
+}
+
 function parseDmarc(r: Reader, v: unknown): DmarcConfig {
   const o = r.obj(cfgPath("dmarc"), v, false) ?? {};
   const policy = r.str(cfgPath("dmarc", "policy"), o.policy, false) ?? "none";
@@ -295,8 +330,7 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
   const previousStage = r.stage(cfgPath("previousStage"), raw.previousStage, false);
   const force = r.bool(cfgPath("force"), raw.force, false);
   const cf = r.obj(cfgPath("cloudflare"), raw.cloudflare, true) ?? {};
-  const zoneId = r.str(cfgPath("cloudflare", "zoneId"), cf.zoneId, true, "Copy the zone id from the Cloudflare dashboard's Overview page") ?? "";
-  if (zoneId && !/^[0-9a-f]{32}$/.test(zoneId)) r.fail(cfgPath("cloudflare", "zoneId"), `${JSON.stringify(zoneId)} is not a Cloudflare zone id`, "Copy the 32-hex-digit zone id from the Overview page");
+  const { zoneId, zone: cloudflareZone } = parseZoneSource(r, cf, domain ?? "", raw.zoneFile);
   const oldHost = parseOldHost(r, raw.oldHost);
   const mailboxes = parseMailboxes(r, raw.mailboxes, domain);
   const exchange = parseExchange(r, raw.exchange);
@@ -324,6 +358,7 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
     ...(previousStage ? { previousStage } : {}),
     force,
     cloudflareZoneId: zoneId,
+    cloudflareZone,
     oldHost,
     mailboxes,
     ...(exchange ? { exchange } : {}),

@@ -1,12 +1,13 @@
 // The whole migration plan from the configuration: routing, quotas, stage check, DNS records, SPF check and the
 // migrations the MailboxMigration component declares. Pure; index.ts only wires its result into components.
-import type { DnsRecordLike } from "../dns/spf";
+import type { ZoneRecord } from "../dns/records";
 import { importedConflicts } from "./imported";
 import { diffRecords, planDnsRecords, type PlannedRecord, type RecordChange } from "./dns";
 import { routeMailboxes, type MailboxPlan } from "./routing";
 import { checkSpf, type SpfReport } from "./spfCheck";
 import { checkStageChange, stageIndex, syncGeneration } from "./stage";
 import { STAGES, type MailshiftConfig, type Stage } from "./types";
+import { planZoneRecords, type ZoneRecordsPlan } from "./zoneRecords";
 
 export interface PlannedMigration {
   /** accountKey of the mailbox: the destination account resource it depends on. */
@@ -31,10 +32,15 @@ export interface MigrationPlan {
   addressChanges: { from: string; to: string }[];
   spf: SpfReport[];
   warnings: string[];
+  /** With mailshift:cloudflare.importZoneFile: the zone file's records merged with mailshift's (the DNS move). */
+  zone?: ZoneRecordsPlan;
 }
 
-/** `otherRecords`: the zone's records today (mailshift:zoneFile), for SPF counting and collision warnings. */
-export function buildPlan(config: MailshiftConfig, otherRecords: readonly DnsRecordLike[] = []): MigrationPlan {
+/**
+ * `otherRecords`: the zone's records today (mailshift:zoneFile, read from `zoneFile`), for SPF counting and
+ * collision warnings, and with cloudflare.importZoneFile the records imported into the zone.
+ */
+export function buildPlan(config: MailshiftConfig, otherRecords: readonly ZoneRecord[] = [], zoneFile = "mailshift:zoneFile"): MigrationPlan {
   const warnings: string[] = [];
   const stageCheck = checkStageChange(config.previousStage, config.stage, config.force);
   if (stageCheck.forcedOver) warnings.push(stageCheck.forcedOver);
@@ -46,7 +52,11 @@ export function buildPlan(config: MailshiftConfig, otherRecords: readonly DnsRec
   const before = config.previousStage ? planDnsRecords(input, config.previousStage) : [];
   const spf = checkSpf(records, otherRecords);
   warnings.push(...spf.warnings);
-  warnings.push(...importedConflicts(records, otherRecords, config.cloudflareZoneId).map((c) => c.reason));
+  // Imported into the zone, collisions are decided by the stage (plan/zoneRecords.ts); otherwise they are warned about.
+  const zone = config.cloudflareZone.importZoneFile
+    ? planZoneRecords({ domain: config.domain, imported: otherRecords, planned: records, stage: config.stage, lowTtl: config.ttl.lowered, zoneFile })
+    : undefined;
+  if (!zone) warnings.push(...importedConflicts(records, otherRecords, config.cloudflareZoneId || "ZONE_ID").map((c) => c.reason));
   const generation = syncGeneration(config.stage);
   const migrations: PlannedMigration[] =
     stageIndex(config.stage) >= stageIndex("copy")
@@ -69,6 +79,7 @@ export function buildPlan(config: MailshiftConfig, otherRecords: readonly DnsRec
     addressChanges: mailboxes.filter((m) => m.addressChanges).map((m) => ({ from: m.source, to: m.destination })),
     spf: spf.reports,
     warnings,
+    ...(zone ? { zone } : {}),
   };
 }
 

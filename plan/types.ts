@@ -104,7 +104,10 @@ export interface MailshiftConfig {
   stage: Stage;
   previousStage?: Stage;
   force: boolean;
+  /** The zone id when given (mailshift:cloudflare.zoneId); "" when the zone is looked up or created. */
   cloudflareZoneId: string;
+  /** Where the Cloudflare zone comes from, and whether the zone file's records are imported into it. */
+  cloudflareZone: ZoneSource;
   oldHost: OldHostConfig;
   mailboxes: MailboxConfig[];
   exchange?: ExchangeConfig;
@@ -116,3 +119,16 @@ export interface MailshiftConfig {
   /** Audited bytes per source login (from mailshift:audit and mailshift:auditFile). */
   audit: Record<string, number>;
 }
+
+/**
+ * The Cloudflare zone: given by id (as before), looked up by the domain name, or created (the DNS move: its
+ * nameservers are then set at the registrar once the new zone is proven equivalent).
+ */
+export type ZoneSource = (
+  | { kind: "id"; zoneId: string }
+  | { kind: "lookup"; name: string }
+  | { kind: "create"; name: string; accountId: string }
+) & {
+  /** Every record of mailshift:zoneFile becomes a DnsRecord beside the mail records (default: when created). */
+  importZoneFile: boolean;
+};

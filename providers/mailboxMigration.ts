@@ -11,6 +11,7 @@ import type {
   TlsMode,
   TotalsOutput,
 } from "./mailboxMigration/types";
+import type { Watermarks } from "./imap";
 
 export { mailboxMigrationProvider };
 export type { DriftOutput, FolderOutput, PassOutput, SkippedOutput, TotalsOutput, TlsMode };
@@ -79,6 +80,10 @@ export class MailboxMigration extends pulumi.dynamic.Resource {
   declare readonly verified: pulumi.Output<boolean>;
   declare readonly drift: pulumi.Output<DriftOutput>;
   declare readonly syncGeneration: pulumi.Output<number>;
+  /** STATUS marks per destination folder from the last pass; the next pass skips folders where nothing moved. */
+  declare readonly watermarks: pulumi.Output<Watermarks>;
+  /** Folders the last pass did not list because nothing had moved on either side. */
+  declare readonly unchangedFolders: pulumi.Output<number>;
 
   constructor(name: string, args: MailboxMigrationArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Record<string, unknown> = {
@@ -101,6 +106,8 @@ export class MailboxMigration extends pulumi.dynamic.Resource {
       lastPass: undefined,
       verified: undefined,
       drift: undefined,
+      watermarks: undefined,
+      unchangedFolders: undefined,
     };
     super(mailboxMigrationProvider, name, props, opts, "mailshift", "MailboxMigration");
   }

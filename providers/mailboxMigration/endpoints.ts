@@ -1,11 +1,12 @@
-// From the resource's endpoint inputs to the engine's Endpoint: the credential is resolved here, at call time
-// (an OAuth2 token is fetched fresh), and never leaves the provider process.
+// From the resource's endpoint inputs to the engine's Endpoint. A password or a ready token is passed as is; an
+// OAuth2 token source becomes the engine's accessTokenProvider, asked before every connection, so no token is
+// fetched here and none ever leaves the provider process.
 import type { Endpoint } from "../imap";
-import { fetchAccessToken, type FetchLike } from "./tokenSource";
+import { oauth2TokenProvider, type TokenProviderOptions } from "./tokenSource";
 import type { EndpointInput } from "./types";
 import { label } from "./outputs";
 
-export async function resolveEndpoint(e: EndpointInput, role: "source" | "destination", fetchImpl?: FetchLike): Promise<Endpoint> {
+export function resolveEndpoint(e: EndpointInput, role: "source" | "destination", opts: TokenProviderOptions = {}): Endpoint {
   const out: Endpoint = {
     host: e.host,
     port: e.port ?? (e.tls === "starttls" ? 143 : 993),
@@ -16,6 +17,6 @@ export async function resolveEndpoint(e: EndpointInput, role: "source" | "destin
   if (e.ca) out.ca = e.ca;
   if (e.password !== undefined) out.password = e.password;
   else if (e.accessToken !== undefined) out.accessToken = e.accessToken;
-  else if (e.oauth2) out.accessToken = await fetchAccessToken(e.oauth2, `${role} ${label(out)}`, fetchImpl);
+  else if (e.oauth2) out.accessTokenProvider = oauth2TokenProvider(e.oauth2, `${role} ${label(out)}`, opts);
   return out;
 }

@@ -6,9 +6,10 @@ import { checkInputs } from "./check";
 import { diffMigration } from "./diff";
 import { driftFromVerify, failedOutputs, label, migrationId, passOutputs, plain } from "./outputs";
 import { Throttle, progressLine } from "./progressLine";
-import { MigrationError, PartialPassError, redact, safeError, secretValues } from "./secrets";
+import { MigrationError, PartialPassError, redact, secretValues } from "./secrets";
 import { statusSink, type StatusSink } from "./engineLog";
 import { resolveEndpoint } from "./endpoints";
+import { previousWatermarks } from "./watermarks";
 import type { MigrationInputs, MigrationOutputs } from "./types";
 
 /** Test hook: engine options the resource does not expose (fast retries in tests). JSON in the environment. */
@@ -34,15 +35,19 @@ export async function diff(_id: string, olds: Record<string, unknown>, news: Rec
   return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: false };
 }
 
-async function endpoints(inputs: MigrationInputs): Promise<{ from: Endpoint; to: Endpoint; secrets: string[] }> {
-  const secrets = secretValues(inputs);
-  try {
-    const from = await resolveEndpoint(inputs.source, "source");
-    const to = await resolveEndpoint(inputs.destination, "destination");
-    return { from, to, secrets: secretValues(inputs, [from.accessToken ?? "", to.accessToken ?? ""].filter(Boolean)) };
-  } catch (err) {
-    throw safeError(err, secrets);
-  }
+/**
+ * The engine's endpoints, and the list of values to redact. The list is live: a token the engine fetches through
+ * an oauth2 token source later in the pass is added to it, so errors and progress lines stay free of it.
+ */
+function endpoints(inputs: MigrationInputs, secrets: string[] = secretValues(inputs)): { from: Endpoint; to: Endpoint; secrets: string[] } {
+  const onToken = (token: string): void => {
+    if (secrets.includes(token)) return;
+    secrets.push(token);
+    secrets.sort((a, b) => b.length - a.length);
+  };
+  const from = resolveEndpoint(inputs.source, "source", { onToken });
+  const to = resolveEndpoint(inputs.destination, "destination", { onToken });
+  return { from, to, secrets };
 }
 
 function describePass(kind: "create" | "update", s: SyncSummary): string {
@@ -51,7 +56,7 @@ function describePass(kind: "create" | "update", s: SyncSummary): string {
   const check = s.verified ? "every source message is on the destination" : `${s.missing} source message(s) not on the destination`;
   return (
     `${kind === "create" ? "copied" : "resync copied"} ${t.copied} message(s) (${mb} MB) from ${s.source} to ${s.destination} ` +
-    `in ${s.folders.length} folder(s); ${t.alreadyPresent} already there, ${t.skipped} skipped; ${check}`
+    `in ${s.folders.length} folder(s)${s.unchangedFolders ? ` (${s.unchangedFolders} unchanged since the last pass, not listed)` : ""}; ${t.alreadyPresent} already there, ${t.skipped} skipped; ${check}`
   );
 }
 
@@ -64,7 +69,7 @@ function pulumiHint(message: string): string {
 }
 
 async function pass(kind: "create" | "update", inputs: MigrationInputs, previous: Partial<MigrationOutputs> | undefined, id: string): Promise<MigrationOutputs> {
-  const { from, to, secrets } = await endpoints(inputs);
+  const { from, to, secrets } = endpoints(inputs);
   const sink: StatusSink = statusSink(inputs.statusUrn, secrets);
   const throttle = new Throttle(2000);
   const { syncMailbox } = engine();
@@ -75,6 +80,7 @@ async function pass(kind: "create" | "update", inputs: MigrationInputs, previous
       folders: inputs.folders ?? {},
       connections: inputs.connections,
       maxMessageBytes: inputs.maxMessageBytes,
+      watermarks: previousWatermarks(previous, inputs),
       onProgress: (p: Progress) => {
         if (throttle.shouldSay(p, Date.now())) sink.status(progressLine(p));
       },
@@ -114,11 +120,10 @@ export async function update(id: string, olds: Record<string, unknown>, news: Re
 export async function read(id: string, props: Record<string, unknown>): Promise<ReadResult> {
   const olds = props as unknown as MigrationOutputs;
   const at = new Date().toISOString();
-  let secrets = secretValues(olds);
+  const secrets = secretValues(olds);
   const sink = statusSink(olds.statusUrn, secrets);
   try {
-    const e = await endpoints(olds);
-    secrets = e.secrets;
+    const e = endpoints(olds, secrets);
     sink.status(`checking ${label(olds.source)} against ${label(olds.destination)} (read-only)`);
     const report = await engine().verifyMailbox(e.from, e.to, { deep: false, folders: olds.folders ?? {}, ...engineTuning() });
     const drift = driftFromVerify(report, olds.perFolder ?? [], at);

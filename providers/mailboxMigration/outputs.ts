@@ -124,6 +124,8 @@ export function passOutputs(kind: PassOutput["kind"], inputs: MigrationInputs, s
     lastPass: passOf(kind, inputs, summary),
     verified: summary.verified,
     drift: driftAfterPass(summary, folders),
+    watermarks: summary.watermarks,
+    unchangedFolders: summary.unchangedFolders,
   };
 }
 

@@ -1,5 +1,6 @@
 // The shapes the dynamic provider sees: plain values, after the engine has unwrapped secrets (the Node.js
 // dynamic-provider host does not accept secrets; the engine re-marks echoed secret properties on the way back).
+import type { Watermarks } from "../imap";
 
 export type TlsMode = "implicit" | "starttls";
 
@@ -124,6 +125,14 @@ export interface MigrationOutputs extends MigrationInputs {
   lastPass: PassOutput;
   verified: boolean;
   drift: DriftOutput;
+  /**
+   * Per destination folder, the STATUS marks (UIDVALIDITY, UIDNEXT, MESSAGES, HIGHESTMODSEQ) of its source folders
+   * and of itself when the last pass proved it complete; the next pass skips folders where nothing moved since.
+   * Folder paths and counters only, nothing secret.
+   */
+  watermarks: Watermarks;
+  /** Folders the last pass skipped because nothing had moved on either side since the watermarks it was given. */
+  unchangedFolders: number;
   /** The error of the last failed pass, cleared by the next complete one. */
   lastError?: { at: string; message: string };
 }

@@ -8,7 +8,7 @@ import { appendAll, readCorpus } from "../harness/corpus";
 import { withAttachment } from "../harness/generate";
 import { stopAllDovecots } from "../harness/dovecot";
 import { mailboxPair, startPair, type Pair } from "../imap/fixtures";
-import { fingerprint, snapshot, total, type Snapshot } from "../imap/snapshot";
+import { connect, fingerprint, snapshot, total, type Snapshot } from "../imap/snapshot";
 import { FakeEngine, ProviderCallError, ProviderHost, type Props } from "./providerHost";
 
 type MailboxPair = Awaited<ReturnType<typeof mailboxPair>>;
@@ -198,6 +198,76 @@ describe("MailboxMigration through the dynamic-provider host (real Dovecot)", fu
     sameMail(src, await snapshot(m.fromUrl, m.fromPassword));
     sameMail(dst, await snapshot(m.toUrl, rotated));
     assert.equal(total(await snapshot(m.toUrl, rotated)), 60);
+  });
+
+  it("watermarks in the outputs make a no-op update list no folder, yet new mail, flag changes and mail lost on the destination still move", async () => {
+    const m = await mailboxPair(pair);
+    secrets.push(m.fromPassword, m.toPassword);
+    const ham = readCorpus("easy_ham", 40);
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", ham.slice(0, 20));
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX.Sent", ham.slice(20, 30));
+    const news = (await host.check(urn, {}, { ...inputsFor(m), __provider: provider, statusUrn: urn })).inputs;
+    const created = await host.create(urn, news);
+    const counts = (o: Props) => {
+      const t = o.totals as Props;
+      return [t.onSource, t.copied, t.alreadyPresent, t.flagsUpdated];
+    };
+    const marked = (o: Props) => Object.keys(o.watermarks as Props).sort();
+
+    // the first update lists every folder the create copied into (only a listing vouches for them) and marks them all
+    const first = await host.update(urn, created.id, created.outs, news);
+    assert.deepEqual(counts(first), [30, 0, 30, 0]);
+    const groups = marked(first);
+    assert.ok(groups.includes("INBOX") && groups.includes("Sent Items"), JSON.stringify(first.watermarks));
+    assert.ok((first.unchangedFolders as number) < groups.length, "the folders the create copied into were listed");
+    const inbox = (first.watermarks as Record<string, { sources: Props[]; destination: Props }>).INBOX;
+    assert.deepEqual([inbox.sources.map((x) => x.path), inbox.sources[0].messages, inbox.destination.messages], [["INBOX"], 20, 20]);
+    assert.equal(typeof inbox.destination.highestModseq, "string", "Dovecot has CONDSTORE: the marks carry HIGHESTMODSEQ");
+    assert.deepEqual(pathsHolding(first.watermarks, [m.fromPassword, m.toPassword]), [], "folder paths and counters only");
+
+    // the second no-op update: nothing moved on either side, so no folder is listed, and the counts stay right
+    const dstBefore = await snapshot(m.toUrl, m.toPassword);
+    const second = await host.update(urn, created.id, first, news);
+    assert.equal(second.unchangedFolders, groups.length, "every folder unchanged");
+    assert.deepEqual(counts(second), [30, 0, 30, 0]);
+    assert.equal(second.verified, true);
+    assert.deepEqual(marked(second), groups, "the marks carry on to the next pass");
+    sameMail(dstBefore, await snapshot(m.toUrl, m.toPassword));
+
+    // new mail in Sent and a flag change in INBOX on the source: only those two folders are listed, and both move
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX.Sent", ham.slice(30, 34));
+    const c = await connect(m.fromUrl, m.fromPassword);
+    await c.mailboxOpen("INBOX");
+    await c.messageFlagsAdd("1:3", ["\\Flagged"]);
+    await c.logout();
+    const third = await host.update(urn, created.id, second, news);
+    assert.deepEqual(counts(third), [34, 4, 30, 3]);
+    assert.equal(third.unchangedFolders, groups.length - 2);
+    let src = await snapshot(m.fromUrl, m.fromPassword);
+    let dst = await snapshot(m.toUrl, m.toPassword);
+    assert.deepEqual(fingerprint(dst.get("INBOX")), fingerprint(src.get("INBOX")), "the flags arrived");
+    assert.deepEqual(fingerprint(dst.get("Sent Items")), fingerprint(src.get("INBOX.Sent")), "the new mail arrived, once");
+
+    // a message lost on the destination (the user deleted it there): the destination's marks moved, so it is copied again
+    const d = await connect(m.toUrl, m.toPassword);
+    await d.mailboxOpen("INBOX");
+    await d.messageDelete("5");
+    await d.logout();
+    const fourth = await host.update(urn, created.id, third, news);
+    assert.deepEqual([(fourth.totals as Props).copied, fourth.verified], [1, true]);
+    dst = await snapshot(m.toUrl, m.toPassword);
+    src = await snapshot(m.fromUrl, m.fromPassword);
+    assert.deepEqual(fingerprint(dst.get("INBOX")), fingerprint(src.get("INBOX")));
+
+    // the passes that wrote into a folder leave it to the next listing; after that every folder is unchanged again
+    const fifth = await host.update(urn, created.id, fourth, news);
+    assert.equal((fifth.totals as Props).copied, 0);
+    const sixth = await host.update(urn, created.id, fifth, news);
+    assert.deepEqual([sixth.unchangedFolders, (sixth.totals as Props).copied], [groups.length, 0]);
+
+    // a refresh looks read-only and keeps the marks
+    const refresh = await host.read(urn, created.id, sixth, news);
+    assert.deepEqual(refresh.props.watermarks, sixth.watermarks, "a refresh keeps the marks");
   });
 
   it("a pass that stops part-way (destination over quota) names mailbox and folder, keeps a state, and the next update resumes without duplicates", async () => {

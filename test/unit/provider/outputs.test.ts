@@ -38,6 +38,8 @@ function summary(folders: FolderSummary[], missing: number): SyncSummary {
     finishedAt: "2026-01-01T00:01:00.000Z",
     durationMs: 60000,
     retries: 1,
+    watermarks: {},
+    unchangedFolders: 0,
   };
 }
 

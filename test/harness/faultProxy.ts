@@ -270,17 +270,18 @@ class Link {
     this.server.resume();
   }
 
-  destroy(): void {
+  /**
+   * Closes both sides. `reset` sends a TCP RST, as when a network path dies (for injected faults); otherwise a
+   * plain close, which is what one side closing asks of the other.
+   */
+  destroy(reset = false): void {
     if (this.closed) return;
     this.closed = true;
-    // a reset, as when a network path dies, rather than a polite FIN
     for (const s of [this.client, this.server]) {
       if (s.destroyed) continue;
-      try {
-        s.resetAndDestroy();
-      } catch {
-        s.destroy();
-      }
+      // a reset only on a connected socket: resetAndDestroy on one half-closed by its peer can leave a live handle
+      if (reset && s.readyState === "open") s.resetAndDestroy();
+      else s.destroy();
     }
   }
 }
@@ -436,13 +437,13 @@ export class FaultProxy {
     this.cut = undefined;
     const connections = this.links.size;
     this.cutConnections += connections;
-    for (const l of [...this.links]) l.destroy();
+    for (const l of [...this.links]) l.destroy(true);
     c?.done({ ...where, connections });
   }
 
   /** Resets every open connection now. */
   dropAll(): void {
-    for (const l of [...this.links]) l.destroy();
+    for (const l of [...this.links]) l.destroy(true);
   }
 
   /**
@@ -484,7 +485,7 @@ export class FaultProxy {
 
   async stop(): Promise<void> {
     this.stalls.clear();
-    this.dropAll();
+    for (const l of [...this.links]) l.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }

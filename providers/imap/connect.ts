@@ -1,4 +1,5 @@
 // Opens an authenticated imapflow client for an endpoint, with connect retries and errors that say what to do.
+import { isIP } from "node:net";
 import { ImapFlow, type ImapFlowOptions } from "imapflow";
 import { type Endpoint, isLoopbackHost, mailboxLabel } from "./endpoint";
 import { classifyConnectFailure, errorFacts, serverWords } from "./classify";
@@ -13,7 +14,9 @@ export interface ConnectOptions {
 
 /** The TLS-related options for imapflow; plaintext to a remote host is only with `insecure`. */
 export function tlsOptions(e: Endpoint): Pick<ImapFlowOptions, "secure" | "doSTARTTLS" | "tls"> {
-  const tls = e.ca ? { ca: e.ca, servername: e.host } : { servername: e.host };
+  // SNI takes a host name only (Node warns about an IP); the certificate is checked against the host either way.
+  const sni = isIP(e.host) ? {} : { servername: e.host };
+  const tls = e.ca ? { ca: e.ca, ...sni } : sni;
   if (e.tls === "implicit") return { secure: true, tls };
   // STARTTLS when offered; required (before any credential is sent) unless the host is local or the user said so.
   const mustStartTls = !isLoopbackHost(e.host) && !e.insecure;

@@ -11,7 +11,7 @@ export const REPORT_USAGE = `usage:
   --state FILE          what \`pulumi stack export\` prints: per-mailbox counts and the deployment time
   --sync FILE           what \`mailshift sync --json\` prints; repeatable, one per mailbox
   --out FILE            where to write the page (default report.html)
-  --negative-ttl N      the zone's negative-caching TTL (SOA minimum) in seconds, default 1800 (Cloudflare's)`;
+  --negative-ttl N      the zone's negative-caching TTL (SOA minimum) in seconds, default 1800 (check with dig SOA)`;
 
 class ReportUsageError extends Error {
   override name = "ReportUsageError";

@@ -6,7 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { MailboxMigration } from "../../providers/mailboxMigration";
 import { appendAll, readCorpus } from "../harness/corpus";
 import { withAttachment } from "../harness/generate";
-import { stopAllDovecots } from "../harness/dovecot";
+import { Dovecot, stopAllDovecots } from "../harness/dovecot";
+import { TokenEndpoint } from "../harness/oauth";
 import { mailboxPair, startPair, type Pair } from "../imap/fixtures";
 import { connect, fingerprint, snapshot, total, type Snapshot } from "../imap/snapshot";
 import { FakeEngine, ProviderCallError, ProviderHost, type Props } from "./providerHost";
@@ -338,6 +339,29 @@ describe("MailboxMigration through the dynamic-provider host (real Dovecot)", fu
     // refresh with the wrong password does not fail the refresh: it says why it could not look
     const read = await host.read(urn, err.initFailed!.id, err.initFailed!.properties, bad);
     assert.match(String((read.props.drift as Props).error), /authentication failed/);
+  });
+
+  it("an oauth2 destination (XOAUTH2 on Dovecot, local token endpoint): each connection logs in with a token from the provider", async () => {
+    const m = await mailboxPair(pair);
+    const clientSecret = "oauth-client-secret-Kx93";
+    secrets.push(m.fromPassword, m.toPassword, clientSecret);
+    // tokens that live two seconds: shorter than the provider's margin, so every connection fetches its own
+    const tokens = await TokenEndpoint.start({ apps: [{ clientId: "mailshift-app", clientSecret, mailbox: m.name }], lifetimeMs: 2000 });
+    const exchange = await Dovecot.start({ layout: "new", users: [{ user: m.name, password: m.toPassword }], name: "oauth-host", keepDir: false, oauth2: { introspectionUrl: tokens.introspectionUrl } });
+    try {
+      await appendAll(m.fromUrl, m.fromPassword, "INBOX", readCorpus("easy_ham", 10));
+      const destination = { host: exchange.host, port: exchange.port, tls: "starttls", user: m.name, oauth2: { tenantId: "t", clientId: "mailshift-app", clientSecret, tokenUrl: tokens.tokenUrl } };
+      const news = (await host.check(urn, {}, { ...inputsFor(m), destination, __provider: provider, statusUrn: urn })).inputs;
+      const created = await host.create(urn, news);
+      assert.deepEqual([(created.outs.totals as Props).copied, created.outs.verified], [10, true]);
+      // the pass opens a source, a destination and APPEND connections: more than one token, not one per operation
+      assert.ok(tokens.issued >= 2 && tokens.accepted >= tokens.issued, `tokens issued ${tokens.issued}, logins accepted ${tokens.accepted}`);
+      assert.deepEqual(pathsHolding(created.outs, [clientSecret]), ["destination.oauth2.clientSecret"], "no token stored, the client secret only where it was a secret input");
+      assert.deepEqual(fingerprint((await snapshot(exchange.url(m.name), m.toPassword)).get("INBOX")), fingerprint((await snapshot(m.fromUrl, m.fromPassword)).get("INBOX")));
+    } finally {
+      await exchange.stop();
+      await tokens.stop();
+    }
   });
 
   it("no password ever appears in what the provider said: engine logs, host output, errors", () => {

@@ -155,6 +155,11 @@ function dnsSection(d: ReportData, now: Date, negativeTtl: number): string {
   return `<section id="dns"><h2>DNS changes in this stage</h2>
 <p data-testid="propagation" data-seconds="${p.seconds}">${count(d.dnsChanges.length)} DNS record${d.dnsChanges.length === 1 ? "" : "s"} change in this stage. ${ready}</p>
 <table><thead><tr><th>What</th><th>Record</th><th>Before</th><th>After</th></tr></thead><tbody>${rows}</tbody></table>
+${
+  d.stage === "prepare"
+    ? `<p class="box callout" data-testid="prepare-ttl">Where a record added here replaces one the zone already had (the MX and SPF records of the old host), resolvers keep the old record for <em>its</em> TTL, which this report cannot see: wait that long (often an hour, sometimes a day) after this stage before cutover, so that the lowered TTLs are in effect everywhere.</p>`
+    : ""
+}
 <p><small>Resolvers keep an old answer for its TTL; a new name someone asked for before it existed is remembered as missing for the zone's negative-caching time (${esc(span(negativeTtl))} assumed).</small></p></section>`;
 }
 

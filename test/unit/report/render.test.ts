@@ -76,6 +76,9 @@ describe("report: renderReport", () => {
     delete unknown.deployedAt;
     assert.match(renderReport(unknown, NOW), /within <strong>30 minutes<\/strong> after <code>pulumi up<\/code>/);
     assert.match(renderReport({ ...d, dnsChanges: [] }, NOW), /This stage changes no DNS records/);
+    // in prepare, records that replace the zone's own keep the old TTL, which the outputs do not give: said so
+    assert.match(renderReport({ ...d, stage: "prepare" }, NOW), /data-testid="prepare-ttl"/);
+    assert.doesNotMatch(renderReport(d, NOW), /data-testid="prepare-ttl"/);
   });
 
   it("names the users whose address changes, with what to do", () => {

@@ -9,6 +9,7 @@ export const USAGE = `usage:
   mailshift audit  --from imap://USER@HOST:PORT [--json]
   mailshift verify --from imap://USER@HOST:PORT --to imap://USER@HOST:PORT [--json] [--quick]
   mailshift sync-many --mailboxes FILE.json [--parallel N] [--state FILE] [--json]   (many mailboxes at a time)
+  mailshift report --stack-outputs FILE.json [--state FILE.json] [--sync FILE.json ...] [--out report.html]
   mailshift dns-check --zone FILE --old NS[:PORT] [--new NS[:PORT]] [--stage S] [--json]   (see README)
 
 Passwords come from MAILSHIFT_FROM_PASSWORD and MAILSHIFT_TO_PASSWORD, never from the command line.

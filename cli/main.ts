@@ -10,6 +10,7 @@ import { ProgressLine } from "./progressLine";
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   // Commands with their own parsers, loaded only when used so `sync` starts fast.
   if (argv[0] === "dns-check") return (await import("./dnsCheck")).runDnsCheck(argv.slice(1));
+  if (argv[0] === "report") return (await import("./report")).runReport(argv.slice(1));
   if (argv[0] === "sync-many") return (await import("./syncMany")).runSyncMany(argv.slice(1), env);
   let json = argv.includes("--json");
   try {

@@ -65,6 +65,16 @@ export function endpointInputs(e: EndpointArgs): Record<string, unknown> {
   return out;
 }
 
+/**
+ * The parent's URN as a plain value. Passing the parent itself would make it a dependency, and the SDK widens a
+ * dependency on a component to all of its children: sibling migrations under one component would then wait for
+ * each other forever.
+ */
+function parentUrnWithoutDependency(parent: pulumi.Resource | undefined): pulumi.Input<string> | undefined {
+  if (!parent) return undefined;
+  return pulumi.output(new Promise<string>((resolve) => parent.urn.apply((u) => resolve(u))));
+}
+
 export class MailboxMigration extends pulumi.dynamic.Resource {
   /** "user@host:port" of the source mailbox. */
   declare readonly mailbox: pulumi.Output<string>;
@@ -94,7 +104,7 @@ export class MailboxMigration extends pulumi.dynamic.Resource {
       connections: args.connections,
       syncGeneration: args.syncGeneration ?? 0,
       // So that progress shows on this resource's row in `pulumi up` (the host does not pass the URN).
-      statusUrn: pulumi.createUrn(name, MAILBOX_MIGRATION_TYPE, opts?.parent),
+      statusUrn: pulumi.createUrn(name, MAILBOX_MIGRATION_TYPE, parentUrnWithoutDependency(opts?.parent)),
       // outputs
       mailbox: undefined,
       destinationMailbox: undefined,

@@ -29,14 +29,15 @@ export function dnsCheckCommandFor(zoneFile: string | undefined, config: Pick<Ma
 
 /** Hosts the SPF proof evaluates: documented addresses, so the proof reads the same everywhere. */
 export const EXCHANGE_ONLINE_HOST: SpfHost = { label: "Exchange Online", ip: "40.107.0.1" };
-export const STRANGER_HOST: SpfHost = { label: "a stranger (TEST-NET-1)", ip: "192.0.2.1" };
+export const STRANGER_HOST: SpfHost = { label: "a stranger (TEST-NET-3)", ip: "203.0.113.254" };
 
 /**
  * What each published SPF record must do: at the apex, Exchange Online passes when mailshift authorizes it; at
  * the subdomain, the new IMAP host (its MX target's addresses, `newHostIps`) passes; a stranger never passes.
  */
 export function spfExpectations(published: readonly ZoneRecord[], config: Pick<MailshiftConfig, "domain" | "subdomain">, newHostIps: readonly string[]): SpfExpectation[] {
-  return spfNames(published).map((name) => {
+  // mailshift's SPF records are the apex's and the subdomain's; others in the zone (_spf includes) are their parts
+  return spfNames(published).filter((name) => name === config.domain || name === config.subdomain).map((name) => {
     const txt = published.filter((r) => r.name === name && r.type === "TXT").map((r) => r.content).join(" ");
     const allow: SpfHost[] = [];
     if (name === config.domain && txt.includes(EXCHANGE_SPF_INCLUDE)) allow.push(EXCHANGE_ONLINE_HOST);

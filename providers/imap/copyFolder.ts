@@ -22,7 +22,8 @@ export interface CopyLimits {
 
 export interface CopyEvents {
   onFound(toCopy: number, bytes: number): void;
-  onCopied(bytes: number): void;
+  /** `source` is the index of the source folder in the group. */
+  onCopied(bytes: number, source: number): void;
 }
 
 /** Fills in content digests where the cheap identity is shared by several source messages. */
@@ -256,7 +257,7 @@ export async function copyFolderGroup(
           arrived.push({ source: i, meta, destUid: r.uid });
           summaries[i].copied += 1;
           summaries[i].bytesCopied += raw.length;
-          events.onCopied(raw.length);
+          events.onCopied(raw.length, i);
           return;
         }
         const f = errorFacts(r.error);

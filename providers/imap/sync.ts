@@ -73,21 +73,35 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
       const name = group.sourceNames.join(", ");
       progress.folder = name;
       progress.folderIndex = index;
-      const result = await withRetries(session, retry, { mailbox, folder: name }, onRetry(name), () =>
-        copyFolderGroup(session, destination, group, limits, {
+      // Copies made by an attempt that then failed are "already present" to the retry that finishes the
+      // folder; they are moved back to "copied" so the summary tells what this run did.
+      const copiedInRun = group.sources.map(() => ({ n: 0, bytes: 0 }));
+      let beforeAttempt = copiedInRun.map((c) => ({ ...c }));
+      const result = await withRetries(session, retry, { mailbox, folder: name }, onRetry(name), () => {
+        beforeAttempt = copiedInRun.map((c) => ({ ...c }));
+        return copyFolderGroup(session, destination, group, limits, {
           // A retry lists again and finds only what is still missing, so "to copy" is re-based on each listing.
           onFound(n, bytes) {
             progress.toCopy = progress.copied + n;
             progress.bytesToCopy = progress.bytesCopied + bytes;
             opts.onProgress?.({ ...progress });
           },
-          onCopied(bytes) {
+          onCopied(bytes, source) {
+            copiedInRun[source].n += 1;
+            copiedInRun[source].bytes += bytes;
             progress.copied += 1;
             progress.bytesCopied += bytes;
             opts.onProgress?.({ ...progress });
           },
-        }, opts.watermarks?.[group.destination]),
-      );
+        }, opts.watermarks?.[group.destination]);
+      });
+      result.summaries.forEach((f, i) => {
+        const earlier = beforeAttempt[i];
+        const moved = Math.min(earlier.n, f.alreadyPresent);
+        f.copied += moved;
+        f.alreadyPresent -= moved;
+        f.bytesCopied += earlier.bytes;
+      });
       if (result.watermark) watermarks[group.destination] = result.watermark;
       if (result.unchanged) unchanged += 1;
       folders.push(...result.summaries);

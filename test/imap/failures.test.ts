@@ -109,6 +109,9 @@ describe("copy engine: refusals and failures (real Dovecot)", function () {
     await restarting;
     assert.ok(restarting && copiedAtRestart < 3000, "the restart happened during the copy");
     assert.ok(s.retries >= 1, "the engine retried");
+    assert.equal(s.totals.copied + s.totals.alreadyPresent, 3000);
+    // Copies made before the restart count as copied by this run (only a batch whose OK was lost may not).
+    assert.ok(s.totals.copied >= 2900, `copied ${s.totals.copied} of 3000 by this run`);
     assert.equal(s.verified, true);
     const src = await snapshot(m.fromUrl, m.fromPassword);
     const dst = await snapshot(m.toUrl, m.toPassword);

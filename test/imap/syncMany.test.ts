@@ -16,8 +16,7 @@ import { fingerprint, snapshot, total, type Snapshot } from "./snapshot";
 type Mailbox = Awaited<ReturnType<typeof mailboxPair>>;
 
 function syncMany(args: string[], env: Record<string, string> = {}) {
-  // cli/syncMany.ts is the command `mailshift sync-many` runs; started as its own script here.
-  const r = spawnSync(process.execPath, [path.join(repoRoot(), "dist", "cli", "syncMany.js"), ...args], {
+  const r = spawnSync(process.execPath, [path.join(repoRoot(), "bin", "mailshift.js"), "sync-many", ...args], {
     env: { ...process.env, ...env },
     encoding: "utf8",
     timeout: 300_000,

@@ -2,7 +2,8 @@
 // `mailshift sync-many` and by mbsync (one process per mailbox, N at a time, CopyArrivalDate yes) on the same
 // mail in the same run; then what a resync costs (no-op and 1% delta, with and without watermarks).
 //   node dist/bench/scale/run.js [--scales 1x2500,20x2500] [--big] [--parallel 4] [--seed 7] [--attachment-rate 0.03]
-// --big adds 250 x 1,000 (the seed's 250,000 messages; about 30 GB of mail per copy at the default attachment rate).
+// --big adds 250 x 1,000 (the seed's 250,000 messages): about 37 GB of mail per copy at the default attachment rate,
+// three copies (source, mbsync's, mailshift's) = ~110 GB of disk; with --attachment-rate 0.01 about 12 GB per copy.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";

@@ -1,5 +1,7 @@
 // What goes wrong on real servers: a refused message, a full mailbox, bad credentials, no server, a restart.
 import { strict as assert } from "node:assert";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import {
   AuthenticationError,
   QuotaExceededError,
@@ -10,7 +12,7 @@ import { appendAll, readCorpus } from "../harness/corpus";
 import * as gen from "../harness/generate";
 import { stopAllDovecots } from "../harness/dovecot";
 import { FAST_RETRY, mailboxPair, startPair, type Pair } from "./fixtures";
-import { fingerprint, snapshot } from "./snapshot";
+import { connect, fingerprint, snapshot } from "./snapshot";
 
 describe("copy engine: refusals and failures (real Dovecot)", function () {
   this.timeout(180_000);
@@ -88,6 +90,55 @@ describe("copy engine: refusals and failures (real Dovecot)", function () {
       return true;
     });
     assert.ok(Date.now() - t0 < 10_000);
+  });
+
+  it("stops at once on an unknown host name, and on a port where something else than IMAP answers, saying what to check", async () => {
+    const m = await mailboxPair(pair);
+    await assert.rejects(syncMailbox(m.from, { ...m.to, host: "no-such-host.invalid" }, { retry: FAST_RETRY }), (e: Error) => {
+      assert.ok(e instanceof UnreachableError, e.message);
+      assert.match(e.message, /the host name no-such-host\.invalid does not resolve/);
+      return true;
+    });
+    // A web server where the IMAP server should be: it never sends an IMAP greeting.
+    const http = createServer((_, res) => res.end("hello"));
+    await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+    const port = (http.address() as AddressInfo).port;
+    http.on("connection", (s) => s.write("HTTP/1.1 400 Bad Request\r\n\r\n"));
+    try {
+      await assert.rejects(syncMailbox(m.from, { ...m.to, port }, { retry: FAST_RETRY }), (e: Error) => {
+        assert.match(e.message, new RegExp(`the server at 127\\.0\\.0\\.1:${port} does not answer like an IMAP server`));
+        assert.match(e.message, /Check the port and the scheme/);
+        return true;
+      });
+    } finally {
+      http.close();
+    }
+  });
+
+  it("goes on when a source folder is deleted in the middle of the run, and says so", async () => {
+    const m = await mailboxPair(pair);
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", gen.many(400, 21));
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX.Zzz", readCorpus("spam", 5));
+    let deleting: Promise<void> | undefined;
+    const s = await syncMailbox(m.from, m.to, {
+      retry: FAST_RETRY,
+      batchBytes: 16 * 1024,
+      onProgress: (p) => {
+        // While INBOX is being copied, the user deletes "Zzz" on the old host (it comes later in the plan).
+        if (!deleting && p.folder === "INBOX" && p.copied > 0) {
+          deleting = (async () => {
+            const c = await connect(m.fromUrl, m.fromPassword);
+            await c.mailboxDelete("INBOX.Zzz");
+            await c.logout();
+          })();
+        }
+      },
+    });
+    await deleting;
+    const zzz = s.folders.find((f) => f.folder === "Zzz")!;
+    assert.match(zzz.notes.join(" "), /deleted on the source during the run/);
+    assert.equal(s.folders.find((f) => f.folder === "INBOX")!.copied, 400);
+    assert.equal(s.verified, true, "nothing that still exists on the source is missing");
   });
 
   it("retries with backoff when the destination server restarts mid-copy, and ends with every message exactly once", async () => {

@@ -8,7 +8,7 @@ export const USAGE = `usage:
   mailshift sync   --from imap://USER@HOST:PORT --to imap://USER@HOST:PORT [--json] [options]
   mailshift audit  --from imap://USER@HOST:PORT [--json]
   mailshift verify --from imap://USER@HOST:PORT --to imap://USER@HOST:PORT [--json] [--quick]
-  mailshift sync-many --mailboxes FILE.json [--parallel N] [--state FILE] [--json]   (many mailboxes at a time)
+  mailshift sync-many --mailboxes FILE.json [--parallel N] [--connections N] [--state FILE] [--json]
   mailshift report --stack-outputs FILE.json [--state FILE.json] [--sync FILE.json ...] [--out report.html]
   mailshift dns-check --zone FILE --old NS[:PORT] [--new NS[:PORT]] [--stage S] [--json]   (see README)
 

@@ -553,7 +553,9 @@ export class Dovecot {
    * by its watchdog once the server is gone (it would race the shutting-down server here).
    */
   killNow(): void {
-    if (this.master) signalGroup(this.master, "SIGTERM");
+    // The exit hook cannot wait for a graceful shutdown, and a throwaway test server has nothing to save:
+    // SIGKILL to the whole group frees the port at once (SIGTERM was seen to take over 5 s on a busy machine).
+    if (this.master) signalGroup(this.master, "SIGKILL");
   }
 
   private get label(): string {

@@ -11,36 +11,16 @@ import { MailZone, systemSpfLookup } from "./components/zone";
 import { dnsCheckCommandFor, proveZoneSpf, zoneSteps } from "./plan/zoneOutputs";
 import { Migrations } from "./components/migrations";
 import { parseZoneFile } from "./dns/zonefile";
-import { parseAuditLines, parseConfig, SECRET_KEYS, type RawConfig } from "./plan/config";
+import { CONFIG_NAMESPACE, configValue, parseAuditLines, parseConfig, rawConfigFrom } from "./plan/config";
 import { buildPlan, nextStage } from "./plan/plan";
 import { checkSecrets } from "./plan/secrets";
 import { formatBytes } from "./plan/quota";
 
-const NS = "mailshift:";
 const all = pulumi.runtime.allConfig();
-
-/**
- * A config value as the stack file wrote it: objects and lists arrive as JSON text; scalars stay strings (the
- * parser reads "true" and "300" itself), so a numeric-looking zone id is never rounded into a number.
- */
-function value(text: string): unknown {
-  if (!/^\s*[[{]/.test(text)) return text;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-const raw: Record<string, unknown> = {};
-for (const [k, v] of Object.entries(all)) {
-  if (!k.startsWith(NS)) continue;
-  const key = k.slice(NS.length);
-  if (!SECRET_KEYS.includes(key)) raw[key] = value(v);
-}
+const raw = rawConfigFrom(all);
 const auditFile = typeof raw.auditFile === "string" ? raw.auditFile : undefined;
 const audits = auditFile ? parseAuditLines(fs.readFileSync(path.resolve(auditFile), "utf8"), auditFile) : {};
-const config = parseConfig(raw as RawConfig, audits);
+const config = parseConfig(raw, audits);
 // The zone as it is today, when exported: SPF is counted through its records and collisions are warned about.
 const zoneFile = typeof raw.zoneFile === "string" ? raw.zoneFile : undefined;
 const zone = zoneFile ? parseZoneFile(fs.readFileSync(path.resolve(zoneFile), "utf8"), { file: zoneFile, origin: config.domain }).records : [];
@@ -48,12 +28,12 @@ const plan = buildPlan(config, zone);
 
 // Secrets: presence is checked by the plan, values only ever travel as pulumi secrets.
 const secret = (key: string): pulumi.Output<string> | undefined => {
-  const v = all[NS + key];
+  const v = all[CONFIG_NAMESPACE + key];
   return v === undefined || v === "" ? undefined : pulumi.secret(v);
 };
 // keyed by address as typed in `pulumi config set --path`; compared lower-case like the mailbox addresses
 const passwords = Object.fromEntries(
-  Object.entries((value(all[`${NS}passwords`] ?? "{}") ?? {}) as Record<string, { source?: unknown; destination?: unknown } | undefined>).map(([k, v]) => [k.toLowerCase(), v]),
+  Object.entries((configValue(all[`${CONFIG_NAMESPACE}passwords`] ?? "{}") ?? {}) as Record<string, { source?: unknown; destination?: unknown } | undefined>).map(([k, v]) => [k.toLowerCase(), v]),
 );
 const passwordOf = (address: string, which: "source" | "destination"): pulumi.Output<string> | undefined => {
   const v = passwords[address]?.[which];

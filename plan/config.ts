@@ -396,3 +396,30 @@ export function parseAuditLines(text: string, file: string): Record<string, numb
   });
   return out;
 }
+
+/**
+ * The `mailshift:` keys of `pulumi.runtime.allConfig()`, secrets left out (they are read apart, as secrets).
+ * Objects and lists arrive as JSON text; scalars stay strings (the parser reads "true" and "300" itself), so a
+ * numeric-looking zone id is never rounded into a number.
+ */
+export function rawConfigFrom(all: Readonly<Record<string, string>>): RawConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(all)) {
+    if (!k.startsWith(CONFIG_NAMESPACE)) continue;
+    const key = k.slice(CONFIG_NAMESPACE.length);
+    if (!SECRET_KEYS.includes(key)) raw[key] = configValue(v);
+  }
+  return raw;
+}
+
+export const CONFIG_NAMESPACE = "mailshift:";
+
+/** One config value as the stack file wrote it: JSON text for objects and lists, the string otherwise. */
+export function configValue(text: string): unknown {
+  if (!/^\s*[[{]/.test(text)) return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -8,33 +8,20 @@
 //    a small dynamic resource (localAccount.ts) because @pulumi/command's plugin cannot be built here.
 import * as pulumi from "@pulumi/pulumi";
 import { Migrations } from "../components/migrations";
-import { parseConfig, SECRET_KEYS, type RawConfig } from "../plan/config";
+import { CONFIG_NAMESPACE, configValue, parseConfig, rawConfigFrom } from "../plan/config";
 import { buildPlan } from "../plan/plan";
 import { LocalDovecotAccount } from "./localAccount";
 
-const NS = "mailshift:";
 const all = pulumi.runtime.allConfig();
-/** Objects and lists arrive as JSON text; scalars stay strings (as in index.ts). */
-function value(text: string): unknown {
-  if (!/^\s*[[{]/.test(text)) return text;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-const raw: Record<string, unknown> = {};
-for (const [k, v] of Object.entries(all)) {
-  if (k.startsWith(NS) && !SECRET_KEYS.includes(k.slice(NS.length))) raw[k.slice(NS.length)] = value(v);
-}
-const config = parseConfig(raw as RawConfig, {});
+const raw = rawConfigFrom(all);
+const config = parseConfig(raw, {});
 const plan = buildPlan(config);
 const host = config.newHost;
 if (!host || host.kind !== "dovecot") throw new Error("mailshift:newHost: the sandbox stack needs kind dovecot (the loopback Dovecot scripts/sandbox.sh starts)");
 if (plan.mailboxes.some((m) => m.route !== "imap")) throw new Error("mailshift:mailboxes: the sandbox has no Exchange; route every mailbox to imap");
 
 const passwords = Object.fromEntries(
-  Object.entries((value(all[`${NS}passwords`] ?? "{}") ?? {}) as Record<string, { source?: unknown; destination?: unknown } | undefined>).map(([k, v]) => [k.toLowerCase(), v]),
+  Object.entries((configValue(all[`${CONFIG_NAMESPACE}passwords`] ?? "{}") ?? {}) as Record<string, { source?: unknown; destination?: unknown } | undefined>).map(([k, v]) => [k.toLowerCase(), v]),
 );
 const passwordOf = (address: string, which: "source" | "destination"): pulumi.Output<string> | undefined => {
   const v = passwords[address]?.[which];
@@ -59,7 +46,7 @@ for (const m of plan.mailboxes) {
 // plan/config.ts accepts only domain names for imapHost and nothing on this machine resolves a dotted name to
 // 127.0.0.1, so the sandbox stack names its hosts (imap.old.sandbox.test) and maps them to loopback here, as
 // /etc/hosts would: `mailshift-sandbox:hosts` is read by this program only.
-const hostsFile = (value(all["mailshift-sandbox:hosts"] ?? "{}") ?? {}) as Record<string, string>;
+const hostsFile = (configValue(all["mailshift-sandbox:hosts"] ?? "{}") ?? {}) as Record<string, string>;
 const address = (s: { imapHost: string; imapPort: number }) => ({ imapHost: hostsFile[s.imapHost] ?? s.imapHost, imapPort: s.imapPort });
 const migrations = new Migrations("migration", { migrations: plan.migrations, oldHost: address(config.oldHost), newHost: address(host), password: passwordOf, accounts });
 

@@ -57,9 +57,7 @@ export interface MigrationInputs {
 /** The input properties a diff compares (statusUrn only follows the resource's name, it asks for nothing). */
 export const COMPARED_INPUTS = ["source", "destination", "folders", "maxMessageBytes", "connections", "syncGeneration"] as const;
 
-export interface FolderOutput {
-  folder: string;
-  destination: string;
+export interface TotalsOutput {
   onSource: number;
   /** Source messages on the destination after the pass (mail that only the destination has is not counted). */
   onDestination: number;
@@ -70,14 +68,10 @@ export interface FolderOutput {
   flagsUpdated: number;
 }
 
-export interface TotalsOutput {
-  onSource: number;
-  onDestination: number;
-  copied: number;
-  alreadyPresent: number;
-  skipped: number;
-  bytesCopied: number;
-  flagsUpdated: number;
+/** The same counts for one source folder. */
+export interface FolderOutput extends TotalsOutput {
+  folder: string;
+  destination: string;
 }
 
 export interface SkippedOutput {

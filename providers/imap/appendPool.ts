@@ -19,7 +19,7 @@ function isRefusal(err: unknown): boolean {
 const MAX_THROTTLED = 20;
 
 /** One APPEND; a throttled answer is waited out as the server suggests, then the same message goes again. */
-async function appendOne(client: ImapFlow, path: string, m: OutgoingMessage, onThrottle: (ms: number) => void): Promise<number | undefined> {
+async function appendOne(client: ImapFlow, path: string, m: OutgoingMessage): Promise<number | undefined> {
   for (let throttled = 0; ; throttled++) {
     try {
       const res = await client.append(path, m.raw, m.flags, m.internalDate);
@@ -27,7 +27,6 @@ async function appendOne(client: ImapFlow, path: string, m: OutgoingMessage, onT
     } catch (err) {
       const wait = throttleDelayMs(errorFacts(err));
       if (wait === undefined || throttled >= MAX_THROTTLED) throw err;
-      onThrottle(wait);
       await sleep(wait);
     }
   }
@@ -37,9 +36,6 @@ export class AppendPool {
   private idle: ImapFlow[];
   private waiters: ((c: ImapFlow) => void)[] = [];
   private inFlight = new Set<Promise<void>>();
-
-  /** Milliseconds spent waiting because the server said it was throttling us. */
-  throttledMs = 0;
 
   constructor(clients: ImapFlow[]) {
     this.idle = [...clients];
@@ -74,7 +70,7 @@ export class AppendPool {
     }
     for (const [i, m] of batch.entries()) {
       try {
-        const uid = await appendOne(client, path, m, (ms) => (this.throttledMs += ms));
+        const uid = await appendOne(client, path, m);
         done(i, { ok: true, uid });
       } catch (error) {
         done(i, { ok: false, error });

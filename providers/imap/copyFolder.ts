@@ -57,7 +57,7 @@ export async function listSources(session: MailboxSession, group: FolderGroup): 
   const out: FolderListing[] = [];
   for (const f of group.sources) {
     if (!f.selectable) {
-      out.push({ metas: [], uidValidity: 0n, uidNext: 0 });
+      out.push({ metas: [] });
       continue;
     }
     try {
@@ -65,7 +65,7 @@ export async function listSources(session: MailboxSession, group: FolderGroup): 
     } catch (err) {
       // Deleted on the source since the folder list was read: nothing left to copy from it, and not a failure.
       if (!isNonexistentFolder(errorFacts(err))) throw err;
-      out.push({ metas: [], uidValidity: 0n, uidNext: 0, vanished: true });
+      out.push({ metas: [], vanished: true });
     }
   }
   return out;

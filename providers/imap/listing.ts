@@ -24,8 +24,6 @@ export interface FolderListing {
   metas: MessageMeta[];
   /** The folder was listed at the start of the pass and is gone now (deleted on the server meanwhile). */
   vanished?: boolean;
-  uidValidity: bigint;
-  uidNext: number;
   permanentFlags?: Set<string>;
 }
 
@@ -55,8 +53,6 @@ export async function listMessages(client: ImapFlow, path: string, readOnly: boo
   }
   return {
     metas,
-    uidValidity: box.uidValidity,
-    uidNext: box.uidNext,
     permanentFlags: box.permanentFlags,
   };
 }

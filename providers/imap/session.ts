@@ -10,8 +10,6 @@ export class MailboxSession {
   private dst?: ImapFlow;
   private pool?: AppendPool;
   private poolClients: ImapFlow[] = [];
-  /** Extra APPEND connections the destination turned away at the last (re)connect. */
-  refusedConnections = 0;
 
   constructor(
     readonly from: Endpoint,
@@ -51,7 +49,6 @@ export class MailboxSession {
         ),
       );
       this.poolClients = [first, ...extra.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []))];
-      this.refusedConnections = extra.filter((r) => r.status === "rejected").length;
       this.pool = new AppendPool(this.poolClients);
     }
     return this.pool;

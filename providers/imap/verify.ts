@@ -62,7 +62,7 @@ export async function checkGroup(session: MailboxSession, group: FolderGroup, de
   const exists = (await dstClient.list()).some((e) => e.path === group.destination);
   const [sources, dest] = await Promise.all([
     listSources(session, group),
-    exists ? listMessages(dstClient, group.destination, true) : Promise.resolve<FolderListing>({ metas: [], uidValidity: 0n, uidNext: 0 }),
+    exists ? listMessages(dstClient, group.destination, true) : Promise.resolve<FolderListing>({ metas: [] }),
   ]);
   if (deep) {
     for (let i = 0; i < sources.length; i++) await digestAll(session, "source", group.sources[i].path, sources[i].metas);

@@ -4,11 +4,11 @@ import type { MessageMeta } from "./identity";
 import { ambiguousKeys, baseKey } from "./identity";
 import type { FolderGroup } from "./folderMap";
 import { folderMark, unchangedSince, type FolderMark, type GroupWatermark } from "./watermarks";
-import { batches, folderDelta, storeCommands, type FolderDelta, type SourceRef } from "./missing";
+import { folderDelta, storeCommands, type FolderDelta, type SourceRef } from "./missing";
 import { fetchContentDigests, listByUid, listMessages, type FolderListing } from "./listing";
 import { flagChange, storableFlags } from "./flags";
-import { classifyAppendFailure, errorFacts, isNonexistentFolder, serverWords } from "./classify";
-import { QuotaExceededError } from "./errors";
+import { errorFacts, isNonexistentFolder } from "./classify";
+import { sendMessages, type Arrival } from "./sendMessages";
 import type { MailboxSession } from "./session";
 import { emptyFolderSummary, type FolderSummary } from "./summary";
 
@@ -92,12 +92,6 @@ async function applyFlagFixes(session: MailboxSession, group: FolderGroup, delta
     else await dst.messageFlagsRemove(range, cmd.flags, { uid: true });
   }
   for (const fix of delta.flagFixes) summaries[fix.source].flagsUpdated += 1;
-}
-
-interface Arrival {
-  source: number;
-  meta: MessageMeta;
-  destUid?: number;
 }
 
 /**
@@ -187,7 +181,6 @@ export async function copyFolderGroup(
     return { summaries, missing: 0, watermark: before, unchanged: true };
   }
   const { sources, dest, delta } = await compare(session, group);
-  const src = await session.source();
 
   const summaries = group.sourceNames.map((name, i) => {
     const s = emptyFolderSummary(name, group.destinationName, i === 0 ? [...group.notes] : []);
@@ -223,63 +216,7 @@ export async function copyFolderGroup(
   if (!delta.toCopy.length) return { summaries, missing: 0, watermark: before, unchanged: false };
 
   if (!sendable.length) return { summaries, missing: delta.toCopy.length, unchanged: false };
-  const pool = await session.appender();
-  let fatal: unknown;
-  const arrived: Arrival[] = [];
-  for (let i = 0; i < group.sources.length && !fatal; i++) {
-    const mine = sendable.filter((r) => r.source === i);
-    if (!mine.length) continue;
-    try {
-      await src.mailboxOpen(group.sources[i].path, { readOnly: true });
-    } catch (err) {
-      if (!isNonexistentFolder(errorFacts(err))) throw err;
-      summaries[i].notes.push("deleted on the source during the run: the rest of it was not copied");
-      continue;
-    }
-    for (const batch of batches(mine, limits.batchBytes, limits.batchCount)) {
-      if (fatal) break;
-      // Read the whole batch, then hand it to a free connection and read the next one meanwhile:
-      // memory holds at most a batch per connection, plus the one being read.
-      const byUid = new Map(batch.map((r) => [r.meta.uid, r.meta]));
-      const outgoing: { meta: MessageMeta; raw: Buffer }[] = [];
-      for await (const msg of src.fetch(batch.map((r) => r.meta.uid).join(","), { uid: true, source: true }, { uid: true })) {
-        const meta = byUid.get(msg.uid);
-        if (meta && msg.source) outgoing.push({ meta, raw: msg.source });
-      }
-      const messages = outgoing.map((o) => ({
-        raw: o.raw,
-        flags: storableFlags(o.meta.flags, dest.permanentFlags).storable,
-        internalDate: new Date(o.meta.internalDate),
-      }));
-      await pool.submit(group.destination, messages, (k, r) => {
-        const { meta, raw } = outgoing[k];
-        if (r.ok) {
-          arrived.push({ source: i, meta, destUid: r.uid });
-          summaries[i].copied += 1;
-          summaries[i].bytesCopied += raw.length;
-          events.onCopied(raw.length, i);
-          return;
-        }
-        const f = errorFacts(r.error);
-        const kind = classifyAppendFailure(f);
-        if (kind === "refused-message") {
-          summaries[i].skipped.push({
-            folder: group.sourceNames[i],
-            uid: meta.uid,
-            messageId: meta.messageId,
-            size: meta.size,
-            reason: `refused by the destination: ${serverWords(f)}`,
-          });
-        } else if (kind === "overquota") {
-          fatal ??= new QuotaExceededError(mailbox, group.destinationName, serverWords(f));
-        } else {
-          fatal ??= r.error;
-        }
-      });
-    }
-  }
-  await pool.drain();
-  if (fatal) throw fatal;
+  const arrived = await sendMessages(session, mailbox, group, sendable, dest.permanentFlags, limits, summaries, events);
 
   // The proof that what was sent arrived, and a second chance for flags the server dropped on APPEND
   // (Exchange Online drops \Flagged there; a STORE sets it). No watermark: the destination moved under our

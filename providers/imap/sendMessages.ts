@@ -1,0 +1,91 @@
+// Moves the missing messages of one folder group: reads them from the source in bounded batches and hands
+// each batch to a free destination connection, recording per message what happened. Decides nothing about
+// what is missing (missing.ts) and proves nothing about what arrived (copyFolder's arrival check).
+import type { MessageMeta } from "./identity";
+import type { FolderGroup } from "./folderMap";
+import { batches, type SourceRef } from "./missing";
+import { storableFlags } from "./flags";
+import { classifyAppendFailure, errorFacts, isNonexistentFolder, serverWords } from "./classify";
+import { QuotaExceededError } from "./errors";
+import type { MailboxSession } from "./session";
+import type { FolderSummary } from "./summary";
+import type { CopyEvents, CopyLimits } from "./copyFolder";
+
+export interface Arrival {
+  source: number;
+  meta: MessageMeta;
+  /** The message's UID on the destination, when the server said it (UIDPLUS). */
+  destUid?: number;
+}
+
+/** Copies `sendable`; returns what the destination accepted. Throws the first failure that stops the mailbox. */
+export async function sendMessages(
+  session: MailboxSession,
+  mailbox: string,
+  group: FolderGroup,
+  sendable: readonly SourceRef[],
+  permanentFlags: Set<string> | undefined,
+  limits: CopyLimits,
+  summaries: FolderSummary[],
+  events: CopyEvents,
+): Promise<Arrival[]> {
+  const src = await session.source();
+  const pool = await session.appender();
+  let fatal: unknown;
+  const arrived: Arrival[] = [];
+  for (let i = 0; i < group.sources.length && !fatal; i++) {
+    const mine = sendable.filter((r) => r.source === i);
+    if (!mine.length) continue;
+    try {
+      await src.mailboxOpen(group.sources[i].path, { readOnly: true });
+    } catch (err) {
+      if (!isNonexistentFolder(errorFacts(err))) throw err;
+      summaries[i].notes.push("deleted on the source during the run: the rest of it was not copied");
+      continue;
+    }
+    for (const batch of batches(mine, limits.batchBytes, limits.batchCount)) {
+      if (fatal) break;
+      // Read the whole batch, then hand it to a free connection and read the next one meanwhile:
+      // memory holds at most a batch per connection, plus the one being read.
+      const byUid = new Map(batch.map((r) => [r.meta.uid, r.meta]));
+      const outgoing: { meta: MessageMeta; raw: Buffer }[] = [];
+      for await (const msg of src.fetch(batch.map((r) => r.meta.uid).join(","), { uid: true, source: true }, { uid: true })) {
+        const meta = byUid.get(msg.uid);
+        if (meta && msg.source) outgoing.push({ meta, raw: msg.source });
+      }
+      const messages = outgoing.map((o) => ({
+        raw: o.raw,
+        flags: storableFlags(o.meta.flags, permanentFlags).storable,
+        internalDate: new Date(o.meta.internalDate),
+      }));
+      await pool.submit(group.destination, messages, (k, r) => {
+        const { meta, raw } = outgoing[k];
+        if (r.ok) {
+          arrived.push({ source: i, meta, destUid: r.uid });
+          summaries[i].copied += 1;
+          summaries[i].bytesCopied += raw.length;
+          events.onCopied(raw.length, i);
+          return;
+        }
+        const f = errorFacts(r.error);
+        const kind = classifyAppendFailure(f);
+        if (kind === "refused-message") {
+          summaries[i].skipped.push({
+            folder: group.sourceNames[i],
+            uid: meta.uid,
+            messageId: meta.messageId,
+            size: meta.size,
+            reason: `refused by the destination: ${serverWords(f)}`,
+          });
+        } else if (kind === "overquota") {
+          fatal ??= new QuotaExceededError(mailbox, group.destinationName, serverWords(f));
+        } else {
+          fatal ??= r.error;
+        }
+      });
+    }
+  }
+  await pool.drain();
+  if (fatal) throw fatal;
+  return arrived;
+}

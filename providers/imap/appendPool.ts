@@ -1,8 +1,8 @@
 // A few destination connections that APPEND batches in parallel. A batch goes as one MULTIAPPEND where the
 // server has it; when the server refuses the batch (atomically: nothing stored), its messages go one by one
 // so that only the refused message is skipped, with the server's reason.
-import type { ImapFlow } from "imapflow";
-import { multiAppend, supportsMultiAppend, type OutgoingMessage } from "./multiAppend";
+import type { OutgoingMessage } from "./appendCommand";
+import type { AppendConnection } from "./appendConnection";
 import { errorFacts, throttleDelayMs } from "./classify";
 import { sleep } from "./retry";
 
@@ -19,11 +19,10 @@ function isRefusal(err: unknown): boolean {
 const MAX_THROTTLED = 20;
 
 /** One APPEND; a throttled answer is waited out as the server suggests, then the same message goes again. */
-async function appendOne(client: ImapFlow, path: string, m: OutgoingMessage): Promise<number | undefined> {
+async function appendOne(client: AppendConnection, path: string, m: OutgoingMessage): Promise<number | undefined> {
   for (let throttled = 0; ; throttled++) {
     try {
-      const res = await client.append(path, m.raw, m.flags, m.internalDate);
-      return res ? res.uid : undefined;
+      return (await client.append(path, [m]))?.[0];
     } catch (err) {
       const wait = throttleDelayMs(errorFacts(err));
       if (wait === undefined || throttled >= MAX_THROTTLED) throw err;
@@ -33,30 +32,30 @@ async function appendOne(client: ImapFlow, path: string, m: OutgoingMessage): Pr
 }
 
 export class AppendPool {
-  private idle: ImapFlow[];
-  private waiters: ((c: ImapFlow) => void)[] = [];
+  private idle: AppendConnection[];
+  private waiters: ((c: AppendConnection) => void)[] = [];
   private inFlight = new Set<Promise<void>>();
 
-  constructor(clients: ImapFlow[]) {
+  constructor(clients: AppendConnection[]) {
     this.idle = [...clients];
   }
 
-  private acquire(): Promise<ImapFlow> {
+  private acquire(): Promise<AppendConnection> {
     const c = this.idle.pop();
     if (c) return Promise.resolve(c);
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  private release(c: ImapFlow): void {
+  private release(c: AppendConnection): void {
     const w = this.waiters.shift();
     if (w) w(c);
     else this.idle.push(c);
   }
 
-  private async appendBatch(client: ImapFlow, path: string, batch: readonly OutgoingMessage[], done: (i: number, r: AppendOutcome) => void) {
-    if (batch.length > 1 && supportsMultiAppend(client)) {
+  private async appendBatch(client: AppendConnection, path: string, batch: readonly OutgoingMessage[], done: (i: number, r: AppendOutcome) => void) {
+    if (batch.length > 1 && client.multiAppend) {
       try {
-        const uids = await multiAppend(client, path, batch);
+        const uids = await client.append(path, batch);
         batch.forEach((_, i) => done(i, { ok: true, uid: uids?.[i] }));
         return;
       } catch (error) {

@@ -6,6 +6,9 @@ import { classifyConnectFailure, errorFacts, serverWords } from "./classify";
 import { AuthenticationError, InsecureConnectionError, MailshiftError, UnreachableError } from "./errors";
 import { backoffDelay, sleep, type RetryPolicy } from "./retry";
 
+/** Silence after which a command counts as stalled, unless ConnectOptions says otherwise. */
+export const DEFAULT_SOCKET_TIMEOUT_MS = 120_000;
+
 export interface ConnectOptions {
   retry: RetryPolicy;
   /** Seconds of silence after which a command is considered stalled. */
@@ -56,7 +59,7 @@ export async function openClient(e: Endpoint, opts: ConnectOptions): Promise<Ima
   let refreshed = false;
   for (;;) {
     try {
-      return await openOnce(e, opts.socketTimeoutMs ?? 120_000, refreshed);
+      return await openOnce(e, opts.socketTimeoutMs ?? DEFAULT_SOCKET_TIMEOUT_MS, refreshed);
     } catch (err) {
       const f = errorFacts(err);
       const kind = classifyConnectFailure(f);

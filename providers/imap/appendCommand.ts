@@ -1,0 +1,80 @@
+// The bytes of one APPEND command, MULTIAPPEND (RFC 3502) when it carries several messages. Pure.
+//
+// A literal goes as non-synchronizing (`{n+}`, RFC 7888) where the server allows it: the whole command is then
+// one write, and the server streams through it. Otherwise the command is cut after each synchronizing
+// literal's announcement, and the sender waits for the server's `+` before the next segment: one round trip
+// per message, which is what imapflow does for every literal over 4 KB and why mailshift writes APPEND itself.
+import { imapDateTime } from "./imapDate";
+import { wireMailboxName } from "./mailboxName";
+
+export interface OutgoingMessage {
+  raw: Buffer;
+  flags: string[];
+  internalDate: Date;
+}
+
+export interface LiteralSupport {
+  /** LITERAL+: every literal may be non-synchronizing. */
+  plus: boolean;
+  /** LITERAL- (or IMAP4rev2): literals up to 4,096 bytes may be. */
+  minus: boolean;
+  /** UTF8=ACCEPT is enabled: mailbox names go as UTF-8, not modified UTF-7. */
+  utf8: boolean;
+}
+
+/** A refusal before anything is sent, shaped like a server's so callers treat it as this message's refusal. */
+export class UnsendableError extends Error {
+  readonly responseStatus = "BAD";
+  constructor(readonly responseText: string) {
+    super(responseText);
+  }
+}
+
+// atom-char minus the list, quoted and resp specials; a flag may start with one backslash (system flags).
+const FLAG = /^\\?[^\x00-\x20\x7f()\{%*"\\\]]+$/;
+
+function quoted(s: string): string {
+  if (/[\r\n\0]/.test(s)) throw new UnsendableError(`the mailbox name ${JSON.stringify(s)} contains a line break or NUL`);
+  return `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/**
+ * The command as segments: each segment after the first may only be written once the server has answered
+ * `+` to the previous one. With LITERAL+ there is a single segment. The last one ends with CRLF.
+ */
+export function appendSegments(tag: string, path: string, messages: readonly OutgoingMessage[], lit: LiteralSupport): Buffer[][] {
+  if (!messages.length) throw new Error("an APPEND needs at least one message");
+  const segments: Buffer[][] = [];
+  let current: Buffer[] = [];
+  let text = `${tag} APPEND ${quoted(wireMailboxName(path, lit.utf8))}`;
+  for (const m of messages) {
+    for (const f of m.flags) {
+      if (!FLAG.test(f)) throw new UnsendableError(`the flag ${JSON.stringify(f)} is not a valid IMAP flag`);
+    }
+    const n = m.raw.length;
+    const nonSync = lit.plus || (lit.minus && n <= 4096);
+    text += ` (${m.flags.join(" ")}) "${imapDateTime(m.internalDate)}" {${n}${nonSync ? "+" : ""}}\r\n`;
+    current.push(Buffer.from(text, "utf8"));
+    text = "";
+    if (!nonSync) {
+      segments.push(current);
+      current = [];
+    }
+    current.push(m.raw);
+  }
+  current.push(Buffer.from("\r\n"));
+  segments.push(current);
+  return segments;
+}
+
+/** Expands an APPENDUID uid-set ("7", "7:9", "7,9:10") into UIDs, in order. */
+export function expandUidSet(set: string): number[] {
+  const out: number[] = [];
+  for (const part of set.split(",")) {
+    const [a, b] = part.split(":").map(Number);
+    if (!Number.isInteger(a) || (b !== undefined && !Number.isInteger(b))) return [];
+    if (b === undefined) out.push(a);
+    else for (let u = Math.min(a, b); u <= Math.max(a, b); u++) out.push(u);
+  }
+  return out;
+}

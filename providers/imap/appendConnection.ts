@@ -1,0 +1,185 @@
+// A destination connection that only APPENDs. imapflow opens and authenticates it (TLS, STARTTLS, OAuth2,
+// retries and their errors stay in connect.ts), then hands the socket over (ImapFlow.unbind, its public API
+// for that) and mailshift speaks APPEND on it directly: the command goes out in as few writes as the server's
+// literal support allows (appendCommand.ts), the message bytes are written as they are, never copied.
+import type { Readable, Writable } from "node:stream";
+import type { ImapFlow } from "imapflow";
+import { ImapLineSplitter } from "./imapStream";
+import { appendSegments, expandUidSet, type LiteralSupport, type OutgoingMessage } from "./appendCommand";
+
+/** A tagged NO or BAD, with the fields classify.ts reads (the same names imapflow uses). */
+export class CommandError extends Error {
+  constructor(
+    readonly responseStatus: string,
+    readonly responseText: string,
+    readonly serverResponseCode?: string,
+  ) {
+    super(`${responseStatus}${serverResponseCode ? ` [${serverResponseCode}]` : ""} ${responseText}`.trim());
+  }
+}
+
+/** The connection is gone (closed, reset, stalled): `code` is one classify.ts counts as transient. */
+export class ConnectionLostError extends Error {
+  constructor(
+    readonly code: "NoConnection" | "ETIMEOUT",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Pending {
+  tag: string;
+  /** Called on each `+` continuation. */
+  onContinue(): void;
+  resolve(r: { code?: string; args: string[]; text: string }): void;
+  reject(err: Error): void;
+}
+
+// TAG OK|NO|BAD [CODE args] text
+const TAGGED = /^(\S+) (OK|NO|BAD)(?: \[([^\]]*)\])? ?(.*)$/i;
+
+export class AppendConnection {
+  private readonly splitter = new ImapLineSplitter();
+  private pending?: Pending;
+  private lost?: Error;
+  private bye?: string;
+  private seq = 0;
+
+  private constructor(
+    input: Readable,
+    private readonly output: Writable,
+    private readonly socket: { destroy(): void; setTimeout(ms: number): void; on(e: "timeout", f: () => void): void },
+    readonly multiAppend: boolean,
+    private readonly literals: LiteralSupport,
+    timeoutMs: number,
+  ) {
+    input.on("data", (chunk: Buffer) => this.onData(chunk));
+    // unbind() unpiped the stream from imapflow, which may leave it paused: a 'data' listener alone does not resume it.
+    input.resume();
+    const gone = (err?: Error) => this.fail(new ConnectionLostError("NoConnection", `the connection closed${this.bye ? ` (server said: ${this.bye})` : err ? ` (${err.message})` : ""}`));
+    input.on("error", gone);
+    input.on("close", () => gone());
+    input.on("end", () => gone());
+    output.on("error", gone);
+    socket.setTimeout(timeoutMs);
+    socket.on("timeout", () => {
+      this.fail(new ConnectionLostError("ETIMEOUT", `no answer from the server for ${Math.round(timeoutMs / 1000)} s`));
+      socket.destroy();
+    });
+  }
+
+  /** Takes over an authenticated imapflow client's socket; the client must not be used afterwards. */
+  static adopt(client: ImapFlow, timeoutMs: number): AppendConnection {
+    const caps = client.capabilities;
+    const enabled = (client as unknown as { enabled?: Set<string> }).enabled ?? new Set<string>();
+    const literals: LiteralSupport = {
+      plus: caps.has("LITERAL+"),
+      minus: caps.has("LITERAL-") || caps.has("IMAP4REV2"),
+      utf8: enabled.has("UTF8=ACCEPT"),
+    };
+    const multi = caps.has("MULTIAPPEND");
+    const { readSocket, writeSocket, socket } = client.unbind();
+    return new AppendConnection(readSocket, writeSocket as unknown as Writable, socket as never, multi, literals, timeoutMs);
+  }
+
+  get usable(): boolean {
+    return !this.lost;
+  }
+
+  private onData(chunk: Buffer): void {
+    let units;
+    try {
+      units = this.splitter.push(chunk);
+    } catch (err) {
+      this.fail(err as Error);
+      this.socket.destroy();
+      return;
+    }
+    for (const u of units) {
+      // Literal bytes only come inside untagged data we do not read (a server's unsolicited FETCH, say).
+      if (u.kind !== "line") continue;
+      this.onLine(u.text);
+    }
+  }
+
+  private onLine(line: string): void {
+    if (line.startsWith("+")) {
+      this.pending?.onContinue();
+      return;
+    }
+    if (line.startsWith("* ")) {
+      if (/^\* BYE\b/i.test(line)) this.bye = line.slice(6).trim();
+      return;
+    }
+    const m = TAGGED.exec(line);
+    const p = this.pending;
+    if (!m || !p || m[1] !== p.tag) return;
+    this.pending = undefined;
+    const [, , status, codeText, text] = m;
+    const [code, ...args] = (codeText ?? "").split(" ").filter(Boolean);
+    if (status.toUpperCase() === "OK") p.resolve({ code: code?.toUpperCase(), args, text });
+    else p.reject(new CommandError(status.toUpperCase(), text, code?.toUpperCase()));
+  }
+
+  private fail(err: Error): void {
+    if (this.lost) return;
+    this.lost = err;
+    const p = this.pending;
+    this.pending = undefined;
+    p?.reject(err);
+  }
+
+  private write(parts: readonly Buffer[]): void {
+    this.output.cork();
+    for (const b of parts) this.output.write(b);
+    this.output.uncork();
+  }
+
+  /** Sends one command and waits for its tagged answer, writing each further segment on a `+`. */
+  private run(segments: Buffer[][], tag: string): Promise<{ code?: string; args: string[]; text: string }> {
+    if (this.lost) return Promise.reject(this.lost);
+    if (this.pending) return Promise.reject(new Error("a command is already running on this connection"));
+    return new Promise((resolve, reject) => {
+      let next = 1;
+      this.pending = {
+        tag,
+        onContinue: () => {
+          if (next < segments.length) this.write(segments[next++]);
+        },
+        resolve,
+        reject,
+      };
+      this.write(segments[0]);
+    });
+  }
+
+  /**
+   * Appends the messages in one command (several only where the server has MULTIAPPEND: atomic, on NO none
+   * is stored). Returns the destination UIDs in order when the server says them (UIDPLUS).
+   */
+  async append(path: string, messages: readonly OutgoingMessage[]): Promise<number[] | undefined> {
+    if (messages.length > 1 && !this.multiAppend) throw new Error("this server has no MULTIAPPEND: append one message at a time");
+    const tag = `M${++this.seq}`;
+    const done = await this.run(appendSegments(tag, path, messages, this.literals), tag);
+    if (done.code !== "APPENDUID") return undefined;
+    const uids = expandUidSet(done.args[1] ?? "");
+    return uids.length === messages.length ? uids : undefined;
+  }
+
+  /** Closes at once, without LOGOUT (after a failure, when a polite goodbye may hang). */
+  drop(): void {
+    this.fail(new ConnectionLostError("NoConnection", "the connection was closed by mailshift"));
+    this.socket.destroy();
+  }
+
+  /** LOGOUT, politely but briefly; the socket is closed either way. */
+  async close(): Promise<void> {
+    if (!this.lost && !this.pending) {
+      const tag = `M${++this.seq}`;
+      const bye = this.run([[Buffer.from(`${tag} LOGOUT\r\n`)]], tag).catch(() => undefined);
+      await Promise.race([bye, new Promise((r) => setTimeout(r, 2000).unref())]);
+    }
+    this.drop();
+  }
+}

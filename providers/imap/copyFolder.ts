@@ -172,9 +172,19 @@ function countUnsupported(summary: FolderSummary, metas: readonly MessageMeta[],
   }
 }
 
+/** One pass over one group: where it copies, within what limits, and the marks taken when it began. */
+interface GroupPass {
+  session: MailboxSession;
+  mailbox: string;
+  group: FolderGroup;
+  limits: CopyLimits;
+  events: CopyEvents;
+  before?: GroupWatermark;
+}
+
 /** The marks after this pass changed the destination: a watermark when only our own changes moved it. */
-async function markAfter(session: MailboxSession, group: FolderGroup, before: GroupWatermark | undefined, appended: number) {
-  return before ? watermarkAfterCopy(before, await groupMark(session, group), appended) : undefined;
+async function markAfter(pass: GroupPass, appended: number): Promise<GroupWatermark | undefined> {
+  return pass.before ? watermarkAfterCopy(pass.before, await groupMark(pass.session, pass.group), appended) : undefined;
 }
 
 /**
@@ -182,17 +192,13 @@ async function markAfter(session: MailboxSession, group: FolderGroup, before: Gr
  * flags the server dropped on APPEND. `touched`: this pass already changed the destination's flags.
  */
 async function copyMissing(
-  session: MailboxSession,
-  mailbox: string,
-  group: FolderGroup,
+  pass: GroupPass,
   toCopy: readonly SourceRef[],
   permanentFlags: Set<string> | undefined,
-  limits: CopyLimits,
   summaries: FolderSummary[],
-  events: CopyEvents,
-  before: GroupWatermark | undefined,
   touched: boolean,
 ): Promise<GroupResult> {
+  const { session, group, limits } = pass;
   const refusedBySize = (ref: SourceRef) => limits.maxMessageBytes !== undefined && ref.meta.size > limits.maxMessageBytes;
   const sendable: SourceRef[] = [];
   for (const ref of toCopy) {
@@ -206,15 +212,12 @@ async function copyMissing(
       });
     } else sendable.push(ref);
   }
-  events.onFound(sendable.length, sendable.reduce((n, r) => n + r.meta.size, 0));
+  pass.events.onFound(sendable.length, sendable.reduce((n, r) => n + r.meta.size, 0));
   // Nothing to copy: every source message is there (the listing, or the watermark, is the proof).
-  if (!toCopy.length) {
-    const watermark = touched ? await markAfter(session, group, before, 0) : before;
-    return { summaries, missing: 0, watermark, unchanged: false };
-  }
+  if (!toCopy.length) return { summaries, missing: 0, watermark: touched ? await markAfter(pass, 0) : pass.before, unchanged: false };
 
   if (!sendable.length) return { summaries, missing: toCopy.length, unchanged: false };
-  const arrived = await sendMessages(session, mailbox, group, sendable, permanentFlags, limits, summaries, events);
+  const arrived = await sendMessages(session, pass.mailbox, group, sendable, permanentFlags, limits, summaries, pass.events);
 
   // The proof that what was sent arrived, and a second chance for flags the server dropped on APPEND
   // (Exchange Online drops \Flagged there; a STORE sets it).
@@ -225,7 +228,7 @@ async function copyMissing(
     for (const [i, n] of check.unconfirmed) summaries[i].notes.push(`${n} appended messages were not found as sent on the destination`);
     const missing = notVerified + check.missing;
     // Complete, and every message accounted for by its UID: a watermark when no one else moved the folders.
-    const watermark = missing === 0 ? await markAfter(session, group, before, arrived.length) : undefined;
+    const watermark = missing === 0 ? await markAfter(pass, arrived.length) : undefined;
     return { summaries, missing, watermark, unchanged: false };
   }
   // Without UIDPLUS the server does not say where the messages went: list both sides again.
@@ -235,16 +238,8 @@ async function copyMissing(
 }
 
 /** The proof of the last pass holds and only new mail came: copy it without listing anything else. */
-async function copyNewMail(
-  session: MailboxSession,
-  mailbox: string,
-  group: FolderGroup,
-  fresh: MessageMeta[][],
-  before: GroupWatermark,
-  limits: CopyLimits,
-  events: CopyEvents,
-): Promise<GroupResult> {
-  const summaries = groupSummaries(group);
+async function copyNewMail(pass: GroupPass, before: GroupWatermark, fresh: MessageMeta[][]): Promise<GroupResult> {
+  const summaries = groupSummaries(pass.group);
   const toCopy: SourceRef[] = [];
   fresh.forEach((metas, i) => {
     summaries[i].onSource = before.sources[i].messages;
@@ -253,10 +248,25 @@ async function copyNewMail(
   });
   let permanentFlags: Set<string> | undefined;
   if (toCopy.length) {
-    permanentFlags = (await (await session.destination()).mailboxOpen(group.destination)).permanentFlags;
+    permanentFlags = (await (await pass.session.destination()).mailboxOpen(pass.group.destination)).permanentFlags;
     fresh.forEach((metas, i) => countUnsupported(summaries[i], metas, permanentFlags));
   }
-  return copyMissing(session, mailbox, group, toCopy, permanentFlags, limits, summaries, events, before, false);
+  return copyMissing(pass, toCopy, permanentFlags, summaries, false);
+}
+
+/** Lists both sides, fixes flags, copies what is missing. */
+async function copyCompared(pass: GroupPass): Promise<GroupResult> {
+  const { sources, dest, delta } = await compare(pass.session, pass.group);
+  const summaries = groupSummaries(pass.group);
+  summaries.forEach((s, i) => {
+    s.onSource = sources[i].metas.length;
+    if (sources[i].vanished) s.notes.push("deleted on the source during the run: nothing copied from it");
+    s.alreadyPresent = delta.present[i];
+    countUnsupported(s, sources[i].metas, dest.permanentFlags);
+  });
+  // Flags first: cheap, and a later failure in the copy must not leave them stale.
+  await applyFlagFixes(pass.session, pass.group, delta, summaries);
+  return copyMissing(pass, delta.toCopy, dest.permanentFlags, summaries, delta.flagFixes.length > 0);
 }
 
 export async function copyFolderGroup(
@@ -270,28 +280,20 @@ export async function copyFolderGroup(
   if (group.refused) return refusedGroup(session, group);
   // Taken before reading anything: whatever moves after this shows as a change next time.
   const before = await groupMark(session, group);
+  const pass: GroupPass = { session, mailbox, group, limits, events, before };
   const path = resyncPath(previous, before);
-  if (path.kind === "skip") {
+  if (before && path.kind === "skip") {
     const summaries = groupSummaries(group);
-    summaries.forEach((s, i) => (s.onSource = s.alreadyPresent = before!.sources[i].messages));
+    summaries.forEach((s, i) => (s.onSource = s.alreadyPresent = before.sources[i].messages));
     events.onFound(0, 0);
     return { summaries, missing: 0, watermark: before, unchanged: true };
   }
-  if (path.kind === "incremental") {
+  if (before && path.kind === "incremental") {
     const fresh = await newSinceProof(session, group, path.sources);
-    const allMissing = fresh && (newMailIsAllMissing(before!, fresh.map((f) => f.length)) || (await noneOnDestination(session, group, fresh.flat())));
-    if (allMissing) return copyNewMail(session, mailbox, group, fresh, before!, limits, events);
+    if (fresh && (newMailIsAllMissing(before, fresh.map((f) => f.length)) || (await noneOnDestination(session, group, fresh.flat())))) {
+      return copyNewMail(pass, before, fresh);
+    }
+    // The proof does not carry over (a flag changed on an older message, or new mail may already be there).
   }
-
-  const { sources, dest, delta } = await compare(session, group);
-  const summaries = groupSummaries(group);
-  summaries.forEach((s, i) => {
-    s.onSource = sources[i].metas.length;
-    if (sources[i].vanished) s.notes.push("deleted on the source during the run: nothing copied from it");
-    s.alreadyPresent = delta.present[i];
-    countUnsupported(s, sources[i].metas, dest.permanentFlags);
-  });
-  // Flags first: cheap, and a later failure in the copy must not leave them stale.
-  await applyFlagFixes(session, group, delta, summaries);
-  return copyMissing(session, mailbox, group, delta.toCopy, dest.permanentFlags, limits, summaries, events, before, delta.flagFixes.length > 0);
+  return copyCompared(pass);
 }

@@ -1,11 +1,13 @@
-// One destination folder: list both sides, work out what is missing, copy it, carry flags over.
-// Safe to interrupt anywhere: the next pass lists again and finds what already arrived.
+// One destination folder: work out what is missing (from the last pass's watermark when it still holds, else by
+// listing both sides), copy it, carry flags over, and prove it arrived. Safe to interrupt anywhere: the next pass
+// lists again and finds what already arrived.
 import type { MessageMeta } from "./identity";
 import { ambiguousKeys, baseKey } from "./identity";
 import type { FolderGroup } from "./folderMap";
-import { folderMark, unchangedSince, type FolderMark, type GroupWatermark } from "./watermarks";
+import { newMailIsAllMissing, resyncPath, watermarkAfterCopy, type FolderMark, type GroupWatermark } from "./watermarks";
 import { folderDelta, storeCommands, type FolderDelta, type SourceRef } from "./missing";
-import { fetchContentDigests, listByUid, listMessages, type FolderListing } from "./listing";
+import { fetchContentDigests, folderMark, listByUid, listMessages, type FolderListing } from "./listing";
+import { newSinceProof, noneOnDestination } from "./incremental";
 import { flagChange, storableFlags } from "./flags";
 import { errorFacts, isNonexistentFolder } from "./classify";
 import { sendMessages, type Arrival } from "./sendMessages";
@@ -127,14 +129,14 @@ export interface GroupResult {
   summaries: FolderSummary[];
   /** Source messages not on the destination when the group was done (refused ones included). */
   missing: number;
-  /** Set when the group was proven complete: the next pass may skip it if nothing moves meanwhile. */
+  /** Set when the group was proven complete: the next pass builds on it (skips the group, or copies only new mail). */
   watermark?: GroupWatermark;
   /** True when the group was skipped because nothing moved since the previous watermark. */
   unchanged: boolean;
 }
 
 /** STATUS of every folder of the group; undefined when any one cannot be read. */
-async function groupMark(session: MailboxSession, group: FolderGroup, dest?: FolderMark): Promise<GroupWatermark | undefined> {
+async function groupMark(session: MailboxSession, group: FolderGroup): Promise<GroupWatermark | undefined> {
   const src = await session.source();
   const sources: FolderMark[] = [];
   for (const f of group.sources) {
@@ -142,7 +144,7 @@ async function groupMark(session: MailboxSession, group: FolderGroup, dest?: Fol
     if (!m) return undefined;
     sources.push(m);
   }
-  const destination = dest ?? (await folderMark(await session.destination(), group.destination));
+  const destination = await folderMark(await session.destination(), group.destination);
   return destination ? { sources, destination } : undefined;
 }
 
@@ -160,47 +162,46 @@ async function refusedGroup(session: MailboxSession, group: FolderGroup): Promis
   return { summaries, missing, unchanged: false };
 }
 
-export async function copyFolderGroup(
-  session: MailboxSession,
-  mailbox: string,
-  group: FolderGroup,
-  limits: CopyLimits,
-  events: CopyEvents,
-  previous?: GroupWatermark,
-): Promise<GroupResult> {
-  if (group.refused) return refusedGroup(session, group);
-  // Taken before listing: anything that moves after this shows as a change next time.
-  const before = await groupMark(session, group);
-  if (before && unchangedSince(previous, before)) {
-    const summaries = group.sourceNames.map((name, i) => {
-      const s = emptyFolderSummary(name, group.destinationName, i === 0 ? [...group.notes] : []);
-      s.onSource = s.alreadyPresent = before.sources[i].messages;
-      return s;
-    });
-    events.onFound(0, 0);
-    return { summaries, missing: 0, watermark: before, unchanged: true };
+function groupSummaries(group: FolderGroup): FolderSummary[] {
+  return group.sourceNames.map((name, i) => emptyFolderSummary(name, group.destinationName, i === 0 ? [...group.notes] : []));
+}
+
+function countUnsupported(summary: FolderSummary, metas: readonly MessageMeta[], permanentFlags?: Set<string>): void {
+  for (const m of metas) {
+    for (const f of storableFlags(m.flags, permanentFlags).unsupported) summary.unsupportedFlags[f] = (summary.unsupportedFlags[f] ?? 0) + 1;
   }
-  const { sources, dest, delta } = await compare(session, group);
+}
 
-  const summaries = group.sourceNames.map((name, i) => {
-    const s = emptyFolderSummary(name, group.destinationName, i === 0 ? [...group.notes] : []);
-    s.onSource = sources[i].metas.length;
-    if (sources[i].vanished) s.notes.push("deleted on the source during the run: nothing copied from it");
-    s.alreadyPresent = delta.present[i];
-    for (const m of sources[i].metas) {
-      for (const f of storableFlags(m.flags, dest.permanentFlags).unsupported) {
-        s.unsupportedFlags[f] = (s.unsupportedFlags[f] ?? 0) + 1;
-      }
-    }
-    return s;
-  });
+/** One pass over one group: where it copies, within what limits, and the marks taken when it began. */
+interface GroupPass {
+  session: MailboxSession;
+  mailbox: string;
+  group: FolderGroup;
+  limits: CopyLimits;
+  events: CopyEvents;
+  before?: GroupWatermark;
+}
 
-  // Flags first: cheap, and a later failure in the copy must not leave them stale.
-  await applyFlagFixes(session, group, delta, summaries);
+/** The marks after this pass changed the destination: a watermark when only our own changes moved it. */
+async function markAfter(pass: GroupPass, appended: number): Promise<GroupWatermark | undefined> {
+  return pass.before ? watermarkAfterCopy(pass.before, await groupMark(pass.session, pass.group), appended) : undefined;
+}
 
+/**
+ * Copies `toCopy` (all of it missing on the destination), proves what arrived by its APPENDUID, and fixes the
+ * flags the server dropped on APPEND. `touched`: this pass already changed the destination's flags.
+ */
+async function copyMissing(
+  pass: GroupPass,
+  toCopy: readonly SourceRef[],
+  permanentFlags: Set<string> | undefined,
+  summaries: FolderSummary[],
+  touched: boolean,
+): Promise<GroupResult> {
+  const { session, group, limits } = pass;
   const refusedBySize = (ref: SourceRef) => limits.maxMessageBytes !== undefined && ref.meta.size > limits.maxMessageBytes;
   const sendable: SourceRef[] = [];
-  for (const ref of delta.toCopy) {
+  for (const ref of toCopy) {
     if (refusedBySize(ref)) {
       summaries[ref.source].skipped.push({
         folder: group.sourceNames[ref.source],
@@ -211,25 +212,88 @@ export async function copyFolderGroup(
       });
     } else sendable.push(ref);
   }
-  events.onFound(sendable.length, sendable.reduce((n, r) => n + r.meta.size, 0));
-  // Nothing to copy: the listing just made is the proof that every source message is there.
-  if (!delta.toCopy.length) return { summaries, missing: 0, watermark: before, unchanged: false };
+  pass.events.onFound(sendable.length, sendable.reduce((n, r) => n + r.meta.size, 0));
+  // Nothing to copy: every source message is there (the listing, or the watermark, is the proof).
+  if (!toCopy.length) return { summaries, missing: 0, watermark: touched ? await markAfter(pass, 0) : pass.before, unchanged: false };
 
-  if (!sendable.length) return { summaries, missing: delta.toCopy.length, unchanged: false };
-  const arrived = await sendMessages(session, mailbox, group, sendable, dest.permanentFlags, limits, summaries, events);
+  if (!sendable.length) return { summaries, missing: toCopy.length, unchanged: false };
+  const arrived = await sendMessages(session, pass.mailbox, group, sendable, permanentFlags, limits, summaries, pass.events);
 
   // The proof that what was sent arrived, and a second chance for flags the server dropped on APPEND
-  // (Exchange Online drops \Flagged there; a STORE sets it). No watermark: the destination moved under our
-  // own APPENDs, so only the next pass's listing can vouch for all of it.
-  const notVerified = delta.toCopy.length - arrived.length;
+  // (Exchange Online drops \Flagged there; a STORE sets it).
+  const notVerified = toCopy.length - arrived.length;
   if (arrived.every((a) => a.destUid !== undefined)) {
-    const check = await checkArrivals(session, group, arrived, dest.permanentFlags);
+    const check = await checkArrivals(session, group, arrived, permanentFlags);
     await applyFlagFixes(session, group, check.delta, summaries);
     for (const [i, n] of check.unconfirmed) summaries[i].notes.push(`${n} appended messages were not found as sent on the destination`);
-    return { summaries, missing: notVerified + check.missing, unchanged: false };
+    const missing = notVerified + check.missing;
+    // Complete, and every message accounted for by its UID: a watermark when no one else moved the folders.
+    const watermark = missing === 0 ? await markAfter(pass, arrived.length) : undefined;
+    return { summaries, missing, watermark, unchanged: false };
   }
   // Without UIDPLUS the server does not say where the messages went: list both sides again.
   const after = await compare(session, group);
   await applyFlagFixes(session, group, after.delta, summaries);
   return { summaries, missing: after.delta.toCopy.length, unchanged: false };
+}
+
+/** The proof of the last pass holds and only new mail came: copy it without listing anything else. */
+async function copyNewMail(pass: GroupPass, before: GroupWatermark, fresh: MessageMeta[][]): Promise<GroupResult> {
+  const summaries = groupSummaries(pass.group);
+  const toCopy: SourceRef[] = [];
+  fresh.forEach((metas, i) => {
+    summaries[i].onSource = before.sources[i].messages;
+    summaries[i].alreadyPresent = Math.max(0, before.sources[i].messages - metas.length);
+    for (const meta of metas) toCopy.push({ source: i, meta });
+  });
+  let permanentFlags: Set<string> | undefined;
+  if (toCopy.length) {
+    permanentFlags = (await (await pass.session.destination()).mailboxOpen(pass.group.destination)).permanentFlags;
+    fresh.forEach((metas, i) => countUnsupported(summaries[i], metas, permanentFlags));
+  }
+  return copyMissing(pass, toCopy, permanentFlags, summaries, false);
+}
+
+/** Lists both sides, fixes flags, copies what is missing. */
+async function copyCompared(pass: GroupPass): Promise<GroupResult> {
+  const { sources, dest, delta } = await compare(pass.session, pass.group);
+  const summaries = groupSummaries(pass.group);
+  summaries.forEach((s, i) => {
+    s.onSource = sources[i].metas.length;
+    if (sources[i].vanished) s.notes.push("deleted on the source during the run: nothing copied from it");
+    s.alreadyPresent = delta.present[i];
+    countUnsupported(s, sources[i].metas, dest.permanentFlags);
+  });
+  // Flags first: cheap, and a later failure in the copy must not leave them stale.
+  await applyFlagFixes(pass.session, pass.group, delta, summaries);
+  return copyMissing(pass, delta.toCopy, dest.permanentFlags, summaries, delta.flagFixes.length > 0);
+}
+
+export async function copyFolderGroup(
+  session: MailboxSession,
+  mailbox: string,
+  group: FolderGroup,
+  limits: CopyLimits,
+  events: CopyEvents,
+  previous?: GroupWatermark,
+): Promise<GroupResult> {
+  if (group.refused) return refusedGroup(session, group);
+  // Taken before reading anything: whatever moves after this shows as a change next time.
+  const before = await groupMark(session, group);
+  const pass: GroupPass = { session, mailbox, group, limits, events, before };
+  const path = resyncPath(previous, before);
+  if (before && path.kind === "skip") {
+    const summaries = groupSummaries(group);
+    summaries.forEach((s, i) => (s.onSource = s.alreadyPresent = before.sources[i].messages));
+    events.onFound(0, 0);
+    return { summaries, missing: 0, watermark: before, unchanged: true };
+  }
+  if (before && path.kind === "incremental") {
+    const fresh = await newSinceProof(session, group, path.sources);
+    if (fresh && (newMailIsAllMissing(before, fresh.map((f) => f.length)) || (await noneOnDestination(session, group, fresh.flat())))) {
+      return copyNewMail(pass, before, fresh);
+    }
+    // The proof does not carry over (a flag changed on an older message, or new mail may already be there).
+  }
+  return copyCompared(pass);
 }

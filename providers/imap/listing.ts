@@ -3,7 +3,7 @@ import type { ImapFlow, MailboxObject } from "imapflow";
 import type { FolderInfo, Namespace } from "./folderMap";
 import { contentDigest, messageIdOf, type MessageMeta } from "./identity";
 import { carriedFlags } from "./flags";
-
+import type { FolderMark } from "./watermarks";
 
 export async function listFolders(client: ImapFlow): Promise<{ folders: FolderInfo[]; namespace: Namespace }> {
   const entries = await client.list();
@@ -57,6 +57,36 @@ export async function listMessages(client: ImapFlow, path: string, readOnly: boo
   };
 }
 
+/**
+ * Identity and flags of the messages with UIDs from `from` to `to` in the selected folder. An explicit upper bound:
+ * `n:*` would also return the last message when n is past its UID, and mail arriving meanwhile is the next pass's.
+ */
+export async function listUidRange(client: ImapFlow, from: number, to: number): Promise<MessageMeta[]> {
+  const out: MessageMeta[] = [];
+  if (from > to) return out;
+  for await (const msg of client.fetch(`${from}:${to}`, { uid: true, flags: true, internalDate: true, size: true, headers: ["message-id"] }, { uid: true })) {
+    if (msg.uid >= from && msg.uid <= to) out.push(toMeta(msg));
+  }
+  return out.sort((a, b) => a.uid - b.uid);
+}
+
+/**
+ * True when the server proves (CONDSTORE) that no message with a UID below `below` in the selected folder changed
+ * its flags since `modseq`. False when one did, or when the server cannot tell: without CONDSTORE imapflow would
+ * drop CHANGEDSINCE and answer with every message.
+ */
+export async function noFlagChangeSince(client: ImapFlow, below: number, modseq: string): Promise<boolean> {
+  const box = client.mailbox;
+  if (!client.enabled.has("CONDSTORE") || !box || box.noModseq || box.highestModseq === undefined || !/^[1-9]\d*$/.test(modseq)) return false;
+  if (below <= 1) return true;
+  let changed = 0;
+  // Read to the end (a flag change is O(changed) to read); leaving the loop early would leave the command running.
+  for await (const msg of client.fetch(`1:${below - 1}`, { uid: true, flags: true }, { uid: true, changedSince: BigInt(modseq) })) {
+    if (msg.uid < below) changed += 1;
+  }
+  return changed === 0;
+}
+
 /** Identity and flags of the given UIDs in the selected folder. */
 export async function listByUid(client: ImapFlow, uids: readonly number[]): Promise<MessageMeta[]> {
   const out: MessageMeta[] = [];
@@ -77,4 +107,21 @@ export async function fetchContentDigests(client: ImapFlow, uids: readonly numbe
     }
   }
   return out;
+}
+
+/** STATUS of one folder; undefined when it cannot be read (that folder is then listed, not skipped). */
+export async function folderMark(client: ImapFlow, path: string): Promise<FolderMark | undefined> {
+  try {
+    const st = await client.status(path, { uidValidity: true, uidNext: true, messages: true, highestModseq: true });
+    if (!st) return undefined;
+    return {
+      path,
+      uidValidity: String(st.uidValidity ?? ""),
+      uidNext: st.uidNext ?? 0,
+      messages: st.messages ?? 0,
+      highestModseq: st.highestModseq !== undefined ? String(st.highestModseq) : undefined,
+    };
+  } catch {
+    return undefined;
+  }
 }

@@ -1,7 +1,8 @@
-// Watermarks: what each folder looked like (STATUS) when a pass proved it complete. When neither side has moved
-// since, the next pass need not list the folder: the cost of a resync follows what changed, not what exists.
-// Only trusted where the server has HIGHESTMODSEQ (CONDSTORE), the one counter that moves on a flag change.
-import type { ImapFlow } from "imapflow";
+// Watermarks: what each folder looked like (STATUS) when a pass proved it complete, and what the next pass may
+// conclude from them. The cost of a resync follows what changed, not what exists: a group where nothing moved is
+// skipped, one where only new mail arrived on the source is copied from the new UIDs on. Pure; the STATUS that
+// reads a mark is in listing.ts. Only trusted where the server has HIGHESTMODSEQ (CONDSTORE), the one counter
+// that moves on a flag change.
 
 export interface FolderMark {
   path: string;
@@ -11,6 +12,11 @@ export interface FolderMark {
   highestModseq?: string;
 }
 
+/**
+ * A group's marks when it was proven complete: every source message with a UID below its folder's `uidNext`
+ * (and still there) has its own counterpart, with the same flags, among the destination's messages at
+ * `destination`.
+ */
 export interface GroupWatermark {
   sources: FolderMark[];
   destination: FolderMark;
@@ -38,19 +44,81 @@ export function unchangedSince(previous: GroupWatermark | undefined, now: GroupW
   return sameMark(previous.destination, now.destination) && previous.sources.every((m, i) => sameMark(m, now.sources[i]));
 }
 
-export async function folderMark(client: ImapFlow, path: string): Promise<FolderMark | undefined> {
-  try {
-    const st = await client.status(path, { uidValidity: true, uidNext: true, messages: true, highestModseq: true });
-    if (!st) return undefined;
-    return {
-      path,
-      uidValidity: String(st.uidValidity ?? ""),
-      uidNext: st.uidNext ?? 0,
-      messages: st.messages ?? 0,
-      highestModseq: st.highestModseq !== undefined ? String(st.highestModseq) : undefined,
-    };
-  } catch {
-    // A folder that cannot be STATUSed just has no watermark: it is listed.
-    return undefined;
+/** What of one source folder an incremental pass reads. */
+export interface NewMail {
+  /** Messages with a UID below this were proven on the destination: only their flags can have changed. */
+  provenBelow: number;
+  /** Set when the folder moved since the proof: flag changes since this HIGHESTMODSEQ must be looked for. */
+  changedSince?: string;
+  /** The new messages: UIDs from `provenBelow` up to `upTo`, the last UID assigned when the pass began. */
+  upTo: number;
+}
+
+export type ResyncPath =
+  /** Nothing moved on either side since the proof. */
+  | { kind: "skip" }
+  /** The destination did not move and the sources only grew (or lost mail): copy what is new, list nothing else. */
+  | { kind: "incremental"; sources: NewMail[] }
+  /** No proof to build on: list both sides and compare. */
+  | { kind: "full" };
+
+/** How a pass treats a group, from the marks of its last proof (`previous`) and those taken now. */
+export function resyncPath(previous: GroupWatermark | undefined, now: GroupWatermark | undefined): ResyncPath {
+  if (!previous || !now || previous.sources.length !== now.sources.length) return { kind: "full" };
+  if (unchangedSince(previous, now)) return { kind: "skip" };
+  // A destination that moved may have lost a message or changed a flag: only a listing tells which.
+  if (!sameMark(previous.destination, now.destination)) return { kind: "full" };
+  const sources: NewMail[] = [];
+  for (const [i, p] of previous.sources.entries()) {
+    const n = now.sources[i];
+    const comparable =
+      p.path === n.path && p.uidValidity === n.uidValidity && n.uidNext >= p.uidNext && p.highestModseq !== undefined && n.highestModseq !== undefined;
+    if (!comparable) return { kind: "full" };
+    sources.push({
+      provenBelow: p.uidNext,
+      changedSince: p.highestModseq !== n.highestModseq && p.uidNext > 1 ? p.highestModseq : undefined,
+      upTo: n.uidNext - 1,
+    });
   }
+  return { kind: "incremental", sources };
+}
+
+/**
+ * Whether the new messages found by an incremental pass can all be copied without looking at the destination.
+ * They can when there are none, or when the destination holds exactly the older source messages and nothing else
+ * (no mail of its own, none whose source copy was expunged since): then none of them has a counterpart there.
+ * Otherwise one of them could be, say, a message moved away on the source and back, whose copy is already there:
+ * the destination must be asked.
+ */
+export function newMailIsAllMissing(now: GroupWatermark, newCounts: readonly number[]): boolean {
+  const fresh = newCounts.reduce((a, b) => a + b, 0);
+  if (fresh === 0) return true;
+  const onSources = now.sources.reduce((a, m) => a + m.messages, 0);
+  return now.destination.messages + fresh === onSources;
+}
+
+/**
+ * The watermark of a group this pass made complete, from the marks taken before it (`before`) and after it
+ * (`after`), given how many messages it appended (each confirmed by its APPENDUID). Undefined unless the sources
+ * did not move at all and the destination only took our appends: UIDNEXT and MESSAGES each grew by exactly that
+ * many, so no one else appended or expunged there meanwhile.
+ *
+ * What this trusts: a third party's flag change on the destination during the pass (after it was listed, or after
+ * `before` when it was not listed) is indistinguishable from our own STOREs and APPENDs, which move HIGHESTMODSEQ
+ * too, so it would be missed. Flags changed on the destination by its users after the migration are theirs
+ * anyway, as with any watermark.
+ */
+export function watermarkAfterCopy(before: GroupWatermark, after: GroupWatermark | undefined, appended: number): GroupWatermark | undefined {
+  if (!after || after.sources.length !== before.sources.length) return undefined;
+  if (!before.sources.every((m, i) => sameMark(m, after.sources[i]))) return undefined;
+  const b = before.destination;
+  const a = after.destination;
+  const onlyOurs =
+    a.path === b.path &&
+    a.uidValidity === b.uidValidity &&
+    a.uidNext === b.uidNext + appended &&
+    a.messages === b.messages + appended &&
+    a.highestModseq !== undefined &&
+    b.highestModseq !== undefined;
+  return onlyOurs ? { sources: before.sources, destination: a } : undefined;
 }

@@ -8,6 +8,7 @@ import { appendAll, readCorpus } from "../harness/corpus";
 import * as gen from "../harness/generate";
 import { stopAllDovecots } from "../harness/dovecot";
 import { repoRoot } from "../harness/repoRoot";
+import { FaultProxy, literalAtEnd } from "../harness/faultProxy";
 import { FAST_RETRY, mailboxPair, startPair, type Pair } from "./fixtures";
 import { connect, fingerprint, snapshot } from "./snapshot";
 
@@ -150,15 +151,16 @@ describe("copy engine: watermarks make an unchanged folder free (real Dovecot)",
     await appendAll(m.fromUrl, m.fromPassword, "INBOX.Work", ham.slice(60, 120));
     const first = await syncMailbox(m.from, m.to, { retry: FAST_RETRY });
     const groups = first.folders.length;
-    // Folders the pass appended to get no watermark: only a listing can vouch for a destination that moved.
-    assert.equal(Object.keys(first.watermarks).length, groups - 2, "empty folders have one, INBOX and Work not yet");
+    // The arrival check proved every appended message by its UID, and no one else moved the folders meanwhile.
+    assert.equal(Object.keys(first.watermarks).length, groups, "a watermark for every folder, those just copied included");
 
-    // The next pass lists INBOX and Work once and finds them complete; from then on nothing moves at all.
-    const settled = await syncMailbox(m.from, m.to, { retry: FAST_RETRY, watermarks: first.watermarks });
-    assert.equal(Object.keys(settled.watermarks).length, groups);
-    const idle = await syncMailbox(m.from, m.to, { retry: FAST_RETRY, watermarks: settled.watermarks });
+    // The very next pass lists nothing: every folder is skipped, every message still there once.
+    const idle = await syncMailbox(m.from, m.to, { retry: FAST_RETRY, watermarks: first.watermarks });
     assert.equal(idle.unchangedFolders, groups, "nothing listed when nothing moved");
     assert.deepEqual([idle.totals.copied, idle.totals.alreadyPresent, idle.verified], [0, 120, true]);
+    const [srcNow, dstNow] = await Promise.all([snapshot(m.fromUrl, m.fromPassword), snapshot(m.toUrl, m.toPassword)]);
+    assert.deepEqual(fingerprint(dstNow.get("INBOX")), fingerprint(srcNow.get("INBOX")));
+    assert.deepEqual(fingerprint(dstNow.get("Work")), fingerprint(srcNow.get("INBOX.Work")));
 
     // New mail in Work, a flag change in INBOX, a message lost on the destination's INBOX.
     await appendAll(m.fromUrl, m.fromPassword, "INBOX.Work", ham.slice(120, 130));
@@ -172,12 +174,151 @@ describe("copy engine: watermarks make an unchanged folder free (real Dovecot)",
     await dst.logout();
 
     const moved = await syncMailbox(m.from, m.to, { retry: FAST_RETRY, watermarks: idle.watermarks });
-    assert.equal(moved.unchangedFolders, groups - 2, "only INBOX and Work are listed again");
+    assert.equal(moved.unchangedFolders, groups - 2, "only INBOX and Work are read again");
     assert.equal(moved.totals.copied, 11, "the 10 new messages and the one lost on the destination");
     assert.equal(moved.totals.flagsUpdated, 1);
     const a = await snapshot(m.fromUrl, m.fromPassword);
     const b = await snapshot(m.toUrl, m.toPassword);
     assert.deepEqual(fingerprint(b.get("INBOX")), fingerprint(a.get("INBOX")));
     assert.deepEqual(fingerprint(b.get("Work")), fingerprint(a.get("INBOX.Work")));
+  });
+});
+
+/** What a server sent the engine through the proxy: bytes (literals included) and FETCH responses. */
+function meter(p: FaultProxy): { bytes: number; fetches: number } {
+  const m = { bytes: 0, fetches: 0 };
+  p.rewriteServer((line) => {
+    m.bytes += line.length + 2 + (literalAtEnd(line)?.size ?? 0);
+    if (/^\* \d+ FETCH /.test(line)) m.fetches += 1;
+    return line;
+  });
+  return m;
+}
+
+describe("copy engine: a resync after new mail reads what changed, not what exists (real Dovecot)", function () {
+  this.timeout(300_000);
+  let pair: Pair;
+  const proxies: FaultProxy[] = [];
+  before(async () => {
+    pair = await startPair();
+  });
+  afterEach(async () => {
+    await Promise.all(proxies.splice(0).map((p) => p.stop()));
+  });
+  after(async () => {
+    await stopAllDovecots();
+  });
+
+  type Mailbox = Awaited<ReturnType<typeof mailboxPair>>;
+  /** Both servers behind a metering proxy: what the engine read from each in one pass. */
+  async function metered(m: Mailbox) {
+    const [ps, pd] = await Promise.all([
+      FaultProxy.start({ target: { host: pair.old.host, port: pair.old.port } }),
+      FaultProxy.start({ target: { host: pair.fresh.host, port: pair.fresh.port } }),
+    ]);
+    proxies.push(ps, pd);
+    return { from: { ...m.from, port: ps.port }, to: { ...m.to, port: pd.port }, source: meter(ps), destination: meter(pd) };
+  }
+
+  async function assertExactlyOnce(m: Mailbox, folders: Record<string, string> = { INBOX: "INBOX" }) {
+    const [src, dst] = await Promise.all([snapshot(m.fromUrl, m.fromPassword), snapshot(m.toUrl, m.toPassword)]);
+    for (const [s, d] of Object.entries(folders)) assert.deepEqual(fingerprint(dst.get(d)), fingerprint(src.get(s)), `${s} -> ${d}: every message once, bytes, date and flags`);
+  }
+
+  /** A folder of `size` messages copied, then 10 new ones: the delta pass, metered. */
+  async function deltaPass(size: number, seed: number) {
+    const m = await mailboxPair(pair);
+    const mail = gen.many(size + 10, seed);
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", mail.slice(0, size));
+    const first = await syncMailbox(m.from, m.to, { retry: FAST_RETRY });
+    assert.deepEqual([first.totals.copied, first.verified], [size, true]);
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", mail.slice(size));
+    const via = await metered(m);
+    const delta = await syncMailbox(via.from, via.to, { retry: FAST_RETRY, watermarks: first.watermarks });
+    assert.deepEqual([delta.totals.copied, delta.totals.alreadyPresent, delta.totals.onSource, delta.verified], [10, size, size + 10, true]);
+    await assertExactlyOnce(m);
+    return { m, delta, read: via.source.bytes + via.destination.bytes, fetches: via.source.fetches + via.destination.fetches };
+  }
+
+  it("copies only the 10 new messages, and reads no more from a folder of 4,000 than from one of 1,000", async () => {
+    const small = await deltaPass(1000, 71);
+    const large = await deltaPass(4000, 72);
+    // Each new message is read three times: its identity, its bytes, and its arrival check on the destination.
+    assert.ok(small.fetches <= 40 && large.fetches <= 40, `FETCH responses: ${small.fetches} and ${large.fetches}, not one per message of the folder`);
+    assert.ok(large.read < small.read * 1.25, `bytes read: ${large.read} for 4,000 messages vs ${small.read} for 1,000`);
+
+    // The pass after it skips the folder; a pass without the state (lost) still works, and lists everything.
+    const next = await syncMailbox(large.m.from, large.m.to, { retry: FAST_RETRY, watermarks: large.delta.watermarks });
+    assert.equal(next.unchangedFolders, next.folders.length);
+    const via = await metered(large.m);
+    const lost = await syncMailbox(via.from, via.to, { retry: FAST_RETRY });
+    assert.deepEqual([lost.totals.copied, lost.totals.alreadyPresent, lost.verified], [0, 4010, true]);
+    assert.ok(via.source.fetches >= 4010 && via.source.bytes > 10 * large.read, `a full listing reads every message (${via.source.fetches} FETCH, ${via.source.bytes} bytes)`);
+    await assertExactlyOnce(large.m);
+  });
+
+  it("a flag changed on an old source message falls back to the full comparison and carries the flag", async () => {
+    const m = await mailboxPair(pair);
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", gen.many(200, 73));
+    const first = await syncMailbox(m.from, m.to, { retry: FAST_RETRY });
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", gen.many(205, 73).slice(200));
+    const c = await connect(m.fromUrl, m.fromPassword);
+    await c.mailboxOpen("INBOX");
+    await c.messageFlagsAdd("7", ["\\Flagged", "$Later"]);
+    await c.logout();
+
+    const via = await metered(m);
+    const s = await syncMailbox(via.from, via.to, { retry: FAST_RETRY, watermarks: first.watermarks });
+    assert.deepEqual([s.totals.copied, s.totals.flagsUpdated, s.verified], [5, 1, true]);
+    assert.ok(via.source.fetches >= 205, "the source was listed in full");
+    await assertExactlyOnce(m);
+    const next = await syncMailbox(m.from, m.to, { retry: FAST_RETRY, watermarks: s.watermarks });
+    assert.equal(next.unchangedFolders, next.folders.length, "and the pass after it is free again");
+  });
+
+  it("a message moved away on the source and back is not copied a second time", async () => {
+    const m = await mailboxPair(pair);
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", gen.many(50, 74));
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX.Archive", gen.many(50, 75).slice(0, 1));
+    const first = await syncMailbox(m.from, m.to, { retry: FAST_RETRY });
+    // Back in INBOX it has a new UID, above the watermark: it looks new, but its copy is on the destination.
+    const c = await connect(m.fromUrl, m.fromPassword);
+    await c.mailboxOpen("INBOX");
+    await c.messageMove("10", "INBOX.Archive", { uid: true });
+    await c.mailboxOpen("INBOX.Archive");
+    await c.messageMove("2", "INBOX", { uid: true });
+    await c.logout();
+
+    const s = await syncMailbox(m.from, m.to, { retry: FAST_RETRY, watermarks: first.watermarks });
+    assert.equal(s.totals.copied, 0, "nothing new for the destination: the message was there, in both folders");
+    const [src, dst] = await Promise.all([snapshot(m.fromUrl, m.fromPassword), snapshot(m.toUrl, m.toPassword)]);
+    assert.deepEqual(fingerprint(dst.get("INBOX")), fingerprint(src.get("INBOX")), "INBOX holds it once");
+    assert.deepEqual(fingerprint(dst.get("Archive")), fingerprint(src.get("INBOX.Archive")));
+  });
+
+  it("mail deleted on the source changes nothing, and new mail after it is still copied without a listing", async () => {
+    const m = await mailboxPair(pair);
+    const mail = gen.many(310, 76);
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", mail.slice(0, 300));
+    const first = await syncMailbox(m.from, m.to, { retry: FAST_RETRY });
+    const c = await connect(m.fromUrl, m.fromPassword);
+    await c.mailboxOpen("INBOX");
+    await c.messageDelete("1:3", { uid: true });
+    await c.logout();
+    const quiet = await syncMailbox(m.from, m.to, { retry: FAST_RETRY, watermarks: first.watermarks });
+    assert.deepEqual([quiet.totals.copied, quiet.totals.onSource, quiet.verified], [0, 297, true]);
+    const dst = await snapshot(m.toUrl, m.toPassword);
+    assert.equal(dst.get("INBOX")!.length, 300, "the deleted messages stay on the destination");
+
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", mail.slice(300));
+    const via = await metered(m);
+    const s = await syncMailbox(via.from, via.to, { retry: FAST_RETRY, watermarks: quiet.watermarks });
+    assert.deepEqual([s.totals.copied, s.verified], [10, true]);
+    assert.ok(via.source.fetches <= 20, `not listed: ${via.source.fetches} FETCH responses from the source`);
+    const after = await snapshot(m.toUrl, m.toPassword);
+    const src = await snapshot(m.fromUrl, m.fromPassword);
+    const dstPrints = fingerprint(after.get("INBOX"));
+    for (const p of fingerprint(src.get("INBOX"))) assert.ok(dstPrints.includes(p));
+    assert.equal(after.get("INBOX")!.length, 310, "the 307 on the source, and the 3 deleted there");
   });
 });

@@ -1,0 +1,119 @@
+import { strict as assert } from "node:assert";
+import fc from "fast-check";
+import { newMailIsAllMissing, resyncPath, watermarkAfterCopy, type FolderMark, type GroupWatermark } from "../../../providers/imap/watermarks";
+
+const mark = (path: string, over: Partial<FolderMark> = {}): FolderMark => ({ path, uidValidity: "7", uidNext: 101, messages: 100, highestModseq: "500", ...over });
+const group = (sources: FolderMark[], destination = mark("Dest")): GroupWatermark => ({ sources, destination });
+const proof = group([mark("INBOX"), mark("INBOX.Old", { uidNext: 11, messages: 10, highestModseq: "40" })], mark("Dest", { messages: 110, uidNext: 111 }));
+
+describe("which work a resync pass needs, from its watermarks", () => {
+  it("skips a group where nothing moved; lists in full without a proof or without HIGHESTMODSEQ", () => {
+    assert.deepEqual(resyncPath(proof, structuredClone(proof)), { kind: "skip" });
+    assert.deepEqual(resyncPath(undefined, proof), { kind: "full" });
+    assert.deepEqual(resyncPath(proof, undefined), { kind: "full" }, "a folder that could not be STATUSed");
+    const noModseq = group(proof.sources.map((s) => ({ ...s, highestModseq: undefined })), { ...proof.destination, highestModseq: undefined });
+    assert.deepEqual(resyncPath(noModseq, structuredClone(noModseq)), { kind: "full" });
+  });
+
+  it("new mail on a source, destination untouched: reads only the new UIDs, and looks for flag changes below them", () => {
+    const now = structuredClone(proof);
+    now.sources[0] = { ...now.sources[0], uidNext: 111, messages: 110, highestModseq: "520" };
+    assert.deepEqual(resyncPath(proof, now), {
+      kind: "incremental",
+      sources: [
+        { provenBelow: 101, changedSince: "500", upTo: 110 },
+        { provenBelow: 11, changedSince: undefined, upTo: 10 },
+      ],
+    });
+  });
+
+  it("a source that only lost mail or changed flags is still incremental (the flag check decides); an empty one needs no check", () => {
+    const now = structuredClone(proof);
+    now.sources[1] = { ...now.sources[1], messages: 9, highestModseq: "41" };
+    const p = resyncPath(proof, now);
+    assert.equal(p.kind, "incremental");
+    assert.deepEqual(p.kind === "incremental" && p.sources[1], { provenBelow: 11, changedSince: "40", upTo: 10 });
+    const empty = group([mark("INBOX", { uidNext: 1, messages: 0, highestModseq: "1" })], proof.destination);
+    const grown = group([mark("INBOX", { uidNext: 4, messages: 3, highestModseq: "4" })], proof.destination);
+    assert.deepEqual(resyncPath(empty, grown), { kind: "incremental", sources: [{ provenBelow: 1, changedSince: undefined, upTo: 3 }] });
+  });
+
+  it("lists in full when the destination moved in any way, or a source was rebuilt (UIDVALIDITY), renamed, or went back", () => {
+    const changes: [string, (g: GroupWatermark) => void][] = [
+      ["destination flags", (g) => (g.destination.highestModseq = "501")],
+      ["destination expunge", (g) => (g.destination.messages -= 1)],
+      ["destination new mail", (g) => (g.destination.uidNext += 1)],
+      ["destination rebuilt", (g) => (g.destination.uidValidity = "8")],
+      ["source rebuilt", (g) => (g.sources[0].uidValidity = "8")],
+      ["source path", (g) => (g.sources[0].path = "INBOX.Other")],
+      ["source UIDNEXT went back", (g) => (g.sources[0].uidNext -= 1)],
+      ["source lost HIGHESTMODSEQ", (g) => (g.sources[1].highestModseq = undefined)],
+      ["one source more", (g) => g.sources.push(mark("INBOX.New"))],
+    ];
+    for (const [what, change] of changes) {
+      const now = structuredClone(proof);
+      change(now);
+      assert.deepEqual(resyncPath(proof, now), { kind: "full" }, what);
+    }
+  });
+
+  it("property: never skips unless every mark is equal; incremental ranges start at the proof and end before today's UIDNEXT", () => {
+    const arbMark = (path: string) =>
+      fc.record({
+        path: fc.constant(path),
+        uidValidity: fc.constantFrom("1", "2"),
+        uidNext: fc.integer({ min: 1, max: 20 }),
+        messages: fc.integer({ min: 0, max: 20 }),
+        highestModseq: fc.option(fc.constantFrom("5", "6"), { nil: undefined }),
+      });
+    const arbGroup = fc.record({ sources: fc.tuple(arbMark("A"), arbMark("B")).map((t) => [...t]), destination: arbMark("D") });
+    fc.assert(
+      fc.property(arbGroup, arbGroup, (prev, now) => {
+        const p = resyncPath(prev, now);
+        const equal = JSON.stringify(prev) === JSON.stringify(now) && prev.destination.highestModseq !== undefined && prev.sources.every((s) => s.highestModseq !== undefined);
+        assert.equal(p.kind === "skip", equal);
+        if (p.kind !== "incremental") return;
+        assert.deepEqual(now.destination, prev.destination);
+        p.sources.forEach((s, i) => {
+          assert.equal(s.provenBelow, prev.sources[i].uidNext);
+          assert.equal(s.upTo, now.sources[i].uidNext - 1);
+          assert.equal(now.sources[i].uidValidity, prev.sources[i].uidValidity);
+          if (prev.sources[i].highestModseq !== now.sources[i].highestModseq && prev.sources[i].uidNext > 1) assert.equal(s.changedSince, prev.sources[i].highestModseq);
+        });
+      }),
+    );
+  });
+});
+
+describe("whether new mail can be copied without looking at the destination", () => {
+  const now = group([mark("INBOX", { messages: 100 }), mark("INBOX.Old", { messages: 10 })], mark("Dest", { messages: 105 }));
+  it("yes when the destination holds exactly the older source messages", () => {
+    assert.equal(newMailIsAllMissing(now, [5, 0]), true, "105 on the destination + 5 new = 110 on the sources");
+    assert.equal(newMailIsAllMissing(now, [0, 0]), true, "nothing new: nothing to pair");
+  });
+  it("no when the destination holds more (its own mail, or copies of mail expunged on the source since)", () => {
+    assert.equal(newMailIsAllMissing(now, [4, 0]), false);
+    assert.equal(newMailIsAllMissing(now, [7, 0]), false, "counts that do not add up are not trusted either");
+  });
+});
+
+describe("the watermark right after a copy", () => {
+  const before = group([mark("INBOX")], mark("Dest", { uidNext: 51, messages: 50, highestModseq: "90" }));
+  const after = (dest: Partial<FolderMark>, source: Partial<FolderMark> = {}) => group([mark("INBOX", source)], mark("Dest", { uidNext: 61, messages: 60, highestModseq: "130", ...dest }));
+
+  it("is the sources as before and the destination as now, when the destination took exactly our appends", () => {
+    assert.deepEqual(watermarkAfterCopy(before, after({}), 10), { sources: before.sources, destination: after({}).destination });
+    assert.deepEqual(watermarkAfterCopy(before, after({ uidNext: 51, messages: 50 }), 0)?.destination.highestModseq, "130", "flag fixes only");
+  });
+
+  it("is none when someone else appended or expunged, a source moved, or a mark is missing", () => {
+    assert.equal(watermarkAfterCopy(before, after({ uidNext: 62, messages: 61 }), 10), undefined, "another append");
+    assert.equal(watermarkAfterCopy(before, after({ messages: 59 }), 10), undefined, "an expunge");
+    assert.equal(watermarkAfterCopy(before, after({ uidNext: 62 }), 10), undefined, "another append, then an expunge");
+    assert.equal(watermarkAfterCopy(before, after({ uidValidity: "8" }), 10), undefined, "rebuilt");
+    assert.equal(watermarkAfterCopy(before, after({ highestModseq: undefined }), 10), undefined);
+    assert.equal(watermarkAfterCopy(before, after({}, { uidNext: 102, messages: 101, highestModseq: "501" }), 10), undefined, "new source mail");
+    assert.equal(watermarkAfterCopy(before, after({}, { highestModseq: "501" }), 10), undefined, "a source flag change");
+    assert.equal(watermarkAfterCopy(before, undefined, 10), undefined);
+  });
+});

@@ -1,6 +1,6 @@
 // Runs a command under GNU time and returns wall time, peak memory and CPU time: the same yardstick for
 // mailshift and mbsync.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
 export interface Measured {
@@ -21,21 +21,51 @@ export function ensureGnuTime(): void {
 
 const MARK = "@@bench@@";
 
-export function measure(cmd: string, args: string[], env: Record<string, string> = {}): Measured {
-  const r = spawnSync("/usr/bin/time", ["-f", `${MARK} %e %M %U %S`, cmd, ...args], {
-    env: { ...process.env, ...env },
-    encoding: "utf8",
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  const line = r.stderr.split("\n").find((l) => l.startsWith(MARK));
-  if (!line) throw new Error(`no timing from ${cmd}: ${r.stderr.slice(-2000)}`);
+function parse(cmd: string, code: number | null, stdout: string, stderr: string): Measured {
+  const line = stderr.split("\n").find((l) => l.startsWith(MARK));
+  if (!line) throw new Error(`no timing from ${cmd}: ${stderr.slice(-2000)}`);
   const [, wall, rssKb, user, sys] = line.split(" ");
   return {
     wallS: Number(wall),
     peakRssMb: Number(rssKb) / 1024,
     cpuS: Number(user) + Number(sys),
-    code: r.status ?? -1,
-    stdout: r.stdout,
-    stderr: r.stderr.split("\n").filter((l) => !l.startsWith(MARK)).join("\n"),
+    code: code ?? -1,
+    stdout,
+    stderr: stderr.split("\n").filter((l) => !l.startsWith(MARK)).join("\n"),
   };
+}
+
+const timeArgs = (cmd: string, args: string[]) => ["-f", `${MARK} %e %M %U %S`, cmd, ...args];
+
+export function measure(cmd: string, args: string[], env: Record<string, string> = {}): Measured {
+  const r = spawnSync("/usr/bin/time", timeArgs(cmd, args), {
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return parse(cmd, r.status, r.stdout, r.stderr);
+}
+
+/** As measure, without blocking: `onTick` runs every `tickMs` while the command runs, to report progress. */
+export function measureAsync(cmd: string, args: string[], onTick?: () => void, tickMs = 2_000): Promise<Measured> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("/usr/bin/time", timeArgs(cmd, args), { stdio: ["ignore", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => out.push(b));
+    child.stderr.on("data", (b: Buffer) => err.push(b));
+    const timer = onTick ? setInterval(onTick, tickMs) : undefined;
+    child.on("error", (e) => {
+      clearInterval(timer);
+      reject(e);
+    });
+    child.on("close", (code) => {
+      clearInterval(timer);
+      try {
+        resolve(parse(cmd, code, Buffer.concat(out).toString("utf8"), Buffer.concat(err).toString("utf8")));
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
 }

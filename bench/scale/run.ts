@@ -1,23 +1,43 @@
 // Issue 7's benchmark: many mailboxes between two loopback Dovecot servers, copied N at a time by
 // `mailshift sync-many` and by mbsync (one process per mailbox, N at a time, CopyArrivalDate yes) on the same
 // mail in the same run; then what a resync costs (no-op and 1% delta, with and without watermarks).
-//   node dist/bench/scale/run.js [--scales 1x2500,20x2500] [--big] [--parallel 4] [--seed 7] [--attachment-rate 0.03]
-// --big adds 250 x 1,000 (the seed's 250,000 messages): about 37 GB of mail per copy at the default attachment rate,
-// three copies (source, mbsync's, mailshift's) = ~110 GB of disk; with --attachment-rate 0.01 about 12 GB per copy.
-import { mkdtempSync, writeFileSync } from "node:fs";
+//   node dist/bench/scale/run.js [--scales 1x2500,20x2500] [--big] [--parallel 4] [--seed 7]
+//       [--attachment-rate 0.03] [--gen-workers 2] [--one-destination] [--growth 1000,4000,16000] [--out FILE.md]
+// --big adds 250 x 1,000 (the seed's 250,000 messages) and makes the default attachment rate 0.02: about 25 GB
+// of mail a copy (0.03 would be about 37 GB). Before writing anything each scale checks the free space where
+// the Dovecot servers keep their mail (TMPDIR, else /tmp) and refuses, naming the attachment rate that would
+// fit, unless the source and one destination fit. mbsync always runs first (copy, no-op, 1% delta); when both
+// destinations do not fit (or with --one-destination) its copy is deleted before mailshift copies.
+// --growth measures mailshift's resync of one text-only mailbox at each size: whether it costs what changed or
+// what exists. Given alone (without --scales or --big) it is all that runs.
+// --out also writes the results as Markdown (bench/results/ holds the committed ones). Progress goes to stderr.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ImapFlow } from "imapflow";
 import { Dovecot, ensureDovecot, stopAllDovecots, type MailUser } from "../../test/harness/dovecot";
 import { repoRoot } from "../../test/harness/repoRoot";
-import { ensureGnuTime, measure, type Measured } from "../measure";
-import { mbsyncConfig } from "../mbsync";
-import { FOLDERS, planMessage, type CorpusOptions } from "../generateCorpus";
-import { handOver, loadMailbox, writeMessages } from "../maildirLoad";
+import { doesNotFitMessage, estimateCopy, fittingAttachmentRate, planDisk, sizeText } from "../diskPlan";
+import { planMessage, type CorpusOptions } from "../generateCorpus";
+import { addMessages, loadMailboxes, removeMessages } from "../maildirLoad";
+import { ensureGnuTime } from "../measure";
+import { copyWatcher, Progress } from "../progress";
+import { Report, type Table } from "../report";
+import { growth } from "./growth";
+import { countAll, mailshift, mbsync, type Run } from "./tools";
 
 interface Scale {
   mailboxes: number;
   messages: number;
+}
+
+interface Options {
+  parallel: number;
+  seed: number;
+  attachmentRate: number;
+  genWorkers: number;
+  /** Delete mbsync's copy before mailshift's even when both would fit. */
+  oneDestination: boolean;
 }
 
 function arg(name: string): string | undefined {
@@ -33,163 +53,185 @@ function parseScales(s: string): Scale[] {
   });
 }
 
-const load = () => os.loadavg()[0].toFixed(2);
+function parseSizes(s: string): number[] {
+  return s.split(",").map((x) => {
+    const n = Number(x.trim());
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--growth: "${x}" is not a number of messages (e.g. 1000,4000,16000)`);
+    return n;
+  });
+}
 
-/** Messages on a whole account by STATUS, without fetching anything. */
-async function countMessages(d: Dovecot, user: string, password: string): Promise<number> {
-  const c = new ImapFlow({ host: d.host, port: d.port, secure: false, auth: { user, pass: password }, logger: false });
-  c.on("error", () => undefined);
-  await c.connect();
-  let n = 0;
-  try {
-    for (const f of await c.list({ statusQuery: { messages: true } })) n += f.status?.messages ?? 0;
-  } finally {
-    await c.logout();
+const n = (x: number) => x.toLocaleString("en-US");
+const stderr = (s: string) => process.stderr.write(`[bench] ${s}\n`);
+
+function copyTable(rows: { what: string; messages: number; mb: number; r: Run }[]): Table {
+  return {
+    head: ["run", "messages", "MB", "wall s", "msg/s", "MB/s", "peak RSS MB", "CPU s", "load avg"],
+    rows: rows.map(({ what, messages, mb, r }) => [
+      what,
+      String(messages),
+      mb.toFixed(0),
+      r.m.wallS.toFixed(2),
+      (messages / r.m.wallS).toFixed(0),
+      (mb / r.m.wallS).toFixed(1),
+      r.m.peakRssMb.toFixed(0),
+      r.m.cpuS.toFixed(2),
+      r.load,
+    ]),
+  };
+}
+
+function resyncTable(rows: { what: string; r: Run }[]): Table {
+  return {
+    head: ["resync", "wall s", "CPU s", "peak RSS MB", "copied", "load avg"],
+    rows: rows.map(({ what, r }) => [what, r.m.wallS.toFixed(2), r.m.cpuS.toFixed(2), r.m.peakRssMb.toFixed(0), String(r.copied ?? 0), r.load]),
+  };
+}
+
+async function scale(s: Scale, o: Options, report: Report): Promise<void> {
+  const name = `${s.mailboxes}x${s.messages}`;
+  const corpus: CorpusOptions = { seed: o.seed, mailboxes: s.mailboxes, messagesPerMailbox: s.messages, attachmentRate: o.attachmentRate };
+
+  // Dovecot.start keeps each server's mail under os.tmpdir(): that filesystem must hold it.
+  const dir = os.tmpdir();
+  const st = fs.statfsSync(dir);
+  const copy = estimateCopy(corpus, st.bsize);
+  const disk = planDisk(copy, st.bavail * st.bsize);
+  if (disk.verdict === "does-not-fit") {
+    const atZero = estimateCopy({ ...corpus, attachmentRate: 0 }, st.bsize);
+    throw new Error(doesNotFitMessage(name, dir, o.attachmentRate, disk, copy, fittingAttachmentRate(atZero, copy, o.attachmentRate, disk.freeBytes)));
   }
-  return n;
-}
+  const oneAtATime = o.oneDestination || disk.verdict === "one-destination-at-a-time";
+  stderr(
+    `${name}: about ${sizeText(copy.diskBytes)} a copy, ${sizeText(disk.freeBytes)} free in ${dir}; ` +
+      (disk.verdict === "both-destinations" ? "room for both destinations" : "room for one destination at a time") +
+      (oneAtATime ? ": mbsync's copy is deleted before mailshift copies" : ""),
+  );
 
-interface Row {
-  what: string;
-  messages: number;
-  mb: number;
-  m: Measured;
-  load: string;
-}
-
-function table(rows: Row[]): string {
-  const head = ["run", "messages", "MB", "wall s", "msg/s", "MB/s", "peak RSS MB", "CPU s", "load avg"];
-  const body = rows.map((r) => [
-    r.what,
-    String(r.messages),
-    r.mb.toFixed(0),
-    r.m.wallS.toFixed(2),
-    (r.messages / r.m.wallS).toFixed(0),
-    (r.mb / r.m.wallS).toFixed(1),
-    r.m.peakRssMb.toFixed(0),
-    r.m.cpuS.toFixed(2),
-    r.load,
-  ]);
-  const all = [head, ...body];
-  const w = head.map((_, i) => Math.max(...all.map((r) => r[i].length)));
-  return all.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ")).join("\n");
-}
-
-async function scale(s: Scale, parallel: number, seed: number, attachmentRate: number): Promise<void> {
-  const corpus: CorpusOptions = { seed, mailboxes: s.mailboxes, messagesPerMailbox: s.messages, attachmentRate };
   const idx = Array.from({ length: s.mailboxes }, (_, i) => i);
   const src = idx.map((i): MailUser => ({ user: `src${i}`, password: `src${i}-pw` }));
   const viaMs = idx.map((i): MailUser => ({ user: `ms${i}`, password: `ms${i}-pw` }));
   const viaMb = idx.map((i): MailUser => ({ user: `mb${i}`, password: `mb${i}-pw` }));
-  const name = `${s.mailboxes}x${s.messages}`;
   const old = await Dovecot.start({ layout: "old", users: src, name: `scale-old-${name}`, keepDir: false });
   const fresh = await Dovecot.start({ layout: "new", users: [...viaMs, ...viaMb], name: `scale-new-${name}`, keepDir: false });
+  const work = fs.mkdtempSync(path.join(dir, "mailshift-scale-"));
   try {
     const t0 = Date.now();
-    let messages = 0;
-    let bytes = 0;
-    for (const i of idx) {
-      const r = loadMailbox(old, src[i].user, corpus, i);
-      messages += r.messages;
-      bytes += r.bytes;
-    }
-    const mb = bytes / 1024 / 1024;
-    process.stdout.write(`\n## ${s.mailboxes} mailbox(es) x ${s.messages}: ${messages} messages, ${mb.toFixed(0)} MB; generated, written and indexed in ${((Date.now() - t0) / 1000).toFixed(0)} s; ${parallel} at a time\n`);
+    const gen = new Progress(`${name} generate`, s.mailboxes, "mailboxes");
+    const loaded = await loadMailboxes(old, src.map((u) => u.user), corpus, o.genWorkers, (done, total) => gen.update(done, `${n(total.messages)} messages, ${sizeText(total.bytes)}`));
+    const messages = loaded.messages;
+    const mb = loaded.bytes / 2 ** 20;
+    report.heading(`${s.mailboxes} mailbox(es) x ${s.messages}: ${messages} messages, ${mb.toFixed(0)} MB; generated, written and indexed in ${((Date.now() - t0) / 1000).toFixed(0)} s; ${o.parallel} at a time`);
+    report.line(
+      `Estimated from the plan before writing: ${(copy.imapBytes / 2 ** 20).toFixed(0)} MB (IMAP sizes), ${sizeText(copy.diskBytes)} on disk a copy; ` +
+        (oneAtATime ? "mbsync's copy was deleted before mailshift's (one destination at a time)." : "both destinations kept."),
+    );
 
     // mbsync: one process per mailbox, `parallel` at a time (xargs -P); GNU time's peak RSS is then the largest
-    // single process, so the row also shows it times the concurrency.
-    const work = mkdtempSync(path.join(os.tmpdir(), "mailshift-scale-"));
-    const confs = idx.map((i) =>
-      mbsyncConfig(
-        path.join(work, `mbsync${i}`),
-        { host: old.host, port: old.port, user: src[i].user, password: src[i].password, prefix: "INBOX." },
-        { host: fresh.host, port: fresh.port, user: viaMb[i].user, password: viaMb[i].password, prefix: "" },
-        FOLDERS.map((f) => (f.path.length ? f.path.join("/") : "INBOX")),
-      ),
-    );
-    const list = path.join(work, "mbsync-configs");
-    writeFileSync(list, `${confs.join("\n")}\n`);
-    const mbsyncRun = () => {
-      const l = load();
-      const m = measure("xargs", ["-P", String(parallel), "-I{}", "-a", list, "mbsync", "-c", "{}", "-q", "-a"]);
-      if (m.code !== 0) throw new Error(`mbsync failed (xargs exit ${m.code}): ${m.stderr.slice(-2000)}`);
-      return { m, l };
-    };
-    const mbCopy = mbsyncRun();
-    let mbCount = 0;
-    for (const i of idx) mbCount += await countMessages(fresh, viaMb[i].user, viaMb[i].password);
+    // single process, so the notes also show it times the concurrency. It goes first, copy then resyncs, so
+    // that its copy can be deleted before mailshift's when the disk holds only one.
+    const mbRun = mbsync(work, old, src, fresh, viaMb, o.parallel);
+    const mbHomes = viaMb.map((u) => fresh.home(u.user));
+    stderr(`${name}: mbsync copy`);
+    const mbCopy = await mbRun(copyWatcher(`${name} mbsync copy`, mbHomes, messages));
+    stderr(`${name}: mbsync copy done in ${mbCopy.m.wallS.toFixed(0)} s`);
+    const mbCount = await countAll(fresh, viaMb);
+    stderr(`${name}: mbsync no-op`);
+    const mbNoop = await mbRun();
+    mbNoop.copied = (await countAll(fresh, viaMb)) - mbCount;
 
-    const listFile = path.join(work, "mailboxes.json");
-    writeFileSync(
-      listFile,
-      JSON.stringify({
-        mailboxes: idx.map((i) => ({ from: old.url(src[i].user), fromPassword: src[i].password, to: fresh.url(viaMs[i].user), toPassword: viaMs[i].password })),
-      }),
-      { mode: 0o600 },
-    );
-    const state = path.join(work, "state.json");
-    const cli = path.join(repoRoot(), "dist", "cli", "syncMany.js");
-    const mailshift = (withState: boolean) => {
-      const l = load();
-      const m = measure(process.execPath, [cli, "--mailboxes", listFile, "--parallel", String(parallel), "--json", ...(withState ? ["--state", state] : [])]);
-      const out = JSON.parse(m.stdout) as { totals: { copied: number; verified: number; mailboxes: number; bytesCopied: number } };
-      if (m.code !== 0 || out.totals.verified !== out.totals.mailboxes) throw new Error(`mailshift sync-many exit ${m.code}: ${m.stdout.slice(0, 2000)} ${m.stderr.slice(-2000)}`);
-      return { m, l, copied: out.totals.copied, mb: out.totals.bytesCopied / 1024 / 1024 };
-    };
-    const msCopy = mailshift(true);
-    let msCount = 0;
-    for (const i of idx) msCount += await countMessages(fresh, viaMs[i].user, viaMs[i].password);
-
-    const rows: Row[] = [
-      { what: `mbsync x${parallel} (copy)`, messages: mbCount, mb, m: mbCopy.m, load: mbCopy.l },
-      { what: `mailshift sync-many --parallel ${parallel} (copy)`, messages: msCopy.copied, mb, m: msCopy.m, load: msCopy.l },
-    ];
-    process.stdout.write(`${table(rows)}\n`);
-    process.stdout.write(`on the destinations: mbsync ${mbCount}, mailshift ${msCount} of ${messages}; mailshift / mbsync throughput ${(mbCopy.m.wallS / msCopy.m.wallS).toFixed(2)}x; mbsync peak RSS is per process (x${parallel} concurrent = ${(mbCopy.m.peakRssMb * parallel).toFixed(0)} MB at most)\n`);
-
-    // Resync cost. No-op: nothing moved. Delta: 1% new messages per mailbox, as mail arriving during the copy.
-    const resync: string[] = [];
-    const line = (what: string, r: { m: Measured; l: string; copied?: number }) =>
-      resync.push(`${what.padEnd(44)} ${r.m.wallS.toFixed(2).padStart(7)} s  ${(r.m.cpuS).toFixed(2).padStart(7)} CPU s  ${r.m.peakRssMb.toFixed(0).padStart(4)} MB  copied ${String(r.copied ?? 0).padStart(6)}  load ${r.l}`);
-    line("mailshift no-op, stateless", mailshift(false));
-    // The copy leaves no watermark on folders it appended to (only a listing can vouch for them), so the first
-    // --state pass after a copy lists those folders once and records them; the one after that is the real no-op.
-    line("mailshift no-op, --state, first after copy", mailshift(true));
-    line("mailshift no-op, --state (watermarks)", mailshift(true));
-    line("mbsync no-op (its own sync state)", mbsyncRun());
+    // Resync deltas: 1% new messages per mailbox, as mail arriving during the copy.
     const delta = Math.max(1, Math.round(s.messages / 100));
-    const addDelta = (round: number) => {
+    const addDelta = async (round: number, written?: string[][]) => {
       for (const i of idx) {
-        const plans = Array.from({ length: delta }, (_, k) => planMessage(seed + round, i, s.messages + k, attachmentRate));
-        writeMessages(old.maildir(src[i].user), plans, `d${round}`);
-        handOver(old, src[i].user);
+        const plans = Array.from({ length: delta }, (_, k) => planMessage(o.seed + round, i, s.messages + k, o.attachmentRate));
+        await addMessages(old, src[i].user, plans, `d${round}`, written?.[i]);
       }
     };
-    addDelta(1);
-    line(`mailshift 1% delta (${delta * s.mailboxes} new), --state`, mailshift(true));
-    addDelta(2);
-    line(`mailshift 1% delta (${delta * s.mailboxes} new), stateless`, mailshift(false));
-    addDelta(3);
-    const mbDelta = mbsyncRun();
-    let mbAfter = 0;
-    for (const i of idx) mbAfter += await countMessages(fresh, viaMb[i].user, viaMb[i].password);
-    line(`mbsync 3 x 1% delta (all new since its last run)`, { ...mbDelta, copied: mbAfter - mbCount });
-    process.stdout.write(`resync of ${messages} messages:\n${resync.join("\n")}\n`);
+    // mbsync's delta is taken away from the source again before mailshift copies, so both copy the same mail.
+    const mbDeltaFiles = idx.map((): string[] => []);
+    await addDelta(3, mbDeltaFiles);
+    stderr(`${name}: mbsync 1% delta`);
+    const mbDelta = await mbRun();
+    mbDelta.copied = (await countAll(fresh, viaMb)) - mbCount - mbNoop.copied;
+    for (const i of idx) await removeMessages(old, src[i].user, mbDeltaFiles[i]);
+    const onSource = await countAll(old, src);
+    if (onSource !== messages) throw new Error(`${name}: the source holds ${onSource} messages after mbsync's delta was removed, expected ${messages}`);
+    if (oneAtATime) {
+      stderr(`${name}: deleting mbsync's copy to make room for mailshift's`);
+      for (const h of mbHomes) fs.rmSync(h, { recursive: true, force: true });
+    }
+
+    const msRun = mailshift(work, old, src, fresh, viaMs, o.parallel);
+    stderr(`${name}: mailshift copy`);
+    const msCopy = await msRun(true, copyWatcher(`${name} mailshift copy`, viaMs.map((u) => fresh.home(u.user)), messages));
+    stderr(`${name}: mailshift copy done in ${msCopy.m.wallS.toFixed(0)} s`);
+    const msCount = await countAll(fresh, viaMs);
+
+    report.table(
+      copyTable([
+        { what: `mbsync x${o.parallel} (copy)`, messages: mbCount, mb, r: mbCopy },
+        { what: `mailshift sync-many --parallel ${o.parallel} (copy)`, messages: msCopy.copied, mb, r: msCopy },
+      ]),
+    );
+    report.line(
+      `On the destinations: mbsync ${mbCount}, mailshift ${msCount} of ${messages}; mailshift / mbsync throughput ${(mbCopy.m.wallS / msCopy.m.wallS).toFixed(2)}x; ` +
+        `mbsync peak RSS is per process (x${o.parallel} concurrent = ${(mbCopy.m.peakRssMb * o.parallel).toFixed(0)} MB at most).`,
+    );
+
+    // mailshift's resyncs. The copy leaves no watermark on folders it appended to (only a listing can vouch for
+    // them), so the first --state pass after a copy lists those folders once and records them; the one after
+    // that is the real no-op.
+    const pass = async (what: string, withState: boolean) => {
+      stderr(`${name}: mailshift ${what}`);
+      return { what: `mailshift ${what}`, r: await msRun(withState) };
+    };
+    const rows: { what: string; r: Run }[] = [await pass("no-op, stateless", false), await pass("no-op, --state, first after copy", true), await pass("no-op, --state (watermarks)", true)];
+    rows.push({ what: "mbsync no-op (its own sync state)", r: mbNoop });
+    await addDelta(1);
+    rows.push(await pass(`1% delta (${delta * s.mailboxes} new), --state`, true));
+    await addDelta(2);
+    rows.push(await pass(`1% delta (${delta * s.mailboxes} new), stateless`, false));
+    rows.push({ what: `mbsync 1% delta (${delta * s.mailboxes} new)`, r: mbDelta });
+    report.table(resyncTable(rows), `Resync of ${messages} messages:`);
   } finally {
     await stopAllDovecots();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function versionOf(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], cwd: repoRoot() }).trim().split("\n")[0];
+  } catch {
+    return "unknown";
   }
 }
 
 async function main(): Promise<void> {
   ensureDovecot();
   ensureGnuTime();
-  const parallel = Number(arg("--parallel") ?? 4);
-  const seed = Number(arg("--seed") ?? 7);
-  const attachmentRate = Number(arg("--attachment-rate") ?? 0.03);
-  const scales = parseScales(arg("--scales") ?? "1x2500,20x2500");
-  if (process.argv.includes("--big")) scales.push({ mailboxes: 250, messages: 1000 });
-  process.stdout.write(`mailshift scale benchmark: ${os.cpus().length} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, node ${process.version}, seed ${seed}, attachment rate ${attachmentRate}\n`);
-  for (const s of scales) await scale(s, parallel, seed, attachmentRate);
+  const big = process.argv.includes("--big");
+  const growthArg = arg("--growth");
+  const o: Options = {
+    parallel: Number(arg("--parallel") ?? 4),
+    seed: Number(arg("--seed") ?? 7),
+    attachmentRate: Number(arg("--attachment-rate") ?? (big ? 0.02 : 0.03)),
+    genWorkers: Number(arg("--gen-workers") ?? Math.min(2, os.cpus().length)),
+    oneDestination: process.argv.includes("--one-destination"),
+  };
+  const scalesArg = arg("--scales");
+  const scales = scalesArg || big || !growthArg ? parseScales(scalesArg ?? "1x2500,20x2500") : [];
+  if (big) scales.push({ mailboxes: 250, messages: 1000 });
+  const out = arg("--out");
+  const report = new Report(out);
+  report.line(
+    `mailshift scale benchmark, ${new Date().toISOString().slice(0, 10)}, commit ${versionOf("git", ["rev-parse", "--short", "HEAD"])}: ` +
+      `${os.cpus().length} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, node ${process.version}, ${versionOf("dovecot", ["--version"])}, ${versionOf("mbsync", ["--version"])}; ` +
+      `seed ${o.seed}${scales.length ? `, attachment rate ${o.attachmentRate}` : ""}`,
+  );
+  for (const s of scales) await scale(s, o, report);
+  if (growthArg) await growth(parseSizes(growthArg), o.seed, report);
 }
 
 main().catch((err: unknown) => {

@@ -1,0 +1,86 @@
+// The two tools under test as the scale benchmark runs them, each under GNU time, and the IMAP count that
+// checks what they left on the destination.
+import { writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ImapFlow } from "imapflow";
+import type { Dovecot, MailUser } from "../../test/harness/dovecot";
+import { repoRoot } from "../../test/harness/repoRoot";
+import { FOLDERS } from "../generateCorpus";
+import { measureAsync, type Measured } from "../measure";
+import { mbsyncConfig } from "../mbsync";
+
+/** The 1-minute load average when a run starts: what else the machine was doing. */
+export const load = () => os.loadavg()[0].toFixed(2);
+
+export interface Run {
+  m: Measured;
+  load: string;
+  /** Messages the tool copied in this run. */
+  copied?: number;
+}
+
+/** Messages on a whole account by STATUS, without fetching anything. */
+export async function countMessages(d: Dovecot, u: MailUser): Promise<number> {
+  const c = new ImapFlow({ host: d.host, port: d.port, secure: false, auth: { user: u.user, pass: u.password }, logger: false });
+  c.on("error", () => undefined);
+  await c.connect();
+  let n = 0;
+  try {
+    for (const f of await c.list({ statusQuery: { messages: true } })) n += f.status?.messages ?? 0;
+  } finally {
+    await c.logout();
+  }
+  return n;
+}
+
+export async function countAll(d: Dovecot, users: readonly MailUser[]): Promise<number> {
+  let n = 0;
+  for (const u of users) n += await countMessages(d, u);
+  return n;
+}
+
+/**
+ * `mailshift sync-many` over the pairs from[i] -> to[i], `parallel` at a time, optionally with a state file;
+ * throws unless every mailbox verified.
+ */
+export function mailshift(work: string, old: Dovecot, from: readonly MailUser[], fresh: Dovecot, to: readonly MailUser[], parallel: number) {
+  const list = path.join(work, "mailboxes.json");
+  const mailboxes = from.map((f, i) => ({ from: old.url(f.user), fromPassword: f.password, to: fresh.url(to[i].user), toPassword: to[i].password }));
+  writeFileSync(list, JSON.stringify({ mailboxes }), { mode: 0o600 });
+  const state = path.join(work, "state.json");
+  const cli = path.join(repoRoot(), "dist", "cli", "syncMany.js");
+  return async (withState: boolean, onTick?: () => void): Promise<Run & { copied: number }> => {
+    const l = load();
+    const m = await measureAsync(process.execPath, [cli, "--mailboxes", list, "--parallel", String(parallel), "--json", ...(withState ? ["--state", state] : [])], onTick);
+    let out: { totals: { copied: number; verified: number; mailboxes: number } } | undefined;
+    try {
+      out = JSON.parse(m.stdout) as typeof out;
+    } catch {
+      // reported below with the output
+    }
+    if (m.code !== 0 || !out || out.totals.verified !== out.totals.mailboxes)
+      throw new Error(`mailshift sync-many exit ${m.code}: ${m.stdout.slice(0, 2000)} ${m.stderr.slice(-2000)}`);
+    return { m, load: l, copied: out.totals.copied };
+  };
+}
+
+/** mbsync, one process per mailbox from[i] -> to[i], `parallel` at a time (xargs -P), CopyArrivalDate yes. */
+export function mbsync(work: string, old: Dovecot, from: readonly MailUser[], fresh: Dovecot, to: readonly MailUser[], parallel: number) {
+  const confs = from.map((f, i) =>
+    mbsyncConfig(
+      path.join(work, `mbsync${i}`),
+      { host: old.host, port: old.port, user: f.user, password: f.password, prefix: "INBOX." },
+      { host: fresh.host, port: fresh.port, user: to[i].user, password: to[i].password, prefix: "" },
+      FOLDERS.map((x) => (x.path.length ? x.path.join("/") : "INBOX")),
+    ),
+  );
+  const list = path.join(work, "mbsync-configs");
+  writeFileSync(list, `${confs.join("\n")}\n`);
+  return async (onTick?: () => void): Promise<Run> => {
+    const l = load();
+    const m = await measureAsync("xargs", ["-P", String(parallel), "-I{}", "-a", list, "mbsync", "-c", "{}", "-q", "-a"], onTick);
+    if (m.code !== 0) throw new Error(`mbsync failed (xargs exit ${m.code}): ${m.stderr.slice(-2000)}`);
+    return { m, load: l };
+  };
+}

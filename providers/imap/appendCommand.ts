@@ -8,7 +8,8 @@ import { imapDateTime } from "./imapDate";
 import { wireMailboxName } from "./mailboxName";
 
 export interface OutgoingMessage {
-  raw: Buffer;
+  /** The message's bytes, as the chunks they were read in. */
+  raw: readonly Buffer[];
   flags: string[];
   internalDate: Date;
 }
@@ -33,7 +34,9 @@ export class UnsendableError extends Error {
 // atom-char minus the list, quoted and resp specials; a flag may start with one backslash (system flags).
 const FLAG = /^\\?[^\x00-\x20\x7f()\{%*"\\\]]+$/;
 
-function quoted(s: string): string {
+/** A mailbox name as a quoted string, modified UTF-7 unless the server accepts UTF-8. */
+export function quotedMailbox(path: string, utf8: boolean): string {
+  const s = wireMailboxName(path, utf8);
   if (/[\r\n\0]/.test(s)) throw new UnsendableError(`the mailbox name ${JSON.stringify(s)} contains a line break or NUL`);
   return `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
@@ -46,12 +49,12 @@ export function appendSegments(tag: string, path: string, messages: readonly Out
   if (!messages.length) throw new Error("an APPEND needs at least one message");
   const segments: Buffer[][] = [];
   let current: Buffer[] = [];
-  let text = `${tag} APPEND ${quoted(wireMailboxName(path, lit.utf8))}`;
+  let text = `${tag} APPEND ${quotedMailbox(path, lit.utf8)}`;
   for (const m of messages) {
     for (const f of m.flags) {
       if (!FLAG.test(f)) throw new UnsendableError(`the flag ${JSON.stringify(f)} is not a valid IMAP flag`);
     }
-    const n = m.raw.length;
+    const n = m.raw.reduce((k, b) => k + b.length, 0);
     const nonSync = lit.plus || (lit.minus && n <= 4096);
     text += ` (${m.flags.join(" ")}) "${imapDateTime(m.internalDate)}" {${n}${nonSync ? "+" : ""}}\r\n`;
     current.push(Buffer.from(text, "utf8"));
@@ -60,7 +63,7 @@ export function appendSegments(tag: string, path: string, messages: readonly Out
       segments.push(current);
       current = [];
     }
-    current.push(m.raw);
+    current.push(...m.raw);
   }
   current.push(Buffer.from("\r\n"));
   segments.push(current);

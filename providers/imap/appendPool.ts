@@ -2,7 +2,7 @@
 // server has it; when the server refuses the batch (atomically: nothing stored), its messages go one by one
 // so that only the refused message is skipped, with the server's reason.
 import type { OutgoingMessage } from "./appendCommand";
-import type { AppendConnection } from "./appendConnection";
+import type { BulkConnection } from "./bulkConnection";
 import { errorFacts, throttleDelayMs } from "./classify";
 import { sleep } from "./retry";
 
@@ -19,7 +19,7 @@ function isRefusal(err: unknown): boolean {
 const MAX_THROTTLED = 20;
 
 /** One APPEND; a throttled answer is waited out as the server suggests, then the same message goes again. */
-async function appendOne(client: AppendConnection, path: string, m: OutgoingMessage): Promise<number | undefined> {
+async function appendOne(client: BulkConnection, path: string, m: OutgoingMessage): Promise<number | undefined> {
   for (let throttled = 0; ; throttled++) {
     try {
       return (await client.append(path, [m]))?.[0];
@@ -32,27 +32,27 @@ async function appendOne(client: AppendConnection, path: string, m: OutgoingMess
 }
 
 export class AppendPool {
-  private idle: AppendConnection[];
-  private waiters: ((c: AppendConnection) => void)[] = [];
+  private idle: BulkConnection[];
+  private waiters: ((c: BulkConnection) => void)[] = [];
   private inFlight = new Set<Promise<void>>();
 
-  constructor(clients: AppendConnection[]) {
+  constructor(clients: BulkConnection[]) {
     this.idle = [...clients];
   }
 
-  private acquire(): Promise<AppendConnection> {
+  private acquire(): Promise<BulkConnection> {
     const c = this.idle.pop();
     if (c) return Promise.resolve(c);
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  private release(c: AppendConnection): void {
+  private release(c: BulkConnection): void {
     const w = this.waiters.shift();
     if (w) w(c);
     else this.idle.push(c);
   }
 
-  private async appendBatch(client: AppendConnection, path: string, batch: readonly OutgoingMessage[], done: (i: number, r: AppendOutcome) => void) {
+  private async appendBatch(client: BulkConnection, path: string, batch: readonly OutgoingMessage[], done: (i: number, r: AppendOutcome) => void) {
     if (batch.length > 1 && client.multiAppend) {
       try {
         const uids = await client.append(path, batch);

@@ -29,7 +29,7 @@ export async function sendMessages(
   summaries: FolderSummary[],
   events: CopyEvents,
 ): Promise<Arrival[]> {
-  const src = await session.source();
+  const reader = await session.bodyReader();
   const pool = await session.appender();
   let fatal: unknown;
   const arrived: Arrival[] = [];
@@ -37,7 +37,7 @@ export async function sendMessages(
     const mine = sendable.filter((r) => r.source === i);
     if (!mine.length) continue;
     try {
-      await src.mailboxOpen(group.sources[i].path, { readOnly: true });
+      await reader.examine(group.sources[i].path);
     } catch (err) {
       if (!isNonexistentFolder(errorFacts(err))) throw err;
       summaries[i].notes.push("deleted on the source during the run: the rest of it was not copied");
@@ -48,23 +48,26 @@ export async function sendMessages(
       // Read the whole batch, then hand it to a free connection and read the next one meanwhile:
       // memory holds at most a batch per connection, plus the one being read.
       const byUid = new Map(batch.map((r) => [r.meta.uid, r.meta]));
-      const outgoing: { meta: MessageMeta; raw: Buffer }[] = [];
-      for await (const msg of src.fetch(batch.map((r) => r.meta.uid).join(","), { uid: true, source: true }, { uid: true })) {
-        const meta = byUid.get(msg.uid);
-        if (meta && msg.source) outgoing.push({ meta, raw: msg.source });
-      }
+      const outgoing: { meta: MessageMeta; raw: Buffer[]; size: number }[] = [];
+      await reader.fetchBodies(
+        batch.map((r) => r.meta.uid),
+        (uid, raw, size) => {
+          const meta = byUid.get(uid);
+          if (meta) outgoing.push({ meta, raw, size });
+        },
+      );
       const messages = outgoing.map((o) => ({
         raw: o.raw,
         flags: storableFlags(o.meta.flags, permanentFlags).storable,
         internalDate: new Date(o.meta.internalDate),
       }));
       await pool.submit(group.destination, messages, (k, r) => {
-        const { meta, raw } = outgoing[k];
+        const { meta, size } = outgoing[k];
         if (r.ok) {
           arrived.push({ source: i, meta, destUid: r.uid });
           summaries[i].copied += 1;
-          summaries[i].bytesCopied += raw.length;
-          events.onCopied(raw.length, i);
+          summaries[i].bytesCopied += size;
+          events.onCopied(size, i);
           return;
         }
         const f = errorFacts(r.error);

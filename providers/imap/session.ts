@@ -1,16 +1,17 @@
-// The connections one mailbox pass uses: one to read the source, one to list and flag the destination, and a
-// pool to append. After a dropped connection everything is opened afresh: state lives on the servers, not here.
+// The connections one mailbox pass uses: one to list the source, one to read message bodies from it, one to
+// list and flag the destination, and a pool to append. After a dropped connection everything is opened afresh: state lives on the servers, not here.
 import type { ImapFlow } from "imapflow";
 import type { Endpoint } from "./endpoint";
 import { closeClient, DEFAULT_SOCKET_TIMEOUT_MS, openClient, type ConnectOptions } from "./connect";
 import { AppendPool } from "./appendPool";
-import { AppendConnection } from "./appendConnection";
+import { BulkConnection } from "./bulkConnection";
 
 export class MailboxSession {
   private src?: ImapFlow;
+  private reader?: BulkConnection;
   private dst?: ImapFlow;
   private pool?: AppendPool;
-  private poolClients: AppendConnection[] = [];
+  private poolClients: BulkConnection[] = [];
 
   constructor(
     readonly from: Endpoint,
@@ -25,6 +26,19 @@ export class MailboxSession {
       this.src = await openClient(this.from, this.connect);
     }
     return this.src;
+  }
+
+  /** The source connection that reads message bodies (bulkConnection.ts). */
+  async bodyReader(): Promise<BulkConnection> {
+    if (!this.reader?.usable) {
+      this.reader?.drop();
+      this.reader = BulkConnection.adopt(await openClient(this.from, this.connect), this.timeoutMs());
+    }
+    return this.reader;
+  }
+
+  private timeoutMs(): number {
+    return this.connect.socketTimeoutMs ?? DEFAULT_SOCKET_TIMEOUT_MS;
   }
 
   async destination(): Promise<ImapFlow> {
@@ -43,11 +57,11 @@ export class MailboxSession {
       const to = this.to;
       // The first connection must open (its failure is the mailbox's); the others are a bonus: a server
       // with a per-mailbox connection limit (Exchange Online) turns them away, and the pass goes on with fewer.
-      const timeout = this.connect.socketTimeoutMs ?? DEFAULT_SOCKET_TIMEOUT_MS;
-      const first = AppendConnection.adopt(await openClient(to, this.connect), timeout);
+      const timeout = this.timeoutMs();
+      const first = BulkConnection.adopt(await openClient(to, this.connect), timeout);
       const extra = await Promise.allSettled(
         Array.from({ length: Math.max(0, this.appendConnections - 1) }, async () =>
-          AppendConnection.adopt(await openClient(to, { ...this.connect, retry: { ...this.connect.retry, attempts: 1 } }), timeout),
+          BulkConnection.adopt(await openClient(to, { ...this.connect, retry: { ...this.connect.retry, attempts: 1 } }), timeout),
         ),
       );
       this.poolClients = [first, ...extra.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []))];
@@ -56,23 +70,23 @@ export class MailboxSession {
     return this.pool;
   }
 
-  private takeAll(): { clients: (ImapFlow | undefined)[]; appenders: AppendConnection[] } {
-    const taken = { clients: [this.src, this.dst], appenders: this.poolClients };
-    this.src = this.dst = this.pool = undefined;
+  private takeAll(): { clients: (ImapFlow | undefined)[]; bulk: BulkConnection[] } {
+    const taken = { clients: [this.src, this.dst], bulk: [...(this.reader ? [this.reader] : []), ...this.poolClients] };
+    this.src = this.dst = this.pool = this.reader = undefined;
     this.poolClients = [];
     return taken;
   }
 
   /** Drops every connection at once (after a failure, a polite LOGOUT may hang); the next call opens new ones. */
   reset(): void {
-    const { clients, appenders } = this.takeAll();
+    const { clients, bulk } = this.takeAll();
     for (const c of clients) c?.close();
-    for (const a of appenders) a.drop();
+    for (const a of bulk) a.drop();
   }
 
   /** Logs out of every connection. */
   async close(): Promise<void> {
-    const { clients, appenders } = this.takeAll();
-    await Promise.all([...clients.map(closeClient), ...appenders.map((a) => a.close())]);
+    const { clients, bulk } = this.takeAll();
+    await Promise.all([...clients.map(closeClient), ...bulk.map((a) => a.close())]);
   }
 }

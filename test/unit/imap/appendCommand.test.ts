@@ -3,7 +3,7 @@ import { strict as assert } from "node:assert";
 import { appendSegments, expandUidSet, UnsendableError, type LiteralSupport, type OutgoingMessage } from "../../../providers/imap/appendCommand";
 
 const msg = (body: string, flags: string[] = []): OutgoingMessage => ({
-  raw: Buffer.from(body),
+  raw: [Buffer.from(body)],
   flags,
   internalDate: new Date(Date.UTC(2021, 2, 4, 5, 6, 7)),
 });
@@ -38,7 +38,7 @@ describe("APPEND command bytes", () => {
   it("passes the message buffers through untouched (no copy of a large message)", () => {
     const m = msg("body");
     const segs = appendSegments("M4", "INBOX", [m], PLUS);
-    assert.ok(segs[0].includes(m.raw), "the message's own Buffer is one of the pieces written");
+    assert.ok(segs[0].includes(m.raw[0]), "the message's own Buffer is one of the pieces written");
   });
 
   it("quotes mailbox names and encodes non-ASCII as modified UTF-7 unless UTF8=ACCEPT is on", () => {

@@ -1,11 +1,19 @@
-// A destination connection that only APPENDs. imapflow opens and authenticates it (TLS, STARTTLS, OAuth2,
-// retries and their errors stay in connect.ts), then hands the socket over (ImapFlow.unbind, its public API
-// for that) and mailshift speaks APPEND on it directly: the command goes out in as few writes as the server's
-// literal support allows (appendCommand.ts), the message bytes are written as they are, never copied.
+// A connection that moves message bytes: FETCH of bodies on the source, APPEND on the destination. imapflow
+// opens and authenticates it (TLS, STARTTLS, OAuth2, retries and their errors stay in connect.ts), then hands
+// the socket over (ImapFlow.unbind, its public API for that) and mailshift speaks these few commands itself:
+// a body comes off the socket as views of the chunks read and goes out as the same Buffers, never copied or
+// parsed, and an APPEND goes out in as few writes as the server's literal support allows (appendCommand.ts).
+// Listing, flags and everything else stay on imapflow connections.
 import type { Readable, Writable } from "node:stream";
 import type { ImapFlow } from "imapflow";
 import { ImapLineSplitter } from "./imapStream";
-import { appendSegments, expandUidSet, type LiteralSupport, type OutgoingMessage } from "./appendCommand";
+import { appendSegments, expandUidSet, quotedMailbox, type LiteralSupport, type OutgoingMessage } from "./appendCommand";
+
+/** One untagged response: its text with literal announcements in place, and each literal's bytes as chunks. */
+export interface Untagged {
+  text: string;
+  literals: Buffer[][];
+}
 
 /** A tagged NO or BAD, with the fields classify.ts reads (the same names imapflow uses). */
 export class CommandError extends Error {
@@ -32,6 +40,7 @@ interface Pending {
   tag: string;
   /** Called on each `+` continuation. */
   onContinue(): void;
+  onUntagged?(u: Untagged): void;
   resolve(r: { code?: string; args: string[]; text: string }): void;
   reject(err: Error): void;
 }
@@ -39,8 +48,10 @@ interface Pending {
 // TAG OK|NO|BAD [CODE args] text
 const TAGGED = /^(\S+) (OK|NO|BAD)(?: \[([^\]]*)\])? ?(.*)$/i;
 
-export class AppendConnection {
+export class BulkConnection {
   private readonly splitter = new ImapLineSplitter();
+  /** The response being read, when a literal cut it. */
+  private partial?: Untagged;
   private pending?: Pending;
   private lost?: Error;
   private bye?: string;
@@ -70,7 +81,7 @@ export class AppendConnection {
   }
 
   /** Takes over an authenticated imapflow client's socket; the client must not be used afterwards. */
-  static adopt(client: ImapFlow, timeoutMs: number): AppendConnection {
+  static adopt(client: ImapFlow, timeoutMs: number): BulkConnection {
     const caps = client.capabilities;
     const enabled = (client as unknown as { enabled?: Set<string> }).enabled ?? new Set<string>();
     const literals: LiteralSupport = {
@@ -80,7 +91,7 @@ export class AppendConnection {
     };
     const multi = caps.has("MULTIAPPEND");
     const { readSocket, writeSocket, socket } = client.unbind();
-    return new AppendConnection(readSocket, writeSocket as unknown as Writable, socket as never, multi, literals, timeoutMs);
+    return new BulkConnection(readSocket, writeSocket as unknown as Writable, socket as never, multi, literals, timeoutMs);
   }
 
   get usable(): boolean {
@@ -97,19 +108,31 @@ export class AppendConnection {
       return;
     }
     for (const u of units) {
-      // Literal bytes only come inside untagged data we do not read (a server's unsolicited FETCH, say).
-      if (u.kind !== "line") continue;
-      this.onLine(u.text);
+      if (u.kind === "literal") {
+        this.partial?.literals[this.partial.literals.length - 1].push(u.data);
+        continue;
+      }
+      const r: Untagged = this.partial ?? { text: "", literals: [] };
+      r.text += u.text;
+      if (u.literal) {
+        r.literals.push([]);
+        this.partial = r;
+        continue;
+      }
+      this.partial = undefined;
+      this.onResponse(r);
     }
   }
 
-  private onLine(line: string): void {
+  private onResponse(r: Untagged): void {
+    const line = r.text;
     if (line.startsWith("+")) {
       this.pending?.onContinue();
       return;
     }
     if (line.startsWith("* ")) {
       if (/^\* BYE\b/i.test(line)) this.bye = line.slice(6).trim();
+      else this.pending?.onUntagged?.(r);
       return;
     }
     const m = TAGGED.exec(line);
@@ -137,7 +160,7 @@ export class AppendConnection {
   }
 
   /** Sends one command and waits for its tagged answer, writing each further segment on a `+`. */
-  private run(segments: Buffer[][], tag: string): Promise<{ code?: string; args: string[]; text: string }> {
+  private run(segments: Buffer[][], tag: string, onUntagged?: (u: Untagged) => void): Promise<{ code?: string; args: string[]; text: string }> {
     if (this.lost) return Promise.reject(this.lost);
     if (this.pending) return Promise.reject(new Error("a command is already running on this connection"));
     return new Promise((resolve, reject) => {
@@ -147,6 +170,7 @@ export class AppendConnection {
         onContinue: () => {
           if (next < segments.length) this.write(segments[next++]);
         },
+        onUntagged,
         resolve,
         reject,
       };
@@ -167,6 +191,28 @@ export class AppendConnection {
     return uids.length === messages.length ? uids : undefined;
   }
 
+  private command(text: string, onUntagged?: (u: Untagged) => void) {
+    const tag = `M${++this.seq}`;
+    return this.run([[Buffer.from(`${tag} ${text}\r\n`, "utf8")]], tag, onUntagged);
+  }
+
+  /** Selects a folder read-only (the source is never changed, not even \Seen). */
+  async examine(path: string): Promise<void> {
+    await this.command(`EXAMINE ${quotedMailbox(path, this.literals.utf8)}`);
+  }
+
+  /**
+   * Reads the bodies of the given UIDs in the examined folder, byte for byte, each as the chunks it arrived in.
+   * A message the server no longer has is simply not reported.
+   */
+  async fetchBodies(uids: readonly number[], onBody: (uid: number, chunks: Buffer[], size: number) => void): Promise<void> {
+    if (!uids.length) return;
+    await this.command(`UID FETCH ${uids.join(",")} (UID BODY.PEEK[])`, (u) => {
+      const body = fetchedBody(u);
+      if (body) onBody(body.uid, body.chunks, body.size);
+    });
+  }
+
   /** Closes at once, without LOGOUT (after a failure, when a polite goodbye may hang). */
   drop(): void {
     this.fail(new ConnectionLostError("NoConnection", "the connection was closed by mailshift"));
@@ -176,10 +222,27 @@ export class AppendConnection {
   /** LOGOUT, politely but briefly; the socket is closed either way. */
   async close(): Promise<void> {
     if (!this.lost && !this.pending) {
-      const tag = `M${++this.seq}`;
-      const bye = this.run([[Buffer.from(`${tag} LOGOUT\r\n`)]], tag).catch(() => undefined);
+        const bye = this.command("LOGOUT").catch(() => undefined);
       await Promise.race([bye, new Promise((r) => setTimeout(r, 2000).unref())]);
     }
     this.drop();
   }
+}
+
+/** UID and body of an untagged FETCH response; undefined for any other (a flag update, an expunged message). */
+export function fetchedBody(u: Untagged): { uid: number; chunks: Buffer[]; size: number } | undefined {
+  const m = /^\* \d+ FETCH \((.*)\)$/is.exec(u.text);
+  if (!m) return undefined;
+  const uid = /(?:^|[ (])UID (\d+)/i.exec(m[1]);
+  const body = /(?:^|[ (])BODY\[\] (\{\d+\}|"(?:[^"\\]|\\.)*")/i.exec(m[1]);
+  if (!uid || !body) return undefined;
+  if (body[1].startsWith('"')) {
+    const data = Buffer.from(body[1].slice(1, -1).replace(/\\(.)/g, "$1"), "latin1");
+    return { uid: Number(uid[1]), chunks: [data], size: data.length };
+  }
+  // Which literal is the body: the count of literal announcements before it.
+  const index = (m[1].slice(0, body.index).match(/\{\d+\}/g) ?? []).length;
+  const chunks = u.literals[index];
+  if (!chunks) return undefined;
+  return { uid: Number(uid[1]), chunks, size: chunks.reduce((n, c) => n + c.length, 0) };
 }

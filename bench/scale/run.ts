@@ -66,7 +66,7 @@ const stderr = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
 function copyTable(rows: { what: string; messages: number; mb: number; r: Run }[]): Table {
   return {
-    head: ["run", "messages", "MB", "wall s", "msg/s", "MB/s", "peak RSS MB", "CPU s", "load avg"],
+    head: ["run", "messages", "MB", "wall s", "msg/s", "MB/s", "peak RSS MB", "CPU s", "servers' CPU s", "total CPU s", "load avg"],
     rows: rows.map(({ what, messages, mb, r }) => [
       what,
       String(messages),
@@ -76,6 +76,8 @@ function copyTable(rows: { what: string; messages: number; mb: number; r: Run }[
       (mb / r.m.wallS).toFixed(1),
       r.m.peakRssMb.toFixed(0),
       r.m.cpuS.toFixed(2),
+      r.serverCpuS.toFixed(2),
+      (r.m.cpuS + r.serverCpuS).toFixed(2),
       r.load,
     ]),
   };

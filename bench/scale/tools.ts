@@ -1,6 +1,7 @@
 // The two tools under test as the scale benchmark runs them, each under GNU time, and the IMAP count that
 // checks what they left on the destination.
-import { writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ImapFlow } from "imapflow";
@@ -16,8 +17,47 @@ export const load = () => os.loadavg()[0].toFixed(2);
 export interface Run {
   m: Measured;
   load: string;
+  /** CPU seconds both Dovecot servers spent during the run: on 2 shared cores, part of each tool's cost. */
+  serverCpuS: number;
   /** Messages the tool copied in this run. */
   copied?: number;
+}
+
+const TICKS = 100; // USER_HZ: /proc's clock ticks per second on Linux
+
+/** CPU seconds of a process and its reaped children, from /proc/PID/stat (utime stime cutime cstime). */
+function procCpuS(pid: string): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICKS;
+  } catch {
+    return 0; // gone between listing and reading
+  }
+}
+
+/** CPU used so far by a Dovecot server: its master with every child, live or reaped (imap, auth, login). */
+export function serverCpuS(d: Dovecot): number {
+  const master = execFileSync("pgrep", ["-o", "-f", d.confPath], { encoding: "utf8" }).trim();
+  let total = procCpuS(master);
+  for (const pid of readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
+    try {
+      if (readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[1] === master) total += procCpuS(pid);
+    } catch {
+      // exited meanwhile: its time is in the master's cutime now
+    }
+  }
+  return total;
+}
+
+/**
+ * Runs `f` after writing out dirty pages (so a run does not pay for the writes of the one before it), and
+ * returns its result with the CPU both servers spent meanwhile.
+ */
+async function measured<T extends { m: Measured }>(servers: readonly Dovecot[], f: () => Promise<T>): Promise<T & { serverCpuS: number }> {
+  execFileSync("sync");
+  const before = servers.reduce((t, d) => t + serverCpuS(d), 0);
+  const r = await f();
+  return { ...r, serverCpuS: servers.reduce((t, d) => t + serverCpuS(d), 0) - before };
 }
 
 /** Messages on a whole account by STATUS, without fetching anything. */
@@ -52,7 +92,9 @@ export function mailshift(work: string, old: Dovecot, from: readonly MailUser[],
   const cli = path.join(repoRoot(), "dist", "cli", "syncMany.js");
   return async (withState: boolean, onTick?: () => void): Promise<Run & { copied: number }> => {
     const l = load();
-    const m = await measureAsync(process.execPath, [cli, "--mailboxes", list, "--parallel", String(parallel), "--json", ...(withState ? ["--state", state] : [])], onTick);
+    const { m, serverCpuS: server } = await measured([old, fresh], async () => ({
+      m: await measureAsync(process.execPath, [cli, "--mailboxes", list, "--parallel", String(parallel), "--json", ...(withState ? ["--state", state] : [])], onTick),
+    }));
     let out: { totals: { copied: number; verified: number; mailboxes: number } } | undefined;
     try {
       out = JSON.parse(m.stdout) as typeof out;
@@ -61,7 +103,7 @@ export function mailshift(work: string, old: Dovecot, from: readonly MailUser[],
     }
     if (m.code !== 0 || !out || out.totals.verified !== out.totals.mailboxes)
       throw new Error(`mailshift sync-many exit ${m.code}: ${m.stdout.slice(0, 2000)} ${m.stderr.slice(-2000)}`);
-    return { m, load: l, copied: out.totals.copied };
+    return { m, load: l, copied: out.totals.copied, serverCpuS: server };
   };
 }
 
@@ -79,8 +121,10 @@ export function mbsync(work: string, old: Dovecot, from: readonly MailUser[], fr
   writeFileSync(list, `${confs.join("\n")}\n`);
   return async (onTick?: () => void): Promise<Run> => {
     const l = load();
-    const m = await measureAsync("xargs", ["-P", String(parallel), "-I{}", "-a", list, "mbsync", "-c", "{}", "-q", "-a"], onTick);
+    const { m, serverCpuS: server } = await measured([old, fresh], async () => ({
+      m: await measureAsync("xargs", ["-P", String(parallel), "-I{}", "-a", list, "mbsync", "-c", "{}", "-q", "-a"], onTick),
+    }));
     if (m.code !== 0) throw new Error(`mbsync failed (xargs exit ${m.code}): ${m.stderr.slice(-2000)}`);
-    return { m, load: l };
+    return { m, load: l, serverCpuS: server };
   };
 }

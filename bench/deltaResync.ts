@@ -8,20 +8,9 @@ import path from "node:path";
 import { Dovecot, ensureDovecot, stopAllDovecots } from "../test/harness/dovecot";
 import { appendAll } from "../test/harness/corpus";
 import * as gen from "../test/harness/generate";
-import { FaultProxy, literalAtEnd } from "../test/harness/faultProxy";
+import { FaultProxy, meterServer } from "../test/harness/faultProxy";
 import { repoRoot } from "../test/harness/repoRoot";
 import { spawn } from "node:child_process";
-
-/** Bytes (literals included) and FETCH responses a server sent through the proxy. */
-function meter(p: FaultProxy): { bytes: number; fetches: number } {
-  const m = { bytes: 0, fetches: 0 };
-  p.rewriteServer((line) => {
-    m.bytes += line.length + 2 + (literalAtEnd(line)?.size ?? 0);
-    if (/^\* \d+ FETCH /.test(line)) m.fetches += 1;
-    return line;
-  });
-  return m;
-}
 
 /** Runs the CLI without blocking this process (the metering proxies live here); wall time and stdout. */
 function runCli(args: string[], env: Record<string, string>): Promise<{ wallS: number; stdout: string }> {
@@ -45,7 +34,7 @@ async function scenario(n: number): Promise<void> {
     const state = path.join(mkdtempSync(path.join(os.tmpdir(), "mailshift-delta-")), "state.json");
     const viaProxy = [cli, "sync", "--from", `imap://src@127.0.0.1:${proxies[0].port}`, "--to", `imap://dst@127.0.0.1:${proxies[1].port}`, "--json"];
     const run = async (what: string, args: string[], metered = false) => {
-      const meters = metered ? proxies.map(meter) : [];
+      const meters = metered ? proxies.map(meterServer) : [];
       const m = await runCli(args, env);
       const s = JSON.parse(m.stdout);
       if (!s.verified) throw new Error(`${what}: not verified: ${m.stdout.slice(0, 2000)}`);

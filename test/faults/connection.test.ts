@@ -5,9 +5,8 @@ import { strict as assert } from "node:assert";
 import { syncMailbox } from "../../providers/imap";
 import { appendAll, readCorpus } from "../harness/corpus";
 import * as gen from "../harness/generate";
-import { stopAllDovecots } from "../harness/dovecot";
 import { FaultProxy } from "../harness/faultProxy";
-import { FAST_RETRY, mailboxPair, startPair, type Pair } from "../imap/fixtures";
+import { FAST_RETRY, mailboxPair, pairWithProxies } from "../imap/fixtures";
 import { fingerprint, snapshot, total } from "../imap/snapshot";
 
 type Mailbox = Awaited<ReturnType<typeof mailboxPair>>;
@@ -24,27 +23,12 @@ async function assertExactlyOnce(m: Mailbox, folders: Record<string, string> = {
 
 describe("faults: cut, lost and stalled connections (real Dovecot behind the fault proxy)", function () {
   this.timeout(180_000);
-  let pair: Pair;
-  const proxies: FaultProxy[] = [];
-  const proxy = async (target: { host: string; port: number }) => {
-    const p = await FaultProxy.start({ target });
-    proxies.push(p);
-    return p;
-  };
-  before(async () => {
-    pair = await startPair();
-  });
-  afterEach(async () => {
-    await Promise.all(proxies.splice(0).map((p) => p.stop()));
-  });
-  after(async () => {
-    await stopAllDovecots();
-  });
+  const { pair, proxy } = pairWithProxies();
 
   it("finishes in the same run, every message once, when the source connection is cut in the middle of a FETCH", async () => {
-    const m = await mailboxPair(pair);
+    const m = await mailboxPair(pair());
     await appendAll(m.fromUrl, m.fromPassword, "INBOX", readCorpus("easy_ham", 300));
-    const p = await proxy({ host: pair.old.host, port: pair.old.port });
+    const p = await proxy({ host: pair().old.host, port: pair().old.port });
     let cut: ReturnType<FaultProxy["cutAfter"]> | undefined;
     const s = await syncMailbox({ ...m.from, port: p.port }, m.to, {
       retry: FAST_RETRY,
@@ -63,9 +47,9 @@ describe("faults: cut, lost and stalled connections (real Dovecot behind the fau
   });
 
   it("finishes in the same run, every message once, when a destination connection is cut in the middle of an APPEND", async () => {
-    const m = await mailboxPair(pair);
+    const m = await mailboxPair(pair());
     await appendAll(m.fromUrl, m.fromPassword, "INBOX", readCorpus("easy_ham", 300));
-    const p = await proxy({ host: pair.fresh.host, port: pair.fresh.port });
+    const p = await proxy({ host: pair().fresh.host, port: pair().fresh.port });
     let cut: ReturnType<FaultProxy["cutAfter"]> | undefined;
     const s = await syncMailbox(m.from, { ...m.to, port: p.port }, {
       retry: FAST_RETRY,
@@ -84,9 +68,9 @@ describe("faults: cut, lost and stalled connections (real Dovecot behind the fau
   });
 
   it("does not duplicate a message the server stored when the connection dies before the APPEND's OK arrives", async () => {
-    const m = await mailboxPair(pair);
+    const m = await mailboxPair(pair());
     await appendAll(m.fromUrl, m.fromPassword, "INBOX", gen.many(200, 61));
-    const p = await proxy({ host: pair.fresh.host, port: pair.fresh.port });
+    const p = await proxy({ host: pair().fresh.host, port: pair().fresh.port });
     let swallowed = 0;
     // the first APPEND completion after 3 is lost: the server has stored the batch, the client never hears it
     let seen = 0;
@@ -107,9 +91,9 @@ describe("faults: cut, lost and stalled connections (real Dovecot behind the fau
   });
 
   it("times out a stalled source connection (socketTimeoutMs), reconnects and finishes with every message once", async () => {
-    const m = await mailboxPair(pair);
+    const m = await mailboxPair(pair());
     await appendAll(m.fromUrl, m.fromPassword, "INBOX", readCorpus("easy_ham", 200));
-    const p = await proxy({ host: pair.old.host, port: pair.old.port });
+    const p = await proxy({ host: pair().old.host, port: pair().old.port });
     let stall: ReturnType<FaultProxy["stall"]> | undefined;
     const t0 = Date.now();
     let stalledAt = 0;
@@ -135,9 +119,9 @@ describe("faults: cut, lost and stalled connections (real Dovecot behind the fau
   });
 
   it("keeps within the connections it is given: one append connection means at most two to the destination", async () => {
-    const m = await mailboxPair(pair);
+    const m = await mailboxPair(pair());
     await appendAll(m.fromUrl, m.fromPassword, "INBOX", readCorpus("easy_ham", 120));
-    const p = await proxy({ host: pair.fresh.host, port: pair.fresh.port });
+    const p = await proxy({ host: pair().fresh.host, port: pair().fresh.port });
     p.limitConnections(2);
     const s = await syncMailbox(m.from, { ...m.to, port: p.port }, { retry: FAST_RETRY, connections: 1, batchBytes: 32 * 1024 });
     assert.equal(p.refused, 0, "no connection beyond the limit was tried");
@@ -148,9 +132,9 @@ describe("faults: cut, lost and stalled connections (real Dovecot behind the fau
 
   // Exchange Online turns away connections beyond its per-mailbox limit with "* BYE" at the greeting.
   it("goes on with fewer connections when the destination refuses connections beyond its limit (* BYE)", async () => {
-    const m = await mailboxPair(pair);
+    const m = await mailboxPair(pair());
     await appendAll(m.fromUrl, m.fromPassword, "INBOX", readCorpus("easy_ham", 120));
-    const p = await proxy({ host: pair.fresh.host, port: pair.fresh.port });
+    const p = await proxy({ host: pair().fresh.host, port: pair().fresh.port });
     p.limitConnections(2);
     const s = await syncMailbox(m.from, { ...m.to, port: p.port }, { retry: FAST_RETRY, connections: 4, batchBytes: 32 * 1024 });
     assert.ok(p.refused >= 1, "the limit was hit");

@@ -4,35 +4,23 @@ import { strict as assert } from "node:assert";
 import { syncMailbox, type Endpoint } from "../../providers/imap";
 import { appendAll, readCorpus, type RawMessage } from "../harness/corpus";
 import * as gen from "../harness/generate";
-import { Dovecot, stopAllDovecots } from "../harness/dovecot";
-import { FaultProxy } from "../harness/faultProxy";
+import { Dovecot } from "../harness/dovecot";
 import { exchangeEmulation, TOO_BIG_TEXT, type ExchangeEmulationOptions } from "../harness/exchangeEmulation";
-import { FAST_RETRY, mailboxPair, startPair, type Pair } from "../imap/fixtures";
+import { FAST_RETRY, mailboxPair, pairWithProxies } from "../imap/fixtures";
 import { connect, fingerprint, snapshot, total } from "../imap/snapshot";
 
 describe("faults: an Exchange Online destination (Dovecot behind the emulating proxy)", function () {
   this.timeout(180_000);
-  let pair: Pair;
-  const proxies: FaultProxy[] = [];
-  before(async () => {
-    pair = await startPair();
-  });
-  afterEach(async () => {
-    await Promise.all(proxies.splice(0).map((p) => p.stop()));
-  });
-  after(async () => {
-    await stopAllDovecots();
-  });
+  const { pair, proxy } = pairWithProxies();
 
   /** A fresh mailbox pair whose destination endpoint goes through an Exchange-emulating proxy. */
   async function exchangeMailbox(opts: ExchangeEmulationOptions = {}) {
-    const m = await mailboxPair(pair);
-    const proxy = await FaultProxy.start({ target: { host: pair.fresh.host, port: pair.fresh.port } });
-    proxies.push(proxy);
+    const m = await mailboxPair(pair());
+    const p = await proxy(pair().fresh);
     const { rules, stats } = exchangeEmulation(opts);
-    proxy.use(rules);
-    const to: Endpoint = { ...m.to, port: proxy.port };
-    return { m, to, proxy, stats };
+    p.use(rules);
+    const to: Endpoint = { ...m.to, port: p.port };
+    return { m, to, proxy: p, stats };
   }
 
   it("waits out throttled APPENDs for the suggested backoff and goes on: every message exactly once", async () => {

@@ -4,31 +4,18 @@
 import { strict as assert } from "node:assert";
 import { syncMailbox } from "../../providers/imap";
 import { appendAll, readCorpus } from "../harness/corpus";
-import { stopAllDovecots } from "../harness/dovecot";
-import { FaultProxy } from "../harness/faultProxy";
-import { FAST_RETRY, mailboxPair, startPair, type Pair } from "../imap/fixtures";
+import { FAST_RETRY, mailboxPair, pairWithProxies } from "../imap/fixtures";
 import { fingerprint, snapshot, total } from "../imap/snapshot";
 
 describe("faults: APPEND with and without LITERAL+ (real Dovecot behind the proxy)", function () {
   this.timeout(120_000);
-  let pair: Pair;
-  const proxies: FaultProxy[] = [];
-  before(async () => {
-    pair = await startPair();
-  });
-  afterEach(async () => {
-    await Promise.all(proxies.splice(0).map((p) => p.stop()));
-  });
-  after(async () => {
-    await stopAllDovecots();
-  });
+  const { pair, proxy } = pairWithProxies();
 
   /** Copies 150 real messages through a proxy to the destination; returns how many "+" the server sent. */
   async function copyThroughProxy(hideLiteralPlus: boolean): Promise<{ continuations: number; appends: number }> {
-    const m = await mailboxPair(pair);
+    const m = await mailboxPair(pair());
     await appendAll(m.fromUrl, m.fromPassword, "INBOX", readCorpus("easy_ham", 150));
-    const p = await FaultProxy.start({ target: { host: pair.fresh.host, port: pair.fresh.port } });
-    proxies.push(p);
+    const p = await proxy(pair().fresh);
     let continuations = 0;
     let appends = 0;
     // Continuations counted on a connection once it has started appending (a login may take one before).

@@ -414,3 +414,14 @@ export class FaultProxy {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
+
+/** Counts what the server sends through the proxy from now on: bytes (literals included) and FETCH responses. */
+export function meterServer(p: FaultProxy): { bytes: number; fetches: number } {
+  const m = { bytes: 0, fetches: 0 };
+  p.rewriteServer((line) => {
+    m.bytes += line.length + 2 + (literalAtEnd(line)?.size ?? 0);
+    if (/^\* \d+ FETCH /.test(line)) m.fetches += 1;
+    return line;
+  });
+  return m;
+}

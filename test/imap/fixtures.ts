@@ -1,6 +1,7 @@
 // Two loopback Dovecot servers shared by the engine tests: the old host (cPanel-like layout) and the new host
 // (Exchange-like names). Each test adds its own users, so tests do not see each other's mail.
-import { Dovecot, ensureDovecot, type MailUser } from "../harness/dovecot";
+import { Dovecot, ensureDovecot, stopAllDovecots, type MailUser } from "../harness/dovecot";
+import { FaultProxy } from "../harness/faultProxy";
 import type { Endpoint } from "../../providers/imap/endpoint";
 import type { RetryPolicy } from "../../providers/imap/retry";
 
@@ -40,5 +41,35 @@ export async function mailboxPair(pair: Pair, opts: { quotaBytes?: number } = {}
     toUrl: pair.fresh.url(name),
     fromPassword: src.password,
     toPassword: dst.password,
+  };
+}
+
+/**
+ * Registers the usual hooks of a suite that runs against the pair through fault proxies: the pair starts before
+ * the suite, each test's proxies stop after it, the servers stop after the suite. `pair()` is valid inside tests;
+ * `proxy(server)` starts a proxy in front of one of them.
+ */
+export function pairWithProxies(): { pair: () => Pair; proxy: (target: { host: string; port: number }) => Promise<FaultProxy> } {
+  let pair: Pair | undefined;
+  const proxies: FaultProxy[] = [];
+  before(async () => {
+    pair = await startPair();
+  });
+  afterEach(async () => {
+    await Promise.all(proxies.splice(0).map((p) => p.stop()));
+  });
+  after(async () => {
+    await stopAllDovecots();
+  });
+  return {
+    pair: () => {
+      if (!pair) throw new Error("the Dovecot pair is not started yet (use pair() inside a test)");
+      return pair;
+    },
+    proxy: async (target) => {
+      const p = await FaultProxy.start({ target: { host: target.host, port: target.port } });
+      proxies.push(p);
+      return p;
+    },
   };
 }

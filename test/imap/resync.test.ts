@@ -6,24 +6,17 @@ import path from "node:path";
 import { syncMailbox } from "../../providers/imap";
 import { appendAll, readCorpus } from "../harness/corpus";
 import * as gen from "../harness/generate";
-import { stopAllDovecots } from "../harness/dovecot";
 import { repoRoot } from "../harness/repoRoot";
-import { FaultProxy, literalAtEnd } from "../harness/faultProxy";
-import { FAST_RETRY, mailboxPair, startPair, type Pair } from "./fixtures";
+import { meterServer } from "../harness/faultProxy";
+import { FAST_RETRY, mailboxPair, pairWithProxies } from "./fixtures";
 import { connect, fingerprint, snapshot } from "./snapshot";
 
 describe("copy engine: idempotent resync (real Dovecot)", function () {
   this.timeout(240_000);
-  let pair: Pair;
-  before(async () => {
-    pair = await startPair();
-  });
-  after(async () => {
-    await stopAllDovecots();
-  });
+  const { pair } = pairWithProxies();
 
   it("copies nothing the second time, only new mail after it arrives, carries flag changes, leaves destination-only mail alone", async () => {
-    const m = await mailboxPair(pair);
+    const m = await mailboxPair(pair());
     const ham = readCorpus("easy_ham", 200);
     await appendAll(m.fromUrl, m.fromPassword, "INBOX", ham.slice(0, 150));
     const first = await syncMailbox(m.from, m.to, { retry: FAST_RETRY });
@@ -59,7 +52,7 @@ describe("copy engine: idempotent resync (real Dovecot)", function () {
   });
 
   it("survives a run killed with SIGKILL during APPEND: the next run completes without a duplicate", async () => {
-    const m = await mailboxPair(pair);
+    const m = await mailboxPair(pair());
     const msgs = gen.many(3000, 42);
     await appendAll(m.fromUrl, m.fromPassword, "INBOX", msgs);
     const cli = path.join(repoRoot(), "bin", "mailshift.js");
@@ -100,7 +93,7 @@ describe("copy engine: idempotent resync (real Dovecot)", function () {
   });
 
   it("copies nothing after the source folder's UIDVALIDITY changed", async () => {
-    const m = await mailboxPair(pair);
+    const m = await mailboxPair(pair());
     await appendAll(m.fromUrl, m.fromPassword, "INBOX.Reports", readCorpus("spam", 60));
     await syncMailbox(m.from, m.to, { retry: FAST_RETRY });
     // Rebuild the folder on the source: same messages, new UIDVALIDITY, new UIDs.
@@ -123,7 +116,7 @@ describe("copy engine: idempotent resync (real Dovecot)", function () {
   });
 
   it("resyncs a 10,000-message folder: the second pass copies nothing", async () => {
-    const m = await mailboxPair(pair);
+    const m = await mailboxPair(pair());
     await appendAll(m.fromUrl, m.fromPassword, "INBOX", gen.many(10_000, 3));
     const first = await syncMailbox(m.from, m.to, { retry: FAST_RETRY });
     assert.equal(first.totals.copied, 10_000);
@@ -136,16 +129,10 @@ describe("copy engine: idempotent resync (real Dovecot)", function () {
 
 describe("copy engine: watermarks make an unchanged folder free (real Dovecot)", function () {
   this.timeout(120_000);
-  let pair: Pair;
-  before(async () => {
-    pair = await startPair();
-  });
-  after(async () => {
-    await stopAllDovecots();
-  });
+  const { pair } = pairWithProxies();
 
   it("skips folders where nothing moved, and still sees new mail, flag changes and mail lost on the destination", async () => {
-    const m = await mailboxPair(pair);
+    const m = await mailboxPair(pair());
     const ham = readCorpus("easy_ham", 130);
     await appendAll(m.fromUrl, m.fromPassword, "INBOX", ham.slice(0, 60));
     await appendAll(m.fromUrl, m.fromPassword, "INBOX.Work", ham.slice(60, 120));
@@ -184,40 +171,15 @@ describe("copy engine: watermarks make an unchanged folder free (real Dovecot)",
   });
 });
 
-/** What a server sent the engine through the proxy: bytes (literals included) and FETCH responses. */
-function meter(p: FaultProxy): { bytes: number; fetches: number } {
-  const m = { bytes: 0, fetches: 0 };
-  p.rewriteServer((line) => {
-    m.bytes += line.length + 2 + (literalAtEnd(line)?.size ?? 0);
-    if (/^\* \d+ FETCH /.test(line)) m.fetches += 1;
-    return line;
-  });
-  return m;
-}
-
 describe("copy engine: a resync after new mail reads what changed, not what exists (real Dovecot)", function () {
   this.timeout(300_000);
-  let pair: Pair;
-  const proxies: FaultProxy[] = [];
-  before(async () => {
-    pair = await startPair();
-  });
-  afterEach(async () => {
-    await Promise.all(proxies.splice(0).map((p) => p.stop()));
-  });
-  after(async () => {
-    await stopAllDovecots();
-  });
+  const { pair, proxy } = pairWithProxies();
 
   type Mailbox = Awaited<ReturnType<typeof mailboxPair>>;
   /** Both servers behind a metering proxy: what the engine read from each in one pass. */
   async function metered(m: Mailbox) {
-    const [ps, pd] = await Promise.all([
-      FaultProxy.start({ target: { host: pair.old.host, port: pair.old.port } }),
-      FaultProxy.start({ target: { host: pair.fresh.host, port: pair.fresh.port } }),
-    ]);
-    proxies.push(ps, pd);
-    return { from: { ...m.from, port: ps.port }, to: { ...m.to, port: pd.port }, source: meter(ps), destination: meter(pd) };
+    const [ps, pd] = await Promise.all([proxy(pair().old), proxy(pair().fresh)]);
+    return { from: { ...m.from, port: ps.port }, to: { ...m.to, port: pd.port }, source: meterServer(ps), destination: meterServer(pd) };
   }
 
   async function assertExactlyOnce(m: Mailbox, folders: Record<string, string> = { INBOX: "INBOX" }) {
@@ -227,7 +189,7 @@ describe("copy engine: a resync after new mail reads what changed, not what exis
 
   /** A folder of `size` messages copied, then 10 new ones: the delta pass, metered. */
   async function deltaPass(size: number, seed: number) {
-    const m = await mailboxPair(pair);
+    const m = await mailboxPair(pair());
     const mail = gen.many(size + 10, seed);
     await appendAll(m.fromUrl, m.fromPassword, "INBOX", mail.slice(0, size));
     const first = await syncMailbox(m.from, m.to, { retry: FAST_RETRY });
@@ -258,7 +220,7 @@ describe("copy engine: a resync after new mail reads what changed, not what exis
   });
 
   it("a flag changed on an old source message falls back to the full comparison and carries the flag", async () => {
-    const m = await mailboxPair(pair);
+    const m = await mailboxPair(pair());
     await appendAll(m.fromUrl, m.fromPassword, "INBOX", gen.many(200, 73));
     const first = await syncMailbox(m.from, m.to, { retry: FAST_RETRY });
     await appendAll(m.fromUrl, m.fromPassword, "INBOX", gen.many(205, 73).slice(200));
@@ -277,7 +239,7 @@ describe("copy engine: a resync after new mail reads what changed, not what exis
   });
 
   it("a message moved away on the source and back is not copied a second time", async () => {
-    const m = await mailboxPair(pair);
+    const m = await mailboxPair(pair());
     await appendAll(m.fromUrl, m.fromPassword, "INBOX", gen.many(50, 74));
     await appendAll(m.fromUrl, m.fromPassword, "INBOX.Archive", gen.many(50, 75).slice(0, 1));
     const first = await syncMailbox(m.from, m.to, { retry: FAST_RETRY });
@@ -297,7 +259,7 @@ describe("copy engine: a resync after new mail reads what changed, not what exis
   });
 
   it("mail deleted on the source changes nothing, and new mail after it is still copied without a listing", async () => {
-    const m = await mailboxPair(pair);
+    const m = await mailboxPair(pair());
     const mail = gen.many(310, 76);
     await appendAll(m.fromUrl, m.fromPassword, "INBOX", mail.slice(0, 300));
     const first = await syncMailbox(m.from, m.to, { retry: FAST_RETRY });

@@ -1,6 +1,8 @@
 // A few destination connections that APPEND batches in parallel. A batch goes as one MULTIAPPEND where the
 // server has it; when the server refuses the batch (atomically: nothing stored), its messages go one by one
-// so that only the refused message is skipped, with the server's reason.
+// so that only the refused message is skipped, with the server's reason. The pool starts with one connection
+// and opens another only when a batch waits for one, up to its limit: a pass that copies ten messages pays
+// for one login, not four.
 import type { OutgoingMessage } from "./appendCommand";
 import type { BulkConnection } from "./bulkConnection";
 import { errorFacts, throttleDelayMs } from "./classify";
@@ -32,17 +34,57 @@ async function appendOne(client: BulkConnection, path: string, m: OutgoingMessag
 }
 
 export class AppendPool {
+  private readonly all: BulkConnection[];
   private idle: BulkConnection[];
   private waiters: ((c: BulkConnection) => void)[] = [];
   private inFlight = new Set<Promise<void>>();
+  private opening = false;
+  private shut = false;
 
-  constructor(clients: BulkConnection[]) {
-    this.idle = [...clients];
+  /**
+   * `open` makes one more connection; when it fails (a server with a per-mailbox connection limit, such as
+   * Exchange Online, turns it away) the pool goes on with the ones it has and stops growing.
+   */
+  constructor(
+    first: BulkConnection,
+    private readonly open: () => Promise<BulkConnection>,
+    private max: number,
+  ) {
+    this.all = [first];
+    this.idle = [first];
+  }
+
+  /** Hands every connection over for closing; one still being opened is dropped when it arrives. */
+  shutdown(): BulkConnection[] {
+    this.shut = true;
+    return this.all.splice(0);
+  }
+
+  get usable(): boolean {
+    return !this.shut && this.all.every((c) => c.usable);
+  }
+
+  private grow(): void {
+    if (this.opening || this.all.length >= this.max) return;
+    this.opening = true;
+    this.open().then(
+      (c) => {
+        this.opening = false;
+        if (this.shut) return c.drop();
+        this.all.push(c);
+        this.release(c);
+      },
+      () => {
+        this.opening = false;
+        this.max = this.all.length;
+      },
+    );
   }
 
   private acquire(): Promise<BulkConnection> {
     const c = this.idle.pop();
     if (c) return Promise.resolve(c);
+    this.grow();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 

@@ -11,7 +11,6 @@ export class MailboxSession {
   private reader?: BulkConnection;
   private dst?: ImapFlow;
   private pool?: AppendPool;
-  private poolClients: BulkConnection[] = [];
 
   constructor(
     readonly from: Endpoint,
@@ -52,28 +51,22 @@ export class MailboxSession {
 
   async appender(): Promise<AppendPool> {
     if (!this.to) throw new Error("this pass has no destination");
-    if (!this.pool || this.poolClients.some((c) => !c.usable)) {
-      await Promise.all(this.poolClients.map((c) => c.close()));
+    if (!this.pool?.usable) {
+      await Promise.all((this.pool?.shutdown() ?? []).map((c) => c.close()));
       const to = this.to;
-      // The first connection must open (its failure is the mailbox's); the others are a bonus: a server
-      // with a per-mailbox connection limit (Exchange Online) turns them away, and the pass goes on with fewer.
+      // The first connection must open (its failure is the mailbox's); the others are a bonus, opened when
+      // batches wait, once each: a server with a per-mailbox connection limit (Exchange Online) turns them away.
       const timeout = this.timeoutMs();
       const first = BulkConnection.adopt(await openClient(to, this.connect), timeout);
-      const extra = await Promise.allSettled(
-        Array.from({ length: Math.max(0, this.appendConnections - 1) }, async () =>
-          BulkConnection.adopt(await openClient(to, { ...this.connect, retry: { ...this.connect.retry, attempts: 1 } }), timeout),
-        ),
-      );
-      this.poolClients = [first, ...extra.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []))];
-      this.pool = new AppendPool(this.poolClients);
+      const more = async () => BulkConnection.adopt(await openClient(to, { ...this.connect, retry: { ...this.connect.retry, attempts: 1 } }), timeout);
+      this.pool = new AppendPool(first, more, this.appendConnections);
     }
     return this.pool;
   }
 
   private takeAll(): { clients: (ImapFlow | undefined)[]; bulk: BulkConnection[] } {
-    const taken = { clients: [this.src, this.dst], bulk: [...(this.reader ? [this.reader] : []), ...this.poolClients] };
+    const taken = { clients: [this.src, this.dst], bulk: [...(this.reader ? [this.reader] : []), ...(this.pool?.shutdown() ?? [])] };
     this.src = this.dst = this.pool = this.reader = undefined;
-    this.poolClients = [];
     return taken;
   }
 

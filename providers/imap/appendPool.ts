@@ -137,6 +137,16 @@ export class AppendPool {
     this.inFlight.add(p);
   }
 
+  /** Runs `f` on a connection of the pool while no batch uses it (e.g. to read back what arrived). */
+  async use<T>(f: (c: BulkConnection) => Promise<T>): Promise<T> {
+    const c = await this.acquire();
+    try {
+      return await f(c);
+    } finally {
+      this.release(c);
+    }
+  }
+
   /** Waits for every started batch to finish. */
   async drain(): Promise<void> {
     while (this.inFlight.size) await Promise.all([...this.inFlight]);

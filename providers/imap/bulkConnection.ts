@@ -8,12 +8,8 @@ import type { Readable, Writable } from "node:stream";
 import type { ImapFlow } from "imapflow";
 import { ImapLineSplitter } from "./imapStream";
 import { appendSegments, expandUidSet, quotedMailbox, type LiteralSupport, type OutgoingMessage } from "./appendCommand";
-
-/** One untagged response: its text with literal announcements in place, and each literal's bytes as chunks. */
-export interface Untagged {
-  text: string;
-  literals: Buffer[][];
-}
+import { fetchedBody, fetchedMeta, type Untagged } from "./fetchResponse";
+import type { MessageMeta } from "./identity";
 
 /** A tagged NO or BAD, with the fields classify.ts reads (the same names imapflow uses). */
 export class CommandError extends Error {
@@ -196,9 +192,30 @@ export class BulkConnection {
     return this.run([[Buffer.from(`${tag} ${text}\r\n`, "utf8")]], tag, onUntagged);
   }
 
-  /** Selects a folder read-only (the source is never changed, not even \Seen). */
-  async examine(path: string): Promise<void> {
-    await this.command(`EXAMINE ${quotedMailbox(path, this.literals.utf8)}`);
+  /**
+   * Opens a folder: EXAMINE (read-only: the source is never changed, not even \Seen) or SELECT. Returns its
+   * message count and PERMANENTFLAGS (undefined when the server does not say).
+   */
+  async open(path: string, readOnly: boolean): Promise<{ exists: number; permanentFlags?: Set<string> }> {
+    let exists = 0;
+    let permanentFlags: Set<string> | undefined;
+    await this.command(`${readOnly ? "EXAMINE" : "SELECT"} ${quotedMailbox(path, this.literals.utf8)}`, (u) => {
+      const n = /^\* (\d+) EXISTS$/i.exec(u.text);
+      if (n) exists = Number(n[1]);
+      const f = /^\* OK \[PERMANENTFLAGS \(([^)]*)\)\]/i.exec(u.text);
+      if (f) permanentFlags = new Set(f[1].split(" ").filter(Boolean));
+    });
+    return { exists, permanentFlags };
+  }
+
+  /** Identity and flags (listing.ts's fields) of the messages in a UID set ("1:*" for all) of the open folder. */
+  async fetchMetas(uidSet: string): Promise<MessageMeta[]> {
+    const out: MessageMeta[] = [];
+    await this.command(`UID FETCH ${uidSet} (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])`, (u) => {
+      const m = fetchedMeta(u);
+      if (m) out.push(m);
+    });
+    return out;
   }
 
   /**
@@ -229,20 +246,3 @@ export class BulkConnection {
   }
 }
 
-/** UID and body of an untagged FETCH response; undefined for any other (a flag update, an expunged message). */
-export function fetchedBody(u: Untagged): { uid: number; chunks: Buffer[]; size: number } | undefined {
-  const m = /^\* \d+ FETCH \((.*)\)$/is.exec(u.text);
-  if (!m) return undefined;
-  const uid = /(?:^|[ (])UID (\d+)/i.exec(m[1]);
-  const body = /(?:^|[ (])BODY\[\] (\{\d+\}|"(?:[^"\\]|\\.)*")/i.exec(m[1]);
-  if (!uid || !body) return undefined;
-  if (body[1].startsWith('"')) {
-    const data = Buffer.from(body[1].slice(1, -1).replace(/\\(.)/g, "$1"), "latin1");
-    return { uid: Number(uid[1]), chunks: [data], size: data.length };
-  }
-  // Which literal is the body: the count of literal announcements before it.
-  const index = (m[1].slice(0, body.index).match(/\{\d+\}/g) ?? []).length;
-  const chunks = u.literals[index];
-  if (!chunks) return undefined;
-  return { uid: Number(uid[1]), chunks, size: chunks.reduce((n, c) => n + c.length, 0) };
-}

@@ -6,7 +6,7 @@ import { ambiguousKeys, baseKey } from "./identity";
 import type { FolderGroup } from "./folderMap";
 import { newMailIsAllMissing, resyncPath, watermarkAfterCopy, type FolderMark, type GroupWatermark } from "./watermarks";
 import { folderDelta, storeCommands, type FolderDelta, type SourceRef } from "./missing";
-import { fetchContentDigests, folderMark, listByUid, listMessages, type FolderListing } from "./listing";
+import { fetchContentDigests, folderMark, listMessages, listMessagesBulk, type FolderListing } from "./listing";
 import { newSinceProof, noneOnDestination } from "./incremental";
 import { flagChange, storableFlags } from "./flags";
 import { errorFacts, isNonexistentFolder } from "./classify";
@@ -53,9 +53,9 @@ async function disambiguate(
   }
 }
 
-/** Lists every source folder of the group, read-only, one after the other on the source connection. */
+/** Lists every source folder of the group, read-only, one after the other on the source's bulk connection. */
 export async function listSources(session: MailboxSession, group: FolderGroup): Promise<FolderListing[]> {
-  const src = await session.source();
+  const src = await session.sourceReader();
   const out: FolderListing[] = [];
   for (const f of group.sources) {
     if (!f.selectable) {
@@ -63,7 +63,7 @@ export async function listSources(session: MailboxSession, group: FolderGroup): 
       continue;
     }
     try {
-      out.push(await listMessages(src, f.path, true));
+      out.push(await listMessagesBulk(src, f.path, true));
     } catch (err) {
       // Deleted on the source since the folder list was read: nothing left to copy from it, and not a failure.
       if (!isNonexistentFolder(errorFacts(err))) throw err;
@@ -101,13 +101,15 @@ async function applyFlagFixes(session: MailboxSession, group: FolderGroup, delta
  * sent (Message-ID, INTERNALDATE, size): O(copied), not O(folder). Returns the flag fixes still needed.
  */
 async function checkArrivals(session: MailboxSession, group: FolderGroup, arrived: readonly Arrival[], permanentFlags?: Set<string>) {
-  const dst = await session.destination();
-  await dst.mailboxOpen(group.destination);
   const got = new Map<number, MessageMeta>();
   const uids = arrived.map((a) => a.destUid!);
-  for (let i = 0; i < uids.length; i += 2000) {
-    for (const m of await listByUid(dst, uids.slice(i, i + 2000))) got.set(m.uid, m);
-  }
+  // On an append connection (idle now): read in bulk, like the source listing.
+  await (await session.appender()).use(async (c) => {
+    await c.open(group.destination, true);
+    for (let i = 0; i < uids.length; i += 2000) {
+      for (const m of await c.fetchMetas(uids.slice(i, i + 2000).join(","))) got.set(m.uid, m);
+    }
+  });
   const flagFixes: FolderDelta["flagFixes"] = [];
   const unconfirmed = new Map<number, number>();
   let missing = 0;

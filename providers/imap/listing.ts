@@ -1,5 +1,6 @@
 // Reads folders and message metadata from a server. I/O only: what to do with it is decided elsewhere.
 import type { ImapFlow, MailboxObject } from "imapflow";
+import type { BulkConnection } from "./bulkConnection";
 import type { FolderInfo, Namespace } from "./folderMap";
 import { contentDigest, messageIdOf, type MessageMeta } from "./identity";
 import { carriedFlags } from "./flags";
@@ -87,14 +88,13 @@ export async function noFlagChangeSince(client: ImapFlow, below: number, modseq:
   return changed === 0;
 }
 
-/** Identity and flags of the given UIDs in the selected folder. */
-export async function listByUid(client: ImapFlow, uids: readonly number[]): Promise<MessageMeta[]> {
-  const out: MessageMeta[] = [];
-  if (!uids.length) return out;
-  for await (const msg of client.fetch(uids.join(","), { uid: true, flags: true, internalDate: true, size: true, headers: ["message-id"] }, { uid: true })) {
-    out.push(toMeta(msg));
-  }
-  return out;
+/**
+ * listMessages on a bulk connection: the same listing, read without imapflow's general parser, which on a
+ * first copy costs more than everything else the engine does per message.
+ */
+export async function listMessagesBulk(conn: BulkConnection, path: string, readOnly: boolean): Promise<FolderListing> {
+  const box = await conn.open(path, readOnly);
+  return { metas: box.exists > 0 ? await conn.fetchMetas("1:*") : [], permanentFlags: box.permanentFlags };
 }
 
 /** Content digests of the given messages in the selected folder, fetched in bounded batches. */
@@ -112,6 +112,9 @@ export async function fetchContentDigests(client: ImapFlow, uids: readonly numbe
 /** STATUS of one folder; undefined when it cannot be read (that folder is then listed, not skipped). */
 export async function folderMark(client: ImapFlow, path: string): Promise<FolderMark | undefined> {
   try {
+    // Dovecot answers STATUS for the folder this session has selected from the session's own view of it, which
+    // misses what other connections (our appends) did until the session syncs: a NOOP first.
+    if (client.mailbox && client.mailbox.path === path) await client.noop();
     const st = await client.status(path, { uidValidity: true, uidNext: true, messages: true, highestModseq: true });
     if (!st) return undefined;
     return {

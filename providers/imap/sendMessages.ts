@@ -29,7 +29,7 @@ export async function sendMessages(
   summaries: FolderSummary[],
   events: CopyEvents,
 ): Promise<Arrival[]> {
-  const reader = await session.bodyReader();
+  const reader = await session.sourceReader();
   const pool = await session.appender();
   let fatal: unknown;
   const arrived: Arrival[] = [];
@@ -37,7 +37,7 @@ export async function sendMessages(
     const mine = sendable.filter((r) => r.source === i);
     if (!mine.length) continue;
     try {
-      await reader.examine(group.sources[i].path);
+      await reader.open(group.sources[i].path, true);
     } catch (err) {
       if (!isNonexistentFolder(errorFacts(err))) throw err;
       summaries[i].notes.push("deleted on the source during the run: the rest of it was not copied");

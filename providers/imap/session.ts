@@ -1,5 +1,6 @@
-// The connections one mailbox pass uses: one to list the source, one to read message bodies from it, one to
-// list and flag the destination, and a pool to append. After a dropped connection everything is opened afresh: state lives on the servers, not here.
+// The connections one mailbox pass uses: on the source one for STATUS and the like (imapflow) and one that lists
+// and reads bodies in bulk; on the destination one to list and flag (imapflow) and a pool to append (and read
+// back what arrived). After a dropped connection everything is opened afresh: state lives on the servers, not here.
 import type { ImapFlow } from "imapflow";
 import type { Endpoint } from "./endpoint";
 import { closeClient, DEFAULT_SOCKET_TIMEOUT_MS, openClient, type ConnectOptions } from "./connect";
@@ -27,8 +28,8 @@ export class MailboxSession {
     return this.src;
   }
 
-  /** The source connection that reads message bodies (bulkConnection.ts). */
-  async bodyReader(): Promise<BulkConnection> {
+  /** The source connection that lists folders and reads message bodies in bulk (bulkConnection.ts). */
+  async sourceReader(): Promise<BulkConnection> {
     if (!this.reader?.usable) {
       this.reader?.drop();
       this.reader = BulkConnection.adopt(await openClient(this.from, this.connect), this.timeoutMs());

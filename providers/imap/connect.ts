@@ -40,6 +40,9 @@ async function openOnce(e: Endpoint, socketTimeoutMs: number, forceRefresh: bool
     auth,
     logger: false,
     disableAutoIdle: true,
+    // No COMPRESS=DEFLATE: message bytes travel on bulk connections (bulkConnection.ts) that take the raw socket
+    // over, and deflating mail that is mostly compressed attachments costs more CPU than it saves.
+    disableCompression: true,
     emitLogs: false,
     connectionTimeout: 15_000,
     greetingTimeout: 15_000,

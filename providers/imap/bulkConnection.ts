@@ -1,9 +1,10 @@
-// A connection that moves message bytes: FETCH of bodies on the source, APPEND on the destination. imapflow
-// opens and authenticates it (TLS, STARTTLS, OAuth2, retries and their errors stay in connect.ts), then hands
-// the socket over (ImapFlow.unbind, its public API for that) and mailshift speaks these few commands itself:
-// a body comes off the socket as views of the chunks read and goes out as the same Buffers, never copied or
-// parsed, and an APPEND goes out in as few writes as the server's literal support allows (appendCommand.ts).
-// Listing, flags and everything else stay on imapflow connections.
+// A connection for the bulk work: listings and bodies on the source, APPEND (and reading back what arrived) on
+// the destination. imapflow opens and authenticates it (TLS, STARTTLS, OAuth2, retries and their errors stay in
+// connect.ts), then hands the socket over (ImapFlow.unbind, its public API for that) and mailshift speaks these
+// few commands itself: a body comes off the socket as views of the chunks read and goes out as the same
+// Buffers, never copied, a listing is read by a scanner made for FETCH answers (fetchResponse.ts), and an
+// APPEND goes out in as few writes as the server's literal support allows (appendCommand.ts). STATUS, STORE,
+// SEARCH and folder management stay on imapflow connections.
 import type { Readable, Writable } from "node:stream";
 import type { ImapFlow } from "imapflow";
 import { ImapLineSplitter } from "./imapStream";
@@ -52,6 +53,7 @@ export class BulkConnection {
   private lost?: Error;
   private bye?: string;
   private seq = 0;
+  private readonly timeoutMs: number;
 
   private constructor(
     input: Readable,
@@ -69,8 +71,11 @@ export class BulkConnection {
     input.on("close", () => gone());
     input.on("end", () => gone());
     output.on("error", gone);
-    socket.setTimeout(timeoutMs);
+    // Armed only while a command waits for its answer: an idle connection between folders is not stalled.
+    this.timeoutMs = timeoutMs;
+    socket.setTimeout(0);
     socket.on("timeout", () => {
+      if (!this.pending) return;
       this.fail(new ConnectionLostError("ETIMEOUT", `no answer from the server for ${Math.round(timeoutMs / 1000)} s`));
       socket.destroy();
     });
@@ -135,6 +140,7 @@ export class BulkConnection {
     const p = this.pending;
     if (!m || !p || m[1] !== p.tag) return;
     this.pending = undefined;
+    this.socket.setTimeout(0);
     const [, , status, codeText, text] = m;
     const [code, ...args] = (codeText ?? "").split(" ").filter(Boolean);
     if (status.toUpperCase() === "OK") p.resolve({ code: code?.toUpperCase(), args, text });
@@ -170,6 +176,7 @@ export class BulkConnection {
         resolve,
         reject,
       };
+      this.socket.setTimeout(this.timeoutMs);
       this.write(segments[0]);
     });
   }

@@ -50,4 +50,17 @@ describe("bulk listing (real Dovecot): the same metadata as imapflow's listing",
       await bulk.close();
     }
   });
+
+  it("lets a connection sit idle longer than the stall timeout: the timeout only runs while a command waits", async () => {
+    const m = await mailboxPair(pair());
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", readCorpus("easy_ham", 5));
+    const bulk = BulkConnection.adopt(await openClient(m.from, { retry: FAST_RETRY }), 300);
+    try {
+      await new Promise((r) => setTimeout(r, 900));
+      assert.equal(bulk.usable, true, "still usable after three timeouts' worth of silence");
+      assert.equal((await listMessagesBulk(bulk, "INBOX", true)).metas.length, 5);
+    } finally {
+      await bulk.close();
+    }
+  });
 });

@@ -187,15 +187,19 @@ export class BulkConnection {
    */
   async append(path: string, messages: readonly OutgoingMessage[]): Promise<number[] | undefined> {
     if (messages.length > 1 && !this.multiAppend) throw new Error("this server has no MULTIAPPEND: append one message at a time");
-    const tag = `M${++this.seq}`;
+    const tag = this.nextTag();
     const done = await this.run(appendSegments(tag, path, messages, this.literals), tag);
     if (done.code !== "APPENDUID") return undefined;
     const uids = expandUidSet(done.args[1] ?? "");
     return uids.length === messages.length ? uids : undefined;
   }
 
+  private nextTag(): string {
+    return `M${++this.seq}`;
+  }
+
   private command(text: string, onUntagged?: (u: Untagged) => void) {
-    const tag = `M${++this.seq}`;
+    const tag = this.nextTag();
     return this.run([[Buffer.from(`${tag} ${text}\r\n`, "utf8")]], tag, onUntagged);
   }
 
@@ -246,7 +250,7 @@ export class BulkConnection {
   /** LOGOUT, politely but briefly; the socket is closed either way. */
   async close(): Promise<void> {
     if (!this.lost && !this.pending) {
-        const bye = this.command("LOGOUT").catch(() => undefined);
+      const bye = this.command("LOGOUT").catch(() => undefined);
       await Promise.race([bye, new Promise((r) => setTimeout(r, 2000).unref())]);
     }
     this.drop();

@@ -32,13 +32,14 @@ export class MailboxSession {
   async sourceReader(): Promise<BulkConnection> {
     if (!this.reader?.usable) {
       this.reader?.drop();
-      this.reader = BulkConnection.adopt(await openClient(this.from, this.connect), this.timeoutMs());
+      this.reader = await this.openBulk(this.from, this.connect);
     }
     return this.reader;
   }
 
-  private timeoutMs(): number {
-    return this.connect.socketTimeoutMs ?? DEFAULT_SOCKET_TIMEOUT_MS;
+  /** Logs in with imapflow (its retries and errors), then takes the socket over for bulk work. */
+  private async openBulk(e: Endpoint, opts: ConnectOptions): Promise<BulkConnection> {
+    return BulkConnection.adopt(await openClient(e, opts), this.connect.socketTimeoutMs ?? DEFAULT_SOCKET_TIMEOUT_MS);
   }
 
   async destination(): Promise<ImapFlow> {
@@ -57,9 +58,8 @@ export class MailboxSession {
       const to = this.to;
       // The first connection must open (its failure is the mailbox's); the others are a bonus, opened when
       // batches wait, once each: a server with a per-mailbox connection limit (Exchange Online) turns them away.
-      const timeout = this.timeoutMs();
-      const first = BulkConnection.adopt(await openClient(to, this.connect), timeout);
-      const more = async () => BulkConnection.adopt(await openClient(to, { ...this.connect, retry: { ...this.connect.retry, attempts: 1 } }), timeout);
+      const first = await this.openBulk(to, this.connect);
+      const more = () => this.openBulk(to, { ...this.connect, retry: { ...this.connect.retry, attempts: 1 } });
       this.pool = new AppendPool(first, more, this.appendConnections);
     }
     return this.pool;

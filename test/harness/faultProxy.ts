@@ -5,7 +5,6 @@
 import net from "node:net";
 
 // Literal-aware splitting of the IMAP text stream lives in the engine (providers/imap/imapStream.ts).
-export { ImapLineSplitter, ImapStreamError, literalAtEnd, serializeUnit, type LiteralMark, type StreamUnit } from "../../providers/imap/imapStream";
 import { ImapLineSplitter, ImapStreamError, literalAtEnd, serializeUnit, type StreamUnit } from "../../providers/imap/imapStream";
 
 /**

@@ -67,7 +67,7 @@ const stderr = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
 function copyTable(rows: { what: string; messages: number; mb: number; r: Run }[]): Table {
   return {
-    head: ["run", "messages", "MB", "wall s", "msg/s", "MB/s", "peak RSS MB", "CPU s", "servers' CPU s", "total CPU s", "load avg"],
+    head: ["run", "messages", "MB", "wall s", "msg/s", "MB/s", "peak RSS MB", "CPU s", "servers' CPU s", "total CPU s", "CPUs busy / disk wait %", "disk read + write MB/s", "load avg"],
     rows: rows.map(({ what, messages, mb, r }) => [
       what,
       String(messages),
@@ -79,6 +79,8 @@ function copyTable(rows: { what: string; messages: number; mb: number; r: Run }[
       r.m.cpuS.toFixed(2),
       r.serverCpuS.toFixed(2),
       (r.m.cpuS + r.serverCpuS).toFixed(2),
+      r.machine ? `${r.machine.busyPct.toFixed(0)} / ${r.machine.iowaitPct.toFixed(0)}` : "",
+      r.machine ? `${(r.machine.diskReadMB / r.m.wallS).toFixed(0)} + ${(r.machine.diskWrittenMB / r.m.wallS).toFixed(0)}` : "",
       r.load,
     ]),
   };

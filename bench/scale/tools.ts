@@ -8,6 +8,7 @@ import { ImapFlow } from "imapflow";
 import type { Dovecot, MailUser } from "../../test/harness/dovecot";
 import { repoRoot } from "../../test/harness/repoRoot";
 import { FOLDERS } from "../generateCorpus";
+import { machineUse, snapshot, type MachineUse } from "../machine";
 import { measureAsync, type Measured } from "../measure";
 import { mbsyncConfig } from "../mbsync";
 
@@ -21,6 +22,8 @@ export interface Run {
   serverCpuS: number;
   /** Messages the tool copied in this run. */
   copied?: number;
+  /** The whole machine meanwhile: CPU busy and waiting for the disk, disk bytes read and written. */
+  machine?: MachineUse;
 }
 
 const TICKS = 100; // USER_HZ: /proc's clock ticks per second on Linux
@@ -51,13 +54,15 @@ export function serverCpuS(d: Dovecot): number {
 
 /**
  * Runs `f` after writing out dirty pages (so a run does not pay for the writes of the one before it), and
- * returns its result with the CPU both servers spent meanwhile.
+ * returns its result with the CPU both servers spent meanwhile and what the machine did.
  */
-async function measured<T extends { m: Measured }>(servers: readonly Dovecot[], f: () => Promise<T>): Promise<T & { serverCpuS: number }> {
+async function measured<T extends { m: Measured }>(servers: readonly Dovecot[], f: () => Promise<T>): Promise<T & { serverCpuS: number; machine: MachineUse }> {
   execFileSync("sync");
   const before = servers.reduce((t, d) => t + serverCpuS(d), 0);
+  const at = snapshot();
   const r = await f();
-  return { ...r, serverCpuS: servers.reduce((t, d) => t + serverCpuS(d), 0) - before };
+  const machine = machineUse(at, snapshot());
+  return { ...r, serverCpuS: servers.reduce((t, d) => t + serverCpuS(d), 0) - before, machine };
 }
 
 /** Messages on a whole account by STATUS, without fetching anything. */
@@ -92,7 +97,7 @@ export function mailshift(work: string, old: Dovecot, from: readonly MailUser[],
   const cli = path.join(repoRoot(), "dist", "cli", "syncMany.js");
   return async (withState: boolean, onTick?: () => void): Promise<Run & { copied: number }> => {
     const l = load();
-    const { m, serverCpuS: server } = await measured([old, fresh], async () => ({
+    const { m, serverCpuS: server, machine } = await measured([old, fresh], async () => ({
       m: await measureAsync(process.execPath, [cli, "--mailboxes", list, "--parallel", String(parallel), "--json", ...(withState ? ["--state", state] : [])], onTick),
     }));
     let out: { totals: { copied: number; verified: number; mailboxes: number } } | undefined;
@@ -103,7 +108,7 @@ export function mailshift(work: string, old: Dovecot, from: readonly MailUser[],
     }
     if (m.code !== 0 || !out || out.totals.verified !== out.totals.mailboxes)
       throw new Error(`mailshift sync-many exit ${m.code}: ${m.stdout.slice(0, 2000)} ${m.stderr.slice(-2000)}`);
-    return { m, load: l, copied: out.totals.copied, serverCpuS: server };
+    return { m, load: l, copied: out.totals.copied, serverCpuS: server, machine };
   };
 }
 
@@ -121,10 +126,10 @@ export function mbsync(work: string, old: Dovecot, from: readonly MailUser[], fr
   writeFileSync(list, `${confs.join("\n")}\n`);
   return async (onTick?: () => void): Promise<Run> => {
     const l = load();
-    const { m, serverCpuS: server } = await measured([old, fresh], async () => ({
+    const { m, serverCpuS: server, machine } = await measured([old, fresh], async () => ({
       m: await measureAsync("xargs", ["-P", String(parallel), "-I{}", "-a", list, "mbsync", "-c", "{}", "-q", "-a"], onTick),
     }));
     if (m.code !== 0) throw new Error(`mbsync failed (xargs exit ${m.code}): ${m.stderr.slice(-2000)}`);
-    return { m, load: l, serverCpuS: server };
+    return { m, load: l, serverCpuS: server, machine };
   };
 }

@@ -389,6 +389,20 @@ function signalGroup(master: ChildProcess, signal: NodeJS.Signals): void {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * Awaits `p` with the event loop held open. The server's process handle is unref'd (a forgotten server must not
+ * keep a test run alive), so awaiting its exit alone lets Node end the whole process mid-stop, silently and
+ * with exit code 0, leaving the server's folder behind: that is how a benchmark once stopped after a scale.
+ */
+async function held<T>(p: Promise<T>): Promise<T> {
+  const t = setInterval(() => undefined, 1_000);
+  try {
+    return await p;
+  } finally {
+    clearInterval(t);
+  }
+}
+
 const running = new Set<Dovecot>();
 let exitHookInstalled = false;
 
@@ -529,7 +543,7 @@ export class Dovecot {
       signalGroup(master, "SIGTERM");
       const killed = await Promise.race([this.exited.then(() => true), sleep(5_000).then(() => false)]);
       if (!killed) master.kill("SIGKILL");
-      await this.exited;
+      await held(this.exited);
       signalGroup(master, "SIGKILL"); // whatever is left of it
       running.delete(this);
     }

@@ -235,6 +235,30 @@ describe("Dovecot test harness (real Dovecot on loopback)", function () {
     assert.ok(await until(() => connectionRefused(exitedPort), 5_000), "server of an exited process is gone");
     assert.ok(await until(() => connectionRefused(killedPort), 5_000), "server of a SIGKILLed process is gone");
   });
+
+  it("a script that stops a server slow to stop goes on afterwards (the stop holds the event loop open) and removes its folder", async function () {
+    this.timeout(60_000);
+    const harness = path.join(__dirname, "..", "harness", "dovecot.js");
+    // SIGSTOP makes the master ignore SIGTERM until the harness gives up after 5 s and sends SIGKILL.
+    const script = `const { Dovecot } = require(${JSON.stringify(harness)});
+      const { execFileSync } = require("node:child_process");
+      Dovecot.start({ layout: "old", name: "harness-slow-stop", users: [], keepDir: false }).then(async (d) => {
+        const master = execFileSync("pgrep", ["-o", "-f", d.confPath], { encoding: "utf8" }).trim();
+        process.kill(Number(master), "SIGSTOP");
+        await d.stop();
+        process.stdout.write(JSON.stringify({ after: true, dir: d.dir }) + "\\n");
+      });`;
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+      let text = "";
+      child.stdout.on("data", (d: Buffer) => (text += d.toString()));
+      child.on("error", reject);
+      child.on("exit", () => resolve(text));
+    });
+    assert.ok(out.includes('"after":true'), `the script ended inside stop(), before the line after it: ${JSON.stringify(out)}`);
+    const { dir } = JSON.parse(out) as { dir: string };
+    assert.equal(fs.existsSync(dir), false, "the server's folder is removed");
+  });
 });
 
 describe("Dovecot test harness: building blocks (no server)", () => {

@@ -46,11 +46,21 @@ export function renderAudit(a: AuditReport): string {
   return [`${a.mailbox}`, table(rows), "", `the new mailbox's quota must hold at least ${bytes(a.totals.bytes)} (${a.totals.bytes} bytes)`].join("\n");
 }
 
+function verdict(v: VerifyReport): string {
+  if (v.missing) return `NOT verified: ${count(v.missing)} source messages are missing on the destination`;
+  if (v.verified) return "verified: every source message is on the destination";
+  return (
+    `NOT verified byte for byte: every source message is on the destination, but ${count(v.rewritten)} with other bytes ` +
+    "(the server rewrites messages, as Exchange Online does); `mailshift verify --quick` checks them by Message-ID and date"
+  );
+}
+
 export function renderVerify(v: VerifyReport): string {
-  const rows = [["folder", "-> destination", "on source", "found", "missing", "flags differ"]];
-  for (const f of v.folders) rows.push([f.folder, `-> ${f.destination}`, count(f.onSource), count(f.found), count(f.missing.length), count(f.flagMismatches)]);
+  const rows = [["folder", "-> destination", "on source", "found", "missing", "flags differ", "rewritten"]];
+  for (const f of v.folders)
+    rows.push([f.folder, `-> ${f.destination}`, count(f.onSource), count(f.found), count(f.missing.length), count(f.flagMismatches), count(f.rewritten)]);
   const out = [`${v.source} -> ${v.destination} (${v.deep ? "every message's bytes compared" : "message identities compared"})`, table(rows, 2)];
   for (const f of v.folders) for (const m of f.missing) out.push(`missing: ${m.folder} uid ${m.uid} ${m.messageId || "(no Message-ID)"} ${bytes(m.size)} ${m.internalDate}`);
-  out.push("", v.verified ? "verified: every source message is on the destination" : `NOT verified: ${count(v.missing)} source messages are missing on the destination`);
+  out.push("", verdict(v));
   return out.join("\n");
 }

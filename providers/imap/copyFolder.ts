@@ -2,7 +2,7 @@
 // listing both sides), copy it, carry flags over, and prove it arrived. Safe to interrupt anywhere: the next pass
 // lists again and finds what already arrived.
 import type { MessageMeta } from "./identity";
-import { ambiguousKeys, baseKey } from "./identity";
+import { ambiguousKeys, baseKey, compareCopy } from "./identity";
 import type { FolderGroup } from "./folderMap";
 import { newMailIsAllMissing, resyncPath, watermarkAfterCopy, type FolderMark, type GroupWatermark } from "./watermarks";
 import { folderDelta, storeCommands, type FolderDelta, type SourceRef } from "./missing";
@@ -80,7 +80,11 @@ async function compare(session: MailboxSession, group: FolderGroup) {
     session.destination().then((d) => listMessages(d, group.destination, false)),
   ]);
   await disambiguate(session, group, sources, dest);
-  return { sources, dest, delta: folderDelta(sources.map((s) => s.metas), dest.metas, dest.permanentFlags) };
+  return {
+    sources,
+    dest,
+    delta: folderDelta(sources.map((s) => s.metas), dest.metas, { permanentFlags: dest.permanentFlags, dateAlone: session.rewritingDestination }),
+  };
 }
 
 /** Makes destination flags match the source's, in as few STOREs as possible; returns how many messages changed. */
@@ -98,7 +102,9 @@ async function applyFlagFixes(session: MailboxSession, group: FolderGroup, delta
 
 /**
  * Reads back just the appended messages by the UIDs the server gave them, and checks each against what was
- * sent (Message-ID, INTERNALDATE, size): O(copied), not O(folder). Returns the flag fixes still needed.
+ * sent (Message-ID, INTERNALDATE, size): O(copied), not O(folder). A copy the server stored with other bytes
+ * but the same Message-ID and date counts as arrived, and is counted (`rewritten`). Returns the flag fixes
+ * still needed.
  */
 async function checkArrivals(session: MailboxSession, group: FolderGroup, arrived: readonly Arrival[], permanentFlags?: Set<string>) {
   const got = new Map<number, MessageMeta>();
@@ -112,19 +118,22 @@ async function checkArrivals(session: MailboxSession, group: FolderGroup, arrive
   });
   const flagFixes: FolderDelta["flagFixes"] = [];
   const unconfirmed = new Map<number, number>();
+  const rewritten = new Map<number, number>();
   let missing = 0;
   for (const a of arrived) {
     const d = got.get(a.destUid!);
-    if (!d || baseKey(d) !== baseKey(a.meta)) {
+    const verdict = d ? compareCopy(a.meta, d, session.rewritingDestination) : "different";
+    if (!d || verdict === "different") {
       missing += 1;
       unconfirmed.set(a.source, (unconfirmed.get(a.source) ?? 0) + 1);
       continue;
     }
+    if (verdict === "rewritten") rewritten.set(a.source, (rewritten.get(a.source) ?? 0) + 1);
     const change = flagChange(a.meta.flags, d.flags, permanentFlags);
     if (change.add.length || change.remove.length) flagFixes.push({ source: a.source, sourceUid: a.meta.uid, destUid: d.uid, ...change });
   }
-  const delta: FolderDelta = { toCopy: [], flagFixes, present: [], destinationOnly: 0 };
-  return { delta, missing, unconfirmed };
+  const delta: FolderDelta = { toCopy: [], flagFixes, present: [], rewritten: [], destinationOnly: 0 };
+  return { delta, missing, unconfirmed, rewritten };
 }
 
 export interface GroupResult {
@@ -228,6 +237,7 @@ async function copyMissing(
     const check = await checkArrivals(session, group, arrived, permanentFlags);
     await applyFlagFixes(session, group, check.delta, summaries);
     for (const [i, n] of check.unconfirmed) summaries[i].notes.push(`${n} appended messages were not found as sent on the destination`);
+    for (const [i, n] of check.rewritten) summaries[i].notes.push(rewrittenNote(n));
     const missing = notVerified + check.missing;
     // Complete, and every message accounted for by its UID: a watermark when no one else moved the folders.
     const watermark = missing === 0 ? await markAfter(pass, arrived.length) : undefined;
@@ -256,6 +266,11 @@ async function copyNewMail(pass: GroupPass, before: GroupWatermark, fresh: Messa
   return copyMissing(pass, toCopy, permanentFlags, summaries, false);
 }
 
+/** Said where a copy is on the destination with other bytes or another size than the source's message. */
+export function rewrittenNote(n: number): string {
+  return `${n} message${n === 1 ? " is" : "s are"} stored by the destination with a different size than on the source (the server rewrites messages, as Exchange Online does): recognised by Message-ID and date, not copied again`;
+}
+
 /** Lists both sides, fixes flags, copies what is missing. */
 async function copyCompared(pass: GroupPass): Promise<GroupResult> {
   const { sources, dest, delta } = await compare(pass.session, pass.group);
@@ -264,6 +279,7 @@ async function copyCompared(pass: GroupPass): Promise<GroupResult> {
     s.onSource = sources[i].metas.length;
     if (sources[i].vanished) s.notes.push("deleted on the source during the run: nothing copied from it");
     s.alreadyPresent = delta.present[i];
+    if (delta.rewritten[i]) s.notes.push(rewrittenNote(delta.rewritten[i]));
     countUnsupported(s, sources[i].metas, dest.permanentFlags);
   });
   // Flags first: cheap, and a later failure in the copy must not leave them stale.

@@ -25,6 +25,23 @@ export function fullKey(m: MessageMeta): string {
 }
 
 /**
+ * The identity that survives a destination rewriting the message (Exchange Online stores its own MIME and
+ * reports estimated sizes): Message-ID and INTERNALDATE. Without a Message-ID there is none, unless the caller
+ * knows the destination rewrites every message (`dateAlone`): then the date alone, as a last resort.
+ */
+export function looseKey(m: MessageMeta, dateAlone: boolean): string | undefined {
+  if (m.messageId === "" && !dateAlone) return undefined;
+  return `${m.messageId}\u0000${Math.floor(m.internalDate / 1000)}`;
+}
+
+/** How a destination message compares with the source message it should be a copy of. */
+export function compareCopy(source: MessageMeta, copy: MessageMeta, dateAlone: boolean): "same" | "rewritten" | "different" {
+  if (baseKey(source) === baseKey(copy)) return "same";
+  const k = looseKey(source, dateAlone);
+  return k !== undefined && k === looseKey(copy, dateAlone) ? "rewritten" : "different";
+}
+
+/**
  * Keys that only a content digest can settle: shared by more than one source message (identical copies, or a
  * reused Message-ID), or without a Message-ID at all.
  */

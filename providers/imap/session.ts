@@ -18,6 +18,11 @@ export class MailboxSession {
     readonly to: Endpoint | undefined,
     private readonly connect: ConnectOptions,
     private readonly appendConnections: number,
+    /**
+     * The destination stores its own rendering of every message (Exchange Online): a copy is recognised by
+     * Message-ID and date, and one without a Message-ID by its date alone (identity.ts looseKey).
+     */
+    readonly rewritingDestination = false,
   ) {}
 
   async source(): Promise<ImapFlow> {

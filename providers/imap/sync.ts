@@ -8,7 +8,7 @@ import type { FolderMapOptions } from "./folderMap";
 import { copyFolderGroup, type CopyLimits } from "./copyFolder";
 import { withRetries } from "./withRetries";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry";
-import { defaultConnections } from "./limits";
+import { defaultConnections, isExchangeOnline } from "./limits";
 import type { Watermarks } from "./watermarks";
 import { totalsOf, type FolderSummary, type Progress, type SyncSummary } from "./summary";
 
@@ -24,6 +24,8 @@ export interface SyncOptions {
   onRetry?: (folder: string, attempt: number, cause: string) => void;
   /** From the previous pass's summary: folders unchanged on both sides since then are not listed again. */
   watermarks?: Watermarks;
+  /** The destination stores its own rendering of each message (session.ts). Default: true for Exchange Online. */
+  rewritingDestination?: boolean;
 }
 
 
@@ -37,6 +39,7 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
     to,
     { retry, socketTimeoutMs: opts.socketTimeoutMs },
     opts.connections ?? defaultConnections(to),
+    opts.rewritingDestination ?? isExchangeOnline(to),
   );
   const limits: CopyLimits = {
     batchBytes: opts.batchBytes ?? 4 * 1024 * 1024,

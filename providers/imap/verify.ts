@@ -10,6 +10,7 @@ import { fetchContentDigests, listMessages, type FolderListing } from "./listing
 import { ambiguousKeys, baseKey, type MessageMeta } from "./identity";
 import { folderDelta } from "./missing";
 import { withRetries } from "./withRetries";
+import { isExchangeOnline } from "./limits";
 import { listSources } from "./copyFolder";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry";
 import type { ConnectOptions } from "./connect";
@@ -30,6 +31,11 @@ export interface FolderVerification {
   missing: MissingMessage[];
   /** Messages found on both sides whose flags differ. */
   flagMismatches: number;
+  /**
+   * Of those found, how many the destination holds with other bytes (deep) or another size (quick), paired by
+   * Message-ID and date: a server that rewrites messages (Exchange Online). Deep verification does not pass them.
+   */
+  rewritten: number;
 }
 
 export interface VerifyReport {
@@ -40,10 +46,13 @@ export interface VerifyReport {
   excluded: { folder: string; reason: string }[];
   verified: boolean;
   missing: number;
+  rewritten: number;
 }
 
 export interface VerifyOptions {
   deep?: boolean;
+  /** As in SyncOptions: the destination stores its own rendering of each message. Default: Exchange Online. */
+  rewritingDestination?: boolean;
   folders?: FolderMapOptions;
   retry?: RetryPolicy;
 }
@@ -74,10 +83,10 @@ export async function checkGroup(session: MailboxSession, group: FolderGroup, de
     }
     await digestAll(session, "destination", group.destination, dest.metas.filter((m) => ambiguous.has(baseKey(m))));
   }
-  // Deep mode keys on the content digest and the date alone, so a message whose bytes differ counts as missing.
-  const keyed = (m: MessageMeta): MessageMeta =>
-    deep ? { ...m, messageId: "", size: 0, contentDigest: m.contentDigest } : m;
-  const delta = folderDelta(sources.map((s) => s.metas.map(keyed)), dest.metas.map(keyed));
+  // Deep mode keys on the content digest (and the date): a message whose bytes differ is not found as such, and
+  // is then either paired by Message-ID and date (rewritten) or missing.
+  const keyed = (m: MessageMeta): MessageMeta => (deep ? { ...m, size: 0, contentDigest: m.contentDigest } : m);
+  const delta = folderDelta(sources.map((s) => s.metas.map(keyed)), dest.metas.map(keyed), { dateAlone: session.rewritingDestination });
   return group.sourceNames.map((name, i) => {
     const byUid = new Map(sources[i].metas.map((m) => [m.uid, m]));
     const missing = delta.toCopy
@@ -93,13 +102,14 @@ export async function checkGroup(session: MailboxSession, group: FolderGroup, de
       found: sources[i].metas.length - missing.length,
       missing,
       flagMismatches: delta.flagFixes.filter((f) => f.source === i).length,
+      rewritten: delta.rewritten[i],
     };
   });
 }
 
 export async function verifyMailbox(from: Endpoint, to: Endpoint, opts: VerifyOptions = {}, connect?: Partial<ConnectOptions>): Promise<VerifyReport> {
   const retry = opts.retry ?? DEFAULT_RETRY;
-  const session = new MailboxSession(from, to, { retry, ...connect }, 1);
+  const session = new MailboxSession(from, to, { retry, ...connect }, 1, opts.rewritingDestination ?? isExchangeOnline(to));
   const mailbox = mailboxLabel(from);
   try {
     const plan = await withRetries(session, retry, { mailbox, folder: "(folder list)" }, () => undefined, () =>
@@ -114,14 +124,17 @@ export async function verifyMailbox(from: Endpoint, to: Endpoint, opts: VerifyOp
       );
     }
     const missing = folders.reduce((n, f) => n + f.missing.length, 0);
+    const rewritten = folders.reduce((n, f) => n + f.rewritten, 0);
+    const deep = opts.deep ?? true;
     return {
       source: mailbox,
       destination: mailboxLabel(to),
-      deep: opts.deep ?? true,
+      deep,
       folders,
       excluded: plan.excluded,
-      verified: missing === 0,
+      verified: missing === 0 && !(deep && rewritten > 0),
       missing,
+      rewritten,
     };
   } finally {
     await session.close();

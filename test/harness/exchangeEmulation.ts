@@ -1,7 +1,8 @@
 // Rules for the fault proxy that make a Dovecot of the "new" layout (which already has Exchange's folder names:
 // Sent Items, Deleted Items, Junk Email) answer like Exchange Online where the engine must cope with it:
 // throttled APPENDs, a maximum message size, no CONDSTORE/QRESYNC/MULTIAPPEND, no keywords (PERMANENTFLAGS
-// without \*), \Flagged dropped on APPEND, folder names it refuses. The texts are Exchange's where we know them.
+// without \*), \Flagged dropped on APPEND, folder names it refuses, sizes that are not the bytes it was sent
+// (it stores its own rendering and reports an estimated RFC822.SIZE). The texts are Exchange's where we know them.
 import type { ProxyRules } from "./faultProxy";
 
 export interface ExchangeEmulationOptions {
@@ -15,6 +16,8 @@ export interface ExchangeEmulationOptions {
   rejectFolder?: (name: string) => boolean;
   /** Default true. */
   dropFlaggedOnAppend?: boolean;
+  /** RFC822.SIZE in FETCH answers is not the message's size (estimatedSize). Default true. */
+  estimatedSizes?: boolean;
 }
 
 /** What the emulation did, for assertions. */
@@ -50,6 +53,15 @@ export function withoutKeywordPermission(line: string): string {
 export function withoutModseq(line: string): string | string[] {
   if (/^\* OK \[(HIGHESTMODSEQ \d+|NOMODSEQ)\]/i.test(line)) return [];
   return line.replace(/^(\* STATUS .*\()(.*)\)$/i, (_, head: string, items: string) => head + items.replace(/\s*HIGHESTMODSEQ \d+/i, "").trim() + ")");
+}
+
+/** Exchange's size for a message of n bytes: close to it, never equal (deterministic, for the tests). */
+export const estimatedSize = (n: number) => n + 17 + (n % 89);
+
+/** RFC822.SIZE items in a FETCH answer, replaced by Exchange-like estimates. */
+export function withEstimatedSizes(line: string): string {
+  if (!/^\* \d+ FETCH /i.test(line)) return line;
+  return line.replace(/\bRFC822\.SIZE (\d+)/i, (_, n: string) => `RFC822.SIZE ${estimatedSize(Number(n))}`);
 }
 
 /** Reads an atom or a quoted string at `pos`; undefined for anything else (a literal). */
@@ -99,8 +111,8 @@ export function exchangeEmulation(opts: ExchangeEmulationOptions = {}): { rules:
   const reject = opts.rejectFolder ?? defaultRejectFolder;
   const rules: ProxyRules = {
     server: (line) => {
-      const out = withoutModseq(withoutKeywordPermission(stripCapabilities(line)));
-      return out;
+      const sized = opts.estimatedSizes ?? true ? withEstimatedSizes(line) : line;
+      return withoutModseq(withoutKeywordPermission(stripCapabilities(sized)));
     },
     client: (line) => {
       const r = exchangeAppendFlags(line, opts.dropFlaggedOnAppend ?? true);

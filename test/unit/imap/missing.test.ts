@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { ambiguousKeys, contentDigest, messageIdOf, normalizeLineEndings, type MessageMeta } from "../../../providers/imap/identity";
+import { ambiguousKeys, compareCopy, contentDigest, messageIdOf, normalizeLineEndings, type MessageMeta } from "../../../providers/imap/identity";
 import { batches, folderDelta, storeCommands } from "../../../providers/imap/missing";
 import { flagChange, storableFlags } from "../../../providers/imap/flags";
 
@@ -75,23 +75,61 @@ describe("what is missing on the destination", () => {
   });
 
   it("is a multiset difference: source count minus matched, never negative, never a duplicate (property)", () => {
+    // Sizes differ between sides the way a rewriting server makes them differ: a Message-ID pairs across sizes,
+    // a message without one only with its exact size.
     const msg = fc.record({ id: fc.constantFrom("<a>", "<b>", "", "<c>"), size: fc.constantFrom(10, 20) });
     fc.assert(
       fc.property(fc.array(msg, { maxLength: 30 }), fc.array(msg, { maxLength: 30 }), (s, d) => {
         const src = s.map((x) => meta(x.id, { size: x.size }));
         const dst = d.map((x) => meta(x.id, { size: x.size }));
         const delta = folderDelta([src], dst);
-        const key = (m: MessageMeta) => `${m.messageId}|${m.size}`;
+        const key = (m: MessageMeta) => (m.messageId ? m.messageId : `|${m.size}`);
         const counts = (l: MessageMeta[]) => l.reduce((acc, m) => acc.set(key(m), (acc.get(key(m)) ?? 0) + 1), new Map<string, number>());
         const cs = counts(src);
         const cd = counts(dst);
         const expected = [...cs].reduce((n, [k, c]) => n + Math.max(0, c - (cd.get(k) ?? 0)), 0);
         assert.equal(delta.toCopy.length, expected);
+        assert.equal(delta.present[0] + delta.toCopy.length, src.length);
+        assert.equal(delta.present[0] + delta.destinationOnly, dst.length, "a destination message pairs at most once");
         // After copying, nothing is missing any more.
         const after = folderDelta([src], [...dst, ...delta.toCopy.map((r) => ({ ...r.meta, uid: r.meta.uid + 100000 }))]);
         assert.equal(after.toCopy.length, 0);
       }),
     );
+  });
+
+  it("pairs what the exact identity left over by Message-ID and date: a rewritten copy is present, not missing", () => {
+    const a = meta("<a>", { size: 500, flags: ["\\Seen"] });
+    const b = meta("<b>", { size: 700 });
+    const rewrittenA = { ...a, uid: 9100, size: 530, flags: [] };
+    const d = folderDelta([[a, b]], [rewrittenA]);
+    assert.deepEqual(d.toCopy.map((r) => r.meta.uid), [b.uid]);
+    assert.deepEqual([d.present, d.rewritten, d.destinationOnly], [[1], [1], 0]);
+    assert.deepEqual(d.flagFixes.map((f) => [f.destUid, f.add]), [[9100, ["\\Seen"]]], "flags are carried to the rewritten copy");
+    // The exact copy wins over a rewritten one: the other is left alone as destination-only.
+    const exact = folderDelta([[a]], [rewrittenA, { ...a, uid: 9200 }]);
+    assert.deepEqual([exact.present, exact.rewritten, exact.destinationOnly], [[1], [0], 1]);
+    // Another date is another message.
+    assert.equal(folderDelta([[a]], [{ ...rewrittenA, internalDate: a.internalDate + 60_000 }]).toCopy.length, 1);
+  });
+
+  it("checks an arrival against what was sent: same, rewritten (same Message-ID and date), or different", () => {
+    const sent = meta("<x>", { size: 1000 });
+    assert.equal(compareCopy(sent, { ...sent, uid: 1 }, false), "same");
+    assert.equal(compareCopy(sent, { ...sent, uid: 1, size: 1040 }, false), "rewritten");
+    assert.equal(compareCopy(sent, { ...sent, uid: 1, size: 1040, messageId: "<y>" }, false), "different");
+    assert.equal(compareCopy(sent, { ...sent, uid: 1, internalDate: sent.internalDate + 1000 }, false), "different");
+    const bare = meta("", { size: 1000 });
+    assert.equal(compareCopy(bare, { ...bare, uid: 1, size: 1040 }, false), "different");
+    assert.equal(compareCopy(bare, { ...bare, uid: 1, size: 1040 }, true), "rewritten");
+  });
+
+  it("pairs messages without a Message-ID by date alone only when told the destination rewrites every message", () => {
+    const n = meta("", { size: 300, contentDigest: "c1" });
+    const rewritten = { ...n, uid: 9300, size: 333, contentDigest: undefined };
+    assert.equal(folderDelta([[n]], [rewritten]).toCopy.length, 1);
+    const told = folderDelta([[n]], [rewritten], { dateAlone: true });
+    assert.deepEqual([told.toCopy.length, told.rewritten], [0, [1]]);
   });
 
   it("bounds fetch batches by bytes and count, a huge message alone in its batch", () => {

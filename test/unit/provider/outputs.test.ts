@@ -81,11 +81,12 @@ describe("MailboxMigration outputs", () => {
       deep: false,
       excluded: [],
       folders: [
-        { folder: "INBOX", destination: "INBOX", onSource: 13, found: 10, missing: miss("INBOX", 3), flagMismatches: 0 },
-        { folder: "Sent", destination: "Sent Items", onSource: 5, found: 3, missing: miss("Sent", 2), flagMismatches: 0 },
+        { folder: "INBOX", destination: "INBOX", onSource: 13, found: 10, missing: miss("INBOX", 3), flagMismatches: 0, rewritten: 0 },
+        { folder: "Sent", destination: "Sent Items", onSource: 5, found: 3, missing: miss("Sent", 2), flagMismatches: 0, rewritten: 0 },
       ],
       verified: false,
       missing: 5,
+      rewritten: 0,
     };
     const d = driftFromVerify(report, last, "2026-01-02T00:00:00.000Z");
     assert.deepEqual(d, {

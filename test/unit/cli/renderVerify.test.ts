@@ -1,0 +1,47 @@
+// What `mailshift verify` prints: the per-folder table and a verdict a person can act on.
+import { strict as assert } from "node:assert";
+import { renderVerify } from "../../../cli/render";
+import type { VerifyReport } from "../../../providers/imap";
+
+function report(over: Partial<VerifyReport> & { rewrittenInbox?: number; missingInbox?: number }): VerifyReport {
+  const missing = Array.from({ length: over.missingInbox ?? 0 }, (_, i) => ({
+    folder: "INBOX",
+    uid: i + 1,
+    messageId: `<m${i}@x>`,
+    size: 1000,
+    internalDate: "2026-01-01T00:00:00.000Z",
+  }));
+  const rewritten = over.rewrittenInbox ?? 0;
+  return {
+    source: "ann@old.example",
+    destination: "ann@new.example",
+    deep: true,
+    excluded: [],
+    folders: [{ folder: "INBOX", destination: "INBOX", onSource: 10, found: 10 - missing.length, missing, flagMismatches: 0, rewritten }],
+    verified: missing.length === 0 && rewritten === 0,
+    missing: missing.length,
+    rewritten,
+    ...over,
+  };
+}
+
+describe("mailshift verify's output", () => {
+  it("says verified when every message is there byte for byte", () => {
+    const out = renderVerify(report({}));
+    assert.match(out, /every message's bytes compared/);
+    assert.match(out, /^verified: every source message is on the destination$/m);
+  });
+
+  it("lists each missing message and counts them in the verdict", () => {
+    const out = renderVerify(report({ missingInbox: 2 }));
+    assert.match(out, /missing: INBOX uid 1 <m0@x>/);
+    assert.match(out, /NOT verified: 2 source messages are missing on the destination/);
+  });
+
+  it("tells present-but-rewritten apart from missing, and says how to check those by identity", () => {
+    const out = renderVerify(report({ rewrittenInbox: 4 }));
+    assert.match(out, /rewritten/);
+    assert.match(out, /NOT verified byte for byte: every source message is on the destination, but 4 with other bytes/);
+    assert.match(out, /mailshift verify --quick/);
+  });
+});

@@ -1,8 +1,8 @@
 // Watermarks: what each folder looked like (STATUS) when a pass proved it complete, and what the next pass may
 // conclude from them. The cost of a resync follows what changed, not what exists: a group where nothing moved is
 // skipped, one where only new mail arrived on the source is copied from the new UIDs on. Pure; the STATUS that
-// reads a mark is in listing.ts. Only trusted where the server has HIGHESTMODSEQ (CONDSTORE), the one counter
-// that moves on a flag change.
+// reads a mark is in listing.ts. A source mark is only trusted with HIGHESTMODSEQ (CONDSTORE), the one counter
+// that moves on a flag change; a destination without it (Exchange Online) is trusted on its counts (sameDestination).
 
 export interface FolderMark {
   path: string;
@@ -25,23 +25,28 @@ export interface GroupWatermark {
 /** Keyed by destination folder path. */
 export type Watermarks = Record<string, GroupWatermark>;
 
-function sameMark(a: FolderMark | undefined, b: FolderMark | undefined): boolean {
-  return (
-    !!a &&
-    !!b &&
-    a.path === b.path &&
-    a.uidValidity === b.uidValidity &&
-    a.uidNext === b.uidNext &&
-    a.messages === b.messages &&
-    a.highestModseq !== undefined &&
-    a.highestModseq === b.highestModseq
-  );
+function sameCounts(a: FolderMark | undefined, b: FolderMark | undefined): a is FolderMark {
+  return !!a && !!b && a.path === b.path && a.uidValidity === b.uidValidity && a.uidNext === b.uidNext && a.messages === b.messages;
+}
+
+/** A source folder as it was: its counts, and HIGHESTMODSEQ, without which a flag change there would go unseen. */
+function sameSource(a: FolderMark | undefined, b: FolderMark | undefined): boolean {
+  return sameCounts(a, b) && a.highestModseq !== undefined && a.highestModseq === b!.highestModseq;
+}
+
+/**
+ * The destination as it was. Its counts prove it holds the same messages (an expunge lowers MESSAGES, an append
+ * raises UIDNEXT), so a destination without CONDSTORE (Exchange Online) still has watermarks: what goes unseen
+ * there is a flag its users changed since, which is theirs to keep. HIGHESTMODSEQ, where there is one, must match.
+ */
+function sameDestination(a: FolderMark | undefined, b: FolderMark | undefined): boolean {
+  return sameCounts(a, b) && a.highestModseq === b!.highestModseq;
 }
 
 /** True when every folder of the group is exactly as it was when the group was last proven complete. */
 export function unchangedSince(previous: GroupWatermark | undefined, now: GroupWatermark): boolean {
   if (!previous || previous.sources.length !== now.sources.length) return false;
-  return sameMark(previous.destination, now.destination) && previous.sources.every((m, i) => sameMark(m, now.sources[i]));
+  return sameDestination(previous.destination, now.destination) && previous.sources.every((m, i) => sameSource(m, now.sources[i]));
 }
 
 /** What of one source folder an incremental pass reads. */
@@ -67,7 +72,7 @@ export function resyncPath(previous: GroupWatermark | undefined, now: GroupWater
   if (!previous || !now || previous.sources.length !== now.sources.length) return { kind: "full" };
   if (unchangedSince(previous, now)) return { kind: "skip" };
   // A destination that moved may have lost a message or changed a flag: only a listing tells which.
-  if (!sameMark(previous.destination, now.destination)) return { kind: "full" };
+  if (!sameDestination(previous.destination, now.destination)) return { kind: "full" };
   const sources: NewMail[] = [];
   for (const [i, p] of previous.sources.entries()) {
     const n = now.sources[i];
@@ -110,7 +115,7 @@ export function newMailIsAllMissing(now: GroupWatermark, newCounts: readonly num
  */
 export function watermarkAfterCopy(before: GroupWatermark, after: GroupWatermark | undefined, appended: number): GroupWatermark | undefined {
   if (!after || after.sources.length !== before.sources.length) return undefined;
-  if (!before.sources.every((m, i) => sameMark(m, after.sources[i]))) return undefined;
+  if (!before.sources.every((m, i) => sameSource(m, after.sources[i]))) return undefined;
   const b = before.destination;
   const a = after.destination;
   const onlyOurs =
@@ -118,7 +123,6 @@ export function watermarkAfterCopy(before: GroupWatermark, after: GroupWatermark
     a.uidValidity === b.uidValidity &&
     a.uidNext === b.uidNext + appended &&
     a.messages === b.messages + appended &&
-    a.highestModseq !== undefined &&
-    b.highestModseq !== undefined;
+    (a.highestModseq === undefined) === (b.highestModseq === undefined);
   return onlyOurs ? { sources: before.sources, destination: a } : undefined;
 }

@@ -92,7 +92,7 @@ describe("faults: an Exchange Online destination (Dovecot behind the emulating p
       await c.logout();
     }
     const second = await syncMailbox(m.from, to, { retry: FAST_RETRY, watermarks: first.watermarks });
-    assert.equal(second.unchangedFolders, 0, "without HIGHESTMODSEQ no folder may be skipped as unchanged");
+    assert.equal(second.unchangedFolders, 0, "a flag changed on the source: its folder is not skipped as unchanged");
     assert.equal(second.totals.flagsUpdated, 1);
     const src = await snapshot(m.fromUrl, m.fromPassword);
     const dst = await snapshot(m.toUrl, m.toPassword);
@@ -183,6 +183,28 @@ describe("faults: an Exchange Online destination (Dovecot behind the emulating p
     }
     const src = await snapshot(told.m.fromUrl, told.m.fromPassword);
     const dst = await snapshot(told.m.toUrl, told.m.toPassword);
+    assert.deepEqual(fingerprint(dst.get("INBOX")), fingerprint(src.get("INBOX")));
+  });
+
+  it("has watermarks without CONDSTORE: a pass after a complete one lists nothing, and new source mail is copied without listing the destination", async () => {
+    const { m, to, proxy } = await exchangeMailbox();
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", gen.many(20, 81));
+    const first = await syncMailbox(m.from, to, { retry: FAST_RETRY });
+    assert.equal(first.verified, true);
+    let listings = 0;
+    proxy.rewriteClient((line) => {
+      if (/FETCH 1:\*/i.test(line)) listings += 1;
+      return line;
+    });
+    const second = await syncMailbox(m.from, to, { retry: FAST_RETRY, watermarks: first.watermarks });
+    assert.deepEqual([second.totals.copied, listings, second.verified], [0, 0, true]);
+    assert.equal(second.unchangedFolders, Object.keys(first.watermarks).length, "every folder skipped as unchanged");
+
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", gen.many(3, 82));
+    const third = await syncMailbox(m.from, to, { retry: FAST_RETRY, watermarks: second.watermarks });
+    assert.deepEqual([third.totals.copied, listings, third.verified], [3, 0, true], "only the new mail, the destination not listed");
+    const src = await snapshot(m.fromUrl, m.fromPassword);
+    const dst = await snapshot(m.toUrl, m.toPassword);
     assert.deepEqual(fingerprint(dst.get("INBOX")), fingerprint(src.get("INBOX")));
   });
 });

@@ -7,12 +7,26 @@ const group = (sources: FolderMark[], destination = mark("Dest")): GroupWatermar
 const proof = group([mark("INBOX"), mark("INBOX.Old", { uidNext: 11, messages: 10, highestModseq: "40" })], mark("Dest", { messages: 110, uidNext: 111 }));
 
 describe("which work a resync pass needs, from its watermarks", () => {
-  it("skips a group where nothing moved; lists in full without a proof or without HIGHESTMODSEQ", () => {
+  it("skips a group where nothing moved; lists in full without a proof or without HIGHESTMODSEQ on a source", () => {
     assert.deepEqual(resyncPath(proof, structuredClone(proof)), { kind: "skip" });
     assert.deepEqual(resyncPath(undefined, proof), { kind: "full" });
     assert.deepEqual(resyncPath(proof, undefined), { kind: "full" }, "a folder that could not be STATUSed");
     const noModseq = group(proof.sources.map((s) => ({ ...s, highestModseq: undefined })), { ...proof.destination, highestModseq: undefined });
     assert.deepEqual(resyncPath(noModseq, structuredClone(noModseq)), { kind: "full" });
+  });
+
+  it("trusts a destination without CONDSTORE (Exchange Online) on its counts: skip, incremental, or full when they moved", () => {
+    const noDestModseq = group(structuredClone(proof.sources), { ...proof.destination, highestModseq: undefined });
+    assert.deepEqual(resyncPath(noDestModseq, structuredClone(noDestModseq)), { kind: "skip" });
+    const grown = structuredClone(noDestModseq);
+    grown.sources[0] = { ...grown.sources[0], uidNext: 105, messages: 104, highestModseq: "504" };
+    assert.equal(resyncPath(noDestModseq, grown).kind, "incremental");
+    for (const change of [(g: GroupWatermark) => (g.destination.messages -= 1), (g: GroupWatermark) => (g.destination.uidNext += 1)]) {
+      const now = structuredClone(noDestModseq);
+      change(now);
+      assert.deepEqual(resyncPath(noDestModseq, now), { kind: "full" });
+    }
+    assert.deepEqual(resyncPath(proof, noDestModseq), { kind: "full" }, "a destination that lost HIGHESTMODSEQ");
   });
 
   it("new mail on a source, destination untouched: reads only the new UIDs, and looks for flag changes below them", () => {
@@ -70,7 +84,8 @@ describe("which work a resync pass needs, from its watermarks", () => {
     fc.assert(
       fc.property(arbGroup, arbGroup, (prev, now) => {
         const p = resyncPath(prev, now);
-        const equal = JSON.stringify(prev) === JSON.stringify(now) && prev.destination.highestModseq !== undefined && prev.sources.every((s) => s.highestModseq !== undefined);
+        // The destination's HIGHESTMODSEQ may be absent (no CONDSTORE) as long as it is absent both times.
+        const equal = JSON.stringify(prev) === JSON.stringify(now) && prev.sources.every((s) => s.highestModseq !== undefined);
         assert.equal(p.kind === "skip", equal);
         if (p.kind !== "incremental") return;
         assert.deepEqual(now.destination, prev.destination);
@@ -104,6 +119,8 @@ describe("the watermark right after a copy", () => {
   it("is the sources as before and the destination as now, when the destination took exactly our appends", () => {
     assert.deepEqual(watermarkAfterCopy(before, after({}), 10), { sources: before.sources, destination: after({}).destination });
     assert.deepEqual(watermarkAfterCopy(before, after({ uidNext: 51, messages: 50 }), 0)?.destination.highestModseq, "130", "flag fixes only");
+    const bare = group(before.sources, { ...before.destination, highestModseq: undefined });
+    assert.deepEqual(watermarkAfterCopy(bare, after({ highestModseq: undefined }), 10)?.destination.uidNext, 61, "a destination without CONDSTORE");
   });
 
   it("is none when someone else appended or expunged, a source moved, or a mark is missing", () => {
@@ -111,7 +128,7 @@ describe("the watermark right after a copy", () => {
     assert.equal(watermarkAfterCopy(before, after({ messages: 59 }), 10), undefined, "an expunge");
     assert.equal(watermarkAfterCopy(before, after({ uidNext: 62 }), 10), undefined, "another append, then an expunge");
     assert.equal(watermarkAfterCopy(before, after({ uidValidity: "8" }), 10), undefined, "rebuilt");
-    assert.equal(watermarkAfterCopy(before, after({ highestModseq: undefined }), 10), undefined);
+    assert.equal(watermarkAfterCopy(before, after({ highestModseq: undefined }), 10), undefined, "the destination lost HIGHESTMODSEQ");
     assert.equal(watermarkAfterCopy(before, after({}, { uidNext: 102, messages: 101, highestModseq: "501" }), 10), undefined, "new source mail");
     assert.equal(watermarkAfterCopy(before, after({}, { highestModseq: "501" }), 10), undefined, "a source flag change");
     assert.equal(watermarkAfterCopy(before, undefined, 10), undefined);

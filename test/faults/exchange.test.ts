@@ -92,7 +92,7 @@ describe("faults: an Exchange Online destination (Dovecot behind the emulating p
       await c.logout();
     }
     const second = await syncMailbox(m.from, to, { retry: FAST_RETRY, watermarks: first.watermarks });
-    assert.equal(second.unchangedFolders, 0, "a flag changed on the source: its folder is not skipped as unchanged");
+    assert.equal(second.unchangedFolders, Object.keys(first.watermarks).length - 1, "every folder but INBOX, where a flag changed, is skipped");
     assert.equal(second.totals.flagsUpdated, 1);
     const src = await snapshot(m.fromUrl, m.fromPassword);
     const dst = await snapshot(m.toUrl, m.toPassword);

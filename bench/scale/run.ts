@@ -25,7 +25,7 @@ import { ensureGnuTime } from "../measure";
 import { copyWatcher, Progress } from "../progress";
 import { Report, type Table } from "../report";
 import { growth } from "./growth";
-import { countAll, mailshift, mbsync, type Run } from "./tools";
+import { countAll, dropCaches, mailshift, mbsync, type Run } from "./tools";
 
 interface Scale {
   mailboxes: number;
@@ -233,7 +233,8 @@ async function main(): Promise<void> {
   report.line(
     `mailshift scale benchmark, ${new Date().toISOString().slice(0, 10)}, commit ${versionOf("git", ["rev-parse", "--short", "HEAD"])}: ` +
       `${os.cpus().length} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, node ${process.version}, ${versionOf("dovecot", ["--version"])}, ${versionOf("mbsync", ["--version"])}; ` +
-      `seed ${o.seed}${scales.length ? `, attachment rate ${o.attachmentRate}` : ""}`,
+      `seed ${o.seed}${scales.length ? `, attachment rate ${o.attachmentRate}` : ""}; ` +
+      (dropCaches() ? "page cache emptied before each measured run" : "page cache NOT emptied (needs root): figures depend on what earlier runs left in memory"),
   );
   for (const s of scales) await scale(s, o, report);
   if (growthArg) await growth(parseSizes(growthArg), o.seed, report);

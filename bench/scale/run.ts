@@ -6,7 +6,8 @@
 // --big adds 250 x 1,000 (the seed's 250,000 messages) and makes the default attachment rate 0.02: about 25 GB
 // of mail a copy (0.03 would be about 37 GB). Before writing anything each scale checks the free space where
 // the Dovecot servers keep their mail (TMPDIR, else /tmp) and refuses, naming the attachment rate that would
-// fit, unless the source and one destination fit. mbsync always runs first (copy, no-op, 1% delta); then its
+// fit, unless the source and one destination fit. Each measured run starts with the page cache emptied (as root):
+// both tools read the source from disk, as in a migration, and write into free memory. mbsync always runs first (copy, no-op, 1% delta); then its
 // copy is deleted before mailshift copies: mailshift then copies with the page cache as mbsync found it, not
 // filled with mbsync's copy (which cost it up to a third in one run). --keep-both keeps both, disk permitting.
 // --growth measures mailshift's resync of one text-only mailbox at each size: whether it costs what changed or

@@ -7,9 +7,9 @@
 // of mail a copy (0.03 would be about 37 GB). Before writing anything each scale checks the free space where
 // the Dovecot servers keep their mail (TMPDIR, else /tmp) and refuses, naming the attachment rate that would
 // fit, unless the source and one destination fit. Each measured run starts with the page cache emptied (as root):
-// both tools read the source from disk, as in a migration, and write into free memory. mbsync always runs first (copy, no-op, 1% delta); then its
-// copy is deleted before mailshift copies: mailshift then copies with the page cache as mbsync found it, not
-// filled with mbsync's copy (which cost it up to a third in one run). --keep-both keeps both, disk permitting.
+// both tools read the source from disk, as in a migration, and write into free memory. mbsync always runs first
+// (copy, no-op, 1% delta); then its copy is deleted before mailshift copies. --keep-both keeps both, disk
+// permitting.
 // --growth measures mailshift's resync of one text-only mailbox at each size: whether it costs what changed or
 // what exists. Given alone (without --scales or --big) it is all that runs.
 // --out also writes the results as Markdown (bench/results/ holds the committed ones). Progress goes to stderr.

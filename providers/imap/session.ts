@@ -5,6 +5,7 @@ import type { ImapFlow } from "imapflow";
 import type { Endpoint } from "./endpoint";
 import { closeClient, DEFAULT_SOCKET_TIMEOUT_MS, openClient, type ConnectOptions } from "./connect";
 import { AppendPool } from "./appendPool";
+import { isExchangeOnline } from "./limits";
 import { BulkConnection } from "./bulkConnection";
 
 export class MailboxSession {
@@ -19,10 +20,10 @@ export class MailboxSession {
     private readonly connect: ConnectOptions,
     private readonly appendConnections: number,
     /**
-     * The destination stores its own rendering of every message (Exchange Online): a copy is recognised by
-     * Message-ID and date, and one without a Message-ID by its date alone (identity.ts looseKey).
+     * The destination stores its own rendering of every message: a copy is recognised by Message-ID and date,
+     * and one without a Message-ID by its date alone (identity.ts looseKey). Default: Exchange Online's host.
      */
-    readonly rewritingDestination = false,
+    readonly rewritingDestination: boolean = to !== undefined && isExchangeOnline(to),
   ) {}
 
   async source(): Promise<ImapFlow> {

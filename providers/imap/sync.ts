@@ -8,7 +8,7 @@ import type { FolderMapOptions } from "./folderMap";
 import { copyFolderGroup, type CopyLimits } from "./copyFolder";
 import { withRetries } from "./withRetries";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry";
-import { defaultConnections, isExchangeOnline } from "./limits";
+import { defaultConnections } from "./limits";
 import type { Watermarks } from "./watermarks";
 import { totalsOf, type FolderSummary, type Progress, type SyncSummary } from "./summary";
 
@@ -39,7 +39,7 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
     to,
     { retry, socketTimeoutMs: opts.socketTimeoutMs },
     opts.connections ?? defaultConnections(to),
-    opts.rewritingDestination ?? isExchangeOnline(to),
+    opts.rewritingDestination,
   );
   const limits: CopyLimits = {
     batchBytes: opts.batchBytes ?? 4 * 1024 * 1024,

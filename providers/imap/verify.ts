@@ -10,7 +10,6 @@ import { fetchContentDigests, listMessages, type FolderListing } from "./listing
 import { ambiguousKeys, baseKey, type MessageMeta } from "./identity";
 import { folderDelta } from "./missing";
 import { withRetries } from "./withRetries";
-import { isExchangeOnline } from "./limits";
 import { listSources } from "./copyFolder";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry";
 import type { ConnectOptions } from "./connect";
@@ -109,7 +108,7 @@ export async function checkGroup(session: MailboxSession, group: FolderGroup, de
 
 export async function verifyMailbox(from: Endpoint, to: Endpoint, opts: VerifyOptions = {}, connect?: Partial<ConnectOptions>): Promise<VerifyReport> {
   const retry = opts.retry ?? DEFAULT_RETRY;
-  const session = new MailboxSession(from, to, { retry, ...connect }, 1, opts.rewritingDestination ?? isExchangeOnline(to));
+  const session = new MailboxSession(from, to, { retry, ...connect }, 1, opts.rewritingDestination);
   const mailbox = mailboxLabel(from);
   try {
     const plan = await withRetries(session, retry, { mailbox, folder: "(folder list)" }, () => undefined, () =>

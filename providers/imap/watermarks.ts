@@ -103,6 +103,14 @@ export function newMailIsAllMissing(now: GroupWatermark, newCounts: readonly num
 }
 
 /**
+ * Dovecot answers STATUS for a mailbox it has not created on disk yet (a new account's INBOX) with UIDVALIDITY 0;
+ * the first APPEND creates it under a real one. Nothing was in it, so what it holds afterwards is what came since.
+ */
+function notCreatedYet(m: FolderMark): boolean {
+  return m.uidValidity === "0" && m.messages === 0 && m.uidNext === 1;
+}
+
+/**
  * The watermark of a group this pass made complete, from the marks taken before it (`before`) and after it
  * (`after`), given how many messages it appended (each confirmed by its APPENDUID). Undefined unless the sources
  * did not move at all and the destination only took our appends: UIDNEXT and MESSAGES each grew by exactly that
@@ -120,7 +128,7 @@ export function watermarkAfterCopy(before: GroupWatermark, after: GroupWatermark
   const a = after.destination;
   const onlyOurs =
     a.path === b.path &&
-    a.uidValidity === b.uidValidity &&
+    (a.uidValidity === b.uidValidity || notCreatedYet(b)) &&
     a.uidNext === b.uidNext + appended &&
     a.messages === b.messages + appended &&
     (a.highestModseq === undefined) === (b.highestModseq === undefined);

@@ -123,6 +123,15 @@ describe("the watermark right after a copy", () => {
     assert.deepEqual(watermarkAfterCopy(bare, after({ highestModseq: undefined }), 10)?.destination.uidNext, 61, "a destination without CONDSTORE");
   });
 
+  it("holds for a destination folder that did not exist on disk yet (Dovecot's UIDVALIDITY 0 for a new account's INBOX)", () => {
+    const unborn = group(before.sources, mark("Dest", { uidValidity: "0", uidNext: 1, messages: 0, highestModseq: "1" }));
+    const made = after({ uidValidity: "1796142440", uidNext: 11, messages: 10 });
+    assert.deepEqual(watermarkAfterCopy(unborn, made, 10)?.destination, made.destination);
+    assert.equal(watermarkAfterCopy(unborn, after({ uidValidity: "1796142440", uidNext: 12, messages: 11 }), 10), undefined, "someone else's append too");
+    const notEmpty = group(before.sources, mark("Dest", { uidValidity: "0", uidNext: 5, messages: 4 }));
+    assert.equal(watermarkAfterCopy(notEmpty, after({ uidNext: 15, messages: 14 }), 10), undefined, "UIDVALIDITY 0 with mail in it proves nothing");
+  });
+
   it("is none when someone else appended or expunged, a source moved, or a mark is missing", () => {
     assert.equal(watermarkAfterCopy(before, after({ uidNext: 62, messages: 61 }), 10), undefined, "another append");
     assert.equal(watermarkAfterCopy(before, after({ messages: 59 }), 10), undefined, "an expunge");

@@ -1,6 +1,7 @@
 // One destination folder: work out what is missing (from the last pass's watermark when it still holds, else by
 // listing both sides), copy it, carry flags over, and prove it arrived. Safe to interrupt anywhere: the next pass
 // lists again and finds what already arrived.
+import type { ImapFlow } from "imapflow";
 import type { MessageMeta } from "./identity";
 import { ambiguousKeys, baseKey, compareCopy } from "./identity";
 import type { FolderGroup } from "./folderMap";
@@ -53,8 +54,11 @@ async function disambiguate(
   }
 }
 
-/** Lists every source folder of the group, read-only, one after the other on the source's bulk connection. */
-export async function listSources(session: MailboxSession, group: FolderGroup): Promise<FolderListing[]> {
+/**
+ * Lists every source folder of the group, read-only, one after the other on the source's bulk connection.
+ * Without `messageIds` (listing.ts listMessagesBulk) the server need not open a single message file.
+ */
+export async function listSources(session: MailboxSession, group: FolderGroup, messageIds = true): Promise<FolderListing[]> {
   const src = await session.sourceReader();
   const out: FolderListing[] = [];
   for (const f of group.sources) {
@@ -63,7 +67,7 @@ export async function listSources(session: MailboxSession, group: FolderGroup): 
       continue;
     }
     try {
-      out.push(await listMessagesBulk(src, f.path, true));
+      out.push(await listMessagesBulk(src, f.path, true, messageIds));
     } catch (err) {
       // Deleted on the source since the folder list was read: nothing left to copy from it, and not a failure.
       if (!isNonexistentFolder(errorFacts(err))) throw err;
@@ -73,13 +77,20 @@ export async function listSources(session: MailboxSession, group: FolderGroup): 
   return out;
 }
 
-/** Lists both sides (at the same time, on their own connections) and works out what is missing. */
-async function compare(session: MailboxSession, group: FolderGroup) {
-  const [sources, dest] = await Promise.all([
-    listSources(session, group),
+/**
+ * Lists both sides (at the same time, on their own connections) and works out what is missing. `destinationEmpty`:
+ * the destination folder held nothing when the pass began, so nothing is to be paired and the sources are listed
+ * without Message-IDs (read from the bodies as they are copied); if mail came there meanwhile, they are listed again
+ * with them.
+ */
+async function compare(session: MailboxSession, group: FolderGroup, destinationEmpty = false) {
+  let [sources, dest] = await Promise.all([
+    listSources(session, group, !destinationEmpty),
     session.destination().then((d) => listMessages(d, group.destination, false)),
   ]);
-  await disambiguate(session, group, sources, dest);
+  if (destinationEmpty && dest.metas.length) sources = await listSources(session, group);
+  // With nothing on the destination to pair with, identical source messages are simply each copied.
+  if (dest.metas.length) await disambiguate(session, group, sources, dest);
   return {
     sources,
     dest,
@@ -148,15 +159,21 @@ export interface GroupResult {
 
 /** STATUS of every folder of the group; undefined when any one cannot be read. */
 async function groupMark(session: MailboxSession, group: FolderGroup): Promise<GroupWatermark | undefined> {
-  const src = await session.source();
   const sources: FolderMark[] = [];
   for (const f of group.sources) {
-    const m = await folderMark(src, f.path);
+    const m = await markOn(() => session.source(), f.path);
     if (!m) return undefined;
     sources.push(m);
   }
-  const destination = await folderMark(await session.destination(), group.destination);
+  const destination = await markOn(() => session.destination(), group.destination);
   return destination ? { sources, destination } : undefined;
+}
+
+/** STATUS on a connection, asked again once on a fresh one when the connection died: only the server's answer counts. */
+async function markOn(client: () => Promise<ImapFlow>, path: string): Promise<FolderMark | undefined> {
+  const c = await client();
+  const m = await folderMark(c, path);
+  return m || c.usable ? m : folderMark(await client(), path);
 }
 
 /** A folder the destination would not create: nothing copied, every message of it reported missing. */
@@ -180,6 +197,21 @@ function groupSummaries(group: FolderGroup): FolderSummary[] {
 function countUnsupported(summary: FolderSummary, metas: readonly MessageMeta[], permanentFlags?: Set<string>): void {
   for (const m of metas) {
     for (const f of storableFlags(m.flags, permanentFlags).unsupported) summary.unsupportedFlags[f] = (summary.unsupportedFlags[f] ?? 0) + 1;
+  }
+}
+
+/** Message-IDs for a report of messages that are not sent (so not read), after a listing without them. */
+async function readMessageIdsOf(session: MailboxSession, group: FolderGroup, refs: readonly SourceRef[]): Promise<void> {
+  if (!refs.length) return;
+  const reader = await session.sourceReader();
+  for (const [i, f] of group.sources.entries()) {
+    const mine = new Map(refs.filter((r) => r.source === i).map((r) => [r.meta.uid, r.meta]));
+    if (!mine.size) continue;
+    await reader.open(f.path, true);
+    for (const m of await reader.fetchMetas([...mine.keys()].join(","))) {
+      const meta = mine.get(m.uid);
+      if (meta) meta.messageId = m.messageId;
+    }
   }
 }
 
@@ -208,10 +240,12 @@ async function copyMissing(
   permanentFlags: Set<string> | undefined,
   summaries: FolderSummary[],
   touched: boolean,
+  readMessageIds = false,
 ): Promise<GroupResult> {
   const { session, group, limits } = pass;
   const refusedBySize = (ref: SourceRef) => limits.maxMessageBytes !== undefined && ref.meta.size > limits.maxMessageBytes;
   const sendable: SourceRef[] = [];
+  if (readMessageIds) await readMessageIdsOf(session, group, toCopy.filter(refusedBySize));
   for (const ref of toCopy) {
     if (refusedBySize(ref)) {
       summaries[ref.source].skipped.push({
@@ -228,7 +262,7 @@ async function copyMissing(
   if (!toCopy.length) return { summaries, missing: 0, watermark: touched ? await markAfter(pass, 0) : pass.before, unchanged: false };
 
   if (!sendable.length) return { summaries, missing: toCopy.length, unchanged: false };
-  const arrived = await sendMessages(session, pass.mailbox, group, sendable, permanentFlags, limits, summaries, pass.events);
+  const arrived = await sendMessages(session, pass.mailbox, group, sendable, permanentFlags, limits, summaries, pass.events, readMessageIds);
 
   // The proof that what was sent arrived, and a second chance for flags the server dropped on APPEND
   // (Exchange Online drops \Flagged there; a STORE sets it).
@@ -273,7 +307,7 @@ export function rewrittenNote(n: number): string {
 
 /** Lists both sides, fixes flags, copies what is missing. */
 async function copyCompared(pass: GroupPass): Promise<GroupResult> {
-  const { sources, dest, delta } = await compare(pass.session, pass.group);
+  const { sources, dest, delta } = await compare(pass.session, pass.group, pass.before?.destination.messages === 0);
   const summaries = groupSummaries(pass.group);
   summaries.forEach((s, i) => {
     s.onSource = sources[i].metas.length;
@@ -284,7 +318,8 @@ async function copyCompared(pass: GroupPass): Promise<GroupResult> {
   });
   // Flags first: cheap, and a later failure in the copy must not leave them stale.
   await applyFlagFixes(pass.session, pass.group, delta, summaries);
-  return copyMissing(pass, delta.toCopy, dest.permanentFlags, summaries, delta.flagFixes.length > 0);
+  const readIds = sources.some((s) => s.messageIdsUnread);
+  return copyMissing(pass, delta.toCopy, dest.permanentFlags, summaries, delta.flagFixes.length > 0, readIds);
 }
 
 export async function copyFolderGroup(

@@ -12,6 +12,8 @@ export interface FolderInfo {
   delimiter: string;
   specialUse?: string;
   selectable: boolean;
+  /** Messages in it when the folder list was read, where the server said (LIST-STATUS). */
+  messages?: number;
 }
 
 export interface Namespace {

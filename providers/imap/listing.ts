@@ -6,8 +6,13 @@ import { contentDigest, messageIdOf, type MessageMeta } from "./identity";
 import { carriedFlags } from "./flags";
 import type { FolderMark } from "./watermarks";
 
-export async function listFolders(client: ImapFlow): Promise<{ folders: FolderInfo[]; namespace: Namespace }> {
-  const entries = await client.list();
+/**
+ * The server's folders. `counts`: with each folder's message count too, where the server gives them with the
+ * folder list (LIST-STATUS, one round trip); a server without it is not asked folder by folder.
+ */
+export async function listFolders(client: ImapFlow, counts = false): Promise<{ folders: FolderInfo[]; namespace: Namespace }> {
+  const withCounts = counts && client.capabilities.has("LIST-STATUS");
+  const entries = await client.list(withCounts ? { statusQuery: { messages: true } } : {});
   const folders = entries
     .filter((e) => !e.flags.has("\\NonExistent"))
     .map((e) => ({
@@ -15,6 +20,7 @@ export async function listFolders(client: ImapFlow): Promise<{ folders: FolderIn
       delimiter: e.delimiter,
       specialUse: e.specialUse,
       selectable: !e.flags.has("\\Noselect"),
+      ...(typeof e.status?.messages === "number" ? { messages: e.status.messages } : {}),
     }));
   const ns = client.namespace;
   const delimiter = ns?.delimiter || entries.find((e) => e.delimiter)?.delimiter || "/";
@@ -25,6 +31,8 @@ export interface FolderListing {
   metas: MessageMeta[];
   /** The folder was listed at the start of the pass and is gone now (deleted on the server meanwhile). */
   vanished?: boolean;
+  /** Listed without Message-IDs (each left ""): they are to be read from the bodies when those are fetched. */
+  messageIdsUnread?: boolean;
   permanentFlags?: Set<string>;
 }
 
@@ -92,9 +100,10 @@ export async function noFlagChangeSince(client: ImapFlow, below: number, modseq:
  * listMessages on a bulk connection: the same listing, read without imapflow's general parser, which on a
  * first copy costs more than everything else the engine does per message.
  */
-export async function listMessagesBulk(conn: BulkConnection, path: string, readOnly: boolean): Promise<FolderListing> {
+export async function listMessagesBulk(conn: BulkConnection, path: string, readOnly: boolean, messageIds = true): Promise<FolderListing> {
   const box = await conn.open(path, readOnly);
-  return { metas: box.exists > 0 ? await conn.fetchMetas("1:*") : [], permanentFlags: box.permanentFlags };
+  const metas = box.exists > 0 ? await conn.fetchMetas("1:*", messageIds) : [];
+  return { metas, permanentFlags: box.permanentFlags, ...(messageIds ? {} : { messageIdsUnread: true }) };
 }
 
 /** Content digests of the given messages in the selected folder, fetched in bounded batches. */

@@ -215,13 +215,16 @@ export async function runSyncMany(argv: string[], env: NodeJS.ProcessEnv = proce
     const started = Date.now();
     const results: MailboxResult[] = [];
     let next = 0;
+    // Several mailboxes at once already keep both servers busy: then each copies one folder at a time, and a
+    // second lane's logins would buy nothing. One mailbox alone gets the engine's default lanes.
+    const lanes = Math.min(args.parallel, pairs.length) > 1 ? 1 : undefined;
     const worker = async (): Promise<void> => {
       while (next < pairs.length) {
         const p = pairs[next++];
         const key = pairKey(mailboxLabel(p.from), mailboxLabel(p.to));
         let r: MailboxResult;
         try {
-          const summary = await syncMailbox(p.from, p.to, { watermarks: state?.pairs[key], connections: args.connections });
+          const summary = await syncMailbox(p.from, p.to, { watermarks: state?.pairs[key], connections: args.connections, lanes });
           r = resultOf(p.entry, summary);
           if (state && args.stateFile) {
             state.pairs[key] = summary.watermarks;

@@ -5,8 +5,8 @@ import { planFolders, type FolderMapOptions, type FolderPlan } from "./folderMap
 import { errorFacts, serverWords } from "./classify";
 
 export async function planMailbox(session: MailboxSession, opts: FolderMapOptions): Promise<FolderPlan> {
-  const src = await listFolders(await session.source());
-  const dst = await listFolders(await session.destination());
+  // Both sides at once: a pass's first two logins are its start-up time.
+  const [src, dst] = await Promise.all([session.source().then((c) => listFolders(c, true)), session.destination().then((c) => listFolders(c))]);
   return planFolders(src.folders, src.namespace, dst.folders, dst.namespace, opts);
 }
 

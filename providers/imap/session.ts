@@ -26,21 +26,37 @@ export class MailboxSession {
     readonly rewritingDestination: boolean = to !== undefined && isExchangeOnline(to),
   ) {}
 
+  private readonly opening = new Map<string, Promise<unknown>>();
+
+  /**
+   * One opening at a time per connection: callers that ask at once (a lane being opened beside the running one)
+   * share it, rather than each opening its own and one leaking.
+   */
+  private single<T>(key: string, open: () => Promise<T>): Promise<T> {
+    const pending = this.opening.get(key) as Promise<T> | undefined;
+    if (pending) return pending;
+    const p = open().finally(() => this.opening.delete(key));
+    this.opening.set(key, p);
+    return p;
+  }
+
   async source(): Promise<ImapFlow> {
-    if (!this.src?.usable) {
+    if (this.src?.usable) return this.src;
+    return this.single("source", async () => {
       await closeClient(this.src);
       this.src = await openClient(this.from, this.connect);
-    }
-    return this.src;
+      return this.src;
+    });
   }
 
   /** The source connection that lists folders and reads message bodies in bulk (bulkConnection.ts). */
   async sourceReader(): Promise<BulkConnection> {
-    if (!this.reader?.usable) {
+    if (this.reader?.usable) return this.reader;
+    return this.single("reader", async () => {
       this.reader?.drop();
       this.reader = await this.openBulk(this.from, this.connect);
-    }
-    return this.reader;
+      return this.reader;
+    });
   }
 
   /** Logs in with imapflow (its retries and errors), then takes the socket over for bulk work. */
@@ -49,26 +65,29 @@ export class MailboxSession {
   }
 
   async destination(): Promise<ImapFlow> {
-    if (!this.to) throw new Error("this pass has no destination");
-    if (!this.dst?.usable) {
+    const to = this.to;
+    if (!to) throw new Error("this pass has no destination");
+    if (this.dst?.usable) return this.dst;
+    return this.single("destination", async () => {
       await closeClient(this.dst);
-      this.dst = await openClient(this.to, this.connect);
-    }
-    return this.dst;
+      this.dst = await openClient(to, this.connect);
+      return this.dst;
+    });
   }
 
   async appender(): Promise<AppendPool> {
-    if (!this.to) throw new Error("this pass has no destination");
-    if (!this.pool?.usable) {
+    const to = this.to;
+    if (!to) throw new Error("this pass has no destination");
+    if (this.pool?.usable) return this.pool;
+    return this.single("appender", async () => {
       await Promise.all((this.pool?.shutdown() ?? []).map((c) => c.close()));
-      const to = this.to;
       // The first connection must open (its failure is the mailbox's); the others are a bonus, opened when
       // batches wait, once each: a server with a per-mailbox connection limit (Exchange Online) turns them away.
       const first = await this.openBulk(to, this.connect);
       const more = () => this.openBulk(to, { ...this.connect, retry: { ...this.connect.retry, attempts: 1 } });
       this.pool = new AppendPool(first, more, this.appendConnections);
-    }
-    return this.pool;
+      return this.pool;
+    });
   }
 
   private takeAll(): { clients: (ImapFlow | undefined)[]; bulk: BulkConnection[] } {

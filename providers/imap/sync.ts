@@ -5,17 +5,24 @@ import { mailboxLabel } from "./endpoint";
 import { MailboxSession } from "./session";
 import { createFolders, planMailbox } from "./folderGroups";
 import type { FolderMapOptions } from "./folderMap";
-import { copyFolderGroup, type CopyLimits } from "./copyFolder";
+import { copyFolderGroup, type CopyLimits, type GroupResult } from "./copyFolder";
 import { withRetries } from "./withRetries";
+import { createInboxAlone, openLanes } from "./lanes";
+import { laneOrder } from "./laneOrder";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry";
-import { defaultConnections } from "./limits";
+import { defaultConnections, defaultLanes } from "./limits";
 import type { Watermarks } from "./watermarks";
 import { totalsOf, type FolderSummary, type Progress, type SyncSummary } from "./summary";
 
 export interface SyncOptions {
   folders?: FolderMapOptions;
-  /** Parallel APPEND connections to the destination. */
+  /** Parallel APPEND connections to the destination, per lane. */
   connections?: number;
+  /**
+   * Folders copied at the same time, each lane on its own connections (limits.ts defaultLanes). 1 where many
+   * mailboxes already run at once (sync-many).
+   */
+  lanes?: number;
   maxMessageBytes?: number;
   batchBytes?: number;
   retry?: RetryPolicy;
@@ -34,13 +41,18 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
   const retry = opts.retry ?? DEFAULT_RETRY;
   const mailbox = mailboxLabel(from);
   const destination = mailboxLabel(to);
-  const session = new MailboxSession(
-    from,
-    to,
-    { retry, socketTimeoutMs: opts.socketTimeoutMs },
-    opts.connections ?? defaultConnections(to),
-    opts.rewritingDestination,
-  );
+  const newSession = (connectRetry = retry) =>
+    new MailboxSession(
+      from,
+      to,
+      { retry: connectRetry, socketTimeoutMs: opts.socketTimeoutMs },
+      opts.connections ?? defaultConnections(to),
+      opts.rewritingDestination,
+    );
+  const session = newSession();
+  const sessions = [session];
+  // Connections the user counted (`connections`) are not multiplied behind their back.
+  const lanes = opts.lanes ?? (opts.connections === undefined ? defaultLanes(to) : 1);
   const limits: CopyLimits = {
     batchBytes: opts.batchBytes ?? 4 * 1024 * 1024,
     batchCount: 200,
@@ -68,11 +80,17 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
       bytesCopied: 0,
       bytesToCopy: 0,
     };
-    const folders: FolderSummary[] = [];
-    const watermarks: Watermarks = {};
-    let unchanged = 0;
-    let missing = 0;
-    for (const [index, group] of plan.groups.entries()) {
+    // Each group's latest listing ("to copy" from there, re-based when a retry lists again) and what it copied.
+    const found = plan.groups.map(() => ({ n: 0, bytes: 0, baseN: 0, baseBytes: 0 }));
+    const inGroup = plan.groups.map(() => ({ n: 0, bytes: 0 }));
+    const report = () => {
+      progress.toCopy = found.reduce((t, f) => t + f.baseN + f.n, 0);
+      progress.bytesToCopy = found.reduce((t, f) => t + f.baseBytes + f.bytes, 0);
+      opts.onProgress?.({ ...progress });
+    };
+
+    const copyGroup = async (lane: MailboxSession, index: number): Promise<GroupResult> => {
+      const group = plan.groups[index];
       const name = group.sourceNames.join(", ");
       progress.folder = name;
       progress.folderIndex = index;
@@ -80,21 +98,21 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
       // folder; they are moved back to "copied" so the summary tells what this run did.
       const copiedInRun = group.sources.map(() => ({ n: 0, bytes: 0 }));
       let beforeAttempt = copiedInRun.map((c) => ({ ...c }));
-      const result = await withRetries(session, retry, { mailbox, folder: name }, onRetry(name), () => {
+      const result = await withRetries(lane, retry, { mailbox, folder: name }, onRetry(name), () => {
         beforeAttempt = copiedInRun.map((c) => ({ ...c }));
-        return copyFolderGroup(session, destination, group, limits, {
-          // A retry lists again and finds only what is still missing, so "to copy" is re-based on each listing.
+        return copyFolderGroup(lane, destination, group, limits, {
           onFound(n, bytes) {
-            progress.toCopy = progress.copied + n;
-            progress.bytesToCopy = progress.bytesCopied + bytes;
-            opts.onProgress?.({ ...progress });
+            found[index] = { n, bytes, baseN: inGroup[index].n, baseBytes: inGroup[index].bytes };
+            report();
           },
           onCopied(bytes, source) {
             copiedInRun[source].n += 1;
             copiedInRun[source].bytes += bytes;
+            inGroup[index].n += 1;
+            inGroup[index].bytes += bytes;
             progress.copied += 1;
             progress.bytesCopied += bytes;
-            opts.onProgress?.({ ...progress });
+            report();
           },
         }, opts.watermarks?.[group.destination]);
       });
@@ -105,7 +123,45 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
         f.alreadyPresent -= moved;
         f.bytesCopied += earlier.bytes;
       });
-      if (result.watermark) watermarks[group.destination] = result.watermark;
+      return result;
+    };
+
+    // Folders go to the lanes largest first, the next to whichever lane is free. Lanes beyond the first join
+    // as soon as their connections are open; the first starts at once.
+    const order = laneOrder(plan.groups);
+    const results: GroupResult[] = [];
+    let next = 0;
+    let failure: { err: unknown } | undefined;
+    const runLane = async (lane: MailboxSession): Promise<void> => {
+      while (!failure && next < order.length) {
+        const index = order[next++];
+        try {
+          results[index] = await copyGroup(lane, index);
+        } catch (err) {
+          failure ??= { err };
+        }
+      }
+    };
+    // A pass with a watermark for every folder is a resync (skips and small deltas), where another lane's logins
+    // would cost more than they save.
+    const resync = plan.groups.every((g) => opts.watermarks?.[g.destination]);
+    const more = lanes > 1 && plan.groups.length > 1 && !resync ? lanes - 1 : 0;
+    if (more) await createInboxAlone(session);
+    await Promise.all([
+      runLane(session),
+      openLanes(session, more, () => newSession({ ...retry, attempts: 1 })).then((opened) => {
+        sessions.push(...opened);
+        return Promise.all(opened.map(runLane));
+      }),
+    ]);
+    if (failure) throw failure.err;
+
+    const folders: FolderSummary[] = [];
+    const watermarks: Watermarks = {};
+    let unchanged = 0;
+    let missing = 0;
+    for (const [index, result] of results.entries()) {
+      if (result.watermark) watermarks[plan.groups[index].destination] = result.watermark;
       if (result.unchanged) unchanged += 1;
       folders.push(...result.summaries);
       missing += result.missing;
@@ -128,6 +184,6 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
       unchangedFolders: unchanged,
     };
   } finally {
-    await session.close();
+    await Promise.all(sessions.map((s) => s.close()));
   }
 }

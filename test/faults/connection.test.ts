@@ -130,6 +130,24 @@ describe("faults: cut, lost and stalled connections (real Dovecot behind the fau
     await assertExactlyOnce(m);
   });
 
+  it("copies two folders at once on a second lane, and goes on with one when a connection limit turns the second away", async () => {
+    for (const limit of [undefined, 3]) {
+      const m = await mailboxPair(pair());
+      const ham = readCorpus("easy_ham", 160);
+      await appendAll(m.fromUrl, m.fromPassword, "INBOX", ham.slice(0, 100));
+      await appendAll(m.fromUrl, m.fromPassword, "INBOX.Archive", ham.slice(100, 130));
+      await appendAll(m.fromUrl, m.fromPassword, "INBOX.Work", ham.slice(130));
+      const p = await proxy({ host: pair().fresh.host, port: pair().fresh.port });
+      p.limitConnections(limit);
+      const s = await syncMailbox(m.from, { ...m.to, port: p.port }, { retry: FAST_RETRY, batchBytes: 32 * 1024 });
+      if (limit) assert.ok(p.refused >= 1 && p.peak <= limit, `the limit was hit and kept (refused ${p.refused}, peak ${p.peak})`);
+      // Each lane holds a destination connection and an append connection at least.
+      else assert.ok(p.peak >= 4, `two lanes on the destination at once (peak ${p.peak} connections)`);
+      assert.deepEqual([s.verified, s.retries, s.totals.copied], [true, 0, 160]);
+      await assertExactlyOnce(m, { INBOX: "INBOX", "INBOX.Archive": "Archive", "INBOX.Work": "Work" });
+    }
+  });
+
   // Exchange Online turns away connections beyond its per-mailbox limit with "* BYE" at the greeting.
   it("goes on with fewer connections when the destination refuses connections beyond its limit (* BYE)", async () => {
     const m = await mailboxPair(pair());

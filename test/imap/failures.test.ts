@@ -123,6 +123,8 @@ describe("copy engine: refusals and failures (real Dovecot)", function () {
     const s = await syncMailbox(m.from, m.to, {
       retry: FAST_RETRY,
       batchBytes: 16 * 1024,
+      // One folder at a time, so that "Zzz" is surely not started yet when it is deleted.
+      lanes: 1,
       onProgress: (p) => {
         // While INBOX is being copied, the user deletes "Zzz" on the old host (it comes later in the plan).
         if (!deleting && p.folder === "INBOX" && p.copied > 0) {

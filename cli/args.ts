@@ -19,7 +19,8 @@ that is not local unless --insecure is given.
 options:
   --exclude PATTERN        skip a source folder and its children ("*" matches anything); repeatable
   --rename SOURCE=DEST     put a source folder (and its children) under another name; repeatable
-  --connections N          parallel APPEND connections to the destination (default 4)
+  --connections N          parallel APPEND connections to the destination (default 4); given, the
+                           mailbox's folders also go one at a time (no second lane of connections)
   --max-message-size BYTES skip (and report) messages larger than this
   --ca FILE                trust this CA certificate (PEM) for both servers
   --state FILE             sync: keep folder watermarks here, so a resync skips folders where nothing moved

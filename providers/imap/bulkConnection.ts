@@ -219,15 +219,10 @@ export class BulkConnection {
     return { exists, permanentFlags };
   }
 
-  /**
-   * Identity and flags (listing.ts's fields) of the messages in a UID set ("1:*" for all) of the open folder.
-   * Without `messageIds` the Message-ID is not asked for (left ""): the server answers from its index, without
-   * opening every message file.
-   */
-  async fetchMetas(uidSet: string, messageIds = true): Promise<MessageMeta[]> {
+  /** Identity and flags (listing.ts's fields) of the messages in a UID set ("1:*" for all) of the open folder. */
+  async fetchMetas(uidSet: string): Promise<MessageMeta[]> {
     const out: MessageMeta[] = [];
-    const header = messageIds ? " BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]" : "";
-    await this.command(`UID FETCH ${uidSet} (UID FLAGS INTERNALDATE RFC822.SIZE${header})`, (u) => {
+    await this.command(`UID FETCH ${uidSet} (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])`, (u) => {
       const m = fetchedMeta(u);
       if (m) out.push(m);
     });

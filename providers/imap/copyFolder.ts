@@ -54,11 +54,8 @@ async function disambiguate(
   }
 }
 
-/**
- * Lists every source folder of the group, read-only, one after the other on the source's bulk connection.
- * Without `messageIds` (listing.ts listMessagesBulk) the server need not open a single message file.
- */
-export async function listSources(session: MailboxSession, group: FolderGroup, messageIds = true): Promise<FolderListing[]> {
+/** Lists every source folder of the group, read-only, one after the other on the source's bulk connection. */
+export async function listSources(session: MailboxSession, group: FolderGroup): Promise<FolderListing[]> {
   const src = await session.sourceReader();
   const out: FolderListing[] = [];
   for (const f of group.sources) {
@@ -67,7 +64,7 @@ export async function listSources(session: MailboxSession, group: FolderGroup, m
       continue;
     }
     try {
-      out.push(await listMessagesBulk(src, f.path, true, messageIds));
+      out.push(await listMessagesBulk(src, f.path, true));
     } catch (err) {
       // Deleted on the source since the folder list was read: nothing left to copy from it, and not a failure.
       if (!isNonexistentFolder(errorFacts(err))) throw err;
@@ -77,20 +74,13 @@ export async function listSources(session: MailboxSession, group: FolderGroup, m
   return out;
 }
 
-/**
- * Lists both sides (at the same time, on their own connections) and works out what is missing. `destinationEmpty`:
- * the destination folder held nothing when the pass began, so nothing is to be paired and the sources are listed
- * without Message-IDs (read from the bodies as they are copied); if mail came there meanwhile, they are listed again
- * with them.
- */
-async function compare(session: MailboxSession, group: FolderGroup, destinationEmpty = false) {
-  let [sources, dest] = await Promise.all([
-    listSources(session, group, !destinationEmpty),
+/** Lists both sides (at the same time, on their own connections) and works out what is missing. */
+async function compare(session: MailboxSession, group: FolderGroup) {
+  const [sources, dest] = await Promise.all([
+    listSources(session, group),
     session.destination().then((d) => listMessages(d, group.destination, false)),
   ]);
-  if (destinationEmpty && dest.metas.length) sources = await listSources(session, group);
-  // With nothing on the destination to pair with, identical source messages are simply each copied.
-  if (dest.metas.length) await disambiguate(session, group, sources, dest);
+  await disambiguate(session, group, sources, dest);
   return {
     sources,
     dest,
@@ -200,21 +190,6 @@ function countUnsupported(summary: FolderSummary, metas: readonly MessageMeta[],
   }
 }
 
-/** Message-IDs for a report of messages that are not sent (so not read), after a listing without them. */
-async function readMessageIdsOf(session: MailboxSession, group: FolderGroup, refs: readonly SourceRef[]): Promise<void> {
-  if (!refs.length) return;
-  const reader = await session.sourceReader();
-  for (const [i, f] of group.sources.entries()) {
-    const mine = new Map(refs.filter((r) => r.source === i).map((r) => [r.meta.uid, r.meta]));
-    if (!mine.size) continue;
-    await reader.open(f.path, true);
-    for (const m of await reader.fetchMetas([...mine.keys()].join(","))) {
-      const meta = mine.get(m.uid);
-      if (meta) meta.messageId = m.messageId;
-    }
-  }
-}
-
 /** One pass over one group: where it copies, within what limits, and the marks taken when it began. */
 interface GroupPass {
   session: MailboxSession;
@@ -240,12 +215,10 @@ async function copyMissing(
   permanentFlags: Set<string> | undefined,
   summaries: FolderSummary[],
   touched: boolean,
-  readMessageIds = false,
 ): Promise<GroupResult> {
   const { session, group, limits } = pass;
   const refusedBySize = (ref: SourceRef) => limits.maxMessageBytes !== undefined && ref.meta.size > limits.maxMessageBytes;
   const sendable: SourceRef[] = [];
-  if (readMessageIds) await readMessageIdsOf(session, group, toCopy.filter(refusedBySize));
   for (const ref of toCopy) {
     if (refusedBySize(ref)) {
       summaries[ref.source].skipped.push({
@@ -262,7 +235,7 @@ async function copyMissing(
   if (!toCopy.length) return { summaries, missing: 0, watermark: touched ? await markAfter(pass, 0) : pass.before, unchanged: false };
 
   if (!sendable.length) return { summaries, missing: toCopy.length, unchanged: false };
-  const arrived = await sendMessages(session, pass.mailbox, group, sendable, permanentFlags, limits, summaries, pass.events, readMessageIds);
+  const arrived = await sendMessages(session, pass.mailbox, group, sendable, permanentFlags, limits, summaries, pass.events);
 
   // The proof that what was sent arrived, and a second chance for flags the server dropped on APPEND
   // (Exchange Online drops \Flagged there; a STORE sets it).
@@ -307,7 +280,7 @@ export function rewrittenNote(n: number): string {
 
 /** Lists both sides, fixes flags, copies what is missing. */
 async function copyCompared(pass: GroupPass): Promise<GroupResult> {
-  const { sources, dest, delta } = await compare(pass.session, pass.group, pass.before?.destination.messages === 0);
+  const { sources, dest, delta } = await compare(pass.session, pass.group);
   const summaries = groupSummaries(pass.group);
   summaries.forEach((s, i) => {
     s.onSource = sources[i].metas.length;
@@ -318,8 +291,7 @@ async function copyCompared(pass: GroupPass): Promise<GroupResult> {
   });
   // Flags first: cheap, and a later failure in the copy must not leave them stale.
   await applyFlagFixes(pass.session, pass.group, delta, summaries);
-  const readIds = sources.some((s) => s.messageIdsUnread);
-  return copyMissing(pass, delta.toCopy, dest.permanentFlags, summaries, delta.flagFixes.length > 0, readIds);
+  return copyMissing(pass, delta.toCopy, dest.permanentFlags, summaries, delta.flagFixes.length > 0);
 }
 
 export async function copyFolderGroup(

@@ -4,9 +4,10 @@ import { listFolders } from "./listing";
 import { planFolders, type FolderMapOptions, type FolderPlan } from "./folderMap";
 import { errorFacts, serverWords } from "./classify";
 
-export async function planMailbox(session: MailboxSession, opts: FolderMapOptions): Promise<FolderPlan> {
+/** `counts`: with the source folders' message counts, where the server gives them at no extra cost (lanes). */
+export async function planMailbox(session: MailboxSession, opts: FolderMapOptions, counts = false): Promise<FolderPlan> {
   // Both sides at once: a pass's first two logins are its start-up time.
-  const [src, dst] = await Promise.all([session.source().then((c) => listFolders(c, true)), session.destination().then((c) => listFolders(c))]);
+  const [src, dst] = await Promise.all([session.source().then((c) => listFolders(c, counts)), session.destination().then((c) => listFolders(c))]);
   return planFolders(src.folders, src.namespace, dst.folders, dst.namespace, opts);
 }
 

@@ -82,32 +82,6 @@ export function contentDigest(raw: Buffer): string {
   return createHash("sha256").update(normalizeLineEndings(raw)).digest("hex");
 }
 
-/**
- * The Message-ID of a whole message, as the server's HEADER.FIELDS (MESSAGE-ID) would give it: looked for in the
- * header section only (up to the first empty line), which is read from the first chunks alone.
- */
-export function messageIdOfMessage(chunks: readonly Buffer[]): string {
-  const parts: Buffer[] = [];
-  let seen = 0;
-  for (const c of chunks) {
-    parts.push(c);
-    seen += c.length;
-    const head = parts.length === 1 ? c : Buffer.concat(parts, seen);
-    const end = headerEnd(head);
-    if (end >= 0) return messageIdOf(head.subarray(0, end));
-  }
-  return messageIdOf(Buffer.concat(parts, seen));
-}
-
-/** Where the header section ends (the empty line after it, CRLF or bare LF), -1 when it does not end here. */
-function headerEnd(b: Buffer): number {
-  if (b[0] === 0x0a || (b[0] === 0x0d && b[1] === 0x0a)) return 0;
-  const crlf = b.indexOf("\r\n\r\n");
-  const lf = b.indexOf("\n\n");
-  if (crlf < 0) return lf;
-  return lf < 0 ? crlf : Math.min(crlf, lf);
-}
-
 /** The Message-ID from a HEADER.FIELDS (MESSAGE-ID) answer (unfolded, trimmed), "" when there is none. */
 export function messageIdOf(header: Buffer | undefined): string {
   const text = (header ?? Buffer.alloc(0)).toString("latin1").replace(/\r?\n[ \t]+/g, " ");

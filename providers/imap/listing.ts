@@ -31,8 +31,6 @@ export interface FolderListing {
   metas: MessageMeta[];
   /** The folder was listed at the start of the pass and is gone now (deleted on the server meanwhile). */
   vanished?: boolean;
-  /** Listed without Message-IDs (each left ""): they are to be read from the bodies when those are fetched. */
-  messageIdsUnread?: boolean;
   permanentFlags?: Set<string>;
 }
 
@@ -100,10 +98,9 @@ export async function noFlagChangeSince(client: ImapFlow, below: number, modseq:
  * listMessages on a bulk connection: the same listing, read without imapflow's general parser, which on a
  * first copy costs more than everything else the engine does per message.
  */
-export async function listMessagesBulk(conn: BulkConnection, path: string, readOnly: boolean, messageIds = true): Promise<FolderListing> {
+export async function listMessagesBulk(conn: BulkConnection, path: string, readOnly: boolean): Promise<FolderListing> {
   const box = await conn.open(path, readOnly);
-  const metas = box.exists > 0 ? await conn.fetchMetas("1:*", messageIds) : [];
-  return { metas, permanentFlags: box.permanentFlags, ...(messageIds ? {} : { messageIdsUnread: true }) };
+  return { metas: box.exists > 0 ? await conn.fetchMetas("1:*") : [], permanentFlags: box.permanentFlags };
 }
 
 /** Content digests of the given messages in the selected folder, fetched in bounded batches. */

@@ -1,7 +1,7 @@
 // Moves the missing messages of one folder group: reads them from the source in bounded batches and hands
 // each batch to a free destination connection, recording per message what happened. Decides nothing about
 // what is missing (missing.ts) and proves nothing about what arrived (copyFolder's arrival check).
-import { messageIdOfMessage, type MessageMeta } from "./identity";
+import type { MessageMeta } from "./identity";
 import type { FolderGroup } from "./folderMap";
 import { batches, type SourceRef } from "./missing";
 import { storableFlags } from "./flags";
@@ -28,8 +28,6 @@ export async function sendMessages(
   limits: CopyLimits,
   summaries: FolderSummary[],
   events: CopyEvents,
-  /** The listing left the Message-IDs out (copyFolder's compare): each is read from the bytes fetched here. */
-  readMessageIds = false,
 ): Promise<Arrival[]> {
   const reader = await session.sourceReader();
   const pool = await session.appender();
@@ -55,9 +53,7 @@ export async function sendMessages(
         batch.map((r) => r.meta.uid),
         (uid, raw, size) => {
           const meta = byUid.get(uid);
-          if (!meta) return;
-          if (readMessageIds) meta.messageId = messageIdOfMessage(raw);
-          outgoing.push({ meta, raw, size });
+          if (meta) outgoing.push({ meta, raw, size });
         },
       );
       const messages = outgoing.map((o) => ({

@@ -65,7 +65,7 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
   };
   try {
     const plan = await withRetries(session, retry, { mailbox, folder: "(folder list)" }, onRetry("(folder list)"), async () => {
-      const p = await planMailbox(session, opts.folders ?? {});
+      const p = await planMailbox(session, opts.folders ?? {}, lanes > 1);
       await createFolders(session, p);
       return p;
     });

@@ -79,6 +79,8 @@ async function pass(kind: "create" | "update", inputs: MigrationInputs, previous
       ...engineTuning(),
       folders: inputs.folders ?? {},
       connections: inputs.connections,
+      // Pulumi runs many migrations at once, as sync-many does: each copies one folder at a time.
+      lanes: 1,
       maxMessageBytes: inputs.maxMessageBytes,
       watermarks: previousWatermarks(previous, inputs),
       onProgress: (p: Progress) => {

@@ -202,27 +202,6 @@ describe("copy engine: a resync after new mail reads what changed, not what exis
     return { m, delta, read: via.source.bytes + via.destination.bytes, fetches: via.source.fetches + via.destination.fetches };
   }
 
-  it("a first copy into an empty folder asks the source for no header: arrivals are proven by Message-IDs read from the bytes copied", async () => {
-    const m = await mailboxPair(pair());
-    const dup = gen.many(1, 81)[0];
-    const mail = [...readCorpus("easy_ham", 60), dup, dup, gen.withoutMessageId(82), ...gen.sharedMessageId(3, 83), gen.withAttachment(300_000, 84)];
-    await appendAll(m.fromUrl, m.fromPassword, "INBOX", mail);
-    const ps = await proxy(pair().old);
-    const headerFetches: string[] = [];
-    ps.rewriteClient((line) => {
-      if (/FETCH .*HEADER\.FIELDS/i.test(line)) headerFetches.push(line);
-      return line;
-    });
-    const first = await syncMailbox({ ...m.from, port: ps.port }, m.to, { retry: FAST_RETRY });
-    assert.deepEqual(headerFetches, [], "the source listing reads its index only, not every message file");
-    assert.deepEqual([first.totals.copied, first.verified, first.missing], [mail.length, true, 0]);
-    assert.deepEqual(first.folders.flatMap((f) => f.notes.filter((n) => /not found|rewrit/.test(n))), [], "every arrival proven as sent");
-    await assertExactlyOnce(m);
-    // The next pass lists both sides with their Message-IDs and pairs them: nothing to copy.
-    const again = await syncMailbox(m.from, m.to, { retry: FAST_RETRY });
-    assert.deepEqual([again.totals.copied, again.totals.alreadyPresent, again.verified], [0, mail.length, true]);
-  });
-
   it("copies only the 10 new messages, and reads no more from a folder of 4,000 than from one of 1,000", async () => {
     const small = await deltaPass(1000, 71);
     const large = await deltaPass(4000, 72);

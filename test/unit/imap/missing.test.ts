@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { ambiguousKeys, compareCopy, contentDigest, messageIdOf, messageIdOfMessage, normalizeLineEndings, type MessageMeta } from "../../../providers/imap/identity";
+import { ambiguousKeys, compareCopy, contentDigest, messageIdOf, normalizeLineEndings, type MessageMeta } from "../../../providers/imap/identity";
 import { batches, folderDelta, storeCommands } from "../../../providers/imap/missing";
 import { flagChange, storableFlags } from "../../../providers/imap/flags";
 
@@ -145,18 +145,6 @@ describe("message identity", () => {
     assert.equal(messageIdOf(Buffer.from("message-id:\r\n  <folded@y>\r\n\r\n")), "<folded@y>");
     assert.equal(messageIdOf(Buffer.from("\r\n")), "");
     assert.equal(messageIdOf(undefined), "");
-  });
-
-  it("reads the Message-ID of a whole message from its header section only, across the chunks it arrived in", () => {
-    const msg = "From: a@b\r\nMessage-Id:\r\n <split@here>\r\nSubject: s\r\n\r\nMessage-ID: <in-the-body@no>\r\n";
-    assert.equal(messageIdOfMessage([Buffer.from(msg)]), "<split@here>");
-    const bytes = Buffer.from(msg);
-    const chunks = [bytes.subarray(0, 9), bytes.subarray(9, 30), bytes.subarray(30)];
-    assert.equal(messageIdOfMessage(chunks), "<split@here>", "a header split between chunks");
-    assert.equal(messageIdOfMessage([Buffer.from("From: a@b\r\n\r\nMessage-ID: <body@no>\r\n")]), "", "only in the body: none");
-    assert.equal(messageIdOfMessage([Buffer.from("From: a@b\nMessage-ID: <lf@only>\n\nbody\n")]), "<lf@only>", "bare LF");
-    assert.equal(messageIdOfMessage([Buffer.from("Message-ID: <no-body@x>\r\n")]), "<no-body@x>", "a header with no body after it");
-    assert.equal(messageIdOfMessage([Buffer.from("\r\nMessage-ID: <after-empty-line@x>\r\n")]), "", "an empty header section");
   });
 
   it("ignores line endings in content digests but not content", () => {

@@ -65,7 +65,8 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
   };
   try {
     const plan = await withRetries(session, retry, { mailbox, folder: "(folder list)" }, onRetry("(folder list)"), async () => {
-      const p = await planMailbox(session, opts.folders ?? {}, lanes > 1);
+      // Folder counts order the lanes; a pass with watermarks mostly skips, and opens no second lane anyway.
+      const p = await planMailbox(session, opts.folders ?? {}, lanes > 1 && !opts.watermarks);
       await createFolders(session, p);
       return p;
     });

@@ -65,7 +65,7 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
   };
   try {
     const plan = await withRetries(session, retry, { mailbox, folder: "(folder list)" }, onRetry("(folder list)"), async () => {
-      // Folder counts order the lanes; a pass with watermarks mostly skips, and opens no second lane anyway.
+      // Folder counts order the lanes; a pass with watermarks is mostly skips, where the order matters little.
       const p = await planMailbox(session, opts.folders ?? {}, lanes > 1 && !opts.watermarks);
       await createFolders(session, p);
       return p;
@@ -81,12 +81,12 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
       bytesCopied: 0,
       bytesToCopy: 0,
     };
-    // Each group's latest listing ("to copy" from there, re-based when a retry lists again) and what it copied.
-    const found = plan.groups.map(() => ({ n: 0, bytes: 0, baseN: 0, baseBytes: 0 }));
-    const inGroup = plan.groups.map(() => ({ n: 0, bytes: 0 }));
+    // Each group's "to copy": what this run copied of it before its latest listing, plus what that listing found
+    // (a retry lists again and finds only what is still missing).
+    const toCopy = plan.groups.map(() => ({ n: 0, bytes: 0 }));
     const report = () => {
-      progress.toCopy = found.reduce((t, f) => t + f.baseN + f.n, 0);
-      progress.bytesToCopy = found.reduce((t, f) => t + f.baseBytes + f.bytes, 0);
+      progress.toCopy = toCopy.reduce((t, f) => t + f.n, 0);
+      progress.bytesToCopy = toCopy.reduce((t, f) => t + f.bytes, 0);
       opts.onProgress?.({ ...progress });
     };
 
@@ -103,14 +103,12 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
         beforeAttempt = copiedInRun.map((c) => ({ ...c }));
         return copyFolderGroup(lane, destination, group, limits, {
           onFound(n, bytes) {
-            found[index] = { n, bytes, baseN: inGroup[index].n, baseBytes: inGroup[index].bytes };
+            toCopy[index] = copiedInRun.reduce((t, c) => ({ n: t.n + c.n, bytes: t.bytes + c.bytes }), { n, bytes });
             report();
           },
           onCopied(bytes, source) {
             copiedInRun[source].n += 1;
             copiedInRun[source].bytes += bytes;
-            inGroup[index].n += 1;
-            inGroup[index].bytes += bytes;
             progress.copied += 1;
             progress.bytesCopied += bytes;
             report();

@@ -21,8 +21,9 @@ export async function createFolders(session: MailboxSession, plan: FolderPlan): 
   const missing = plan.groups.filter((g) => g.create).sort((a, b) => a.destination.length - b.destination.length);
   for (const g of missing) {
     try {
-      await dst.mailboxCreate(g.destination);
-      await dst.mailboxSubscribe(g.destination);
+      // imapflow's mailboxCreate subscribes a folder it created (CREATE, then SUBSCRIBE); one that appeared
+      // meanwhile (ALREADYEXISTS, created: false) is subscribed here.
+      if (!(await dst.mailboxCreate(g.destination)).created) await dst.mailboxSubscribe(g.destination);
     } catch (err) {
       const f = errorFacts(err);
       if (f.serverResponseCode === "ALREADYEXISTS") continue;

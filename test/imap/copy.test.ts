@@ -6,7 +6,7 @@ import { appendAll, readCorpus, type RawMessage } from "../harness/corpus";
 import * as gen from "../harness/generate";
 import { stopAllDovecots } from "../harness/dovecot";
 import { FAST_RETRY, mailboxPair, startPair, type Pair } from "./fixtures";
-import { fingerprint, snapshot, total } from "./snapshot";
+import { connect, fingerprint, snapshot, total } from "./snapshot";
 
 describe("copy engine: every message exactly once (real Dovecot)", function () {
   this.timeout(180_000);
@@ -52,6 +52,14 @@ describe("copy engine: every message exactly once (real Dovecot)", function () {
       assert.deepEqual(fingerprint(after.get(dst)), fingerprint(before.get(src)), `${src} -> ${dst}: same bytes, dates and flags`);
     }
     assert.equal(total(after), total(before), "nothing extra anywhere");
+    // Every folder mailshift created is subscribed, so a mail client shows it.
+    const c = await connect(m.toUrl, m.toPassword);
+    try {
+      const subscribed = new Set((await c.list()).filter((f) => f.subscribed).map((f) => f.path));
+      for (const dst of Object.values(expected)) assert.ok(subscribed.has(dst) || dst === "INBOX", `destination folder "${dst}" subscribed`);
+    } finally {
+      await c.logout();
+    }
     // The source is never modified: same messages, same flags (no \Seen from reading).
     const again = await snapshot(m.fromUrl, m.fromPassword);
     for (const [f, list] of before) assert.deepEqual(fingerprint(again.get(f)), fingerprint(list), `source ${f} unchanged`);

@@ -3,11 +3,15 @@
 // 2 the command line is wrong; 3 the pass stopped (authentication, unreachable host, quota, ...).
 import { auditMailbox, mailboxLabel, MailshiftError, syncMailbox, UsageError, verifyMailbox } from "../providers/imap";
 import { pairKey, readState, writeState } from "./stateFile";
-import { parseArgs } from "./args";
+import { parseArgs, USAGE } from "./args";
 import { renderAudit, renderSync, renderVerify } from "./render";
 import { ProgressLine } from "./progressLine";
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  if (argv[0] === "help" || argv[0] === "--help" || argv[0] === "-h") {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   // Commands with their own parsers, loaded only when used so `sync` starts fast.
   if (argv[0] === "dns-check") return (await import("./dnsCheck")).runDnsCheck(argv.slice(1));
   if (argv[0] === "report") return (await import("./report")).runReport(argv.slice(1));

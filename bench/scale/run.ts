@@ -7,7 +7,9 @@
 // of mail a copy (0.03 would be about 37 GB). Before writing anything each scale checks the free space where
 // the Dovecot servers keep their mail (TMPDIR, else /tmp) and refuses, naming the attachment rate that would
 // fit, unless the source and one destination fit. Each measured run starts with the page cache emptied (as root):
-// both tools read the source from disk, as in a migration, and write into free memory. mbsync always runs first
+// both tools read the source from disk, as in a migration, and write into free memory. Then each tool is started
+// once with nothing to do, so its own program files are in memory: the run times the copy, not Node or mbsync
+// loading from a cold disk (the first line of the report says what that costs each). mbsync always runs first
 // (copy, no-op, 1% delta); then its copy is deleted before mailshift copies. --keep-both keeps both, disk
 // permitting. After mailshift's copy and resyncs mbsync copies the same mail once more, into a fresh destination
 // (mailshift's deleted first): the ratio is taken against the mean of mbsync's
@@ -29,7 +31,7 @@ import { ensureGnuTime } from "../measure";
 import { copyWatcher, Progress } from "../progress";
 import { Report, type Table } from "../report";
 import { growth } from "./growth";
-import { countAll, dropCaches, mailshift, mbsync, type Run } from "./tools";
+import { coldStarts, countAll, mailshift, mbsync, type Run } from "./tools";
 
 interface Scale {
   mailboxes: number;
@@ -253,11 +255,16 @@ async function main(): Promise<void> {
   if (big) scales.push({ mailboxes: 250, messages: 1000 });
   const out = arg("--out");
   const report = new Report(out);
+  const cold = coldStarts();
   report.line(
     `mailshift scale benchmark, ${new Date().toISOString().slice(0, 10)}, commit ${versionOf("git", ["rev-parse", "--short", "HEAD"])}: ` +
       `${os.cpus().length} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, node ${process.version}, ${versionOf("dovecot", ["--version"])}, ${versionOf("mbsync", ["--version"])}; ` +
       `seed ${o.seed}${scales.length ? `, attachment rate ${o.attachmentRate}` : ""}; ` +
-      (dropCaches() ? "page cache emptied before each measured run" : "page cache NOT emptied (needs root): figures depend on what earlier runs left in memory"),
+      (cold
+        ? "page cache emptied before each measured run, then each tool started once with nothing to do so that its program " +
+          `files are in memory and only the mail is read from disk (a start from a cold disk takes mailshift ${cold.mailshift.toFixed(2)} s, ` +
+          `mbsync ${cold.mbsync.toFixed(2)} s: not in the figures below)`
+        : "page cache NOT emptied (needs root): figures depend on what earlier runs left in memory"),
   );
   for (const s of scales) await scale(s, o, report);
   if (growthArg) await growth(parseSizes(growthArg), o.seed, report);

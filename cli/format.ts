@@ -12,8 +12,16 @@ export function bytes(n: number): string {
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
+/**
+ * An integer with thousands separators, as `toLocaleString("en-US")` writes it, without it: its first call loads
+ * ICU's number formats, about 9 ms of a run's start-up. Other numbers go to toLocaleString.
+ */
 export function count(n: number): string {
-  return n.toLocaleString("en-US");
+  if (!Number.isSafeInteger(n)) return n.toLocaleString("en-US");
+  const digits = String(Math.abs(n));
+  let out = digits.slice(0, digits.length % 3 || 3);
+  for (let i = out.length; i < digits.length; i += 3) out += `,${digits.slice(i, i + 3)}`;
+  return n < 0 ? `-${out}` : out;
 }
 
 export function duration(ms: number): string {

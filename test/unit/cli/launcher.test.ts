@@ -2,7 +2,7 @@
 // newer (a developer ran `tsc` alone), so that a stale bundle never runs instead of the code just compiled.
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { repoRoot } from "../../harness/repoRoot";
@@ -14,9 +14,12 @@ function run(bin: string, args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+const made: string[] = [];
+
 /** A copy of the launcher beside a fake dist/ whose entry points say which one ran. */
 function fakeInstall(with_: { bundle?: number; compiled?: number }): string {
   const root = mkdtempSync(path.join(os.tmpdir(), "mailshift-launcher-"));
+  made.push(root);
   mkdirSync(path.join(root, "bin"));
   mkdirSync(path.join(root, "dist", "cli"), { recursive: true });
   copyFileSync(BIN, path.join(root, "bin", "mailshift.js"));
@@ -31,6 +34,10 @@ function fakeInstall(with_: { bundle?: number; compiled?: number }): string {
 }
 
 describe("bin/mailshift.js", () => {
+  after(() => {
+    for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
   it("prints the usage and exits 0 for --help, through the bundle the build made", function () {
     this.timeout(60_000);
     const bundle = path.join(repoRoot(), "dist", "mailshift.js");

@@ -57,13 +57,19 @@ export function serverCpuS(d: Dovecot): number {
  * and writes into free memory. Without it the figures followed what the run before had left in memory: the same
  * one-mailbox copy by mbsync took 0.97 s in one run and 2.35 s in another. Returns whether it could.
  */
-export function dropCaches(): boolean {
+function dropCaches(): boolean {
   try {
     writeFileSync("/proc/sys/vm/drop_caches", "3\n");
     return true;
   } catch {
     return false;
   }
+}
+
+/** Writes out dirty pages (so a run does not pay for the writes of the one before it), then empties the cache. */
+function emptyCache(): boolean {
+  execFileSync("sync");
+  return dropCaches();
 }
 
 /** The command line a user runs: bin/mailshift.js, which loads the one-file bundle that `npm run build` makes. */
@@ -90,8 +96,7 @@ export function coldStarts(): { mailshift: number; mbsync: number } | undefined 
   const time = ([cmd, args]: [string, string[]]) => {
     const runs: number[] = [];
     for (let i = 0; i < 3; i++) {
-      execFileSync("sync");
-      if (!dropCaches()) return undefined;
+      if (!emptyCache()) return undefined;
       const t = process.hrtime.bigint();
       spawnSync(cmd, args, { stdio: "ignore" });
       runs.push(Number(process.hrtime.bigint() - t) / 1e9);
@@ -104,12 +109,11 @@ export function coldStarts(): { mailshift: number; mbsync: number } | undefined 
 }
 
 /**
- * Runs `f` after writing out dirty pages (so a run does not pay for the writes of the one before it) and emptying
- * the page cache, and returns its result with the CPU both servers spent meanwhile and what the machine did.
+ * Runs `f` after emptying the page cache (emptyCache) and starting both tools once (warmPrograms), and returns
+ * its result with the CPU both servers spent meanwhile and what the machine did.
  */
 async function measured<T extends { m: Measured }>(servers: readonly Dovecot[], f: () => Promise<T>): Promise<T & { serverCpuS: number; machine: MachineUse }> {
-  execFileSync("sync");
-  dropCaches();
+  emptyCache();
   warmPrograms();
   const before = servers.reduce((t, d) => t + serverCpuS(d), 0);
   const at = snapshot();

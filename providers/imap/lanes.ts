@@ -13,6 +13,11 @@ export async function createInboxAlone(first: MailboxSession): Promise<void> {
   await dst.mailboxClose();
 }
 
+/** Opens (or finds open) every connection a lane copies on. */
+function everyConnection(s: MailboxSession): Promise<unknown> {
+  return Promise.all([s.source(), s.sourceReader(), s.destination(), s.appender()]);
+}
+
 /**
  * Opens up to `n` lanes beside `first`, each with every connection a lane uses, without retries (`make` gives them
  * a single attempt), once `first` holds all of its own: a server that turns connections away (a per-user limit)
@@ -22,14 +27,14 @@ export async function openLanes(first: MailboxSession, n: number, make: () => Ma
   const opened: MailboxSession[] = [];
   if (!n) return opened;
   try {
-    await Promise.all([first.source(), first.sourceReader(), first.destination(), first.appender()]);
+    await everyConnection(first);
   } catch {
     return opened; // the first lane's own trouble: its folders meet it under their retries
   }
   for (let i = 0; i < n; i++) {
     const lane = make();
     try {
-      await Promise.all([lane.source(), lane.sourceReader(), lane.destination(), lane.appender()]);
+      await everyConnection(lane);
     } catch {
       await lane.close().catch(() => undefined);
       break;

@@ -1,11 +1,11 @@
 // One destination folder: work out what is missing (from the last pass's watermark when it still holds, else by
 // listing both sides), copy it, carry flags over, and prove it arrived. Safe to interrupt anywhere: the next pass
 // lists again and finds what already arrived.
-import type { ImapFlow } from "imapflow";
 import type { MessageMeta } from "./identity";
 import { ambiguousKeys, baseKey, compareCopy } from "./identity";
 import type { FolderGroup } from "./folderMap";
-import { newMailIsAllMissing, resyncPath, watermarkAfterCopy, type FolderMark, type GroupWatermark } from "./watermarks";
+import { newMailIsAllMissing, resyncPath, watermarkAfterCopy, type GroupWatermark } from "./watermarks";
+import { groupMark } from "./folderMarks";
 import { folderDelta, storeCommands, type FolderDelta, type SourceRef } from "./missing";
 import { fetchContentDigests, folderMark, listMessages, listMessagesBulk, type FolderListing } from "./listing";
 import { newSinceProof, noneOnDestination } from "./incremental";
@@ -143,27 +143,13 @@ export interface GroupResult {
   missing: number;
   /** Set when the group was proven complete: the next pass builds on it (skips the group, or copies only new mail). */
   watermark?: GroupWatermark;
+  /**
+   * Set when this pass made the group complete by its own changes: the watermark is then the marks taken after
+   * the pass (all groups at once, folderMarks.ts), provided only those changes moved them (watermarkAfterCopy).
+   */
+  settle?: Settle;
   /** True when the group was skipped because nothing moved since the previous watermark. */
   unchanged: boolean;
-}
-
-/** STATUS of every folder of the group; undefined when any one cannot be read. */
-async function groupMark(session: MailboxSession, group: FolderGroup): Promise<GroupWatermark | undefined> {
-  const sources: FolderMark[] = [];
-  for (const f of group.sources) {
-    const m = await markOn(() => session.source(), f.path);
-    if (!m) return undefined;
-    sources.push(m);
-  }
-  const destination = await markOn(() => session.destination(), group.destination);
-  return destination ? { sources, destination } : undefined;
-}
-
-/** STATUS on a connection, asked again once on a fresh one when the connection died: only the server's answer counts. */
-async function markOn(client: () => Promise<ImapFlow>, path: string): Promise<FolderMark | undefined> {
-  const c = await client();
-  const m = await folderMark(c, path);
-  return m || c.usable ? m : folderMark(await client(), path);
 }
 
 /** A folder the destination would not create: nothing copied, every message of it reported missing. */
@@ -200,9 +186,20 @@ interface GroupPass {
   before?: GroupWatermark;
 }
 
-/** The marks after this pass changed the destination: a watermark when only our own changes moved it. */
-async function markAfter(pass: GroupPass, appended: number): Promise<GroupWatermark | undefined> {
-  return pass.before ? watermarkAfterCopy(pass.before, await groupMark(pass.session, pass.group), appended) : undefined;
+/** What turns into a watermark once the marks after the pass are known: the marks before, and our appends. */
+export interface Settle {
+  before: GroupWatermark;
+  appended: number;
+}
+
+/** After this pass changed the destination: a watermark once the marks after it show only our own changes. */
+function settleAfter(pass: GroupPass, appended: number): Settle | undefined {
+  return pass.before ? { before: pass.before, appended } : undefined;
+}
+
+/** The watermark of a settled group, from its marks after the pass. */
+export function settledWatermark(settle: Settle, after: GroupWatermark | undefined): GroupWatermark | undefined {
+  return watermarkAfterCopy(settle.before, after, settle.appended);
 }
 
 /**
@@ -232,7 +229,7 @@ async function copyMissing(
   }
   pass.events.onFound(sendable.length, sendable.reduce((n, r) => n + r.meta.size, 0));
   // Nothing to copy: every source message is there (the listing, or the watermark, is the proof).
-  if (!toCopy.length) return { summaries, missing: 0, watermark: touched ? await markAfter(pass, 0) : pass.before, unchanged: false };
+  if (!toCopy.length) return touched ? { summaries, missing: 0, settle: settleAfter(pass, 0), unchanged: false } : { summaries, missing: 0, watermark: pass.before, unchanged: false };
 
   if (!sendable.length) return { summaries, missing: toCopy.length, unchanged: false };
   const arrived = await sendMessages(session, pass.mailbox, group, sendable, permanentFlags, limits, summaries, pass.events);
@@ -247,8 +244,7 @@ async function copyMissing(
     for (const [i, n] of check.rewritten) summaries[i].notes.push(rewrittenNote(n));
     const missing = notVerified + check.missing;
     // Complete, and every message accounted for by its UID: a watermark when no one else moved the folders.
-    const watermark = missing === 0 ? await markAfter(pass, arrived.length) : undefined;
-    return { summaries, missing, watermark, unchanged: false };
+    return { summaries, missing, settle: missing === 0 ? settleAfter(pass, arrived.length) : undefined, unchanged: false };
   }
   // Without UIDPLUS the server does not say where the messages went: list both sides again.
   const after = await compare(session, group);
@@ -301,10 +297,12 @@ export async function copyFolderGroup(
   limits: CopyLimits,
   events: CopyEvents,
   previous?: GroupWatermark,
+  /** The group's marks from the folder list at the start of the pass, when there are any. */
+  planned?: GroupWatermark,
 ): Promise<GroupResult> {
   if (group.refused) return refusedGroup(session, group);
   // Taken before reading anything: whatever moves after this shows as a change next time.
-  const before = await groupMark(session, group);
+  const before = planned ?? (await groupMark(session, group));
   const pass: GroupPass = { session, mailbox, group, limits, events, before };
   const path = resyncPath(previous, before);
   if (before && path.kind === "skip") {

@@ -1,14 +1,25 @@
 // Lists both mailboxes and plans the folder mapping; creates what is missing on the destination.
 import type { MailboxSession } from "./session";
 import { listFolders } from "./listing";
+import type { FolderMark } from "./watermarks";
 import { planFolders, type FolderMapOptions, type FolderPlan } from "./folderMap";
 import { errorFacts, serverWords } from "./classify";
 
-/** `counts`: with the source folders' message counts, where the server gives them at no extra cost (lanes). */
-export async function planMailbox(session: MailboxSession, opts: FolderMapOptions, counts = false): Promise<FolderPlan> {
+/** Every folder's STATUS on each side, from the folder list (LIST-STATUS): the marks a pass starts from. */
+export interface MailboxMarks {
+  source: Map<string, FolderMark>;
+  destination: Map<string, FolderMark>;
+}
+
+/**
+ * `marks`: with every folder's STATUS on both sides, where both servers give it with the folder list
+ * (LIST-STATUS) and so at no extra round trip. Also the source folders' message counts then, which order lanes.
+ */
+export async function planMailbox(session: MailboxSession, opts: FolderMapOptions, marks = false): Promise<FolderPlan & { marks?: MailboxMarks }> {
   // Both sides at once: a pass's first two logins are its start-up time.
-  const [src, dst] = await Promise.all([session.source().then((c) => listFolders(c, counts)), session.destination().then((c) => listFolders(c))]);
-  return planFolders(src.folders, src.namespace, dst.folders, dst.namespace, opts);
+  const [src, dst] = await Promise.all([session.source().then((c) => listFolders(c, marks)), session.destination().then((c) => listFolders(c, marks))]);
+  const plan = planFolders(src.folders, src.namespace, dst.folders, dst.namespace, opts);
+  return src.marks && dst.marks ? { ...plan, marks: { source: src.marks, destination: dst.marks } } : plan;
 }
 
 /**

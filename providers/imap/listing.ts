@@ -7,12 +7,16 @@ import { carriedFlags } from "./flags";
 import type { FolderMark } from "./watermarks";
 
 /**
- * The server's folders. `counts`: with each folder's message count too, where the server gives them with the
- * folder list (LIST-STATUS, one round trip); a server without it is not asked folder by folder.
+ * The server's folders. `marks`: with each folder's STATUS (messages, UIDNEXT, UIDVALIDITY, HIGHESTMODSEQ) too,
+ * where the server gives them with the folder list (LIST-STATUS, one round trip for every folder); a server
+ * without it is not asked folder by folder here, and `marks` is then undefined.
  */
-export async function listFolders(client: ImapFlow, counts = false): Promise<{ folders: FolderInfo[]; namespace: Namespace }> {
-  const withCounts = counts && client.capabilities.has("LIST-STATUS");
-  const entries = await client.list(withCounts ? { statusQuery: { messages: true } } : {});
+export async function listFolders(
+  client: ImapFlow,
+  withMarks = false,
+): Promise<{ folders: FolderInfo[]; namespace: Namespace; marks?: Map<string, FolderMark> }> {
+  const listStatus = withMarks && client.capabilities.has("LIST-STATUS");
+  const entries = await client.list(listStatus ? { statusQuery: MARK_QUERY } : {});
   const folders = entries
     .filter((e) => !e.flags.has("\\NonExistent"))
     .map((e) => ({
@@ -24,7 +28,43 @@ export async function listFolders(client: ImapFlow, counts = false): Promise<{ f
     }));
   const ns = client.namespace;
   const delimiter = ns?.delimiter || entries.find((e) => e.delimiter)?.delimiter || "/";
-  return { folders, namespace: { prefix: ns?.prefix ?? "", delimiter } };
+  let marks: Map<string, FolderMark> | undefined;
+  if (listStatus) {
+    marks = new Map();
+    for (const e of entries) {
+      const m = e.status && markFrom(e.path, e.status);
+      if (m) marks.set(e.path, m);
+    }
+  }
+  return { folders, namespace: { prefix: ns?.prefix ?? "", delimiter }, marks };
+}
+
+/**
+ * Every folder's mark from one LIST-STATUS, or undefined when the server has no LIST-STATUS. Dovecot answers
+ * STATUS (and LIST-STATUS) for the folder this session has selected from the session's own view of it, which
+ * misses what other connections (our appends) did until the session syncs: a NOOP first.
+ */
+export async function listMarks(client: ImapFlow): Promise<Map<string, FolderMark> | undefined> {
+  if (!client.capabilities.has("LIST-STATUS")) return undefined;
+  if (client.mailbox) await client.noop();
+  return (await listFolders(client, true)).marks;
+}
+
+const MARK_QUERY = { uidValidity: true, uidNext: true, messages: true, highestModseq: true };
+
+/** A folder's mark from a STATUS answer (from STATUS or LIST-STATUS); undefined for a STATUS that failed. */
+function markFrom(
+  path: string,
+  st: { uidValidity?: bigint | number; uidNext?: number; messages?: number; highestModseq?: bigint | number; error?: unknown },
+): FolderMark | undefined {
+  if (st.error) return undefined;
+  return {
+    path,
+    uidValidity: String(st.uidValidity ?? ""),
+    uidNext: st.uidNext ?? 0,
+    messages: st.messages ?? 0,
+    highestModseq: st.highestModseq !== undefined ? String(st.highestModseq) : undefined,
+  };
 }
 
 export interface FolderListing {
@@ -118,18 +158,10 @@ export async function fetchContentDigests(client: ImapFlow, uids: readonly numbe
 /** STATUS of one folder; undefined when it cannot be read (that folder is then listed, not skipped). */
 export async function folderMark(client: ImapFlow, path: string): Promise<FolderMark | undefined> {
   try {
-    // Dovecot answers STATUS for the folder this session has selected from the session's own view of it, which
-    // misses what other connections (our appends) did until the session syncs: a NOOP first.
+    // The NOOP: see listMarks.
     if (client.mailbox && client.mailbox.path === path) await client.noop();
-    const st = await client.status(path, { uidValidity: true, uidNext: true, messages: true, highestModseq: true });
-    if (!st) return undefined;
-    return {
-      path,
-      uidValidity: String(st.uidValidity ?? ""),
-      uidNext: st.uidNext ?? 0,
-      messages: st.messages ?? 0,
-      highestModseq: st.highestModseq !== undefined ? String(st.highestModseq) : undefined,
-    };
+    const st = await client.status(path, MARK_QUERY);
+    return st ? markFrom(path, st) : undefined;
   } catch {
     return undefined;
   }

@@ -5,7 +5,8 @@ import { mailboxLabel } from "./endpoint";
 import { MailboxSession } from "./session";
 import { createFolders, planMailbox } from "./folderGroups";
 import type { FolderMapOptions } from "./folderMap";
-import { copyFolderGroup, type CopyLimits, type GroupResult } from "./copyFolder";
+import { copyFolderGroup, settledWatermark, type CopyLimits, type GroupResult } from "./copyFolder";
+import { marksNow, marksOfGroup, withCreatedFolders } from "./folderMarks";
 import { withRetries } from "./withRetries";
 import { createInboxAlone, openLanes } from "./lanes";
 import { laneOrder } from "./laneOrder";
@@ -65,9 +66,9 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
   };
   try {
     const plan = await withRetries(session, retry, { mailbox, folder: "(folder list)" }, onRetry("(folder list)"), async () => {
-      // Folder counts order the lanes; a pass with watermarks is mostly skips, where the order matters little.
-      const p = await planMailbox(session, opts.folders ?? {}, lanes > 1 && !opts.watermarks);
+      const p = await planMailbox(session, opts.folders ?? {}, true);
       await createFolders(session, p);
+      if (p.marks) p.marks = await withCreatedFolders(session, p.marks, p.groups);
       return p;
     });
 
@@ -99,8 +100,12 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
       // folder; they are moved back to "copied" so the summary tells what this run did.
       const copiedInRun = group.sources.map(() => ({ n: 0, bytes: 0 }));
       let beforeAttempt = copiedInRun.map((c) => ({ ...c }));
+      let attempt = 0;
       const result = await withRetries(lane, retry, { mailbox, folder: name }, onRetry(name), () => {
         beforeAttempt = copiedInRun.map((c) => ({ ...c }));
+        // The marks from the folder list hold for the first attempt; a retry takes its own, after what the
+        // failed attempt appended.
+        const planned = (attempt += 1) === 1 && plan.marks ? marksOfGroup(plan.marks, group) : undefined;
         return copyFolderGroup(lane, destination, group, limits, {
           onFound(n, bytes) {
             toCopy[index] = copiedInRun.reduce((t, c) => ({ n: t.n + c.n, bytes: t.bytes + c.bytes }), { n, bytes });
@@ -113,7 +118,7 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
             progress.bytesCopied += bytes;
             report();
           },
-        }, opts.watermarks?.[group.destination]);
+        }, opts.watermarks?.[group.destination], planned);
       });
       result.summaries.forEach((f, i) => {
         const earlier = beforeAttempt[i];
@@ -125,9 +130,10 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
       return result;
     };
 
-    // Folders go to the lanes largest first, the next to whichever lane is free. Lanes beyond the first join
-    // as soon as their connections are open; the first starts at once.
-    const order = laneOrder(plan.groups);
+    // Folders go to the lanes largest first, the next to whichever lane is free (a pass with watermarks is mostly
+    // skips, where the order matters little). Lanes beyond the first join as soon as their connections are open;
+    // the first starts at once.
+    const order = lanes > 1 && !opts.watermarks ? laneOrder(plan.groups) : plan.groups.map((_, i) => i);
     const results: GroupResult[] = [];
     let next = 0;
     let failure: { err: unknown } | undefined;
@@ -159,6 +165,10 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
     const watermarks: Watermarks = {};
     let unchanged = 0;
     let missing = 0;
+    // Groups this pass completed get their watermark from the marks after it, all read at once.
+    const settling = [...results.keys()].filter((i) => results[i].settle);
+    const after = settling.length ? await marksNow(session, settling.map((i) => plan.groups[i])) : [];
+    settling.forEach((i, j) => (results[i].watermark = settledWatermark(results[i].settle!, after[j])));
     for (const [index, result] of results.entries()) {
       if (result.watermark) watermarks[plan.groups[index].destination] = result.watermark;
       if (result.unchanged) unchanged += 1;

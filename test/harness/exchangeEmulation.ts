@@ -1,6 +1,6 @@
 // Rules for the fault proxy that make a Dovecot of the "new" layout (which already has Exchange's folder names:
 // Sent Items, Deleted Items, Junk Email) answer like Exchange Online where the engine must cope with it:
-// throttled APPENDs, a maximum message size, no CONDSTORE/QRESYNC/MULTIAPPEND, no keywords (PERMANENTFLAGS
+// throttled APPENDs, a maximum message size, no CONDSTORE/QRESYNC/MULTIAPPEND/LIST-STATUS, no keywords (PERMANENTFLAGS
 // without \*), \Flagged dropped on APPEND, folder names it refuses, sizes that are not the bytes it was sent
 // (it stores its own rendering and reports an estimated RFC822.SIZE). The texts are Exchange's where we know them.
 import type { ProxyRules } from "./faultProxy";
@@ -34,7 +34,7 @@ export const TOO_BIG_TEXT = "Maximum size of appendable message has been exceede
 export const BAD_FOLDER_TEXT = "Folder name is not valid.";
 
 /** Capabilities Exchange Online does not offer. */
-const MISSING_CAPABILITIES = new Set(["CONDSTORE", "QRESYNC", "MULTIAPPEND"]);
+const MISSING_CAPABILITIES = new Set(["CONDSTORE", "QRESYNC", "MULTIAPPEND", "LIST-STATUS"]);
 const SYSTEM_FLAGS = new Set(["\\seen", "\\answered", "\\flagged", "\\deleted", "\\draft"]);
 
 /** Removes Exchange's missing capabilities from a CAPABILITY answer or a [CAPABILITY ...] response code. */

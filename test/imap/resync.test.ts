@@ -169,6 +169,40 @@ describe("copy engine: watermarks make an unchanged folder free (real Dovecot)",
     assert.deepEqual(fingerprint(b.get("INBOX")), fingerprint(a.get("INBOX")));
     assert.deepEqual(fingerprint(b.get("Work")), fingerprint(a.get("INBOX.Work")));
   });
+
+  it("mail that arrives while a pass runs, in a folder not yet copied or already done, is copied once by the next pass at the latest", async () => {
+    // The marks a pass starts from are read with the folder list, and those after it once all folders are done:
+    // mail arriving in between must never end up under a watermark that skips it.
+    const m = await mailboxPair(pair());
+    const mail = gen.many(232, 81);
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", mail.slice(0, 120));
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX.Work", mail.slice(120, 230));
+    const paths: Record<string, string> = { INBOX: "INBOX", Work: "INBOX.Work" };
+    const started: string[] = [];
+    const arriving: Promise<void>[] = [];
+    const first = await syncMailbox(m.from, m.to, {
+      retry: FAST_RETRY,
+      connections: 1,
+      onProgress: (p) => {
+        if (!paths[p.folder] || started.includes(p.folder)) return;
+        started.push(p.folder);
+        // The first of the two under way: a message for the other, not read yet. The second: one for the first, done.
+        const target = started.length === 1 ? Object.values(paths).find((f) => f !== paths[p.folder])! : paths[started[0]];
+        arriving.push(appendAll(m.fromUrl, m.fromPassword, target, [mail[229 + started.length]]));
+      },
+    });
+    assert.equal(started.length, 2, "INBOX and Work copied, one after the other");
+    await Promise.all(arriving);
+
+    const next = await syncMailbox(m.from, m.to, { retry: FAST_RETRY, watermarks: first.watermarks });
+    assert.equal(first.totals.copied + next.totals.copied, 232, "every message copied once over both passes");
+    assert.equal(next.verified, true);
+    const [src, dst] = await Promise.all([snapshot(m.fromUrl, m.fromPassword), snapshot(m.toUrl, m.toPassword)]);
+    assert.deepEqual(fingerprint(dst.get("INBOX")), fingerprint(src.get("INBOX")));
+    assert.deepEqual(fingerprint(dst.get("Work")), fingerprint(src.get("INBOX.Work")));
+    const idle = await syncMailbox(m.from, m.to, { retry: FAST_RETRY, watermarks: next.watermarks });
+    assert.deepEqual([idle.unchangedFolders, idle.totals.copied], [idle.folders.length, 0], "then nothing is left to read");
+  });
 });
 
 describe("copy engine: a resync after new mail reads what changed, not what exists (real Dovecot)", function () {

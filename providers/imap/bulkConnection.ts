@@ -54,6 +54,8 @@ export class BulkConnection {
   private bye?: string;
   private seq = 0;
   private readonly timeoutMs: number;
+  /** The folder this connection has open read-only (EXAMINE), if any. */
+  private examined?: string;
 
   private constructor(
     input: Readable,
@@ -210,13 +212,24 @@ export class BulkConnection {
   async open(path: string, readOnly: boolean): Promise<{ exists: number; permanentFlags?: Set<string> }> {
     let exists = 0;
     let permanentFlags: Set<string> | undefined;
+    // A failed EXAMINE or SELECT leaves no folder selected (RFC 3501 6.3.1).
+    this.examined = undefined;
     await this.command(`${readOnly ? "EXAMINE" : "SELECT"} ${quotedMailbox(path, this.literals.utf8)}`, (u) => {
       const n = /^\* (\d+) EXISTS$/i.exec(u.text);
       if (n) exists = Number(n[1]);
       const f = /^\* OK \[PERMANENTFLAGS \(([^)]*)\)\]/i.exec(u.text);
       if (f) permanentFlags = new Set(f[1].split(" ").filter(Boolean));
     });
+    if (readOnly) this.examined = path;
     return { exists, permanentFlags };
+  }
+
+  /**
+   * EXAMINE, unless this connection already has the folder open read-only (the listing just before opened it):
+   * bodies are then read by UID, which mail arriving or expunged since does not confuse.
+   */
+  async examine(path: string): Promise<void> {
+    if (this.examined !== path) await this.open(path, true);
   }
 
   /** Identity and flags (listing.ts's fields) of the messages in a UID set ("1:*" for all) of the open folder. */

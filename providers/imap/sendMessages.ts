@@ -37,7 +37,7 @@ export async function sendMessages(
     const mine = sendable.filter((r) => r.source === i);
     if (!mine.length) continue;
     try {
-      await reader.open(group.sources[i].path, true);
+      await reader.examine(group.sources[i].path);
     } catch (err) {
       if (!isNonexistentFolder(errorFacts(err))) throw err;
       summaries[i].notes.push("deleted on the source during the run: the rest of it was not copied");

@@ -305,11 +305,11 @@ export async function copyFolderGroup(
   const before = planned ?? (await groupMark(session, group));
   const pass: GroupPass = { session, mailbox, group, limits, events, before };
   const path = resyncPath(previous, before);
-  if (before && path.kind === "skip") {
+  if (before && (path.kind === "skip" || path.kind === "empty")) {
     const summaries = groupSummaries(group);
     summaries.forEach((s, i) => (s.onSource = s.alreadyPresent = before.sources[i].messages));
     events.onFound(0, 0);
-    return { summaries, missing: 0, watermark: before, unchanged: true };
+    return { summaries, missing: 0, watermark: before, unchanged: path.kind === "skip" };
   }
   if (before && path.kind === "incremental") {
     const fresh = await newSinceProof(session, group, path.sources);

@@ -64,13 +64,17 @@ export type ResyncPath =
   | { kind: "skip" }
   /** The destination did not move and the sources only grew (or lost mail): copy what is new, list nothing else. */
   | { kind: "incremental"; sources: NewMail[] }
+  /** The sources hold no message: nothing to copy and no flag to carry, so nothing to list on either side. */
+  | { kind: "empty" }
   /** No proof to build on: list both sides and compare. */
   | { kind: "full" };
 
 /** How a pass treats a group, from the marks of its last proof (`previous`) and those taken now. */
 export function resyncPath(previous: GroupWatermark | undefined, now: GroupWatermark | undefined): ResyncPath {
-  if (!previous || !now || previous.sources.length !== now.sources.length) return { kind: "full" };
+  if (!now) return { kind: "full" };
   if (unchangedSince(previous, now)) return { kind: "skip" };
+  if (now.sources.every((m) => m.messages === 0)) return { kind: "empty" };
+  if (!previous || previous.sources.length !== now.sources.length) return { kind: "full" };
   // A destination that moved may have lost a message or changed a flag: only a listing tells which.
   if (!sameDestination(previous.destination, now.destination)) return { kind: "full" };
   const sources: NewMail[] = [];

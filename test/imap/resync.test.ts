@@ -129,7 +129,7 @@ describe("copy engine: idempotent resync (real Dovecot)", function () {
 
 describe("copy engine: watermarks make an unchanged folder free (real Dovecot)", function () {
   this.timeout(120_000);
-  const { pair } = pairWithProxies();
+  const { pair, proxy } = pairWithProxies();
 
   it("skips folders where nothing moved, and still sees new mail, flag changes and mail lost on the destination", async () => {
     const m = await mailboxPair(pair());
@@ -168,6 +168,35 @@ describe("copy engine: watermarks make an unchanged folder free (real Dovecot)",
     const b = await snapshot(m.toUrl, m.toPassword);
     assert.deepEqual(fingerprint(b.get("INBOX")), fingerprint(a.get("INBOX")));
     assert.deepEqual(fingerprint(b.get("Work")), fingerprint(a.get("INBOX.Work")));
+  });
+
+  it("creates an empty folder without opening it on either side, and copies the mail that lands in it later", async () => {
+    const m = await mailboxPair(pair());
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", gen.many(5, 82));
+    const c = await connect(m.fromUrl, m.fromPassword);
+    await c.mailboxCreate("INBOX.Later");
+    await c.logout();
+    const [ps, pd] = await Promise.all([proxy(pair().old), proxy(pair().fresh)]);
+    const opened: string[] = [];
+    const record = (line: string) => {
+      if (/^\S+ (SELECT|EXAMINE) /i.test(line)) opened.push(line);
+      return line;
+    };
+    ps.rewriteClient(record);
+    pd.rewriteClient(record);
+    const first = await syncMailbox({ ...m.from, port: ps.port }, { ...m.to, port: pd.port }, { retry: FAST_RETRY });
+    assert.ok(opened.some((l) => /INBOX/.test(l)), "INBOX, with mail, was opened");
+    assert.deepEqual(opened.filter((l) => /Later/.test(l)), [], "the empty folder was not");
+    const later = first.folders.find((f) => f.folder === "Later");
+    assert.deepEqual([later?.onSource, later?.copied, first.verified], [0, 0, true]);
+    assert.ok(first.watermarks["Later"], "an empty folder is proven complete");
+    assert.ok((await snapshot(m.toUrl, m.toPassword)).has("Later"), "and exists on the destination");
+
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX.Later", gen.many(3, 83));
+    const next = await syncMailbox(m.from, m.to, { retry: FAST_RETRY, watermarks: first.watermarks });
+    assert.deepEqual([next.folders.find((f) => f.folder === "Later")?.copied, next.totals.copied], [3, 3]);
+    const [src, dst] = await Promise.all([snapshot(m.fromUrl, m.fromPassword), snapshot(m.toUrl, m.toPassword)]);
+    assert.deepEqual(fingerprint(dst.get("Later")), fingerprint(src.get("INBOX.Later")));
   });
 
   it("mail that arrives while a pass runs, in a folder not yet copied or already done, is copied once by the next pass at the latest", async () => {

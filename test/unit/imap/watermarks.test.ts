@@ -52,6 +52,15 @@ describe("which work a resync pass needs, from its watermarks", () => {
     assert.deepEqual(resyncPath(empty, grown), { kind: "incremental", sources: [{ provenBelow: 1, changedSince: undefined, upTo: 3 }] });
   });
 
+  it("lists nothing for a group whose sources hold no message, with or without a proof, whatever the destination holds", () => {
+    const none = (over: Partial<FolderMark> = {}) => mark("INBOX.Drafts", { uidNext: 1, messages: 0, ...over });
+    assert.deepEqual(resyncPath(undefined, group([none()])), { kind: "empty" }, "a first pass");
+    assert.deepEqual(resyncPath(undefined, group([none({ uidNext: 50 }), none({ path: "INBOX.Junk" })], mark("Dest", { messages: 7 }))), { kind: "empty" }, "all emptied since, destination not");
+    const proven = group([none()]);
+    assert.deepEqual(resyncPath(proven, structuredClone(proven)), { kind: "skip" }, "a proof that holds is still a skip");
+    assert.deepEqual(resyncPath(undefined, group([none(), mark("INBOX")])), { kind: "full" }, "one source with mail");
+  });
+
   it("lists in full when the destination moved in any way, or a source was rebuilt (UIDVALIDITY), renamed, or went back", () => {
     const changes: [string, (g: GroupWatermark) => void][] = [
       ["destination flags", (g) => (g.destination.highestModseq = "501")],

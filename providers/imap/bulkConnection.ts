@@ -232,10 +232,15 @@ export class BulkConnection {
     if (this.examined !== path) await this.open(path, true);
   }
 
-  /** Identity and flags (listing.ts's fields) of the messages in a UID set ("1:*" for all) of the open folder. */
-  async fetchMetas(uidSet: string): Promise<MessageMeta[]> {
+  /**
+   * Identity and flags (listing.ts's fields) of the messages in a UID set ("1:*" for all) of the open folder.
+   * `withIds` false: without the Message-ID header, which the server must read from each message's file (from
+   * disk, on a cold host), where the bodies are read anyway next (fetchBodies with `withIds`).
+   */
+  async fetchMetas(uidSet: string, withIds = true): Promise<MessageMeta[]> {
     const out: MessageMeta[] = [];
-    await this.command(`UID FETCH ${uidSet} (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])`, (u) => {
+    const header = withIds ? " BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]" : "";
+    await this.command(`UID FETCH ${uidSet} (UID FLAGS INTERNALDATE RFC822.SIZE${header})`, (u) => {
       const m = fetchedMeta(u);
       if (m) out.push(m);
     });
@@ -243,14 +248,20 @@ export class BulkConnection {
   }
 
   /**
-   * Reads the bodies of the given UIDs in the examined folder, byte for byte, each as the chunks it arrived in.
-   * A message the server no longer has is simply not reported.
+   * Reads the bodies of the given UIDs in the examined folder, byte for byte, each as the chunks it arrived in,
+   * and with `withIds` each one's Message-ID too (in the same read of its file; the server keeps it in its cache
+   * for later listings). A message the server no longer has is simply not reported.
    */
-  async fetchBodies(uids: readonly number[], onBody: (uid: number, chunks: Buffer[], size: number) => void): Promise<void> {
+  async fetchBodies(
+    uids: readonly number[],
+    onBody: (uid: number, chunks: Buffer[], size: number, messageId?: string) => void,
+    withIds = false,
+  ): Promise<void> {
     if (!uids.length) return;
-    await this.command(`UID FETCH ${uids.join(",")} (UID BODY.PEEK[])`, (u) => {
+    const header = withIds ? "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)] " : "";
+    await this.command(`UID FETCH ${uids.join(",")} (UID ${header}BODY.PEEK[])`, (u) => {
       const body = fetchedBody(u);
-      if (body) onBody(body.uid, body.chunks, body.size);
+      if (body) onBody(body.uid, body.chunks, body.size, body.messageId);
     });
   }
 

@@ -54,8 +54,11 @@ async function disambiguate(
   }
 }
 
-/** Lists every source folder of the group, read-only, one after the other on the source's bulk connection. */
-export async function listSources(session: MailboxSession, group: FolderGroup): Promise<FolderListing[]> {
+/**
+ * Lists every source folder of the group, read-only, one after the other on the source's bulk connection.
+ * `withIds` false: without Message-IDs (BulkConnection.fetchMetas), which then come with the bodies.
+ */
+export async function listSources(session: MailboxSession, group: FolderGroup, withIds = true): Promise<FolderListing[]> {
   const src = await session.sourceReader();
   const out: FolderListing[] = [];
   for (const f of group.sources) {
@@ -64,7 +67,7 @@ export async function listSources(session: MailboxSession, group: FolderGroup): 
       continue;
     }
     try {
-      out.push(await listMessagesBulk(src, f.path, true));
+      out.push(await listMessagesBulk(src, f.path, true, withIds));
     } catch (err) {
       // Deleted on the source since the folder list was read: nothing left to copy from it, and not a failure.
       if (!isNonexistentFolder(errorFacts(err))) throw err;
@@ -74,18 +77,40 @@ export async function listSources(session: MailboxSession, group: FolderGroup): 
   return out;
 }
 
-/** Lists both sides (at the same time, on their own connections) and works out what is missing. */
-async function compare(session: MailboxSession, group: FolderGroup) {
-  const [sources, dest] = await Promise.all([
-    listSources(session, group),
+/**
+ * Lists both sides (at the same time, on their own connections) and works out what is missing. When the
+ * destination was empty at the group's marks (`destinationEmpty`) and still is, there is nothing to compare
+ * with: the sources are listed without Message-IDs (`idsLater`), which come with the bodies, so that the server
+ * reads each message's file once, while the appends run, rather than once for the listing and again for the copy.
+ */
+async function compare(session: MailboxSession, group: FolderGroup, destinationEmpty = false) {
+  let [sources, dest] = await Promise.all([
+    listSources(session, group, !destinationEmpty),
     session.destination().then((d) => listMessages(d, group.destination, false)),
   ]);
-  await disambiguate(session, group, sources, dest);
+  // Mail arrived on the destination since the marks: compare as usual.
+  if (destinationEmpty && dest.metas.length) sources = await listSources(session, group);
+  const idsLater = destinationEmpty && !dest.metas.length;
+  if (!idsLater) await disambiguate(session, group, sources, dest);
   return {
     sources,
     dest,
     delta: folderDelta(sources.map((s) => s.metas), dest.metas, { permanentFlags: dest.permanentFlags, dateAlone: session.rewritingDestination }),
+    idsLater,
   };
+}
+
+/** The Message-IDs of messages listed without them and never read (skipped), for the report. */
+async function readIds(session: MailboxSession, group: FolderGroup, refs: readonly SourceRef[]): Promise<void> {
+  if (!refs.length) return;
+  const src = await session.sourceReader();
+  for (const [i, f] of group.sources.entries()) {
+    const mine = refs.filter((r) => r.source === i);
+    if (!mine.length) continue;
+    await src.open(f.path, true);
+    const ids = new Map((await src.fetchMetas(mine.map((r) => r.meta.uid).join(","))).map((m) => [m.uid, m.messageId]));
+    for (const r of mine) r.meta.messageId = ids.get(r.meta.uid) ?? "";
+  }
 }
 
 /** Makes destination flags match the source's, in as few STOREs as possible; returns how many messages changed. */
@@ -204,7 +229,8 @@ export function settledWatermark(settle: Settle, after: GroupWatermark | undefin
 
 /**
  * Copies `toCopy` (all of it missing on the destination), proves what arrived by its APPENDUID, and fixes the
- * flags the server dropped on APPEND. `touched`: this pass already changed the destination's flags.
+ * flags the server dropped on APPEND. `touched`: this pass already changed the destination's flags. `idsLater`:
+ * the messages were listed without their Message-IDs, which are read with the bodies.
  */
 async function copyMissing(
   pass: GroupPass,
@@ -212,10 +238,12 @@ async function copyMissing(
   permanentFlags: Set<string> | undefined,
   summaries: FolderSummary[],
   touched: boolean,
+  idsLater = false,
 ): Promise<GroupResult> {
   const { session, group, limits } = pass;
   const refusedBySize = (ref: SourceRef) => limits.maxMessageBytes !== undefined && ref.meta.size > limits.maxMessageBytes;
   const sendable: SourceRef[] = [];
+  if (idsLater) await readIds(session, group, toCopy.filter(refusedBySize));
   for (const ref of toCopy) {
     if (refusedBySize(ref)) {
       summaries[ref.source].skipped.push({
@@ -232,7 +260,7 @@ async function copyMissing(
   if (!toCopy.length) return touched ? { summaries, missing: 0, settle: settleAfter(pass, 0), unchanged: false } : { summaries, missing: 0, watermark: pass.before, unchanged: false };
 
   if (!sendable.length) return { summaries, missing: toCopy.length, unchanged: false };
-  const arrived = await sendMessages(session, pass.mailbox, group, sendable, permanentFlags, limits, summaries, pass.events);
+  const arrived = await sendMessages(session, pass.mailbox, group, sendable, permanentFlags, limits, summaries, pass.events, idsLater);
 
   // The proof that what was sent arrived, and a second chance for flags the server dropped on APPEND
   // (Exchange Online drops \Flagged there; a STORE sets it).
@@ -276,7 +304,7 @@ export function rewrittenNote(n: number): string {
 
 /** Lists both sides, fixes flags, copies what is missing. */
 async function copyCompared(pass: GroupPass): Promise<GroupResult> {
-  const { sources, dest, delta } = await compare(pass.session, pass.group);
+  const { sources, dest, delta, idsLater } = await compare(pass.session, pass.group, pass.before?.destination.messages === 0);
   const summaries = groupSummaries(pass.group);
   summaries.forEach((s, i) => {
     s.onSource = sources[i].metas.length;
@@ -287,7 +315,7 @@ async function copyCompared(pass: GroupPass): Promise<GroupResult> {
   });
   // Flags first: cheap, and a later failure in the copy must not leave them stale.
   await applyFlagFixes(pass.session, pass.group, delta, summaries);
-  return copyMissing(pass, delta.toCopy, dest.permanentFlags, summaries, delta.flagFixes.length > 0);
+  return copyMissing(pass, delta.toCopy, dest.permanentFlags, summaries, delta.flagFixes.length > 0, idsLater);
 }
 
 export async function copyFolderGroup(

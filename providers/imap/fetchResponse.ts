@@ -92,14 +92,27 @@ function uidOf(items: Map<string, ItemValue>): number | undefined {
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
-/** UID and body of a FETCH response; undefined for any other (a flag update, an expunged message). */
-export function fetchedBody(u: Untagged): { uid: number; chunks: Buffer[]; size: number } | undefined {
+/** The Message-ID from a FETCH response's BODY[HEADER.FIELDS (MESSAGE-ID)]; undefined when it was not asked. */
+function messageIdItem(items: Map<string, ItemValue>): string | undefined {
+  const header = [...items.entries()].find(([k]) => k.startsWith("BODY[HEADER.FIELDS"))?.[1];
+  if (!header) return undefined;
+  const chunks = bytesOf(header);
+  return messageIdOf(chunks ? Buffer.concat(chunks) : undefined);
+}
+
+/**
+ * UID and body of a FETCH response, and the Message-ID where it was asked for too; undefined for any other (a
+ * flag update, an expunged message).
+ */
+export function fetchedBody(u: Untagged): { uid: number; chunks: Buffer[]; size: number; messageId?: string } | undefined {
   const items = fetchItems(u);
   if (!items) return undefined;
   const uid = uidOf(items);
   const chunks = bytesOf(items.get("BODY[]"));
   if (uid === undefined || !chunks) return undefined;
-  return { uid, chunks, size: chunks.reduce((n, c) => n + c.length, 0) };
+  const body = { uid, chunks, size: chunks.reduce((n, c) => n + c.length, 0) };
+  const messageId = messageIdItem(items);
+  return messageId === undefined ? body : { ...body, messageId };
 }
 
 const MONTHS: Record<string, number> = { JAN: 0, FEB: 1, MAR: 2, APR: 3, MAY: 4, JUN: 5, JUL: 6, AUG: 7, SEP: 8, OCT: 9, NOV: 10, DEC: 11 };
@@ -114,7 +127,10 @@ export function parseImapDateTime(s: string): number | undefined {
   return Date.UTC(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6])) - offset;
 }
 
-/** The identity and flags of a listing's FETCH response (UID FLAGS INTERNALDATE RFC822.SIZE and the Message-ID header). */
+/**
+ * The identity and flags of a listing's FETCH response (UID FLAGS INTERNALDATE RFC822.SIZE, and the Message-ID
+ * header: "" when it was not asked for, as when there is none).
+ */
 export function fetchedMeta(u: Untagged): MessageMeta | undefined {
   const items = fetchItems(u);
   if (!items) return undefined;
@@ -123,13 +139,11 @@ export function fetchedMeta(u: Untagged): MessageMeta | undefined {
   const date = items.get("INTERNALDATE");
   const size = items.get("RFC822.SIZE");
   if (uid === undefined || flags?.kind !== "list" || date?.kind !== "string" || size?.kind !== "atom") return undefined;
-  const header = [...items.entries()].find(([k]) => k.startsWith("BODY[HEADER.FIELDS"))?.[1];
-  const chunks = bytesOf(header);
   return {
     uid,
     flags: carriedFlags(flags.text.split(" ").filter(Boolean)),
     internalDate: parseImapDateTime(date.text) ?? 0,
     size: Number(size.text),
-    messageId: messageIdOf(chunks ? Buffer.concat(chunks) : undefined),
+    messageId: messageIdItem(items) ?? "",
   };
 }

@@ -136,11 +136,12 @@ export async function noFlagChangeSince(client: ImapFlow, below: number, modseq:
 
 /**
  * listMessages on a bulk connection: the same listing, read without imapflow's general parser, which on a
- * first copy costs more than everything else the engine does per message.
+ * first copy costs more than everything else the engine does per message. `withIds` false: without Message-IDs
+ * (BulkConnection.fetchMetas).
  */
-export async function listMessagesBulk(conn: BulkConnection, path: string, readOnly: boolean): Promise<FolderListing> {
+export async function listMessagesBulk(conn: BulkConnection, path: string, readOnly: boolean, withIds = true): Promise<FolderListing> {
   const box = await conn.open(path, readOnly);
-  return { metas: box.exists > 0 ? await conn.fetchMetas("1:*") : [], permanentFlags: box.permanentFlags };
+  return { metas: box.exists > 0 ? await conn.fetchMetas("1:*", withIds) : [], permanentFlags: box.permanentFlags };
 }
 
 /** Content digests of the given messages in the selected folder, fetched in bounded batches. */

@@ -28,6 +28,8 @@ export async function sendMessages(
   limits: CopyLimits,
   summaries: FolderSummary[],
   events: CopyEvents,
+  /** The listing had no Message-IDs: read each with its body (the arrival check compares them). */
+  withIds = false,
 ): Promise<Arrival[]> {
   const reader = await session.sourceReader();
   const pool = await session.appender();
@@ -51,10 +53,13 @@ export async function sendMessages(
       const outgoing: { meta: MessageMeta; raw: Buffer[]; size: number }[] = [];
       await reader.fetchBodies(
         batch.map((r) => r.meta.uid),
-        (uid, raw, size) => {
+        (uid, raw, size, messageId) => {
           const meta = byUid.get(uid);
-          if (meta) outgoing.push({ meta, raw, size });
+          if (!meta) return;
+          if (messageId !== undefined) meta.messageId = messageId;
+          outgoing.push({ meta, raw, size });
         },
+        withIds,
       );
       const messages = outgoing.map((o) => ({
         raw: o.raw,

@@ -33,9 +33,20 @@ describe("copy engine: refusals and failures (real Dovecot)", function () {
     assert.equal(s.totals.skipped, 1);
     const skipped = s.folders[0].skipped[0];
     assert.equal(skipped.folder, "INBOX");
+    assert.equal(skipped.messageId, "<attachment-2097152-1@generated.mailshift.test>", "named by its Message-ID");
     assert.match(skipped.reason, /refused by the destination: .*(too large|size)/i);
     assert.equal(s.verified, false, "a skipped message means the mailbox is not complete");
     assert.equal(s.missing, 1);
+  });
+
+  it("leaves out a message over maxMessageBytes without reading it, named by its Message-ID, and copies the rest", async () => {
+    const m = await mailboxPair(pair);
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", [...gen.many(10, 31), gen.withAttachment(300 * 1024, 2)]);
+    const s = await syncMailbox(m.from, m.to, { retry: FAST_RETRY, maxMessageBytes: 200 * 1024 });
+    assert.deepEqual([s.totals.copied, s.totals.skipped, s.missing], [10, 1, 1]);
+    const skipped = s.folders[0].skipped[0];
+    assert.equal(skipped.messageId, "<attachment-307200-2@generated.mailshift.test>");
+    assert.match(skipped.reason, /^larger than the maximum message size \(\d+ > 204800 bytes\)$/);
   });
 
   it("stops on a full destination with an error naming the mailbox and folder, and resumes without duplicates once the quota is raised", async () => {

@@ -62,11 +62,14 @@ export async function marksNow(session: MailboxSession, groups: readonly FolderG
 }
 
 /**
- * The destination marks again once folders were created (they were not in the folder list the marks came from),
- * so that a new folder's copy starts from a mark too. Unchanged when every destination folder has one.
+ * The marks of the destination folders created after the folder list (they were not in it), added to those it
+ * gave, which stay as they were: they were taken before this pass changed anything.
  */
 export async function withCreatedFolders(session: MailboxSession, marks: MailboxMarks, groups: readonly FolderGroup[]): Promise<MailboxMarks> {
   if (groups.every((g) => g.refused || marks.destination.has(g.destination))) return marks;
-  const destination = await listMarks(await session.destination());
-  return destination ? { ...marks, destination } : marks;
+  const now = await listMarks(await session.destination());
+  if (!now) return marks;
+  const destination = new Map(marks.destination);
+  for (const g of groups) if (!destination.has(g.destination) && now.has(g.destination)) destination.set(g.destination, now.get(g.destination)!);
+  return { ...marks, destination };
 }

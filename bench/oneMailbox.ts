@@ -12,6 +12,7 @@ import { repoRoot } from "../test/harness/repoRoot";
 import { snapshot, total } from "../test/imap/snapshot";
 import { ensureGnuTime, measure, type Measured } from "./measure";
 import { mbsyncConfig } from "./mbsync";
+import { coldMail } from "./scale/tools";
 
 interface Row {
   tool: string;
@@ -64,6 +65,7 @@ async function scenario(name: string, msgs: RawMessage[], folders: Record<string
     let mbsyncCount = 0;
     let args: string[] = [];
     let env: Record<string, string> = {};
+    let cold = false;
     for (let r = 0; r < ROUNDS; r++) {
       const dir = mkdtempSync(path.join(os.tmpdir(), "mailshift-bench-"));
       const conf = mbsyncConfig(
@@ -72,6 +74,7 @@ async function scenario(name: string, msgs: RawMessage[], folders: Record<string
         { host: fresh.host, port: fresh.port, user: `viaMbsync${r}`, password: `viaMbsync${r}-pw`, prefix: "" },
         Object.keys(folders).map((f) => (f === "INBOX" ? f : f.replace(/^INBOX\./, ""))),
       );
+      cold = coldMail();
       const mb = measure("mbsync", ["-c", conf, "-q", "migrate"]);
       if (mb.code !== 0) throw new Error(`mbsync failed: ${mb.stderr}`);
       mbsyncRuns.push(mb);
@@ -79,6 +82,7 @@ async function scenario(name: string, msgs: RawMessage[], folders: Record<string
 
       env = { MAILSHIFT_FROM_PASSWORD: "src-pw", MAILSHIFT_TO_PASSWORD: `viaMailshift${r}-pw` };
       args = [cli, "sync", "--from", old.url("src"), "--to", fresh.url(`viaMailshift${r}`), "--json"];
+      coldMail();
       const ms = measure(process.execPath, args, env);
       const summary = JSON.parse(ms.stdout);
       if (!summary.verified) throw new Error(`mailshift did not verify: ${ms.stdout.slice(0, 2000)}`);
@@ -87,8 +91,9 @@ async function scenario(name: string, msgs: RawMessage[], folders: Record<string
     }
     const mbsync = median(mbsyncRuns);
     const ms = median(mailshiftRuns);
-    // Resyncs of the last copy: the first lists both sides (the destination's cache is cold), the second is warm,
-    // the third and fourth keep watermarks in a state file (the fourth finds nothing moved and lists nothing).
+    // Resyncs of the last copy: the first lists both sides with the page cache emptied, the second is warm, the
+    // third and fourth keep watermarks in a state file (the fourth finds nothing moved and lists nothing).
+    coldMail();
     const noop = measure(process.execPath, args, env);
     const noopSummary = JSON.parse(noop.stdout);
     const warm = measure(process.execPath, args, env);
@@ -104,12 +109,13 @@ async function scenario(name: string, msgs: RawMessage[], folders: Record<string
     ];
     process.stdout.write(`${fmt(rows)}\n`);
     process.stdout.write(`median of ${ROUNDS} rounds each; mailshift / mbsync throughput: ${(mbsync.wallS / ms.wallS).toFixed(2)}x\n`);
+    process.stdout.write(cold ? "page cache emptied before each copy (the mail read from disk; both programs started once before)\n" : "page cache NOT emptied (not root): the mail was read from memory\n");
     process.stdout.write(
       `rounds (wall s): mbsync ${mbsyncRuns.map((r) => r.wallS.toFixed(2)).join(", ")}; mailshift ${mailshiftRuns.map((r) => r.wallS.toFixed(2)).join(", ")}\n`,
     );
     const line = (what: string, m: Measured, sum: { durationMs: number; totals: { copied: number } }) =>
       process.stdout.write(`${what}: engine ${sum.durationMs} ms, process ${m.wallS.toFixed(2)} s wall incl. Node start-up, copied ${sum.totals.copied}\n`);
-    line("no-op resync, first (cold destination cache)", noop, noopSummary);
+    line("no-op resync, first (page cache emptied)", noop, noopSummary);
     line("no-op resync, stateless", warm, warmSummary);
     line("no-op resync, with --state (watermarks)", withState, withStateSummary);
     process.stdout.write(`peak RSS ${ms.peakRssMb.toFixed(0)} MB = ${(ms.peakRssMb / (largest / 1024 / 1024)).toFixed(1)} x the largest message, ${(ms.peakRssMb / mb).toFixed(2)} x the mailbox\n`);

@@ -109,12 +109,21 @@ export function coldStarts(): { mailshift: number; mbsync: number } | undefined 
 }
 
 /**
- * Runs `f` after emptying the page cache (emptyCache) and starting both tools once (warmPrograms), and returns
+ * Empties the page cache and starts both tools once: the state every measured run starts from (the mail on disk,
+ * the programs in memory). False when the cache could not be emptied (not root).
+ */
+export function coldMail(): boolean {
+  const emptied = emptyCache();
+  warmPrograms();
+  return emptied;
+}
+
+/**
+ * Runs `f` after emptying the page cache and starting both tools once (coldMail), and returns
  * its result with the CPU both servers spent meanwhile and what the machine did.
  */
 async function measured<T extends { m: Measured }>(servers: readonly Dovecot[], f: () => Promise<T>): Promise<T & { serverCpuS: number; machine: MachineUse }> {
-  emptyCache();
-  warmPrograms();
+  coldMail();
   const before = servers.reduce((t, d) => t + serverCpuS(d), 0);
   const at = snapshot();
   const r = await f();

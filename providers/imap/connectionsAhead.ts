@@ -3,7 +3,8 @@
 // logins. Pure. A connection opened here and then not used would be a wasted login, so only certainties count.
 import type { FolderGroup } from "./folderMap";
 import type { MailboxMarks } from "./folderGroups";
-import { resyncPath, type FolderMark, type Watermarks } from "./watermarks";
+import { sourceMarks } from "./folderMarks";
+import { resyncPath, type Watermarks } from "./watermarks";
 
 export interface ConnectionsAhead {
   /** The source's bulk reader: some folder is listed in full. */
@@ -17,8 +18,8 @@ export function connectionsAhead(groups: readonly FolderGroup[], marks: MailboxM
   if (!marks) return ahead;
   for (const g of groups) {
     if (g.refused) continue;
-    const sources = g.sources.map((f) => marks.source.get(f.path));
-    if (!sources.every((m): m is FolderMark => m !== undefined)) continue;
+    const sources = sourceMarks(marks, g);
+    if (!sources) continue;
     // A folder still to be created is empty.
     const destination = marks.destination.get(g.destination) ?? (g.create ? { path: g.destination, uidValidity: "", uidNext: 1, messages: 0 } : undefined);
     if (!destination) continue;

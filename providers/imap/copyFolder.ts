@@ -4,7 +4,7 @@
 import type { MessageMeta } from "./identity";
 import { ambiguousKeys, baseKey, compareCopy } from "./identity";
 import type { FolderGroup } from "./folderMap";
-import { newMailIsAllMissing, resyncPath, watermarkAfterCopy, type GroupWatermark } from "./watermarks";
+import { newMailIsAllMissing, resyncPath, type GroupWatermark } from "./watermarks";
 import { groupMark } from "./folderMarks";
 import { folderDelta, storeCommands, type FolderDelta, type SourceRef } from "./missing";
 import { fetchContentDigests, folderMark, listMessages, listMessagesBulk, type FolderListing } from "./listing";
@@ -220,11 +220,6 @@ export interface Settle {
 /** After this pass changed the destination: a watermark once the marks after it show only our own changes. */
 function settleAfter(pass: GroupPass, appended: number): Settle | undefined {
   return pass.before ? { before: pass.before, appended } : undefined;
-}
-
-/** The watermark of a settled group, from its marks after the pass. */
-export function settledWatermark(settle: Settle, after: GroupWatermark | undefined): GroupWatermark | undefined {
-  return watermarkAfterCopy(settle.before, after, settle.appended);
 }
 
 /**

@@ -8,16 +8,22 @@ import { folderMark, listMarks } from "./listing";
 import type { MailboxSession } from "./session";
 import type { FolderMark, GroupWatermark } from "./watermarks";
 
-/** The group's marks out of every folder's; undefined when one of its folders has none. Pure. */
-export function marksOfGroup(marks: MailboxMarks, group: FolderGroup): GroupWatermark | undefined {
+/** The marks of the group's source folders; undefined when one of them has none. Pure. */
+export function sourceMarks(marks: MailboxMarks, group: FolderGroup): FolderMark[] | undefined {
   const sources: FolderMark[] = [];
   for (const f of group.sources) {
     const m = marks.source.get(f.path);
     if (!m) return undefined;
     sources.push(m);
   }
+  return sources;
+}
+
+/** The group's marks out of every folder's; undefined when one of its folders has none. Pure. */
+export function marksOfGroup(marks: MailboxMarks, group: FolderGroup): GroupWatermark | undefined {
+  const sources = sourceMarks(marks, group);
   const destination = marks.destination.get(group.destination);
-  return destination ? { sources, destination } : undefined;
+  return sources && destination ? { sources, destination } : undefined;
 }
 
 /** STATUS of every folder of the group; undefined when any one cannot be read. */

@@ -5,7 +5,7 @@ import { mailboxLabel } from "./endpoint";
 import { MailboxSession } from "./session";
 import { createFolders, planMailbox } from "./folderGroups";
 import type { FolderMapOptions } from "./folderMap";
-import { copyFolderGroup, settledWatermark, type CopyLimits, type GroupResult } from "./copyFolder";
+import { copyFolderGroup, type CopyLimits, type GroupResult } from "./copyFolder";
 import { marksNow, marksOfGroup, withCreatedFolders } from "./folderMarks";
 import { connectionsAhead } from "./connectionsAhead";
 import { withRetries } from "./withRetries";
@@ -13,7 +13,7 @@ import { createInboxAlone, openLanes } from "./lanes";
 import { laneOrder } from "./laneOrder";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry";
 import { defaultConnections, defaultLanes } from "./limits";
-import type { Watermarks } from "./watermarks";
+import { watermarkAfterCopy, type Watermarks } from "./watermarks";
 import { totalsOf, type FolderSummary, type Progress, type SyncSummary } from "./summary";
 
 export interface SyncOptions {
@@ -173,7 +173,10 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
     // Groups this pass completed get their watermark from the marks after it, all read at once.
     const settling = [...results.keys()].filter((i) => results[i].settle);
     const after = settling.length ? await marksNow(session, settling.map((i) => plan.groups[i])) : [];
-    settling.forEach((i, j) => (results[i].watermark = settledWatermark(results[i].settle!, after[j])));
+    settling.forEach((i, j) => {
+      const { before, appended } = results[i].settle!;
+      results[i].watermark = watermarkAfterCopy(before, after[j], appended);
+    });
     for (const [index, result] of results.entries()) {
       if (result.watermark) watermarks[plan.groups[index].destination] = result.watermark;
       if (result.unchanged) unchanged += 1;

@@ -10,12 +10,14 @@ import { appendAll } from "../test/harness/corpus";
 import * as gen from "../test/harness/generate";
 import { FaultProxy, meterServer } from "../test/harness/faultProxy";
 import { repoRoot } from "../test/harness/repoRoot";
+import { withThisNode } from "./measure";
 import { spawn } from "node:child_process";
 
 /** Runs the CLI without blocking this process (the metering proxies live here); wall time and stdout. */
 function runCli(args: string[], env: Record<string, string>): Promise<{ wallS: number; stdout: string }> {
   const t0 = Date.now();
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  const [cli, ...rest] = args;
+  const child = spawn(cli, rest, { env: withThisNode(env), stdio: ["ignore", "pipe", "inherit"] });
   let stdout = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
   return new Promise((resolve) => child.on("close", () => resolve({ wallS: (Date.now() - t0) / 1000, stdout })));

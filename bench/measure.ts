@@ -2,6 +2,7 @@
 // mailshift and mbsync.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import path from "node:path";
 
 export interface Measured {
   wallS: number;
@@ -37,9 +38,17 @@ function parse(cmd: string, code: number | null, stdout: string, stderr: string)
 
 const timeArgs = (cmd: string, args: string[]) => ["-f", `${MARK} %e %M %U %S`, cmd, ...args];
 
+/**
+ * The environment of a measured command: this Node's directory first on PATH, so that bin/mailshift.js, run as
+ * a program as `npx mailshift` runs it (its first line starts Node with its options), gets the Node running this.
+ */
+export function withThisNode(env: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}` };
+}
+
 export function measure(cmd: string, args: string[], env: Record<string, string> = {}): Measured {
   const r = spawnSync("/usr/bin/time", timeArgs(cmd, args), {
-    env: { ...process.env, ...env },
+    env: withThisNode(env),
     encoding: "utf8",
     maxBuffer: 256 * 1024 * 1024,
   });
@@ -49,7 +58,7 @@ export function measure(cmd: string, args: string[], env: Record<string, string>
 /** As measure, without blocking: `onTick` runs every `tickMs` while the command runs, to report progress. */
 export function measureAsync(cmd: string, args: string[], onTick?: () => void, tickMs = 2_000): Promise<Measured> {
   return new Promise((resolve, reject) => {
-    const child = spawn("/usr/bin/time", timeArgs(cmd, args), { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("/usr/bin/time", timeArgs(cmd, args), { stdio: ["ignore", "pipe", "pipe"], env: withThisNode() });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (b: Buffer) => out.push(b));

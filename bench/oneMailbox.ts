@@ -81,9 +81,9 @@ async function scenario(name: string, msgs: RawMessage[], folders: Record<string
       mbsyncCount = total(await snapshot(fresh.url(`viaMbsync${r}`), `viaMbsync${r}-pw`));
 
       env = { MAILSHIFT_FROM_PASSWORD: "src-pw", MAILSHIFT_TO_PASSWORD: `viaMailshift${r}-pw` };
-      args = [cli, "sync", "--from", old.url("src"), "--to", fresh.url(`viaMailshift${r}`), "--json"];
+      args = ["sync", "--from", old.url("src"), "--to", fresh.url(`viaMailshift${r}`), "--json"];
       coldMail();
-      const ms = measure(process.execPath, args, env);
+      const ms = measure(cli, args, env);
       const summary = JSON.parse(ms.stdout);
       if (!summary.verified) throw new Error(`mailshift did not verify: ${ms.stdout.slice(0, 2000)}`);
       copied = summary.totals.copied;
@@ -94,13 +94,13 @@ async function scenario(name: string, msgs: RawMessage[], folders: Record<string
     // Resyncs of the last copy: the first lists both sides with the page cache emptied, the second is warm, the
     // third and fourth keep watermarks in a state file (the fourth finds nothing moved and lists nothing).
     coldMail();
-    const noop = measure(process.execPath, args, env);
+    const noop = measure(cli, args, env);
     const noopSummary = JSON.parse(noop.stdout);
-    const warm = measure(process.execPath, args, env);
+    const warm = measure(cli, args, env);
     const warmSummary = JSON.parse(warm.stdout);
     const state = path.join(mkdtempSync(path.join(os.tmpdir(), "mailshift-state-")), "state.json");
-    measure(process.execPath, [...args, "--state", state], env);
-    const withState = measure(process.execPath, [...args, "--state", state], env);
+    measure(cli, [...args, "--state", state], env);
+    const withState = measure(cli, [...args, "--state", state], env);
     const withStateSummary = JSON.parse(withState.stdout);
 
     const rows: Row[] = [

@@ -9,7 +9,7 @@ import type { Dovecot, MailUser } from "../../test/harness/dovecot";
 import { repoRoot } from "../../test/harness/repoRoot";
 import { FOLDERS } from "../generateCorpus";
 import { machineUse, snapshot, type MachineUse } from "../machine";
-import { measureAsync, type Measured } from "../measure";
+import { measureAsync, withThisNode, type Measured } from "../measure";
 import { mbsyncConfig } from "../mbsync";
 
 /** The 1-minute load average when a run starts: what else the machine was doing. */
@@ -72,12 +72,15 @@ function emptyCache(): boolean {
   return dropCaches();
 }
 
-/** The command line a user runs: bin/mailshift.js, which loads the one-file bundle that `npm run build` makes. */
+/**
+ * The command line a user runs: bin/mailshift.js, run as a program as `npx mailshift` runs it (its first line
+ * gives Node its options), which loads the one-file bundle that `npm run build` makes.
+ */
 const MAILSHIFT_BIN = path.join(repoRoot(), "bin", "mailshift.js");
 
 /** Each tool started once with nothing to do, exit status ignored: its program files are read into memory. */
 const starts: [string, string[]][] = [
-  [process.execPath, [MAILSHIFT_BIN, "--help"]],
+  [MAILSHIFT_BIN, ["--help"]],
   ["mbsync", ["--version"]],
 ];
 
@@ -88,7 +91,7 @@ const starts: [string, string[]][] = [
  * What a cold start costs each tool is measured apart (coldStarts) and printed in the report's first line.
  */
 export function warmPrograms(): void {
-  for (const [cmd, args] of starts) spawnSync(cmd, args, { stdio: "ignore" });
+  for (const [cmd, args] of starts) spawnSync(cmd, args, { stdio: "ignore", env: withThisNode() });
 }
 
 /** Seconds each tool takes to start and exit with nothing to do, from a cold page cache (median of three). */
@@ -98,7 +101,7 @@ export function coldStarts(): { mailshift: number; mbsync: number } | undefined 
     for (let i = 0; i < 3; i++) {
       if (!emptyCache()) return undefined;
       const t = process.hrtime.bigint();
-      spawnSync(cmd, args, { stdio: "ignore" });
+      spawnSync(cmd, args, { stdio: "ignore", env: withThisNode() });
       runs.push(Number(process.hrtime.bigint() - t) / 1e9);
     }
     return runs.sort((a, b) => a - b)[1];
@@ -164,7 +167,7 @@ export function mailshift(work: string, old: Dovecot, from: readonly MailUser[],
   return async (withState: boolean, onTick?: () => void): Promise<Run & { copied: number }> => {
     const l = load();
     const { m, serverCpuS: server, machine } = await measured([old, fresh], async () => ({
-      m: await measureAsync(process.execPath, [cli, "sync-many", "--mailboxes", list, "--parallel", String(parallel), "--json", ...(withState ? ["--state", state] : [])], onTick),
+      m: await measureAsync(cli, ["sync-many", "--mailboxes", list, "--parallel", String(parallel), "--json", ...(withState ? ["--state", state] : [])], onTick),
     }));
     let out: { totals: { copied: number; verified: number; mailboxes: number } } | undefined;
     try {

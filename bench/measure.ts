@@ -40,7 +40,7 @@ const timeArgs = (cmd: string, args: string[]) => ["-f", `${MARK} %e %M %U %S`, 
 
 /**
  * The environment of a measured command: this Node's directory first on PATH, so that bin/mailshift.js, run as
- * a program as `npx mailshift` runs it (its first line starts Node with its options), gets the Node running this.
+ * a program as `npx mailshift` runs it (its first line finds `node` on PATH), gets the Node running this.
  */
 export function withThisNode(env: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...process.env, ...env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}` };

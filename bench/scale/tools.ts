@@ -73,8 +73,8 @@ function emptyCache(): boolean {
 }
 
 /**
- * The command line a user runs: bin/mailshift.js, run as a program as `npx mailshift` runs it (its first line
- * gives Node its options), which loads the one-file bundle that `npm run build` makes.
+ * The command line a user runs: bin/mailshift.js, run as a program as `npx mailshift` runs it, which starts Node
+ * again with its garbage-collector budget and loads the one-file bundle that `npm run build` makes.
  */
 const MAILSHIFT_BIN = path.join(repoRoot(), "bin", "mailshift.js");
 

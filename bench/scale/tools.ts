@@ -91,17 +91,22 @@ const starts: [string, string[]][] = [
  * What a cold start costs each tool is measured apart (coldStarts) and printed in the report's first line.
  */
 export function warmPrograms(): void {
-  for (const [cmd, args] of starts) spawnSync(cmd, args, { stdio: "ignore", env: withThisNode() });
+  for (const start of starts) startOnce(start);
+}
+
+/** Starts one of `starts` and waits for it to exit. */
+function startOnce([cmd, args]: [string, string[]]): void {
+  spawnSync(cmd, args, { stdio: "ignore", env: withThisNode() });
 }
 
 /** Seconds each tool takes to start and exit with nothing to do, from a cold page cache (median of three). */
 export function coldStarts(): { mailshift: number; mbsync: number } | undefined {
-  const time = ([cmd, args]: [string, string[]]) => {
+  const time = (start: [string, string[]]) => {
     const runs: number[] = [];
     for (let i = 0; i < 3; i++) {
       if (!emptyCache()) return undefined;
       const t = process.hrtime.bigint();
-      spawnSync(cmd, args, { stdio: "ignore", env: withThisNode() });
+      startOnce(start);
       runs.push(Number(process.hrtime.bigint() - t) / 1e9);
     }
     return runs.sort((a, b) => a - b)[1];

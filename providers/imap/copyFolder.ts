@@ -107,7 +107,7 @@ async function readIds(session: MailboxSession, group: FolderGroup, refs: readon
   for (const [i, f] of group.sources.entries()) {
     const mine = refs.filter((r) => r.source === i);
     if (!mine.length) continue;
-    await src.open(f.path, true);
+    await src.examine(f.path);
     const ids = new Map((await src.fetchMetas(mine.map((r) => r.meta.uid).join(","))).map((m) => [m.uid, m.messageId]));
     for (const r of mine) r.meta.messageId = ids.get(r.meta.uid) ?? "";
   }

@@ -5,11 +5,11 @@
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Dovecot, ensureDovecot, stopAllDovecots } from "../test/harness/dovecot";
-import { appendAll } from "../test/harness/corpus";
-import * as gen from "../test/harness/generate";
-import { FaultProxy, meterServer } from "../test/harness/faultProxy";
-import { repoRoot } from "../test/harness/repoRoot";
+import { Dovecot, ensureDovecot, stopAllDovecots } from "../harness/dovecot";
+import { appendAll } from "../harness/corpus";
+import * as gen from "../harness/generate";
+import { FaultProxy, meterServer } from "../harness/faultProxy";
+import { repoRoot } from "../harness/repoRoot";
 import { withThisNode } from "./measure";
 import { spawn } from "node:child_process";
 

@@ -3,7 +3,7 @@
 // carrying attachments of several MB, spread over a small folder tree. Messages are produced one at a time
 // (a plan, then bytes on demand), so 250,000 of them never sit in memory together.
 import os from "node:os";
-import { prng, rfc5322Date } from "../test/harness/generate";
+import { prng, rfc5322Date } from "../harness/generate";
 
 export interface CorpusOptions {
   seed: number;

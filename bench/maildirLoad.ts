@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
-import type { Dovecot } from "../test/harness/dovecot";
+import type { Dovecot } from "../harness/dovecot";
 import { renderMessage, type CorpusOptions, type MessagePlan } from "./generateCorpus";
 
 const FLAG_LETTERS: Record<string, string> = { "\\Draft": "D", "\\Flagged": "F", "\\Answered": "R", "\\Seen": "S", "\\Deleted": "T" };

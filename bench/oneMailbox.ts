@@ -5,11 +5,11 @@
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Dovecot, ensureDovecot, stopAllDovecots } from "../test/harness/dovecot";
-import { appendAll, readCorpus, type RawMessage } from "../test/harness/corpus";
-import * as gen from "../test/harness/generate";
-import { repoRoot } from "../test/harness/repoRoot";
-import { snapshot, total } from "../test/imap/snapshot";
+import { Dovecot, ensureDovecot, stopAllDovecots } from "../harness/dovecot";
+import { appendAll, readCorpus, type RawMessage } from "../harness/corpus";
+import * as gen from "../harness/generate";
+import { repoRoot } from "../harness/repoRoot";
+import { snapshot, total } from "../test/engine/snapshot";
 import { ensureGnuTime, measure, type Measured } from "./measure";
 import { mbsyncConfig } from "./mbsync";
 import { coldMail } from "./scale/tools";

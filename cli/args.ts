@@ -1,8 +1,8 @@
 // Command-line parsing. Pure: argv and environment in, a validated command out.
 import { readFileSync } from "node:fs";
-import { parseImapUrl, type Endpoint } from "../providers/imap/endpoint";
-import { UsageError } from "../providers/imap/errors";
-import type { FolderMapOptions } from "../providers/imap/folderMap";
+import { parseImapUrl, type Endpoint } from "../engine/endpoint";
+import { UsageError } from "../engine/errors";
+import type { FolderMapOptions } from "../engine/folderMap";
 
 export const USAGE = `usage:
   mailshift sync   --from imap://USER@HOST:PORT --to imap://USER@HOST:PORT [--json] [options]

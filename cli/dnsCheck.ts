@@ -5,7 +5,8 @@ import { readFileSync } from "node:fs";
 import { fitForCloudflare } from "../dns/cloudflareFit";
 import { checkEquivalence, type EquivalenceReport } from "../dns/equivalence";
 import { parseNameServer, type NameServer } from "../dns/query";
-import { mergeForStage, STAGES, type GeneratedRecord, type Stage } from "../dns/stageMerge";
+import { mergeForStage, type GeneratedRecord } from "../plan/stageMerge";
+import { STAGES, type Stage } from "../plan/types";
 import { parseZoneFile } from "../dns/zonefile";
 
 export const DNS_CHECK_USAGE = `usage:

@@ -1,7 +1,7 @@
 // `mailshift sync|audit|verify`: the copy engine without Pulumi.
 // Exit codes: 0 every source message is on the destination; 1 it is not (skipped or missing messages);
 // 2 the command line is wrong; 3 the pass stopped (authentication, unreachable host, quota, ...).
-import { auditMailbox, mailboxLabel, MailshiftError, syncMailbox, UsageError, verifyMailbox } from "../providers/imap";
+import { auditMailbox, mailboxLabel, MailshiftError, syncMailbox, UsageError, verifyMailbox } from "../engine";
 import { pairKey, readState, writeState } from "./stateFile";
 import { parseArgs, USAGE } from "./args";
 import { renderAudit, renderSync, renderVerify } from "./render";

@@ -1,5 +1,5 @@
 // One self-rewriting progress line on a terminal: messages and bytes done and remaining, and time left.
-import type { Progress } from "../providers/imap";
+import type { Progress } from "../engine";
 import { bytes, count, duration } from "./format";
 
 export function progressText(p: Progress, elapsedMs: number): string {

@@ -1,5 +1,5 @@
 // Text summaries for a terminal. The JSON form is the summary object itself.
-import type { AuditReport, SyncSummary, VerifyReport } from "../providers/imap";
+import type { AuditReport, SyncSummary, VerifyReport } from "../engine";
 import { bytes, count, duration } from "./format";
 
 /** Text columns (the first `textColumns`) are left-aligned, numbers right-aligned. */

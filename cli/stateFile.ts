@@ -1,8 +1,8 @@
 // The optional --state FILE: watermarks kept between runs so that a resync skips folders where nothing moved.
 // Losing or deleting it is harmless: the next run lists everything and is just slower.
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import type { Watermarks } from "../providers/imap";
-import { UsageError } from "../providers/imap";
+import type { Watermarks } from "../engine";
+import { UsageError } from "../engine";
 
 interface StateFile {
   version: 1;

@@ -3,7 +3,7 @@
 // kept, so memory follows --parallel, not the length of the list.
 // Exit codes as `sync`: 0 every mailbox verified; 1 some message missing or skipped; 2 usage; 3 a pass stopped.
 import { readFileSync, statSync } from "node:fs";
-import { mailboxLabel, MailshiftError, parseImapUrl, syncMailbox, UsageError, type Endpoint, type SyncSummary } from "../providers/imap";
+import { mailboxLabel, MailshiftError, parseImapUrl, syncMailbox, UsageError, type Endpoint, type SyncSummary } from "../engine";
 import { bytes, count, duration } from "./format";
 import { pairKey, readState, writeState } from "./stateFile";
 

@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { cfgPath } from "../plan/errors";
 import type { PlannedMigration } from "../plan/plan";
-import { MailboxMigration, type EndpointArgs } from "../providers/mailboxMigration";
+import { MailboxMigration, type EndpointArgs } from "../providers/mailboxMigration/resource";
 
 /** Exchange Online's IMAP endpoint (implicit TLS). */
 export const EXCHANGE_IMAP = { host: "outlook.office365.com", port: 993 } as const;

@@ -4,7 +4,7 @@
 import type { CloudflareFit } from "./cloudflareFit";
 import { queryDns, rcodeName, type NameServer, type QueryOptions } from "./query";
 import { canonicalName, groupRrsets, inZone, rrsetKey, type ZoneRecord } from "./records";
-import type { MergeDecision } from "./stageMerge";
+import type { MergeDecision } from "../plan/stageMerge";
 import { DECODED_TYPES } from "./wire";
 
 /** Cloudflare serves TTL 1 ("automatic") as 300 seconds. */

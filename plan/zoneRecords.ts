@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { fitForCloudflare } from "../dns/cloudflareFit";
 import { canonicalName, recordKey, toCloudflareShape, type ZoneRecord } from "../dns/records";
 import { isSpfTxt } from "../dns/spf";
-import { mergeForStage, type GeneratedRecord, type MergeDecision } from "../dns/stageMerge";
+import { mergeForStage, type GeneratedRecord, type MergeDecision } from "./stageMerge";
 import type { PlannedRecord, TenantRef } from "./dns";
 import type { Stage } from "./types";
 

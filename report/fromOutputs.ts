@@ -82,7 +82,7 @@ export function progressFromMigration(o: Obj): MailboxProgress {
   };
 }
 
-/** A `mailshift sync --json` summary (providers/imap/summary.ts SyncSummary). */
+/** A `mailshift sync --json` summary (engine/summary.ts SyncSummary). */
 export function progressFromSyncSummary(s: Obj): MailboxProgress {
   const folders = list(s.folders).filter(isObj);
   const perFolder = folders.map((f) => ({

@@ -9,10 +9,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import tls from "node:tls";
-import { appendAll, readCorpus, type RawMessage } from "../test/harness/corpus";
-import { Dovecot, ensureDovecot, processIdentity } from "../test/harness/dovecot";
-import { repoRoot } from "../test/harness/repoRoot";
-import { makeTestPki, type TestPki } from "../test/harness/tls";
+import { appendAll, readCorpus, type RawMessage } from "../harness/corpus";
+import { Dovecot, ensureDovecot, processIdentity } from "../harness/dovecot";
+import { repoRoot } from "../harness/repoRoot";
+import { makeTestPki, type TestPki } from "../harness/tls";
 
 export class SandboxError extends Error {
   constructor(message: string) {

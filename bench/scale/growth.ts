@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Dovecot, stopAllDovecots, type MailUser } from "../../test/harness/dovecot";
+import { Dovecot, stopAllDovecots, type MailUser } from "../../harness/dovecot";
 import { planMessage } from "../generateCorpus";
 import { addMessages, loadMailboxes } from "../maildirLoad";
 import type { Report } from "../report";

@@ -1,7 +1,7 @@
 // From the resource's endpoint inputs to the engine's Endpoint. A password or a ready token is passed as is; an
 // OAuth2 token source becomes the engine's accessTokenProvider, asked before every connection, so no token is
 // fetched here and none ever leaves the provider process.
-import type { Endpoint } from "../imap";
+import type { Endpoint } from "../../engine";
 import { oauth2TokenProvider, type TokenProviderOptions } from "./tokenSource";
 import type { EndpointInput } from "./types";
 import { label } from "./outputs";

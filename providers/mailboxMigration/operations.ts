@@ -1,7 +1,7 @@
 // The provider's operations, run inside the dynamic-provider host. The serialized provider (provider.ts)
 // requires this file at call time, so nothing here is captured into the `__provider` input.
 import type { CheckResult, DiffResult, CreateResult, ReadResult, UpdateResult } from "@pulumi/pulumi/dynamic";
-import type { Endpoint, Progress, SyncSummary } from "../imap";
+import type { Endpoint, Progress, SyncSummary } from "../../engine";
 import { checkInputs } from "./check";
 import { diffMigration } from "./diff";
 import { driftFromVerify, failedOutputs, label, migrationId, passOutputs, plain } from "./outputs";
@@ -21,8 +21,8 @@ function engineTuning(): { retry?: { attempts: number; baseMs: number; maxMs: nu
 }
 
 // The engine is loaded when first needed, so that check and diff (and preview) never load imapflow.
-function engine(): typeof import("../imap") {
-  return require("../imap") as typeof import("../imap");
+function engine(): typeof import("../../engine") {
+  return require("../../engine") as typeof import("../../engine");
 }
 
 export async function check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {

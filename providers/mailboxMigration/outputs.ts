@@ -1,5 +1,5 @@
 // Shapes what the engine reports into the resource's outputs. Pure: no I/O, nothing secret added.
-import type { SyncSummary, VerifyReport } from "../imap";
+import type { SyncSummary, VerifyReport } from "../../engine";
 import type {
   DriftOutput,
   FolderOutput,

@@ -1,5 +1,5 @@
 // What a running pass says, and how often. Pure.
-import type { Progress } from "../imap";
+import type { Progress } from "../../engine";
 
 function mb(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;

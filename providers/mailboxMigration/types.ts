@@ -1,6 +1,6 @@
 // The shapes the dynamic provider sees: plain values, after the engine has unwrapped secrets (the Node.js
 // dynamic-provider host does not accept secrets; the engine re-marks echoed secret properties on the way back).
-import type { Watermarks } from "../imap";
+import type { Watermarks } from "../../engine";
 
 export type TlsMode = "implicit" | "starttls";
 

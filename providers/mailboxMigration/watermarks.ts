@@ -1,7 +1,7 @@
 // Which watermarks of the last pass the next one may trust. Pure. The engine skips a folder only when its STATUS
 // marks (with HIGHESTMODSEQ) are exactly the recorded ones, so a stale mark costs a listing, never a message; what
 // matters here is that the marks were taken on the same two mailboxes, and that they have the engine's shape.
-import type { FolderMark, GroupWatermark, Watermarks } from "../imap";
+import type { FolderMark, GroupWatermark, Watermarks } from "../../engine";
 import type { EndpointInput, MigrationInputs, MigrationOutputs } from "./types";
 
 function sameMailbox(a: Partial<EndpointInput> | undefined, b: EndpointInput): boolean {

@@ -4,7 +4,7 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AuthDns, ensureAuthDns } from "../harness/authdns";
+import { AuthDns, ensureAuthDns } from "../../harness/authdns";
 
 const ROOT = join(__dirname, "..", "..", "..");
 const ZONE_FILE = join(ROOT, "test", "fixtures", "zones", "bind-hand-written.zone");

@@ -4,12 +4,13 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { AuthDns, ensureAuthDns } from "../harness/authdns";
+import { AuthDns, ensureAuthDns } from "../../harness/authdns";
 import { fitForCloudflare } from "../../dns/cloudflareFit";
 import { checkEquivalence, type EquivalenceReport } from "../../dns/equivalence";
 import { recordKey, type ZoneRecord } from "../../dns/records";
 import { evaluateSpf, serverLookup } from "../../dns/spfEval";
-import { mergeForStage, type Stage } from "../../dns/stageMerge";
+import { mergeForStage } from "../../plan/stageMerge";
+import type { Stage } from "../../plan/types";
 import { parseZoneFile, printZoneFile } from "../../dns/zonefile";
 import { readMailRecords } from "../../cli/dnsCheck";
 

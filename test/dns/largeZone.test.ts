@@ -1,11 +1,11 @@
 // A large zone moved as is (no mail records): a few thousand records on two NSD servers, a handful of planted
 // differences found among them, and the types mailshift does not decode compared server to server.
 import assert from "node:assert/strict";
-import { AuthDns, ensureAuthDns } from "../harness/authdns";
+import { AuthDns, ensureAuthDns } from "../../harness/authdns";
 import { fitForCloudflare } from "../../dns/cloudflareFit";
 import { checkEquivalence } from "../../dns/equivalence";
 import type { ZoneRecord } from "../../dns/records";
-import { mergeForStage } from "../../dns/stageMerge";
+import { mergeForStage } from "../../plan/stageMerge";
 import { parseZoneFile, printZoneFile } from "../../dns/zonefile";
 
 const HOSTS = 2000;

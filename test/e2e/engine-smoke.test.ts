@@ -9,7 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { LocalWorkspace, PulumiCommand, type EngineEvent, type OpMap, type Stack } from "@pulumi/pulumi/automation";
-import { repoRoot } from "../harness/repoRoot";
+import { repoRoot } from "../../harness/repoRoot";
 import { fileProgram } from "./fixtures/fileResource";
 
 const FILE_TYPE = "pulumi-nodejs:dynamic/smoke:File";

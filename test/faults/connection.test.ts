@@ -2,12 +2,12 @@
 // stored whose OK never arrives, a stalled connection, a connection limit. After each fault the same run (or the
 // next) ends with every source message on the destination exactly once.
 import { strict as assert } from "node:assert";
-import { syncMailbox } from "../../providers/imap";
-import { appendAll, readCorpus } from "../harness/corpus";
-import * as gen from "../harness/generate";
-import { FaultProxy } from "../harness/faultProxy";
-import { FAST_RETRY, mailboxPair, pairWithProxies } from "../imap/fixtures";
-import { fingerprint, snapshot, total } from "../imap/snapshot";
+import { syncMailbox } from "../../engine";
+import { appendAll, readCorpus } from "../../harness/corpus";
+import * as gen from "../../harness/generate";
+import { FaultProxy } from "../../harness/faultProxy";
+import { FAST_RETRY, mailboxPair, pairWithProxies } from "../engine/fixtures";
+import { fingerprint, snapshot, total } from "../engine/snapshot";
 
 type Mailbox = Awaited<ReturnType<typeof mailboxPair>>;
 

@@ -1,13 +1,13 @@
 // The engine against a destination that answers like Exchange Online: Dovecot's "new" layout (Sent Items,
 // Deleted Items, Junk Email) behind the fault proxy with the Exchange emulation rules.
 import { strict as assert } from "node:assert";
-import { syncMailbox, verifyMailbox, type Endpoint } from "../../providers/imap";
-import { appendAll, readCorpus, type RawMessage } from "../harness/corpus";
-import * as gen from "../harness/generate";
-import { Dovecot } from "../harness/dovecot";
-import { exchangeEmulation, TOO_BIG_TEXT, type ExchangeEmulationOptions } from "../harness/exchangeEmulation";
-import { FAST_RETRY, mailboxPair, pairWithProxies } from "../imap/fixtures";
-import { connect, fingerprint, snapshot, total } from "../imap/snapshot";
+import { syncMailbox, verifyMailbox, type Endpoint } from "../../engine";
+import { appendAll, readCorpus, type RawMessage } from "../../harness/corpus";
+import * as gen from "../../harness/generate";
+import { Dovecot } from "../../harness/dovecot";
+import { exchangeEmulation, TOO_BIG_TEXT, type ExchangeEmulationOptions } from "../../harness/exchangeEmulation";
+import { FAST_RETRY, mailboxPair, pairWithProxies } from "../engine/fixtures";
+import { connect, fingerprint, snapshot, total } from "../engine/snapshot";
 
 describe("faults: an Exchange Online destination (Dovecot behind the emulating proxy)", function () {
   this.timeout(180_000);

@@ -2,10 +2,10 @@
 // written without waiting for the server; where the server does not offer it (the proxy hides it), each message
 // waits for the server's "+" and still arrives exactly once.
 import { strict as assert } from "node:assert";
-import { syncMailbox } from "../../providers/imap";
-import { appendAll, readCorpus } from "../harness/corpus";
-import { FAST_RETRY, mailboxPair, pairWithProxies } from "../imap/fixtures";
-import { fingerprint, snapshot, total } from "../imap/snapshot";
+import { syncMailbox } from "../../engine";
+import { appendAll, readCorpus } from "../../harness/corpus";
+import { FAST_RETRY, mailboxPair, pairWithProxies } from "../engine/fixtures";
+import { fingerprint, snapshot, total } from "../engine/snapshot";
 
 describe("faults: APPEND with and without LITERAL+ (real Dovecot behind the proxy)", function () {
   this.timeout(120_000);

@@ -2,17 +2,17 @@
 // XOAUTH2/OAUTHBEARER and checking each token with that endpoint (introspection). Short token lifetimes make a
 // copy outlive its token.
 import { strict as assert } from "node:assert";
-import { AuthenticationError, syncMailbox, type Endpoint } from "../../providers/imap";
+import { AuthenticationError, syncMailbox, type Endpoint } from "../../engine";
 import { fetchAccessToken } from "../../providers/mailboxMigration/tokenSource";
 import { resolveEndpoint } from "../../providers/mailboxMigration/endpoints";
-import * as gen from "../harness/generate";
-import { appendAll } from "../harness/corpus";
-import { Dovecot, ensureDovecot, stopAllDovecots } from "../harness/dovecot";
-import { FaultProxy } from "../harness/faultProxy";
-import { exchangeEmulation } from "../harness/exchangeEmulation";
-import { EXCHANGE_SCOPE, TokenEndpoint } from "../harness/oauth";
-import { FAST_RETRY } from "../imap/fixtures";
-import { snapshot } from "../imap/snapshot";
+import * as gen from "../../harness/generate";
+import { appendAll } from "../../harness/corpus";
+import { Dovecot, ensureDovecot, stopAllDovecots } from "../../harness/dovecot";
+import { FaultProxy } from "../../harness/faultProxy";
+import { exchangeEmulation } from "../../harness/exchangeEmulation";
+import { EXCHANGE_SCOPE, TokenEndpoint } from "../../harness/oauth";
+import { FAST_RETRY } from "../engine/fixtures";
+import { snapshot } from "../engine/snapshot";
 
 describe("faults: OAuth2 client-credentials tokens and XOAUTH2 (real Dovecot, local token endpoint)", function () {
   this.timeout(120_000);

@@ -1,14 +1,14 @@
 // The engine against Dovecot with a certificate from a test CA: implicit TLS and STARTTLS when told to trust the
 // CA, and an error that names the host and says why when the certificate cannot be trusted or names another host.
 import { strict as assert } from "node:assert";
-import { MailshiftError, syncMailbox, type Endpoint } from "../../providers/imap";
-import * as gen from "../harness/generate";
-import { appendAll } from "../harness/corpus";
-import { Dovecot, ensureDovecot, stopAllDovecots } from "../harness/dovecot";
-import { makeTestPki, type TestPki } from "../harness/tls";
-import { FaultProxy } from "../harness/faultProxy";
-import { FAST_RETRY } from "../imap/fixtures";
-import { fingerprint, snapshot } from "../imap/snapshot";
+import { MailshiftError, syncMailbox, type Endpoint } from "../../engine";
+import * as gen from "../../harness/generate";
+import { appendAll } from "../../harness/corpus";
+import { Dovecot, ensureDovecot, stopAllDovecots } from "../../harness/dovecot";
+import { makeTestPki, type TestPki } from "../../harness/tls";
+import { FaultProxy } from "../../harness/faultProxy";
+import { FAST_RETRY } from "../engine/fixtures";
+import { fingerprint, snapshot } from "../engine/snapshot";
 
 describe("faults: TLS with a test CA (real Dovecot)", function () {
   this.timeout(120_000);

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { ImapFlow } from "imapflow";
 import { dovecotCommand } from "../../components/imapHost/dovecotScript";
-import { Dovecot, ensureDovecot, processIdentity } from "../harness/dovecot";
+import { Dovecot, ensureDovecot, processIdentity } from "../../harness/dovecot";
 
 function run(command: string, stdin = ""): { code: number; stderr: string } {
   // ssh hands the command string to the remote user's shell as `sh -c COMMAND`; do the same.

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { ImapFlow } from "imapflow";
-import { Dovecot, ensureDovecot, processIdentity } from "../harness/dovecot";
+import { Dovecot, ensureDovecot, processIdentity } from "../../harness/dovecot";
 import { stackConfig } from "../unit/plan/stackFiles";
 import { configFor, runProgram, secretValue, type Declared } from "../mock/runProgram";
 

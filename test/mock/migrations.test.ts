@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { EXCHANGE_IMAP, Migrations, migrationEndpoints, MigrationWiringError } from "../../components/migrations";
 import type { PlannedMigration } from "../../plan/plan";
 import { STAGES } from "../../plan/types";
-import { MAILBOX_MIGRATION_TYPE } from "../../providers/mailboxMigration";
+import { MAILBOX_MIGRATION_TYPE } from "../../providers/mailboxMigration/resource";
 import { stackConfig, STACKS } from "../unit/plan/stackFiles";
 import { configFor, runProgram, secretValue } from "./runProgram";
 

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { STAGES, type Stage } from "../../plan/types";
-import { repoRoot } from "../harness/repoRoot";
+import { repoRoot } from "../../harness/repoRoot";
 import { stackConfig, type StackName } from "../unit/plan/stackFiles";
 
 export interface Declared {

@@ -6,7 +6,7 @@ import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { toCloudflareShape } from "../../dns/records";
 import { parseZoneFile } from "../../dns/zonefile";
-import { repoRoot } from "../harness/repoRoot";
+import { repoRoot } from "../../harness/repoRoot";
 import { byName, configFor, MS_TXT, mxFor, outputValue, type Declared } from "./runProgram";
 import { stackConfig } from "../unit/plan/stackFiles";
 import type { Stage } from "../../plan/types";

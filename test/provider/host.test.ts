@@ -3,13 +3,13 @@
 // resource serializes under pulumi.runtime.setMocks.
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
-import { MailboxMigration } from "../../providers/mailboxMigration";
-import { appendAll, readCorpus } from "../harness/corpus";
-import { withAttachment } from "../harness/generate";
-import { Dovecot, stopAllDovecots } from "../harness/dovecot";
-import { TokenEndpoint } from "../harness/oauth";
-import { mailboxPair, startPair, type Pair } from "../imap/fixtures";
-import { connect, fingerprint, snapshot, total, type Snapshot } from "../imap/snapshot";
+import { MailboxMigration } from "../../providers/mailboxMigration/resource";
+import { appendAll, readCorpus } from "../../harness/corpus";
+import { withAttachment } from "../../harness/generate";
+import { Dovecot, stopAllDovecots } from "../../harness/dovecot";
+import { TokenEndpoint } from "../../harness/oauth";
+import { mailboxPair, startPair, type Pair } from "../engine/fixtures";
+import { connect, fingerprint, snapshot, total, type Snapshot } from "../engine/snapshot";
 import { FakeEngine, ProviderCallError, ProviderHost, type Props } from "./providerHost";
 
 type MailboxPair = Awaited<ReturnType<typeof mailboxPair>>;

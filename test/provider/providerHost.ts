@@ -10,7 +10,7 @@ import * as prov from "@pulumi/pulumi/proto/provider_pb";
 import { EngineService } from "@pulumi/pulumi/proto/engine_grpc_pb";
 import type { LogRequest } from "@pulumi/pulumi/proto/engine_pb";
 import { Status } from "@pulumi/pulumi/proto/status_pb";
-import { repoRoot } from "../harness/repoRoot";
+import { repoRoot } from "../../harness/repoRoot";
 
 export type Props = Record<string, unknown>;
 

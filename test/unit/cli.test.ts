@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import { parseArgs } from "../../cli/args";
-import { UsageError } from "../../providers/imap/errors";
-import { parseImapUrl, isLoopbackHost } from "../../providers/imap/endpoint";
-import { tlsOptions } from "../../providers/imap/connect";
+import { UsageError } from "../../engine/errors";
+import { parseImapUrl, isLoopbackHost } from "../../engine/endpoint";
+import { tlsOptions } from "../../engine/connect";
 
 const env = { MAILSHIFT_FROM_PASSWORD: "s3cret-from", MAILSHIFT_TO_PASSWORD: "s3cret-to" };
 

@@ -1,6 +1,6 @@
 // `mailshift sync-many`: its command line and mailbox list file, parsed without any server.
 import { strict as assert } from "node:assert";
-import { UsageError } from "../../../providers/imap";
+import { UsageError } from "../../../engine";
 import { exitCodeOf, parseMailboxList, parseSyncManyArgs, progressOf, totalsOfMany, type MailboxResult } from "../../../cli/syncMany";
 
 const env = { MAILSHIFT_FROM_PASSWORD: "from-secret", MAILSHIFT_TO_PASSWORD: "to-secret", ALICE_PW: "alice-secret" };

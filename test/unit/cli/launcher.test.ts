@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { repoRoot } from "../../harness/repoRoot";
+import { repoRoot } from "../../../harness/repoRoot";
 
 const BIN = path.join(repoRoot(), "bin", "mailshift.js");
 

@@ -1,7 +1,7 @@
 // What `mailshift verify` prints: the per-folder table and a verdict a person can act on.
 import { strict as assert } from "node:assert";
 import { renderVerify } from "../../../cli/render";
-import type { VerifyReport } from "../../../providers/imap";
+import type { VerifyReport } from "../../../engine";
 
 function report(over: Partial<VerifyReport> & { rewrittenInbox?: number; missingInbox?: number }): VerifyReport {
   const missing = Array.from({ length: over.missingInbox ?? 0 }, (_, i) => ({

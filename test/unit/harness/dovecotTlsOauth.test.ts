@@ -1,7 +1,7 @@
 // The Dovecot options added for TLS and OAuth2 tests, read from the generated config: what each turns on, and
 // that a server started without them is configured as before (plaintext only, passwords only).
 import { strict as assert } from "node:assert";
-import { dovecotConfig, oauth2PassdbConfig, type ConfigInput } from "../../harness/dovecot";
+import { dovecotConfig, oauth2PassdbConfig, type ConfigInput } from "../../../harness/dovecot";
 
 const base: ConfigInput = {
   layout: "new",

@@ -7,7 +7,7 @@ import {
   stripCapabilities,
   withoutKeywordPermission,
   withoutModseq,
-} from "../../harness/exchangeEmulation";
+} from "../../../harness/exchangeEmulation";
 
 const ctx = { connectionId: 1, from: "client" as const };
 

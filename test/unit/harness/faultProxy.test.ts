@@ -2,7 +2,7 @@
 // connection limits, commands answered by the proxy, and rewrites that leave literal bytes alone.
 import { strict as assert } from "node:assert";
 import net from "node:net";
-import { FaultProxy } from "../../harness/faultProxy";
+import { FaultProxy } from "../../../harness/faultProxy";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

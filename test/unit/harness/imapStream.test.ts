@@ -2,8 +2,8 @@
 // lines, and what goes in comes out byte for byte; rewrites must keep a line's literal announcement.
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { ImapLineSplitter, literalAtEnd, serializeUnit, type StreamUnit } from "../../../providers/imap/imapStream";
-import { rewrittenUnits } from "../../harness/faultProxy";
+import { ImapLineSplitter, literalAtEnd, serializeUnit, type StreamUnit } from "../../../engine/imapStream";
+import { rewrittenUnits } from "../../../harness/faultProxy";
 
 /** A stream of IMAP-ish lines, some announcing literals whose bytes contain CRLFs and fake literal marks. */
 const segment = fc.oneof(

@@ -1,7 +1,7 @@
 // The example stack files read as pulumi.Config would see them: the `mailshift` namespace's keys as plain values.
 import fs from "node:fs";
 import path from "node:path";
-import { repoRoot } from "../../harness/repoRoot";
+import { repoRoot } from "../../../harness/repoRoot";
 
 // js-yaml ships with @pulumi/pulumi; it has no type declarations here, so its one function is typed by hand.
 const yaml = require("js-yaml") as { load(text: string): unknown };

@@ -8,14 +8,14 @@ import { readMailRecords } from "../../../cli/dnsCheck";
 import { fitForCloudflare } from "../../../dns/cloudflareFit";
 import { recordKey, type ZoneRecord } from "../../../dns/records";
 import type { SpfLookup } from "../../../dns/spfEval";
-import { mergeForStage } from "../../../dns/stageMerge";
+import { mergeForStage } from "../../../plan/stageMerge";
 import { parseZoneFile } from "../../../dns/zonefile";
 import { parseConfig } from "../../../plan/config";
 import { buildPlan } from "../../../plan/plan";
 import { STAGES, type Stage } from "../../../plan/types";
 import { dnsCheckCommandFor, proveZoneSpf } from "../../../plan/zoneOutputs";
 import { checkMailRecords, importedKey, planZoneRecords } from "../../../plan/zoneRecords";
-import { repoRoot } from "../../harness/repoRoot";
+import { repoRoot } from "../../../harness/repoRoot";
 import { rawMailshift } from "./stackFiles";
 
 const HAND = path.join(repoRoot(), "test", "fixtures", "zones", "bind-hand-written.zone");

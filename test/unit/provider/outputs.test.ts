@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import type { FolderSummary, SyncSummary, VerifyReport } from "../../../providers/imap";
+import type { FolderSummary, SyncSummary, VerifyReport } from "../../../engine";
 import { boundedSkipped, driftFromVerify, failedOutputs, passOutputs, SKIPPED_LIMIT } from "../../../providers/mailboxMigration/outputs";
 import { checkInputs } from "../../../providers/mailboxMigration/check";
 

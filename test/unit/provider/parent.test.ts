@@ -2,7 +2,7 @@
 // widens it to every child of the parent and the siblings wait for each other forever.
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
-import { MailboxMigration } from "../../../providers/mailboxMigration";
+import { MailboxMigration } from "../../../providers/mailboxMigration/resource";
 
 describe("MailboxMigration under a component parent (setMocks)", () => {
   before(() => {

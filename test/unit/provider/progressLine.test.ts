@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import type { Progress } from "../../../providers/imap";
+import type { Progress } from "../../../engine";
 import { progressLine, Throttle } from "../../../providers/mailboxMigration/progressLine";
 import { engineAddressOf, looksLikeAddress, statusSink } from "../../../providers/mailboxMigration/engineLog";
 

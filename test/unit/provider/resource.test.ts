@@ -2,8 +2,8 @@
 import { strict as assert } from "node:assert";
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { repoRoot } from "../../harness/repoRoot";
-import { MailboxMigration, endpointInputs, mailboxMigrationProvider, MAILBOX_MIGRATION_TYPE } from "../../../providers/mailboxMigration";
+import { repoRoot } from "../../../harness/repoRoot";
+import { MailboxMigration, endpointInputs, mailboxMigrationProvider, MAILBOX_MIGRATION_TYPE } from "../../../providers/mailboxMigration/resource";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const PASSWORDS = ["src-Passw0rd-unique", "dst-Passw0rd-unique", "client-secret-unique", "config-secret-unique"];

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import type { Watermarks } from "../../../providers/imap";
+import type { Watermarks } from "../../../engine";
 import { previousWatermarks } from "../../../providers/mailboxMigration/watermarks";
 import type { MigrationInputs, MigrationOutputs } from "../../../providers/mailboxMigration/types";
 

@@ -1,6 +1,6 @@
 // The APPEND command mailshift writes itself: what goes on the wire, and where it must wait for the server.
 import { strict as assert } from "node:assert";
-import { appendSegments, expandUidSet, UnsendableError, type LiteralSupport, type OutgoingMessage } from "../../../providers/imap/appendCommand";
+import { appendSegments, expandUidSet, UnsendableError, type LiteralSupport, type OutgoingMessage } from "../../../engine/appendCommand";
 
 const msg = (body: string, flags: string[] = []): OutgoingMessage => ({
   raw: [Buffer.from(body)],

@@ -1,12 +1,12 @@
 // The engine's own listing reader (bulk connection) against imapflow's, on real Dovecot and real mail: the same
 // UIDs, flags (keywords included), internal dates, sizes and Message-IDs, message for message.
 import { strict as assert } from "node:assert";
-import { openClient } from "../../providers/imap/connect";
-import { BulkConnection } from "../../providers/imap/bulkConnection";
-import { errorFacts, isNonexistentFolder } from "../../providers/imap/classify";
-import { listMessages, listMessagesBulk } from "../../providers/imap/listing";
-import { appendAll, readCorpus } from "../harness/corpus";
-import * as gen from "../harness/generate";
+import { openClient } from "../../engine/connect";
+import { BulkConnection } from "../../engine/bulkConnection";
+import { errorFacts, isNonexistentFolder } from "../../engine/classify";
+import { listMessages, listMessagesBulk } from "../../engine/listing";
+import { appendAll, readCorpus } from "../../harness/corpus";
+import * as gen from "../../harness/generate";
 import { FAST_RETRY, mailboxPair, pairWithProxies } from "./fixtures";
 
 describe("bulk listing (real Dovecot): the same metadata as imapflow's listing", function () {

@@ -7,10 +7,10 @@ import {
   QuotaExceededError,
   UnreachableError,
   syncMailbox,
-} from "../../providers/imap";
-import { appendAll, readCorpus } from "../harness/corpus";
-import * as gen from "../harness/generate";
-import { stopAllDovecots } from "../harness/dovecot";
+} from "../../engine";
+import { appendAll, readCorpus } from "../../harness/corpus";
+import * as gen from "../../harness/generate";
+import { stopAllDovecots } from "../../harness/dovecot";
 import { FAST_RETRY, mailboxPair, startPair, type Pair } from "./fixtures";
 import { connect, fingerprint, snapshot } from "./snapshot";
 

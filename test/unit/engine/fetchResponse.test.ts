@@ -1,7 +1,7 @@
 // The FETCH response scanner behind the bulk listing: items in any order, sections with spaces and parentheses,
 // quoted strings with escapes, literals by position; IMAP dates with their offsets.
 import { strict as assert } from "node:assert";
-import { fetchedMeta, fetchItems, parseImapDateTime } from "../../../providers/imap/fetchResponse";
+import { fetchedMeta, fetchItems, parseImapDateTime } from "../../../engine/fetchResponse";
 
 const lit = (s: string) => [Buffer.from(s, "latin1")];
 

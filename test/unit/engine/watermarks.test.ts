@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { newMailIsAllMissing, resyncPath, watermarkAfterCopy, type FolderMark, type GroupWatermark } from "../../../providers/imap/watermarks";
+import { newMailIsAllMissing, resyncPath, watermarkAfterCopy, type FolderMark, type GroupWatermark } from "../../../engine/watermarks";
 
 const mark = (path: string, over: Partial<FolderMark> = {}): FolderMark => ({ path, uidValidity: "7", uidNext: 101, messages: 100, highestModseq: "500", ...over });
 const group = (sources: FolderMark[], destination = mark("Dest")): GroupWatermark => ({ sources, destination });

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
-import { connectionsAhead } from "../../../providers/imap/connectionsAhead";
-import type { FolderGroup } from "../../../providers/imap/folderMap";
-import type { FolderMark } from "../../../providers/imap/watermarks";
+import { connectionsAhead } from "../../../engine/connectionsAhead";
+import type { FolderGroup } from "../../../engine/folderMap";
+import type { FolderMark } from "../../../engine/watermarks";
 
 const mark = (path: string, messages: number): FolderMark => ({ path, uidValidity: "7", uidNext: messages + 1, messages, highestModseq: "9" });
 const group = (source: string, destination: string, create = false): FolderGroup => ({

@@ -4,10 +4,10 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { appendAll, readCorpus } from "../harness/corpus";
-import * as gen from "../harness/generate";
-import { stopAllDovecots } from "../harness/dovecot";
-import { repoRoot } from "../harness/repoRoot";
+import { appendAll, readCorpus } from "../../harness/corpus";
+import * as gen from "../../harness/generate";
+import { stopAllDovecots } from "../../harness/dovecot";
+import { repoRoot } from "../../harness/repoRoot";
 import { mailboxPair, startPair, type Pair } from "./fixtures";
 
 function mailshift(args: string[], env: Record<string, string>) {

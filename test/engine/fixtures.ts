@@ -1,9 +1,9 @@
 // Two loopback Dovecot servers shared by the engine tests: the old host (cPanel-like layout) and the new host
 // (Exchange-like names). Each test adds its own users, so tests do not see each other's mail.
-import { Dovecot, ensureDovecot, stopAllDovecots, type MailUser } from "../harness/dovecot";
-import { FaultProxy } from "../harness/faultProxy";
-import type { Endpoint } from "../../providers/imap/endpoint";
-import type { RetryPolicy } from "../../providers/imap/retry";
+import { Dovecot, ensureDovecot, stopAllDovecots, type MailUser } from "../../harness/dovecot";
+import { FaultProxy } from "../../harness/faultProxy";
+import type { Endpoint } from "../../engine/endpoint";
+import type { RetryPolicy } from "../../engine/retry";
 
 export const FAST_RETRY: RetryPolicy = { attempts: 8, baseMs: 100, maxMs: 1000 };
 

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { logicalSegments, planFolders, serverPath, type FolderInfo, type Namespace } from "../../../providers/imap/folderMap";
+import { logicalSegments, planFolders, serverPath, type FolderInfo, type Namespace } from "../../../engine/folderMap";
 
 const OLD: Namespace = { prefix: "INBOX.", delimiter: "." };
 const NEW: Namespace = { prefix: "", delimiter: "/" };

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
-import { marksOfGroup } from "../../../providers/imap/folderMarks";
-import type { FolderGroup } from "../../../providers/imap/folderMap";
-import type { FolderMark } from "../../../providers/imap/watermarks";
+import { marksOfGroup } from "../../../engine/folderMarks";
+import type { FolderGroup } from "../../../engine/folderMap";
+import type { FolderMark } from "../../../engine/watermarks";
 
 const mark = (path: string, uidNext: number): FolderMark => ({ path, uidValidity: "7", uidNext, messages: uidNext - 1, highestModseq: "9" });
 const folder = (path: string) => ({ path, delimiter: ".", selectable: true });

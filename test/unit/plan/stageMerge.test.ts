@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { mergeForStage, STAGES, type GeneratedRecord, type Stage } from "../../../dns/stageMerge";
+import { mergeForStage, type GeneratedRecord } from "../../../plan/stageMerge";
+import { STAGES, type Stage } from "../../../plan/types";
 import { recordKey, type ZoneRecord } from "../../../dns/records";
 
 const r = (name: string, type: string, content: string, ttl = 3600): ZoneRecord => ({ name, type, content, ttl });
@@ -27,7 +28,7 @@ const generated: GeneratedRecord[] = [
 const published = (stage: Stage, lowTtl?: number) =>
   mergeForStage(imported, generated, stage, { lowTtl }).records.map((x) => `${x.name} ${x.type} ${x.content} ${x.ttl}`);
 
-describe("dns/stageMerge", () => {
+describe("plan/stageMerge", () => {
   it("before cutover keeps the old MX, SPF and autodiscover, with TTLs lowered, and holds the new ones", () => {
     for (const stage of ["prepare", "copy"] as const) {
       const { decisions } = mergeForStage(imported, generated, stage, { lowTtl: 300 });

@@ -1,4 +1,4 @@
-// The checkout's root, found from wherever this file runs (test/harness or dist/test/harness), so tests and
+// The checkout's root, found from wherever this file runs (harness/ or dist/harness/), so tests and
 // scripts can reach bin/, the corpus beside the checkout, and fixtures without depending on the working directory.
 import fs from "node:fs";
 import path from "node:path";

@@ -1,6 +1,6 @@
 // Reading a message body out of an untagged FETCH response, as the source's bulk connection receives it.
 import { strict as assert } from "node:assert";
-import { fetchedBody } from "../../../providers/imap/fetchResponse";
+import { fetchedBody } from "../../../engine/fetchResponse";
 
 const chunks = (...parts: string[]) => parts.map((p) => Buffer.from(p, "latin1"));
 

@@ -1,10 +1,10 @@
 // The engine against two real Dovecot servers with real mail: every source message arrives exactly once,
 // byte for byte, with its flags and INTERNALDATE, in the right folder.
 import { strict as assert } from "node:assert";
-import { syncMailbox } from "../../providers/imap";
-import { appendAll, readCorpus, type RawMessage } from "../harness/corpus";
-import * as gen from "../harness/generate";
-import { stopAllDovecots } from "../harness/dovecot";
+import { syncMailbox } from "../../engine";
+import { appendAll, readCorpus, type RawMessage } from "../../harness/corpus";
+import * as gen from "../../harness/generate";
+import { stopAllDovecots } from "../../harness/dovecot";
 import { FAST_RETRY, mailboxPair, startPair, type Pair } from "./fixtures";
 import { connect, fingerprint, snapshot, total } from "./snapshot";
 

@@ -6,10 +6,10 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { appendAll, readCorpus } from "../harness/corpus";
-import * as gen from "../harness/generate";
-import { stopAllDovecots } from "../harness/dovecot";
-import { repoRoot } from "../harness/repoRoot";
+import { appendAll, readCorpus } from "../../harness/corpus";
+import * as gen from "../../harness/generate";
+import { stopAllDovecots } from "../../harness/dovecot";
+import { repoRoot } from "../../harness/repoRoot";
 import { mailboxPair, startPair, type Pair } from "./fixtures";
 import { fingerprint, snapshot, total, type Snapshot } from "./snapshot";
 

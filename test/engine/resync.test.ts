@@ -3,11 +3,11 @@
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { syncMailbox } from "../../providers/imap";
-import { appendAll, readCorpus } from "../harness/corpus";
-import * as gen from "../harness/generate";
-import { repoRoot } from "../harness/repoRoot";
-import { meterServer } from "../harness/faultProxy";
+import { syncMailbox } from "../../engine";
+import { appendAll, readCorpus } from "../../harness/corpus";
+import * as gen from "../../harness/generate";
+import { repoRoot } from "../../harness/repoRoot";
+import { meterServer } from "../../harness/faultProxy";
 import { FAST_RETRY, mailboxPair, pairWithProxies } from "./fixtures";
 import { connect, fingerprint, snapshot } from "./snapshot";
 

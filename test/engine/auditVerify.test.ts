@@ -1,8 +1,8 @@
 // Audit (what the new quota must hold) and verify (proof that every source message arrived), on real Dovecot.
 import { strict as assert } from "node:assert";
-import { auditMailbox, syncMailbox, verifyMailbox } from "../../providers/imap";
-import { appendAll, readCorpus } from "../harness/corpus";
-import { stopAllDovecots } from "../harness/dovecot";
+import { auditMailbox, syncMailbox, verifyMailbox } from "../../engine";
+import { appendAll, readCorpus } from "../../harness/corpus";
+import { stopAllDovecots } from "../../harness/dovecot";
 import { FAST_RETRY, mailboxPair, startPair, type Pair } from "./fixtures";
 import { connect, snapshot } from "./snapshot";
 

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
-import { encodeModifiedUtf7, wireMailboxName } from "../../../providers/imap/mailboxName";
-import { imapDateTime } from "../../../providers/imap/imapDate";
+import { encodeModifiedUtf7, wireMailboxName } from "../../../engine/mailboxName";
+import { imapDateTime } from "../../../engine/imapDate";
 
 describe("wire formats the engine writes itself", () => {
   it("encodes mailbox names in modified UTF-7 (RFC 3501 examples and others)", () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { classifyAppendFailure, classifyConnectFailure, classifySessionFailure, isNonexistentFolder, serverWords, throttleDelayMs } from "../../../providers/imap/classify";
+import { classifyAppendFailure, classifyConnectFailure, classifySessionFailure, isNonexistentFolder, serverWords, throttleDelayMs } from "../../../engine/classify";
 
 describe("failure classification", () => {
   it("stops on refused credentials and unreachable hosts, retries dropped connections", () => {

@@ -4,8 +4,8 @@
 // behaviour are in exchangeEmulation.ts.
 import net from "node:net";
 
-// Literal-aware splitting of the IMAP text stream lives in the engine (providers/imap/imapStream.ts).
-import { ImapLineSplitter, ImapStreamError, literalAtEnd, serializeUnit, type StreamUnit } from "../../providers/imap/imapStream";
+// Literal-aware splitting of the IMAP text stream lives in the engine (engine/imapStream.ts).
+import { ImapLineSplitter, ImapStreamError, literalAtEnd, serializeUnit, type StreamUnit } from "../engine/imapStream";
 
 /**
  * Checks a rewrite's result against the line it replaces: a line that announced a literal must still end with

@@ -2,7 +2,7 @@
 // only what is missing), refresh reports what is still missing, delete forgets and never touches mail.
 // The decisions live in mailboxMigration/ (check.ts, diff.ts, outputs.ts); this file only declares the resource.
 import * as pulumi from "@pulumi/pulumi";
-import { mailboxMigrationProvider } from "./mailboxMigration/provider";
+import { mailboxMigrationProvider } from "./provider";
 import type {
   DriftOutput,
   FolderOutput,
@@ -10,8 +10,8 @@ import type {
   SkippedOutput,
   TlsMode,
   TotalsOutput,
-} from "./mailboxMigration/types";
-import type { Watermarks } from "./imap";
+} from "./types";
+import type { Watermarks } from "../../engine";
 
 export { mailboxMigrationProvider };
 export type { DriftOutput, FolderOutput, PassOutput, SkippedOutput, TotalsOutput, TlsMode };

@@ -8,9 +8,9 @@ import net from "node:net";
 import path from "node:path";
 import fc from "fast-check";
 import { ImapFlow } from "imapflow";
-import { appendAll, corpusDir, FALLBACK_DATE, internalDateOf, maildirFlags, readCorpus, type RawMessage } from "../harness/corpus";
-import { Dovecot, dovecotConfig, ensureDovecot, passwdLine, stopAllDovecots, validateUser } from "../harness/dovecot";
-import * as gen from "../harness/generate";
+import { appendAll, corpusDir, FALLBACK_DATE, internalDateOf, maildirFlags, readCorpus, type RawMessage } from "../../harness/corpus";
+import { Dovecot, dovecotConfig, ensureDovecot, passwdLine, stopAllDovecots, validateUser } from "../../harness/dovecot";
+import * as gen from "../../harness/generate";
 
 async function login(d: Dovecot, user: string, password: string): Promise<ImapFlow> {
   const c = new ImapFlow({ host: d.host, port: d.port, secure: false, auth: { user, pass: password }, logger: false });
@@ -214,7 +214,7 @@ describe("Dovecot test harness (real Dovecot on loopback)", function () {
   });
 
   it("leaves nothing running when the test process exits without stopping, or is killed with SIGKILL", async () => {
-    const harness = path.join(__dirname, "..", "harness", "dovecot.js");
+    const harness = path.join(__dirname, "..", "..", "harness", "dovecot.js");
     const script = (hang: boolean) =>
       `const { Dovecot } = require(${JSON.stringify(harness)});
        Dovecot.start({ layout: "old", name: "harness-orphan", users: [], keepDir: false }).then((d) => {
@@ -238,7 +238,7 @@ describe("Dovecot test harness (real Dovecot on loopback)", function () {
 
   it("a script that stops a server slow to stop goes on afterwards (the stop holds the event loop open) and removes its folder", async function () {
     this.timeout(60_000);
-    const harness = path.join(__dirname, "..", "harness", "dovecot.js");
+    const harness = path.join(__dirname, "..", "..", "harness", "dovecot.js");
     // SIGSTOP makes the master ignore SIGTERM until the harness gives up after 5 s and sends SIGKILL.
     const script = `const { Dovecot } = require(${JSON.stringify(harness)});
       const { execFileSync } = require("node:child_process");

@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { ambiguousKeys, compareCopy, contentDigest, messageIdOf, normalizeLineEndings, type MessageMeta } from "../../../providers/imap/identity";
-import { batches, folderDelta, storeCommands } from "../../../providers/imap/missing";
-import { flagChange, storableFlags } from "../../../providers/imap/flags";
+import { ambiguousKeys, compareCopy, contentDigest, messageIdOf, normalizeLineEndings, type MessageMeta } from "../../../engine/identity";
+import { batches, folderDelta, storeCommands } from "../../../engine/missing";
+import { flagChange, storableFlags } from "../../../engine/flags";
 
 let nextUid = 1;
 function meta(id: string, extra: Partial<MessageMeta> = {}): MessageMeta {

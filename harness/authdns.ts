@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { queryDns, type NameServer } from "../../dns/query";
+import { queryDns, type NameServer } from "../dns/query";
 
 const NSD = "/usr/sbin/nsd";
 

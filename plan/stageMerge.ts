@@ -3,11 +3,9 @@
 // records stay (with lowered TTLs so the switch propagates fast); from cutover on the generated ones win.
 // Other mail records (domain verification, DKIM, DMARC) are published from prepare on, unless they would displace
 // an imported record: then they too wait for cutover.
-import { isSpfTxt, txtToString } from "./spf";
-import { canonicalName, recordKey, type ZoneRecord } from "./records";
-
-export type Stage = "prepare" | "copy" | "cutover" | "finalize";
-export const STAGES: readonly Stage[] = ["prepare", "copy", "cutover", "finalize"];
+import { isSpfTxt, txtToString } from "../dns/spf";
+import { canonicalName, recordKey, type ZoneRecord } from "../dns/records";
+import { STAGES, type Stage } from "./types";
 
 /** Roles whose records switch at cutover. */
 export const SWITCHING_ROLES: ReadonlySet<string> = new Set(["mx", "spf", "autodiscover"]);

@@ -7,6 +7,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import type { ImapServer } from "./imapServer";
 
 export type Layout = "old" | "new";
 
@@ -419,7 +420,8 @@ export async function stopAllDovecots(): Promise<void> {
   await Promise.all([...running].map((d) => d.stop()));
 }
 
-export class Dovecot {
+export class Dovecot implements ImapServer {
+  readonly kind = "dovecot" as const;
   readonly host = "127.0.0.1";
   readonly layout: Layout;
   private readonly users = new Map<string, MailUser>();
@@ -478,6 +480,10 @@ export class Dovecot {
         throw err;
       }
     }
+  }
+
+  get spec(): LayoutSpec {
+    return LAYOUTS[this.layout];
   }
 
   get confPath(): string {

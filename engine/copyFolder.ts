@@ -2,7 +2,7 @@
 // listing both sides), copy it, carry flags over, and prove it arrived. Safe to interrupt anywhere: the next pass
 // lists again and finds what already arrived.
 import type { MessageMeta } from "./identity";
-import { ambiguousKeys, baseKey, compareCopy } from "./identity";
+import { alteration, compareCopy, needDigests, type Alteration, type Digests } from "./identity";
 import type { FolderGroup } from "./folderMap";
 import { newMailIsAllMissing, resyncPath, type GroupWatermark } from "./watermarks";
 import { groupMark } from "./folderMarks";
@@ -29,29 +29,29 @@ export interface CopyEvents {
   onCopied(bytes: number, source: number): void;
 }
 
-/** Fills in content digests where the cheap identity is shared by several source messages. */
+/** Fills in digests where the cheap identity cannot settle a pairing (identity.ts needDigests). */
 async function disambiguate(
   session: MailboxSession,
   group: FolderGroup,
   sources: FolderListing[],
   dest: FolderListing,
 ): Promise<void> {
-  const ambiguous = ambiguousKeys(sources.map((s) => s.metas));
-  if (!ambiguous.size) return;
-  const pick = (metas: MessageMeta[]) => metas.filter((m) => ambiguous.has(baseKey(m)));
+  const wanted = needDigests(sources.map((s) => s.metas), dest.metas);
   const src = await session.source();
   for (let i = 0; i < sources.length; i++) {
-    const wanted = pick(sources[i].metas);
-    if (!wanted.length) continue;
+    if (!wanted.sources[i].length) continue;
     await src.mailboxOpen(group.sources[i].path, { readOnly: true });
-    const digests = await fetchContentDigests(src, wanted.map((m) => m.uid));
-    for (const m of wanted) m.contentDigest = digests.get(m.uid);
+    withDigests(wanted.sources[i], await fetchContentDigests(src, wanted.sources[i].map((m) => m.uid)));
   }
-  const wantedDest = pick(dest.metas);
-  if (wantedDest.length) {
-    const digests = await fetchContentDigests(await session.destination(), wantedDest.map((m) => m.uid));
-    for (const m of wantedDest) m.contentDigest = digests.get(m.uid);
+  if (wanted.dest.length) {
+    const dst = await session.destination();
+    await dst.mailboxOpen(group.destination);
+    withDigests(wanted.dest, await fetchContentDigests(dst, wanted.dest.map((m) => m.uid)));
   }
+}
+
+function withDigests(metas: readonly MessageMeta[], digests: ReadonlyMap<number, Digests>): void {
+  for (const m of metas) Object.assign(m, digests.get(m.uid));
 }
 
 /**
@@ -95,7 +95,7 @@ async function compare(session: MailboxSession, group: FolderGroup, destinationE
   return {
     sources,
     dest,
-    delta: folderDelta(sources.map((s) => s.metas), dest.metas, { permanentFlags: dest.permanentFlags, dateAlone: session.rewritingDestination }),
+    delta: folderDelta(sources.map((s) => s.metas), dest.metas, { permanentFlags: dest.permanentFlags }),
     idsLater,
   };
 }
@@ -128,9 +128,8 @@ async function applyFlagFixes(session: MailboxSession, group: FolderGroup, delta
 
 /**
  * Reads back just the appended messages by the UIDs the server gave them, and checks each against what was
- * sent (Message-ID, INTERNALDATE, size): O(copied), not O(folder). A copy the server stored with other bytes
- * but the same Message-ID and date counts as arrived, and is counted (`rewritten`). Returns the flag fixes
- * still needed.
+ * sent with the same tiers the next pass pairs by (identity.ts compareCopy): O(copied), not O(folder). A copy the
+ * server stored altered is arrived, and counted by what changed (`altered`). Returns the flag fixes still needed.
  */
 async function checkArrivals(session: MailboxSession, group: FolderGroup, arrived: readonly Arrival[], permanentFlags?: Set<string>) {
   const got = new Map<number, MessageMeta>();
@@ -142,24 +141,31 @@ async function checkArrivals(session: MailboxSession, group: FolderGroup, arrive
       for (const m of await c.fetchMetas(uids.slice(i, i + 2000).join(","))) got.set(m.uid, m);
     }
   });
+  // Where the next pass would compare digests (no Message-ID, or a shared one), so does this check.
+  const digested = arrived.filter((a) => a.meta.contentDigest && got.has(a.destUid!));
+  if (digested.length) {
+    const dst = await session.destination();
+    await dst.mailboxOpen(group.destination);
+    withDigests(digested.map((a) => got.get(a.destUid!)!), await fetchContentDigests(dst, digested.map((a) => a.destUid!)));
+  }
   const flagFixes: FolderDelta["flagFixes"] = [];
   const unconfirmed = new Map<number, number>();
-  const rewritten = new Map<number, number>();
+  const altered = new Map<number, Alteration[]>();
   let missing = 0;
   for (const a of arrived) {
     const d = got.get(a.destUid!);
-    const verdict = d ? compareCopy(a.meta, d, session.rewritingDestination) : "different";
+    const verdict = d ? compareCopy(a.meta, d) : "different";
     if (!d || verdict === "different") {
       missing += 1;
       unconfirmed.set(a.source, (unconfirmed.get(a.source) ?? 0) + 1);
       continue;
     }
-    if (verdict === "rewritten") rewritten.set(a.source, (rewritten.get(a.source) ?? 0) + 1);
+    if (verdict !== "exact") altered.set(a.source, [...(altered.get(a.source) ?? []), alteration(a.meta, d)]);
     const change = flagChange(a.meta.flags, d.flags, permanentFlags);
     if (change.add.length || change.remove.length) flagFixes.push({ source: a.source, sourceUid: a.meta.uid, destUid: d.uid, ...change });
   }
-  const delta: FolderDelta = { toCopy: [], flagFixes, present: [], rewritten: [], destinationOnly: 0 };
-  return { delta, missing, unconfirmed, rewritten };
+  const delta: FolderDelta = { toCopy: [], flagFixes, present: [], rewritten: [], altered: [], destinationOnly: 0 };
+  return { delta, missing, unconfirmed, altered };
 }
 
 export interface GroupResult {
@@ -264,7 +270,7 @@ async function copyMissing(
     const check = await checkArrivals(session, group, arrived, permanentFlags);
     await applyFlagFixes(session, group, check.delta, summaries);
     for (const [i, n] of check.unconfirmed) summaries[i].notes.push(`${n} appended messages were not found as sent on the destination`);
-    for (const [i, n] of check.rewritten) summaries[i].notes.push(rewrittenNote(n));
+    for (const [i, hows] of check.altered) summaries[i].notes.push(alteredNote(pass.session.destinationLabel, hows));
     const missing = notVerified + check.missing;
     // Complete, and every message accounted for by its UID: a watermark when no one else moved the folders.
     return { summaries, missing, settle: missing === 0 ? settleAfter(pass, arrived.length) : undefined, unchanged: false };
@@ -292,10 +298,24 @@ async function copyNewMail(pass: GroupPass, before: GroupWatermark, fresh: Messa
   return copyMissing(pass, toCopy, permanentFlags, summaries, false);
 }
 
-/** Said where a copy is on the destination with other bytes or another size than the source's message. */
-export function rewrittenNote(n: number): string {
-  return `${n} message${n === 1 ? " is" : "s are"} stored by the destination with a different size than on the source (the server rewrites messages, as Exchange Online does): recognised by Message-ID and date, not copied again`;
+/**
+ * Said where the destination holds copies with other bytes or another size than the source's messages: which
+ * server, how many, and what it changed, as far as the digests tell.
+ */
+export function alteredNote(server: string, hows: readonly Alteration[]): string {
+  const counts = new Map<Alteration, number>();
+  for (const h of hows) counts.set(h, (counts.get(h) ?? 0) + 1);
+  const what = [...counts].map(([h, n]) => `${n} with ${ALTERATION_TEXT[h]}`).join(", ");
+  const n = hows.length;
+  return `${n} message${n === 1 ? " is" : "s are"} stored by ${server} altered (${what}): recognised as copies, not copied again`;
 }
+
+const ALTERATION_TEXT: Readonly<Record<Alteration, string>> = {
+  "line breaks": "line breaks changed (bare CR or LF)",
+  "8-bit bytes": "8-bit header bytes replaced",
+  size: "another size (the server stores its own rendering)",
+  content: "other content (matched by date, no Message-ID)",
+};
 
 /** Lists both sides, fixes flags, copies what is missing. */
 async function copyCompared(pass: GroupPass): Promise<GroupResult> {
@@ -305,7 +325,8 @@ async function copyCompared(pass: GroupPass): Promise<GroupResult> {
     s.onSource = sources[i].metas.length;
     if (sources[i].vanished) s.notes.push("deleted on the source during the run: nothing copied from it");
     s.alreadyPresent = delta.present[i];
-    if (delta.rewritten[i]) s.notes.push(rewrittenNote(delta.rewritten[i]));
+    const hows = delta.altered.filter((a) => a.source === i).map((a) => a.how);
+    if (hows.length) s.notes.push(alteredNote(pass.session.destinationLabel, hows));
     countUnsupported(s, sources[i].metas, dest.permanentFlags);
   });
   // Flags first: cheap, and a later failure in the copy must not leave them stale.

@@ -2,7 +2,7 @@
 import type { ImapFlow, MailboxObject } from "imapflow";
 import type { BulkConnection } from "./bulkConnection";
 import type { FolderInfo, Namespace } from "./folderMap";
-import { contentDigest, messageIdOf, type MessageMeta } from "./identity";
+import { digestsOf, messageIdOf, type Digests, type MessageMeta } from "./identity";
 import { carriedFlags } from "./flags";
 import type { FolderMark } from "./watermarks";
 
@@ -145,12 +145,12 @@ export async function listMessagesBulk(conn: BulkConnection, path: string, readO
 }
 
 /** Content digests of the given messages in the selected folder, fetched in bounded batches. */
-export async function fetchContentDigests(client: ImapFlow, uids: readonly number[], batch = 200): Promise<Map<number, string>> {
-  const out = new Map<number, string>();
+export async function fetchContentDigests(client: ImapFlow, uids: readonly number[], batch = 200): Promise<Map<number, Digests>> {
+  const out = new Map<number, Digests>();
   for (let i = 0; i < uids.length; i += batch) {
     const range = uids.slice(i, i + batch).join(",");
     for await (const msg of client.fetch(range, { uid: true, source: true }, { uid: true })) {
-      if (msg.source) out.set(msg.uid, contentDigest(msg.source));
+      if (msg.source) out.set(msg.uid, digestsOf(msg.source));
     }
   }
   return out;

@@ -1,6 +1,6 @@
 // "What is missing on the destination": the multiset difference between source and destination messages,
 // plus the flag changes for messages present on both. Pure; the heart of idempotent resync.
-import { fullKey, looseKey, type MessageMeta } from "./identity";
+import { alteration, TIERS, type Alteration, type MessageMeta, type Tier } from "./identity";
 import { flagChange, type FlagChange } from "./flags";
 
 export interface SourceRef {
@@ -22,77 +22,112 @@ export interface FolderDelta {
   flagFixes: FlagFix[];
   /** Per source folder: how many of its messages are already on the destination. */
   present: number[];
-  /** Per source folder: how many of those present are stored with other bytes (matched by looseKey). */
+  /** Per source folder: how many of those present the destination stores altered (paired by a tier after "exact"). */
   rewritten: number[];
+  /** The altered copies, for the report: what the server changed, and how the copy was recognised. */
+  altered: AlteredCopy[];
   /** Destination messages that match no source message: left alone, counted for the report. */
   destinationOnly: number;
 }
 
-export interface PairingOptions {
-  permanentFlags?: ReadonlySet<string>;
-  /** Pair messages without a Message-ID by their date alone when nothing else matched (looseKey). */
-  dateAlone?: boolean;
+export interface AlteredCopy {
+  source: number;
+  sourceUid: number;
+  destUid: number;
+  messageId: string;
+  how: Alteration;
+  tier: Tier;
 }
 
-/** Destination messages by key, each list in UID order, taken from the front as they are paired. */
-function pool(dest: readonly MessageMeta[], key: (m: MessageMeta) => string | undefined): Map<string, MessageMeta[]> {
-  const out = new Map<string, MessageMeta[]>();
-  for (const m of [...dest].sort((a, b) => a.uid - b.uid)) {
-    const k = key(m);
+export interface PairingOptions {
+  permanentFlags?: ReadonlySet<string>;
+}
+
+/** Messages by key, in UID order; those the key leaves out (undefined) are not listed. */
+function byKey<T>(items: readonly T[], key: (t: T) => string | undefined): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const it of items) {
+    const k = key(it);
     if (k === undefined) continue;
     const list = out.get(k);
-    if (list) list.push(m);
-    else out.set(k, [m]);
+    if (list) list.push(it);
+    else out.set(k, [it]);
   }
   return out;
 }
 
 /**
- * Pairs source and destination messages by identity, in UID order within each identity, so that N identical
- * source messages need N destination copies and a destination copy is never counted twice. What the exact
- * identity leaves unpaired on both sides is then paired by Message-ID and date (looseKey): a copy the
- * destination stored with other bytes or reports with another size is present, not missing, and is never
- * copied again. A destination message only pairs with a source message nothing else explained.
+ * Pairs source and destination messages of one key: the nearest sizes first, then UID order. Where every size is the
+ * same (the exact tier) that is UID order, first with first. Where a server altered the copies, the copy whose size
+ * is nearest a source message's is the likeliest to be its copy (two messages of one second without Message-ID).
+ */
+function pairWithin(srcs: readonly SourceRef[], dests: readonly MessageMeta[]): [SourceRef, MessageMeta][] {
+  if (!dests.length) return [];
+  if (srcs.length === 1 && dests.length === 1) return [[srcs[0], dests[0]]];
+  const sameSize = srcs.every((r) => r.meta.size === srcs[0].meta.size) && dests.every((d) => d.size === srcs[0].meta.size);
+  if (sameSize || srcs.length * dests.length > 10_000) {
+    const s = sameSize ? srcs : [...srcs].sort((a, b) => a.meta.size - b.meta.size);
+    const d = sameSize ? dests : [...dests].sort((a, b) => a.size - b.size);
+    return s.slice(0, d.length).map((r, i) => [r, d[i]]);
+  }
+  const candidates: [SourceRef, MessageMeta][] = [];
+  for (const r of srcs) for (const d of dests) candidates.push([r, d]);
+  candidates.sort(([a, x], [b, y]) => Math.abs(a.meta.size - x.size) - Math.abs(b.meta.size - y.size) || a.meta.uid - b.meta.uid || x.uid - y.uid);
+  const usedSrc = new Set<SourceRef>();
+  const usedDest = new Set<MessageMeta>();
+  const out: [SourceRef, MessageMeta][] = [];
+  for (const [r, d] of candidates) {
+    if (usedSrc.has(r) || usedDest.has(d)) continue;
+    usedSrc.add(r);
+    usedDest.add(d);
+    out.push([r, d]);
+  }
+  return out;
+}
+
+/**
+ * Pairs source and destination messages tier by tier (identity.ts TIERS), so that N identical source messages need N
+ * destination copies and a destination copy is never counted twice. What the exact identity leaves unpaired on both
+ * sides is then paired by the weaker tiers: a copy the destination stored altered is present, not missing, and is
+ * never copied again. A destination message only pairs with a source message nothing better explained.
  */
 export function folderDelta(
   sources: readonly (readonly MessageMeta[])[],
   dest: readonly MessageMeta[],
   opts: PairingOptions = {},
 ): FolderDelta {
-  const exact = pool(dest, fullKey);
   const flagFixes: FlagFix[] = [];
   const present = sources.map(() => 0);
   const rewritten = sources.map(() => 0);
-  const paired = (source: number, meta: MessageMeta, match: MessageMeta) => {
-    present[source] += 1;
-    const change = flagChange(meta.flags, match.flags, opts.permanentFlags);
-    if (change.add.length || change.remove.length) flagFixes.push({ source, sourceUid: meta.uid, destUid: match.uid, ...change });
-  };
-  const unpaired: SourceRef[] = [];
+  const altered: AlteredCopy[] = [];
+  let unpaired: SourceRef[] = [];
   sources.forEach((list, source) => {
-    for (const meta of [...list].sort((a, b) => a.uid - b.uid)) {
-      const match = exact.get(fullKey(meta))?.shift();
-      if (match) paired(source, meta, match);
-      else unpaired.push({ source, meta });
-    }
+    for (const meta of [...list].sort((a, b) => a.uid - b.uid)) unpaired.push({ source, meta });
   });
-  const dateAlone = opts.dateAlone ?? false;
-  const loose = pool([...exact.values()].flat(), (m) => looseKey(m, dateAlone));
-  const toCopy: SourceRef[] = [];
-  for (const ref of unpaired) {
-    const k = looseKey(ref.meta, dateAlone);
-    const match = k === undefined ? undefined : loose.get(k)?.shift();
-    if (!match) {
-      toCopy.push(ref);
-      continue;
+  let left = [...dest].sort((a, b) => a.uid - b.uid);
+  for (const { tier, key } of TIERS) {
+    if (!unpaired.length || !left.length) break;
+    const destByKey = byKey(left, key);
+    const pairedSrc = new Set<SourceRef>();
+    const pairedDest = new Set<MessageMeta>();
+    for (const [k, srcs] of byKey(unpaired, (r) => key(r.meta))) {
+      for (const [ref, match] of pairWithin(srcs, destByKey.get(k) ?? [])) {
+        pairedSrc.add(ref);
+        pairedDest.add(match);
+        present[ref.source] += 1;
+        const change = flagChange(ref.meta.flags, match.flags, opts.permanentFlags);
+        if (change.add.length || change.remove.length) flagFixes.push({ source: ref.source, sourceUid: ref.meta.uid, destUid: match.uid, ...change });
+        if (tier !== "exact") {
+          rewritten[ref.source] += 1;
+          altered.push({ source: ref.source, sourceUid: ref.meta.uid, destUid: match.uid, messageId: ref.meta.messageId, how: alteration(ref.meta, match), tier });
+        }
+      }
     }
-    paired(ref.source, ref.meta, match);
-    rewritten[ref.source] += 1;
+    unpaired = unpaired.filter((r) => !pairedSrc.has(r));
+    left = left.filter((m) => !pairedDest.has(m));
   }
-  let destinationOnly = 0;
-  for (const rest of exact.values()) destinationOnly += rest.length;
-  destinationOnly -= rewritten.reduce((a, b) => a + b, 0);
-  return { toCopy, flagFixes, present, rewritten, destinationOnly };
+  const order = (a: { source: number; sourceUid: number }, b: { source: number; sourceUid: number }) => a.source - b.source || a.sourceUid - b.sourceUid;
+  return { toCopy: unpaired, flagFixes: flagFixes.sort(order), present, rewritten, altered: altered.sort(order), destinationOnly: left.length };
 }
 
 /** Groups flag fixes into as few STORE commands as possible: one per (add|remove, flag set). */

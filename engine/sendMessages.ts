@@ -1,7 +1,7 @@
 // Moves the missing messages of one folder group: reads them from the source in bounded batches and hands
 // each batch to a free destination connection, recording per message what happened. Decides nothing about
 // what is missing (missing.ts) and proves nothing about what arrived (copyFolder's arrival check).
-import type { MessageMeta } from "./identity";
+import { digestsOf, type MessageMeta } from "./identity";
 import type { FolderGroup } from "./folderMap";
 import { batches, type SourceRef } from "./missing";
 import { storableFlags } from "./flags";
@@ -57,6 +57,8 @@ export async function sendMessages(
           const meta = byUid.get(uid);
           if (!meta) return;
           if (messageId !== undefined) meta.messageId = messageId;
+          // The arrival check recognises a copy without a Message-ID by its content, as the next pass will.
+          if (!meta.messageId && !meta.contentDigest) Object.assign(meta, digestsOf(Buffer.concat(raw)));
           outgoing.push({ meta, raw, size });
         },
         withIds,

@@ -5,7 +5,6 @@ import type { ImapFlow } from "imapflow";
 import type { Endpoint } from "./endpoint";
 import { closeClient, DEFAULT_SOCKET_TIMEOUT_MS, openClient, type ConnectOptions } from "./connect";
 import { AppendPool } from "./appendPool";
-import { isExchangeOnline } from "./limits";
 import { BulkConnection } from "./bulkConnection";
 
 export class MailboxSession {
@@ -19,12 +18,12 @@ export class MailboxSession {
     readonly to: Endpoint | undefined,
     private readonly connect: ConnectOptions,
     private readonly appendConnections: number,
-    /**
-     * The destination stores its own rendering of every message: a copy is recognised by Message-ID and date,
-     * and one without a Message-ID by its date alone (identity.ts looseKey). Default: Exchange Online's host.
-     */
-    readonly rewritingDestination: boolean = to !== undefined && isExchangeOnline(to),
   ) {}
+
+  /** The destination server as the report names it. */
+  get destinationLabel(): string {
+    return this.to ? `the destination server (${this.to.host})` : "the destination server";
+  }
 
   private readonly opening = new Map<string, Promise<unknown>>();
 

@@ -33,8 +33,6 @@ export interface SyncOptions {
   onRetry?: (folder: string, attempt: number, cause: string) => void;
   /** From the previous pass's summary: folders unchanged on both sides since then are not listed again. */
   watermarks?: Watermarks;
-  /** The destination stores its own rendering of each message (session.ts). Default: true for Exchange Online. */
-  rewritingDestination?: boolean;
 }
 
 
@@ -49,7 +47,6 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
       to,
       { retry: connectRetry, socketTimeoutMs: opts.socketTimeoutMs },
       opts.connections ?? defaultConnections(to),
-      opts.rewritingDestination,
     );
   const session = newSession();
   const sessions = [session];

@@ -7,7 +7,9 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import type { RawMessage } from "./corpus";
 import type { ImapServer } from "./imapServer";
+import { storeInMaildir } from "./maildirStore";
 
 export type Layout = "old" | "new";
 
@@ -501,6 +503,12 @@ export class Dovecot implements ImapServer {
 
   maildir(user: string): string {
     return path.join(this.home(user), "Maildir");
+  }
+
+  async storeAsIs(user: string, folder: string, msgs: readonly RawMessage[]): Promise<void> {
+    if (this.layout !== "old") throw new DovecotError(`storeAsIs: the ${this.label} server's layout is not Maildir++; use the "old" layout`);
+    const id = processIdentity();
+    storeInMaildir(this.maildir(user), folder, msgs, id.asRoot ? { uid: id.uid, gid: id.gid } : undefined);
   }
 
   /** Adds (or replaces) a user, effective for the next login without a restart. */

@@ -80,6 +80,37 @@ export function withoutMessageId(seed: number): RawMessage {
   return { raw, flags: [], internalDate: date, origin: `generate.withoutMessageId(${seed})` };
 }
 
+/**
+ * Messages that servers store with other bytes than they were sent, the way real mail is: bare CRs in the body
+ * (Courier strips them; Dovecot drops a CR before CRLF), raw 8-bit bytes in a header (Cyrus's munge8bit turns each into "X"),
+ * also in the Message-ID itself. `withId` false: without a Message-ID, where only the content can recognise a copy.
+ */
+export function alteredOnAppend(seed: number, withId: boolean): RawMessage[] {
+  const rand = prng(seed ^ 0x3c);
+  const date = dateFrom(rand);
+  const id = (n: number, tail = "") => (withId ? `<altered-${seed}-${n}${tail}@generated.mailshift.test>` : undefined);
+  const bareCr = textMessage(rand, { subject: `Bare CRs (seed ${seed})`, messageId: id(1), date, bodyLines: ["first\r", "second\rthird\r\r", ...paragraph(rand, 2)] });
+  const eightBit = Buffer.concat([
+    Buffer.from(`From: =?utf-8?q?Test?= <sender@old.example.com>\r\nSubject: Caf`, "latin1"),
+    Buffer.from([0xc3, 0xa9]),
+    Buffer.from(` 8-bit header (seed ${seed})\r\nDate: ${rfc5322Date(date)}\r\n${withId ? `Message-ID: ${id(2)}\r\n` : ""}\r\n${paragraph(rand, 3).join("\r\n")}\r\n`, "latin1"),
+  ]);
+  const messages = [
+    { raw: bareCr, flags: ["\\Seen"], internalDate: date, origin: `generate.alteredOnAppend(${seed}) bare CR` },
+    // The same second as the first: only their content tells them apart.
+    { raw: eightBit, flags: [], internalDate: date, origin: `generate.alteredOnAppend(${seed}) 8-bit header` },
+  ];
+  if (withId) {
+    const eightBitId = Buffer.concat([
+      Buffer.from(`Subject: 8-bit Message-ID (seed ${seed})\r\nDate: ${rfc5322Date(date)}\r\nMessage-ID: <caf`, "latin1"),
+      Buffer.from([0xc3, 0xa9]),
+      Buffer.from(`-${seed}@generated.mailshift.test>\r\n\r\nbody\r\n`, "latin1"),
+    ]);
+    messages.push({ raw: eightBitId, flags: ["\\Flagged"], internalDate: date, origin: `generate.alteredOnAppend(${seed}) 8-bit Message-ID` });
+  }
+  return messages;
+}
+
 /** `count` different messages (different subjects and bodies) that all carry one Message-ID. */
 export function sharedMessageId(count: number, seed: number): RawMessage[] {
   const rand = prng(seed ^ 0x5a);

@@ -17,8 +17,19 @@ function report(over: Partial<VerifyReport> & { rewrittenInbox?: number; missing
     destination: "ann@new.example",
     deep: true,
     excluded: [],
-    folders: [{ folder: "INBOX", destination: "INBOX", onSource: 10, found: 10 - missing.length, missing, flagMismatches: 0, rewritten }],
-    verified: missing.length === 0 && rewritten === 0,
+    folders: [
+      {
+        folder: "INBOX",
+        destination: "INBOX",
+        onSource: 10,
+        found: 10 - missing.length,
+        missing,
+        flagMismatches: 0,
+        rewritten,
+        altered: Array.from({ length: rewritten }, (_, i) => ({ uid: 20 + i, messageId: i ? `<r${i}@x>` : "", how: i ? ("size" as const) : ("line breaks" as const) })),
+      },
+    ],
+    verified: missing.length === 0,
     missing: missing.length,
     rewritten,
     ...over,
@@ -38,10 +49,11 @@ describe("mailshift verify's output", () => {
     assert.match(out, /NOT verified: 2 source messages are missing on the destination/);
   });
 
-  it("tells present-but-rewritten apart from missing, and says how to check those by identity", () => {
+  it("tells altered copies apart from missing: each listed with what the server changed, and verified", () => {
     const out = renderVerify(report({ rewrittenInbox: 4 }));
-    assert.match(out, /rewritten/);
-    assert.match(out, /NOT verified byte for byte: every source message is on the destination, but 4 with other bytes/);
-    assert.match(out, /mailshift verify --quick/);
+    assert.match(out, /altered by the destination: INBOX uid 20 \(no Message-ID\): line breaks/);
+    assert.match(out, /altered by the destination: INBOX uid 21 <r1@x>: size/);
+    assert.match(out, /^verified: every source message is on the destination, 4 of them stored altered by the destination server/m);
+    assert.doesNotMatch(out, /NOT verified/);
   });
 });

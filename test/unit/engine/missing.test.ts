@@ -76,14 +76,14 @@ describe("what is missing on the destination", () => {
 
   it("is a multiset difference: source count minus matched, never negative, never a duplicate (property)", () => {
     // Sizes differ between sides the way a rewriting server makes them differ: a Message-ID pairs across sizes,
-    // a message without one only with its exact size.
+    // and so does a message without one (at the same second, with no better match, by its date).
     const msg = fc.record({ id: fc.constantFrom("<a>", "<b>", "", "<c>"), size: fc.constantFrom(10, 20) });
     fc.assert(
       fc.property(fc.array(msg, { maxLength: 30 }), fc.array(msg, { maxLength: 30 }), (s, d) => {
         const src = s.map((x) => meta(x.id, { size: x.size }));
         const dst = d.map((x) => meta(x.id, { size: x.size }));
         const delta = folderDelta([src], dst);
-        const key = (m: MessageMeta) => (m.messageId ? m.messageId : `|${m.size}`);
+        const key = (m: MessageMeta) => m.messageId;
         const counts = (l: MessageMeta[]) => l.reduce((acc, m) => acc.set(key(m), (acc.get(key(m)) ?? 0) + 1), new Map<string, number>());
         const cs = counts(src);
         const cd = counts(dst);
@@ -113,23 +113,29 @@ describe("what is missing on the destination", () => {
     assert.equal(folderDelta([[a]], [{ ...rewrittenA, internalDate: a.internalDate + 60_000 }]).toCopy.length, 1);
   });
 
-  it("checks an arrival against what was sent: same, rewritten (same Message-ID and date), or different", () => {
+  it("checks an arrival against what was sent with the pairing's own tiers: exact, by Message-ID, by content, by date", () => {
     const sent = meta("<x>", { size: 1000 });
-    assert.equal(compareCopy(sent, { ...sent, uid: 1 }, false), "same");
-    assert.equal(compareCopy(sent, { ...sent, uid: 1, size: 1040 }, false), "rewritten");
-    assert.equal(compareCopy(sent, { ...sent, uid: 1, size: 1040, messageId: "<y>" }, false), "different");
-    assert.equal(compareCopy(sent, { ...sent, uid: 1, internalDate: sent.internalDate + 1000 }, false), "different");
+    assert.equal(compareCopy(sent, { ...sent, uid: 1 }), "exact");
+    assert.equal(compareCopy(sent, { ...sent, uid: 1, size: 1040 }), "id");
+    assert.equal(compareCopy(sent, { ...sent, uid: 1, size: 1040, messageId: "<y>" }), "different");
+    assert.equal(compareCopy(sent, { ...sent, uid: 1, internalDate: sent.internalDate + 1000 }), "different");
     const bare = meta("", { size: 1000 });
-    assert.equal(compareCopy(bare, { ...bare, uid: 1, size: 1040 }, false), "different");
-    assert.equal(compareCopy(bare, { ...bare, uid: 1, size: 1040 }, true), "rewritten");
+    assert.equal(compareCopy(bare, { ...bare, uid: 1, size: 1040 }), "date", "no Message-ID on either side: the date");
+    assert.equal(compareCopy(bare, { ...bare, uid: 1, size: 1040, messageId: "<added@server>" }), "different");
+    const munged = meta("<caf\u00e9@x>");
+    assert.equal(compareCopy(munged, { ...munged, uid: 1, messageId: "<cafX@x>" }), "id", "Cyrus's munge8bit in the Message-ID");
   });
 
-  it("pairs messages without a Message-ID by date alone only when told the destination rewrites every message", () => {
-    const n = meta("", { size: 300, contentDigest: "c1" });
-    const rewritten = { ...n, uid: 9300, size: 333, contentDigest: undefined };
-    assert.equal(folderDelta([[n]], [rewritten]).toCopy.length, 1);
-    const told = folderDelta([[n]], [rewritten], { dateAlone: true });
-    assert.deepEqual([told.toCopy.length, told.rewritten], [0, [1]]);
+  it("pairs a copy without a Message-ID that the server altered, and counts N such copies for N such messages", () => {
+    const n = meta("", { size: 300, contentDigest: "c1", lineDigest: "l1", shapeDigest: "s1" });
+    const stripped = { ...n, uid: 9300, size: 297, contentDigest: "c2" };
+    const d = folderDelta([[n]], [stripped]);
+    assert.deepEqual([d.toCopy.length, d.rewritten, d.altered.map((a) => [a.tier, a.how])], [0, [1], [["content", "line breaks"]]]);
+    // Two messages of the same second, one copy: one to copy, whichever it is.
+    const twin = meta("", { size: 400, contentDigest: "c3", lineDigest: "l3", shapeDigest: "s3" });
+    assert.equal(folderDelta([[n, twin]], [stripped]).toCopy.length, 1);
+    // Mail of the user's own with a Message-ID at that second is not taken for a copy.
+    assert.equal(folderDelta([[n]], [{ ...stripped, messageId: "<own@x>", shapeDigest: "s9" }]).toCopy.length, 1);
   });
 
   it("bounds fetch batches by bytes and count, a huge message alone in its batch", () => {

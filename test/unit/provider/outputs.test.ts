@@ -81,8 +81,8 @@ describe("MailboxMigration outputs", () => {
       deep: false,
       excluded: [],
       folders: [
-        { folder: "INBOX", destination: "INBOX", onSource: 13, found: 10, missing: miss("INBOX", 3), flagMismatches: 0, rewritten: 0 },
-        { folder: "Sent", destination: "Sent Items", onSource: 5, found: 3, missing: miss("Sent", 2), flagMismatches: 0, rewritten: 0 },
+        { folder: "INBOX", destination: "INBOX", onSource: 13, found: 10, missing: miss("INBOX", 3), flagMismatches: 0, rewritten: 0, altered: [] },
+        { folder: "Sent", destination: "Sent Items", onSource: 5, found: 3, missing: miss("Sent", 2), flagMismatches: 0, rewritten: 0, altered: [] },
       ],
       verified: false,
       missing: 5,

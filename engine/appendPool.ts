@@ -60,8 +60,9 @@ export class AppendPool {
     return this.all.splice(0);
   }
 
+  /** A closed connection is replaced when next taken (acquire), so one alive is enough. */
   get usable(): boolean {
-    return !this.shut && this.all.every((c) => c.usable);
+    return !this.shut && this.all.some((c) => c.usable);
   }
 
   private grow(): void {
@@ -81,11 +82,14 @@ export class AppendPool {
     );
   }
 
-  private acquire(): Promise<BulkConnection> {
-    const c = this.idle.pop();
-    if (c) return Promise.resolve(c);
-    this.grow();
-    return new Promise((resolve) => this.waiters.push(resolve));
+  /** A free connection; one the server closed meanwhile (BYE after a refusal) is replaced first. */
+  private async acquire(): Promise<BulkConnection> {
+    let c = this.idle.pop();
+    if (!c) {
+      this.grow();
+      c = await new Promise<BulkConnection>((resolve) => this.waiters.push(resolve));
+    }
+    return c.usable ? c : this.replace(c);
   }
 
   private release(c: BulkConnection): void {
@@ -94,16 +98,30 @@ export class AppendPool {
     else this.idle.push(c);
   }
 
+  /**
+   * A connection the server closed after refusing a message (Cyrus answers a too-big APPEND with NO [TOOBIG], then
+   * BYE): replaced by a fresh one in the pool, so the rest of the batch goes on.
+   */
+  private async replace(gone: BulkConnection): Promise<BulkConnection> {
+    const fresh = await this.open();
+    const at = this.all.indexOf(gone);
+    if (at >= 0) this.all[at] = fresh;
+    else this.all.push(fresh);
+    gone.drop();
+    return fresh;
+  }
+
+  /** Appends the batch; returns the connection to give back (a replacement where the server closed the first). */
   private async appendBatch(client: BulkConnection, path: string, batch: readonly OutgoingMessage[], done: (i: number, r: AppendOutcome) => void) {
     if (batch.length > 1 && client.multiAppend) {
       try {
         const uids = await client.append(path, batch);
         batch.forEach((_, i) => done(i, { ok: true, uid: uids?.[i] }));
-        return;
+        return client;
       } catch (error) {
         if (!isRefusal(error)) {
           batch.forEach((_, i) => done(i, { ok: false, error }));
-          return;
+          return client;
         }
         // Refused as a whole (nothing stored): one by one, so only the refused message is skipped,
         // and a throttled batch is paced message by message as the server asks.
@@ -111,17 +129,19 @@ export class AppendPool {
     }
     for (const [i, m] of batch.entries()) {
       try {
+        if (!client.usable) client = await this.replace(client);
         const uid = await appendOne(client, path, m);
         done(i, { ok: true, uid });
       } catch (error) {
         done(i, { ok: false, error });
         if (!isRefusal(error)) {
-          // The connection is gone: the rest of the batch cannot be sent on it.
+          // The connection is gone (or could not be replaced): the rest of the batch cannot be sent on it.
           for (let j = i + 1; j < batch.length; j++) done(j, { ok: false, error });
-          return;
+          return client;
         }
       }
     }
+    return client;
   }
 
   /**
@@ -130,10 +150,9 @@ export class AppendPool {
    */
   async submit(path: string, batch: readonly OutgoingMessage[], done: (i: number, r: AppendOutcome) => void): Promise<void> {
     const client = await this.acquire();
-    const p = this.appendBatch(client, path, batch, done).finally(() => {
-      this.release(client);
-      this.inFlight.delete(p);
-    });
+    const p = this.appendBatch(client, path, batch, done)
+      .then((last) => this.release(last), () => this.release(client))
+      .finally(() => this.inFlight.delete(p));
     this.inFlight.add(p);
   }
 

@@ -97,8 +97,9 @@ export class BulkConnection {
     return new BulkConnection(readSocket, writeSocket as unknown as Writable, socket as never, multi, literals, timeoutMs);
   }
 
+  /** False once the connection is lost, or the server said BYE (it closes next, whatever arrives first). */
   get usable(): boolean {
-    return !this.lost;
+    return !this.lost && !this.bye;
   }
 
   private onData(chunk: Buffer): void {

@@ -79,6 +79,8 @@ export function classifyConnectFailure(f: ErrorFacts): FailureKind {
 
 /** A failed APPEND: only this message, the whole mailbox, or the connection. */
 export function classifyAppendFailure(f: ErrorFacts): FailureKind {
+  // A lost connection never refuses a message, whatever the server said as it hung up (BYE "Message too large").
+  if (f.code && TRANSIENT.has(f.code)) return "transient";
   const text = `${f.responseText ?? ""} ${f.message ?? ""}`.toLowerCase();
   const code = (f.serverResponseCode ?? "").toUpperCase();
   if (code === "OVERQUOTA" || /quota exceeded|over quota|mailbox is full|quota/.test(text) && !/too large|too big|size/.test(text)) {

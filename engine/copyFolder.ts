@@ -12,6 +12,7 @@ import { newSinceProof, noneOnDestination } from "./incremental";
 import { flagChange, storableFlags } from "./flags";
 import { errorFacts, isNonexistentFolder } from "./classify";
 import { sendMessages, type Arrival } from "./sendMessages";
+import { sizeRefusal } from "./limits";
 import type { MailboxSession } from "./session";
 import { emptyFolderSummary, type FolderSummary } from "./summary";
 
@@ -242,18 +243,14 @@ async function copyMissing(
   idsLater = false,
 ): Promise<GroupResult> {
   const { session, group, limits } = pass;
-  const refusedBySize = (ref: SourceRef) => limits.maxMessageBytes !== undefined && ref.meta.size > limits.maxMessageBytes;
+  const appendLimit = toCopy.length ? await session.appendLimit() : undefined;
+  const refusal = (ref: SourceRef) => sizeRefusal(ref.meta.size, limits.maxMessageBytes, appendLimit);
   const sendable: SourceRef[] = [];
-  if (idsLater) await readIds(session, group, toCopy.filter(refusedBySize));
+  if (idsLater) await readIds(session, group, toCopy.filter(refusal));
   for (const ref of toCopy) {
-    if (refusedBySize(ref)) {
-      summaries[ref.source].skipped.push({
-        folder: group.sourceNames[ref.source],
-        uid: ref.meta.uid,
-        messageId: ref.meta.messageId,
-        size: ref.meta.size,
-        reason: `larger than the maximum message size (${ref.meta.size} > ${limits.maxMessageBytes} bytes)`,
-      });
+    const reason = refusal(ref);
+    if (reason) {
+      summaries[ref.source].skipped.push({ folder: group.sourceNames[ref.source], uid: ref.meta.uid, messageId: ref.meta.messageId, size: ref.meta.size, reason });
     } else sendable.push(ref);
   }
   pass.events.onFound(sendable.length, sendable.reduce((n, r) => n + r.meta.size, 0));

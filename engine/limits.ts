@@ -20,3 +20,14 @@ export function defaultConnections(to: Pick<Endpoint, "host">): number {
 export function defaultLanes(to: Pick<Endpoint, "host">): number {
   return isExchangeOnline(to) ? 1 : DEFAULT_LANES;
 }
+
+/**
+ * Why a message is not sent, when its size is over the user's maximum or the destination's APPENDLIMIT (RFC 7889;
+ * Cyrus announces its maxmessagesize so and closes the connection after refusing a larger APPEND): skipped before
+ * it is sent, with the reason. Undefined: send it.
+ */
+export function sizeRefusal(size: number, userMax: number | undefined, appendLimit: number | undefined): string | undefined {
+  if (appendLimit !== undefined && size > appendLimit) return `larger than the destination accepts (APPENDLIMIT ${appendLimit} bytes; this message is ${size})`;
+  if (userMax !== undefined && size > userMax) return `larger than the maximum message size (${size} > ${userMax} bytes)`;
+  return undefined;
+}

@@ -74,6 +74,12 @@ export class MailboxSession {
     });
   }
 
+  /** The destination's APPENDLIMIT (RFC 7889) when it announces one for every folder; undefined otherwise. */
+  async appendLimit(): Promise<number | undefined> {
+    const v = (await this.destination()).capabilities.get("APPENDLIMIT");
+    return typeof v === "number" && v > 0 ? v : undefined;
+  }
+
   async appender(): Promise<AppendPool> {
     const to = this.to;
     if (!to) throw new Error("this pass has no destination");

@@ -59,6 +59,8 @@ export interface ProxyRules {
   server?: LineRewrite;
   client?: LineRewrite;
   intercept?: Interceptor;
+  /** After forwarding this server line (after rewriting), the proxy closes the connection: a server that says BYE. */
+  closeAfter?: (line: string, ctx: LineContext) => boolean;
 }
 
 export interface FaultProxyOptions {
@@ -141,7 +143,14 @@ class Link {
         out.push(u.data);
         continue;
       }
-      for (const v of this.proxy.rewrite("server", u, this.ctx("server"))) out.push(serializeUnit(v));
+      for (const v of this.proxy.rewrite("server", u, this.ctx("server"))) {
+        out.push(serializeUnit(v));
+        if (v.kind === "line" && this.proxy.closesAfter(v.text, this.ctx("server"))) {
+          this.client.end(Buffer.concat(out));
+          this.destroy();
+          return;
+        }
+      }
     }
     if (this.fromServer.atBoundary && this.injected.length) out.push(...this.injected.splice(0));
     if (out.length) this.client.write(Buffer.concat(out));
@@ -315,6 +324,11 @@ export class FaultProxy {
       units = next;
     }
     return units;
+  }
+
+  /** @internal True when a rule closes the connection after this server line. */
+  closesAfter(line: string, ctx: LineContext): boolean {
+    return this.rules.some((r) => r.closeAfter?.(line, ctx));
   }
 
   /** @internal The first rule that answers the command itself. */

@@ -49,11 +49,11 @@ export async function mailboxPair(pair: Pair, opts: { quotaBytes?: number } = {}
  * the suite, each test's proxies stop after it, the servers stop after the suite. `pair()` is valid inside tests;
  * `proxy(server)` starts a proxy in front of one of them.
  */
-export function pairWithProxies(): { pair: () => Pair; proxy: (target: { host: string; port: number }) => Promise<FaultProxy> } {
+export function pairWithProxies(opts: { maxMessageBytes?: number } = {}): { pair: () => Pair; proxy: (target: { host: string; port: number }) => Promise<FaultProxy> } {
   let pair: Pair | undefined;
   const proxies: FaultProxy[] = [];
   before(async () => {
-    pair = await startPair();
+    pair = await startPair(opts);
   });
   afterEach(async () => {
     await Promise.all(proxies.splice(0).map((p) => p.stop()));

@@ -19,6 +19,8 @@ describe("failure classification", () => {
     assert.equal(classifyAppendFailure({ responseStatus: "NO", serverResponseCode: "LIMIT", responseText: "Mail size is too large" }), "refused-message");
     assert.equal(classifyAppendFailure({ responseStatus: "NO", responseText: "Maximum size of appendable message has been exceeded." }), "refused-message");
     assert.equal(classifyAppendFailure({ code: "EConnectionClosed" }), "transient");
+    // What a server says as it hangs up is not a refusal of the messages that were on their way.
+    assert.equal(classifyAppendFailure({ code: "NoConnection", message: "the connection closed (server said: Message too large, closing)" }), "transient");
     assert.equal(classifyAppendFailure({ responseStatus: "NO", responseText: "Request is throttled. Suggested Backoff Time: 100 milliseconds" }), "transient");
   });
 

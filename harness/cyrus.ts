@@ -346,6 +346,7 @@ export class Cyrus implements ImapServer {
   async addUser(u: MailUser): Promise<void> {
     validateCyrusUser(u, this.hierarchy);
     const user = u.user.toLowerCase();
+    const before = this.users.get(user);
     this.users.set(user, { ...u });
     this.setPassword(user, u.password);
     const admin = await this.login(CYRUS_ADMIN, this.adminPassword);
@@ -354,9 +355,12 @@ export class Cyrus implements ImapServer {
       const created = await admin.command(["CREATE", astring(mailbox)]);
       if (created.status !== "OK" && !/ALREADYEXISTS|already exists/i.test(created.text))
         throw new CyrusError(`${this.label}: CREATE ${mailbox} for ${u.user} failed: ${created.status} ${created.text}; log:\n${this.logs().slice(-2000)}`);
-      const limit = u.quotaBytes === undefined ? "()" : `(STORAGE ${quotaKiB(u.quotaBytes)})`;
-      const quota = await admin.command(["SETQUOTA", astring(mailbox), limit]);
-      if (quota.status !== "OK") throw new CyrusError(`${this.label}: SETQUOTA ${mailbox} ${limit} for ${u.user} failed: ${quota.status} ${quota.text}`);
+      // no quota: no quota root at all (SETQUOTA () would leave an empty one), unless one must be lifted
+      if (u.quotaBytes !== undefined || before?.quotaBytes !== undefined) {
+        const limit = u.quotaBytes === undefined ? "()" : `(STORAGE ${quotaKiB(u.quotaBytes)})`;
+        const quota = await admin.command(["SETQUOTA", astring(mailbox), limit]);
+        if (quota.status !== "OK") throw new CyrusError(`${this.label}: SETQUOTA ${mailbox} ${limit} for ${u.user} failed: ${quota.status} ${quota.text}`);
+      }
       await admin.command(["LOGOUT"]).catch(() => undefined);
     } finally {
       admin.close();

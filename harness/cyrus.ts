@@ -191,6 +191,8 @@ export function imapdConf(c: CyrusConfigInput): string {
     `sasl_sasldb_path: ${path.join(c.dir, "sasldb2")}`,
     `sasl_mech_list: PLAIN LOGIN`,
     `allowplaintext: yes`,
+    // no 3 s pause after a failed login: tests of wrong passwords stay fast (Dovecot's auth_failure_delay = 0)
+    `failedloginpause: 0`,
     `unixhierarchysep: ${slash ? "yes" : "no"}`,
     `altnamespace: ${slash ? "yes" : "no"}`,
     ...(c.maxMessageBytes !== undefined ? [`maxmessagesize: ${c.maxMessageBytes}`] : []),
@@ -277,6 +279,8 @@ export class Cyrus implements ImapServer {
   private syslog: net.Server | undefined;
   private readonly syslogConns = new Set<net.Socket>();
   private logFd: number | undefined;
+  /** What the syslog socket received, also kept here: logs() must work after stop() removed the folder. */
+  private logText = "";
 
   private constructor(
     readonly dir: string,
@@ -387,12 +391,7 @@ export class Cyrus implements ImapServer {
 
   /** Cyrus's syslog messages (as root) and master's stderr. */
   logs(): string {
-    let log = "";
-    try {
-      log = fs.readFileSync(this.logPath, "utf8");
-    } catch {
-      // nothing logged yet
-    }
+    const log = this.logText;
     const note = this.identity.asRoot ? "" : "(Cyrus's syslog messages are captured only when the harness runs as root)\n";
     return note + log + (this.stderr ? `master stderr:\n${this.stderr}` : "");
   }
@@ -469,7 +468,10 @@ export class Cyrus implements ImapServer {
         const parts = pending.split("\0");
         pending = parts.pop() ?? "";
         const text = parts.map((p) => p.replace(/^<\d+>/, "").replace(/\n$/, "") + "\n").join("");
-        if (text) fs.writeSync(fd, text);
+        if (text) {
+          this.logText += text;
+          fs.writeSync(fd, text);
+        }
       });
       conn.on("error", () => undefined);
     });

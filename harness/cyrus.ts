@@ -12,8 +12,10 @@
 //   - the cache folder (under /root, which `cyrus` cannot traverse) is bind-mounted inside the temp folder;
 //   - /dev is a private tmpfs of links to the real /dev, plus /dev/log linked to a unix socket of this harness:
 //     Cyrus logs only through syslog(3), which always writes to /dev/log, and the machine has no syslog daemon.
-// The namespace dies with the server's last process; nothing is mounted outside it. Not root: Cyrus runs as the
-// current user straight from the cache folder, and its syslog messages are not captured (logs() says so).
+// The namespace dies with the server's last process; nothing is mounted outside it. Where mount namespaces are not
+// allowed (an unprivileged container; MAILSHIFT_CYRUS_NO_NAMESPACE=1 forces it), the packages are copied into the temp
+// folder instead and syslog is not captured. Not root: Cyrus runs as the current user straight from the cache
+// folder, and its syslog messages are not captured either (logs() says so).
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -116,6 +118,31 @@ export interface CyrusIdentity {
   uid: number;
   gid: number;
   asRoot: boolean;
+  /**
+   * How a root harness runs Cyrus: "namespace" (private mount namespace: cache bind-mounted, syslog captured), or
+   * "copy" where mount namespaces are not allowed (an unprivileged container): the packages are copied into the
+   * temp folder and syslog is not captured. "self" when not root.
+   */
+  mode: "namespace" | "copy" | "self";
+}
+
+let namespacesAllowed: boolean | undefined;
+
+/** Whether this root process may create a mount namespace and mount in it (a container may forbid it). */
+function mountNamespaceAllowed(): boolean {
+  if (process.env.MAILSHIFT_CYRUS_NO_NAMESPACE === "1") return false;
+  if (namespacesAllowed === undefined) {
+    const probe = fs.mkdtempSync(path.join(os.tmpdir(), "cy-ns-probe-"));
+    try {
+      execFileSync("unshare", ["--mount", "--propagation", "private", "--", "mount", "-t", "tmpfs", "mailshift-probe", probe], { stdio: "ignore", timeout: 10_000 });
+      namespacesAllowed = true;
+    } catch {
+      namespacesAllowed = false;
+    } finally {
+      fs.rmSync(probe, { recursive: true, force: true });
+    }
+  }
+  return namespacesAllowed;
 }
 
 export function cyrusIdentity(): CyrusIdentity {
@@ -123,10 +150,10 @@ export function cyrusIdentity(): CyrusIdentity {
     const uid = uidOf("cyrus");
     const gid = gidOf("cyrus");
     if (uid === undefined || gid === undefined) throw new CyrusError(`running as root but the system user \`cyrus\` does not exist: ${SETUP_HINT}`);
-    return { user: "cyrus", uid, gid, asRoot: true };
+    return { user: "cyrus", uid, gid, asRoot: true, mode: mountNamespaceAllowed() ? "namespace" : "copy" };
   }
   const me = os.userInfo();
-  return { user: me.username, uid: me.uid, gid: me.gid, asRoot: false };
+  return { user: me.username, uid: me.uid, gid: me.gid, asRoot: false, mode: "self" };
 }
 
 /** The layout a hierarchy gives: LAYOUTS.old's special folders under the hierarchy's prefix and separator. */
@@ -244,7 +271,7 @@ const NAMESPACE_SCRIPT = [
   'mount -o remount,bind,ro "$dir/cyrus" 2>/dev/null || true',
   'mount --rbind /dev "$dir/hostdev"',
   "mount -t tmpfs -o mode=755 mailshift-cyrus-dev /dev",
-  'for e in "$dir"/hostdev/* "$dir"/hostdev/.[!.]*; do { [ -e "$e" ] || [ -L "$e" ]; } || continue; ln -s "$e" "/dev/${e##*/}"; done',
+  'ln -s "$dir"/hostdev/* /dev/', // one ln for all entries: a fork per entry took a second
   'ln -sf "$dir/syslog.sock" /dev/log',
   'exec setpriv --reuid="$user" --regid="$user" --init-groups "$@"',
 ].join("\n");
@@ -302,11 +329,14 @@ export class Cyrus implements ImapServer {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cy-${label}-`));
     fs.chmodSync(dir, 0o755); // `cyrus` must traverse it
     for (const d of [...makeDirs(dir), ""]) if (identity.asRoot) fs.chownSync(path.join(dir, d), identity.uid, identity.gid);
-    if (identity.asRoot) {
+    if (identity.mode === "namespace") {
       fs.mkdirSync(path.join(dir, "cyrus"), { mode: 0o755 }); // the cache's mount point
       fs.mkdirSync(path.join(dir, "hostdev"), { mode: 0o755 }); // the real /dev's, inside the namespace only
-      fs.chownSync(dir, 0, 0);
+    } else if (identity.mode === "copy") {
+      // `cyrus` cannot reach the cache under /root: a copy it can read (about 6 MB)
+      fs.cpSync(install.root, path.join(dir, "cyrus"), { recursive: true, verbatimSymlinks: true });
     }
+    if (identity.asRoot) fs.chownSync(dir, 0, 0);
 
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
@@ -392,7 +422,7 @@ export class Cyrus implements ImapServer {
   /** Cyrus's syslog messages (as root) and master's stderr. */
   logs(): string {
     const log = this.logText;
-    const note = this.identity.asRoot ? "" : "(Cyrus's syslog messages are captured only when the harness runs as root)\n";
+    const note = this.identity.mode === "namespace" ? "" : "(Cyrus's syslog messages are captured only when the harness runs as root and may create a mount namespace)\n";
     return note + log + (this.stderr ? `master stderr:\n${this.stderr}` : "");
   }
 
@@ -487,16 +517,20 @@ export class Cyrus implements ImapServer {
   private async launch(): Promise<void> {
     installExitHook();
     this.stderr = "";
-    if (this.identity.asRoot) await this.listenSyslog();
+    if (this.identity.mode === "namespace") await this.listenSyslog();
     const env: NodeJS.ProcessEnv = {
       PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
       LD_LIBRARY_PATH: path.join(this.root, this.install.libRel),
       LANG: "C",
     };
     const masterArgs = [path.join(this.root, "usr/lib/cyrus/bin/master"), "-D", "-C", path.join(this.dir, "imapd.conf"), "-M", path.join(this.dir, "cyrus.conf"), "-p", path.join(this.dir, "tmp", "master.pid")];
-    const [cmd, args] = this.identity.asRoot
-      ? ["unshare", ["--mount", "--propagation", "private", "--", "sh", "-c", NAMESPACE_SCRIPT, "mailshift-cyrus", this.install.root, this.dir, this.identity.user, ...masterArgs]]
-      : [masterArgs[0], masterArgs.slice(1)];
+    const asCyrus = ["--reuid", this.identity.user, "--regid", this.identity.user, "--init-groups"];
+    const [cmd, args] =
+      this.identity.mode === "namespace"
+        ? ["unshare", ["--mount", "--propagation", "private", "--", "sh", "-c", NAMESPACE_SCRIPT, "mailshift-cyrus", this.install.root, this.dir, this.identity.user, ...masterArgs]]
+        : this.identity.mode === "copy"
+          ? ["setpriv", [...asCyrus, ...masterArgs]]
+          : [masterArgs[0], masterArgs.slice(1)];
     const master = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"], detached: true, env });
     this.master = master;
     this.masterPid = master.pid;

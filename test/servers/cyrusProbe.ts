@@ -80,6 +80,7 @@ async function probe(h: CyrusHierarchy): Promise<void> {
       ["8-bit Message-ID (utf-8 c3 a9)", Buffer.concat([Buffer.from("Subject: mid8\r\nMessage-ID: <caf"), Buffer.from([0xc3, 0xa9]), Buffer.from("@x>\r\n\r\nbody\r\n")])],
       ["8-bit body (utf-8)", Buffer.concat([Buffer.from("Subject: b8\r\nMessage-ID: <h@x>\r\n\r\n"), Buffer.from("caf\u00e9\r\n", "utf8")])],
       ["no Message-ID", Buffer.from("Subject: no id\r\nFrom: a@x\r\n\r\nbody\r\n", "latin1")],
+      ["8-bit in a MIME part's header (utf-8 filename)", Buffer.concat([Buffer.from('Subject: mime8\r\nMessage-ID: <j@x>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename="caf'), Buffer.from([0xc3, 0xa9]), Buffer.from('.txt"\r\n\r\nhi\r\n--b--\r\n')])],
       ["NUL in the body", Buffer.from("Subject: nul\r\nMessage-ID: <i@x>\r\n\r\na\0b\r\n", "latin1")],
     ];
     for (const [label, raw] of cases) {
@@ -167,6 +168,10 @@ async function probe(h: CyrusHierarchy): Promise<void> {
     for (const [label, cmd] of names) {
       const r = await c.command(cmd);
       f.push(`${label}: ${r.status} ${r.text}`);
+    }
+    for (const name of [`${p}Dotted.Name`, `${p}Slash/Name`, `${p}Caret^Name`, `${p}Space Name`, "INBOX/Child", "INBOX.Child2"]) {
+      const r = await c.command(["CREATE", astring(name)]);
+      f.push(`CREATE ${name}: ${r.status} ${r.text}`);
     }
     const en = await c.command(["ENABLE", "UTF8=ACCEPT"]);
     f.push(`ENABLE UTF8=ACCEPT: ${[...en.lines, `${en.status} ${en.text}`].join(" | ")}`);

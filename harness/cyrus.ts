@@ -401,8 +401,13 @@ export class Cyrus implements ImapServer {
     }
     const own = await this.login(u.user, u.password);
     try {
+      // a replaced user keeps its folders: CREATE ... (USE (\Sent)) of an existing \Sent folder answers
+      // NO [USEATTR] SPECIAL-USE flag conflict (Cyrus checks the use before the name), so only missing ones
+      const listed = await own.command(["LIST", '""', '"*"']);
+      const existing = new Set(listed.lines.map((l) => /^\* LIST \([^)]*\) (?:"[^"]*"|NIL) "?(.*?)"?$/.exec(l)?.[1]).filter((n) => n !== undefined));
       for (const f of this.spec.specialFolders) {
         const name = this.spec.prefix + f.name;
+        if (existing.has(name)) continue;
         const r = await own.command(["CREATE", astring(name), `(USE (${f.specialUse}))`]);
         if (r.status !== "OK" && !/ALREADYEXISTS|already exists/i.test(r.text))
           throw new CyrusError(`${this.label}: CREATE ${name} (USE (${f.specialUse})) as ${u.user} failed: ${r.status} ${r.text}`);

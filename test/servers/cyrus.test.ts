@@ -125,6 +125,16 @@ for (const hierarchy of ["dot", "slash"] as CyrusHierarchy[]) {
       }
     });
 
+    it("addUser again replaces the password and the quota", async () => {
+      await s.addUser({ user: "dave", password: "first-pw", quotaBytes: 10 * 1024 });
+      await s.addUser({ user: "dave", password: "second-pw" });
+      await assert.rejects(login(s, "dave", "first-pw"));
+      await withLogin(s, "dave", "second-pw", async (c) => {
+        const q = await c.getQuota("INBOX");
+        assert.ok(!q || !q.storage, `the quota was lifted: ${JSON.stringify(q)}`);
+      });
+    });
+
     it("special folders Sent, Drafts, Trash, Junk, Archive exist with their SPECIAL-USE, subscribed", async () => {
       await withLogin(s, BOB.user, BOB.password, async (c) => {
         const listed = new Map((await c.list()).map((f) => [f.path, f]));

@@ -38,6 +38,7 @@ cleanup() {
   if [ -n "${tmp:-}" ]; then rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM HUP # so that the EXIT trap runs on a signal too
 if [ ! -e "$policy" ]; then
   printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null && $SUDO chmod 755 "$policy"
   own_policy=1

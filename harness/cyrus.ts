@@ -327,8 +327,8 @@ export class Cyrus implements ImapServer {
     const label = (opts.name ?? opts.hierarchy).replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 24);
     // short path: unix sockets live under it and must fit in 108 bytes
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cy-${label}-`));
-    fs.chmodSync(dir, 0o755); // `cyrus` must traverse it
-    for (const d of [...makeDirs(dir), ""]) if (identity.asRoot) fs.chownSync(path.join(dir, d), identity.uid, identity.gid);
+    fs.chmodSync(dir, 0o755); // `cyrus` must traverse it; the folder itself stays ours, what Cyrus writes is below
+    for (const d of makeDirs(dir)) if (identity.asRoot) fs.chownSync(path.join(dir, d), identity.uid, identity.gid);
     if (identity.mode === "namespace") {
       fs.mkdirSync(path.join(dir, "cyrus"), { mode: 0o755 }); // the cache's mount point
       fs.mkdirSync(path.join(dir, "hostdev"), { mode: 0o755 }); // the real /dev's, inside the namespace only
@@ -336,7 +336,6 @@ export class Cyrus implements ImapServer {
       // `cyrus` cannot reach the cache under /root: a copy it can read (about 6 MB)
       fs.cpSync(install.root, path.join(dir, "cyrus"), { recursive: true, verbatimSymlinks: true });
     }
-    if (identity.asRoot) fs.chownSync(dir, 0, 0);
 
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();

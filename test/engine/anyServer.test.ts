@@ -2,11 +2,17 @@
 // with no state never adds a copy, whatever the destination did to the bytes it stored.
 import { strict as assert } from "node:assert";
 import { syncMailbox, verifyMailbox } from "../../engine";
-import { appendAll, readCorpus } from "../../harness/corpus";
+import { appendAll, readCorpus, type RawMessage } from "../../harness/corpus";
 import * as gen from "../../harness/generate";
 import { FAST_RETRY } from "./fixtures";
-import { PAIRS, stopPair, usersOn, type ServerPair } from "./servers";
+import type { Endpoint } from "../../engine/endpoint";
+import { FaultProxy } from "../../harness/faultProxy";
+import { LIMITED_PAIRS, PAIRS, stopPair, usersOn, type ServerPair } from "./servers";
 import { snapshot, type Snapshot } from "./snapshot";
+
+function withCrlf(msgs: readonly RawMessage[]): RawMessage[] {
+  return msgs.map((m) => ({ ...m, raw: Buffer.from(m.raw.toString("latin1").replace(/(?<!\r)\n/g, "\r\n"), "latin1") }));
+}
 
 /** Messages per folder, named without the server's namespace prefix, sorted by name; empty folders left out. */
 function counts(s: Snapshot, prefix: string): [string, number][] {
@@ -34,8 +40,9 @@ for (const spec of PAIRS) {
         await old.storeAsIs(m.user, "INBOX", inbox);
         await old.storeAsIs(m.user, "Work", work);
       } else {
-        await appendAll(m.fromUrl, m.fromPassword, "INBOX", inbox);
-        await appendAll(m.fromUrl, m.fromPassword, sub, work);
+        // Over IMAP, as a client would have put it there: lines end in CRLF (Cyrus refuses a bare LF).
+        await appendAll(m.fromUrl, m.fromPassword, "INBOX", withCrlf(inbox));
+        await appendAll(m.fromUrl, m.fromPassword, sub, withCrlf(work));
       }
       const src = await snapshot(m.fromUrl, m.fromPassword);
       const expected = counts(src, pair!.old.spec.prefix);
@@ -51,6 +58,56 @@ for (const spec of PAIRS) {
       const v = await verifyMailbox(m.from, m.to, { retry: FAST_RETRY });
       assert.deepEqual([v.missing, v.verified], [0, true], JSON.stringify(v.folders));
       for (const f of v.folders) for (const a of f.altered) assert.ok(["line breaks", "8-bit bytes", "size", "content"].includes(a.how));
+    });
+  });
+}
+
+for (const spec of LIMITED_PAIRS) {
+  describe(`copy engine on ${spec.name}: one refused message costs that message only`, function () {
+    this.timeout(240_000);
+    let pair: ServerPair | undefined;
+    const proxies: FaultProxy[] = [];
+    before(async () => {
+      pair = await spec.start();
+    });
+    after(async () => {
+      await Promise.all(proxies.map((p) => p.stop()));
+      await stopPair(pair);
+    });
+
+    async function mailboxWithBigOnes() {
+      const m = await usersOn(pair!);
+      const ham = withCrlf(readCorpus("easy_ham", 30));
+      const big = [gen.withAttachment(2 * 1024 * 1024, 21), gen.withAttachment(3 * 1024 * 1024, 22)];
+      // In the middle of batches: the rest of a batch must still go.
+      await appendAll(m.fromUrl, m.fromPassword, "INBOX", [...ham.slice(0, 10), big[0], ...ham.slice(10, 20), big[1], ...ham.slice(20)]);
+      return { m, ids: big.map((b) => /Message-ID: (\S+)/.exec(b.raw.toString("latin1"))![1]).sort() };
+    }
+
+    async function threePasses(m: Awaited<ReturnType<typeof usersOn>>, to: Endpoint, ids: string[], reason: RegExp) {
+      for (let pass = 1; pass <= 3; pass++) {
+        const r = await syncMailbox(m.from, to, { retry: FAST_RETRY });
+        const why = `pass ${pass}: ${JSON.stringify(r.folders[0].skipped)}`;
+        assert.deepEqual([r.totals.copied, r.missing, r.verified], [pass === 1 ? 30 : 0, 2, false], why);
+        assert.deepEqual(r.folders[0].skipped.map((k) => k.messageId).sort(), ids, why);
+        for (const k of r.folders[0].skipped) assert.match(k.reason, reason);
+        const dst = await snapshot(m.toUrl, m.toPassword);
+        assert.equal(dst.get("INBOX")!.length, 30, `pass ${pass}: every other message, once`);
+      }
+    }
+
+    it("reads the APPENDLIMIT it announces and skips the larger messages before sending them", async () => {
+      const { m, ids } = await mailboxWithBigOnes();
+      await threePasses(m, m.to, ids, /^larger than the destination accepts \(APPENDLIMIT 1048576 bytes/);
+    });
+
+    it("where the limit is not announced: NO [TOOBIG], then BYE and a closed connection, skips that message and goes on", async () => {
+      const { m, ids } = await mailboxWithBigOnes();
+      // The real server's refusal and hang-up; only its announcement of the limit is taken out on the way.
+      const proxy = await FaultProxy.start({ target: { host: pair!.fresh.host, port: pair!.fresh.port } });
+      proxies.push(proxy);
+      proxy.use({ server: (line) => line.replace(/ APPENDLIMIT=\d+/gi, "") });
+      await threePasses(m, { ...m.to, port: proxy.port }, ids, /refused by the destination: \[TOOBIG\]/);
     });
   });
 }

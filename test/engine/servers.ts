@@ -1,5 +1,6 @@
 // The server pairs every cross-server engine test runs on: each kind of old host against each kind of new host
 // that the harness can start. A pair's users are made per test, so tests do not see each other's mail.
+import { Cyrus, ensureCyrus, type CyrusHierarchy } from "../../harness/cyrus";
 import { Dovecot, ensureDovecot, type MailUser } from "../../harness/dovecot";
 import type { ImapServer } from "../../harness/imapServer";
 import type { Endpoint } from "../../engine/endpoint";
@@ -20,15 +21,32 @@ const dovecot = (layout: "old" | "new", name: string) => async () => {
   return Dovecot.start({ layout, users: [], name, keepDir: false });
 };
 
+const cyrus = (hierarchy: CyrusHierarchy, name: string, maxMessageBytes?: number) => async () => {
+  ensureCyrus();
+  return Cyrus.start({ hierarchy, users: [], name, keepDir: false, maxMessageBytes });
+};
+
+function pairOf(name: string, old: () => Promise<ImapServer>, fresh: () => Promise<ImapServer>): PairSpec {
+  return {
+    name,
+    async start() {
+      const [o, f] = await Promise.all([old(), fresh()]);
+      return { name, old: o, fresh: f };
+    },
+  };
+}
+
 /** Each entry starts its two servers; stop them with stopPair. */
 export const PAIRS: readonly PairSpec[] = [
-  {
-    name: "Dovecot -> Dovecot",
-    async start() {
-      const [old, fresh] = await Promise.all([dovecot("old", "old-host")(), dovecot("new", "new-host")()]);
-      return { name: this.name, old, fresh };
-    },
-  },
+  pairOf("Dovecot -> Dovecot", dovecot("old", "old-host"), dovecot("new", "new-host")),
+  pairOf("Dovecot -> Cyrus (INBOX. prefix, '.')", dovecot("old", "old-host"), cyrus("dot", "new-cyrus-dot")),
+  pairOf("Dovecot -> Cyrus ('/', no prefix)", dovecot("old", "old-host"), cyrus("slash", "new-cyrus-slash")),
+  pairOf("Cyrus ('/') -> Dovecot", cyrus("slash", "old-cyrus-slash"), dovecot("new", "new-host")),
+];
+
+/** A destination with a message size limit, for the refusal tests: it announces APPENDLIMIT and hangs up on TOOBIG. */
+export const LIMITED_PAIRS: readonly PairSpec[] = [
+  pairOf("Dovecot -> Cyrus with maxmessagesize 1 MiB", dovecot("old", "old-host"), cyrus("dot", "new-cyrus-limit", 1024 * 1024)),
 ];
 
 export async function stopPair(p: ServerPair | undefined): Promise<void> {

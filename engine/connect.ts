@@ -13,6 +13,12 @@ export interface ConnectOptions {
   retry: RetryPolicy;
   /** Seconds of silence after which a command is considered stalled. */
   socketTimeoutMs?: number;
+  /**
+   * Folder names in modified UTF-7, as every client reads them: UTF8=ACCEPT is not enabled (unless the server takes
+   * nothing else, UTF8=ONLY). For the destination, where mailshift creates folders: a name created in UTF-8 on
+   * Courier breaks LIST for every client that did not enable UTF8=ACCEPT (older Outlook, Thunderbird, imapsync).
+   */
+  legacyNames?: boolean;
 }
 
 /** The TLS-related options for imapflow; plaintext to a remote host is only with `insecure`. */
@@ -32,7 +38,7 @@ async function credentials(e: Endpoint, forceRefresh: boolean): Promise<{ user: 
   return { user: e.user, pass: e.password ?? "" };
 }
 
-async function openOnce(e: Endpoint, socketTimeoutMs: number, forceRefresh: boolean): Promise<ImapFlow> {
+async function openOnce(e: Endpoint, socketTimeoutMs: number, forceRefresh: boolean, legacyNames: boolean): Promise<ImapFlow> {
   const auth = await credentials(e, forceRefresh);
   const client = new ImapFlow({
     host: e.host,
@@ -47,11 +53,17 @@ async function openOnce(e: Endpoint, socketTimeoutMs: number, forceRefresh: bool
     connectionTimeout: 15_000,
     greetingTimeout: 15_000,
     socketTimeout: socketTimeoutMs,
+    // imapflow's ENABLE asks for UTF8=ACCEPT (and CONDSTORE, which only the source's incremental reads need).
+    disableAutoEnable: legacyNames,
     ...tlsOptions(e),
   });
   // An 'error' event without a listener would crash the process; failures surface through the pending command.
   client.on("error", () => undefined);
   await client.connect();
+  if (legacyNames && client.capabilities.has("UTF8=ONLY")) {
+    await closeClient(client);
+    return openOnce(e, socketTimeoutMs, forceRefresh, false);
+  }
   return client;
 }
 
@@ -62,7 +74,7 @@ export async function openClient(e: Endpoint, opts: ConnectOptions): Promise<Ima
   let refreshed = false;
   for (;;) {
     try {
-      return await openOnce(e, opts.socketTimeoutMs ?? DEFAULT_SOCKET_TIMEOUT_MS, refreshed);
+      return await openOnce(e, opts.socketTimeoutMs ?? DEFAULT_SOCKET_TIMEOUT_MS, refreshed, opts.legacyNames ?? false);
     } catch (err) {
       const f = errorFacts(err);
       const kind = classifyConnectFailure(f);

@@ -27,6 +27,17 @@ export function encodeModifiedUtf7(name: string): string {
   return out;
 }
 
+/** The name a modified UTF-7 mailbox name stands for (what a client that reads it shows). */
+export function decodeModifiedUtf7(wire: string): string {
+  return wire.replace(/&([^-]*)-/g, (_, b64: string) => {
+    if (!b64) return "&";
+    const bytes = Buffer.from(b64.replace(/,/g, "/"), "base64");
+    let out = "";
+    for (let i = 0; i + 1 < bytes.length; i += 2) out += String.fromCharCode(bytes.readUInt16BE(i));
+    return out;
+  });
+}
+
 export function wireMailboxName(name: string, utf8Accepted: boolean): string {
   return utf8Accepted ? name : encodeModifiedUtf7(name);
 }

@@ -20,6 +20,11 @@ export class MailboxSession {
     private readonly appendConnections: number,
   ) {}
 
+  /** The destination's connections name folders in modified UTF-7, readable by every client (connect.ts). */
+  private get toConnect(): ConnectOptions {
+    return { ...this.connect, legacyNames: true };
+  }
+
   /** The destination server as the report names it. */
   get destinationLabel(): string {
     return this.to ? `the destination server (${this.to.host})` : "the destination server";
@@ -69,7 +74,7 @@ export class MailboxSession {
     if (this.dst?.usable) return this.dst;
     return this.single("destination", async () => {
       await closeClient(this.dst);
-      this.dst = await openClient(to, this.connect);
+      this.dst = await openClient(to, this.toConnect);
       return this.dst;
     });
   }
@@ -88,8 +93,8 @@ export class MailboxSession {
       await Promise.all((this.pool?.shutdown() ?? []).map((c) => c.close()));
       // The first connection must open (its failure is the mailbox's); the others are a bonus, opened when
       // batches wait, once each: a server with a per-mailbox connection limit (Exchange Online) turns them away.
-      const first = await this.openBulk(to, this.connect);
-      const more = () => this.openBulk(to, { ...this.connect, retry: { ...this.connect.retry, attempts: 1 } });
+      const first = await this.openBulk(to, this.toConnect);
+      const more = () => this.openBulk(to, { ...this.toConnect, retry: { ...this.connect.retry, attempts: 1 } });
       this.pool = new AppendPool(first, more, this.appendConnections);
       return this.pool;
     });

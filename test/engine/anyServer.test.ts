@@ -7,6 +7,8 @@ import * as gen from "../../harness/generate";
 import { FAST_RETRY } from "./fixtures";
 import type { Endpoint } from "../../engine/endpoint";
 import { FaultProxy } from "../../harness/faultProxy";
+import { astring, RawImap } from "../../harness/rawImap";
+import { decodeModifiedUtf7 } from "../../engine/mailboxName";
 import { LIMITED_PAIRS, PAIRS, stopPair, usersOn, type ServerPair } from "./servers";
 import { snapshot, type Snapshot } from "./snapshot";
 
@@ -58,6 +60,28 @@ for (const spec of PAIRS) {
       const v = await verifyMailbox(m.from, m.to, { retry: FAST_RETRY });
       assert.deepEqual([v.missing, v.verified], [0, true], JSON.stringify(v.folders));
       for (const f of v.folders) for (const a of f.altered) assert.ok(["line breaks", "8-bit bytes", "size", "content"].includes(a.how));
+    });
+
+    it("creates folders with non-ASCII names as every client reads them: LIST without UTF8=ACCEPT stays 7-bit and whole", async () => {
+      const m = await usersOn(pair!);
+      const names = ["Café & Crème", `Entwürfe${pair!.old.spec.separator}Prüfung`, "日本語"];
+      for (const [i, n] of names.entries()) await appendAll(m.fromUrl, m.fromPassword, `${pair!.old.spec.prefix}${n}`, withCrlf(readCorpus("easy_ham", 2 + i)));
+      const r = await syncMailbox(m.from, m.to, { retry: FAST_RETRY });
+      assert.deepEqual([r.totals.copied, r.verified], [2 + 3 + 4, true]);
+      // A client that never enabled UTF8=ACCEPT (older Outlook, Thunderbird, imapsync), on the raw wire.
+      const legacy = await RawImap.connect(pair!.fresh.host, pair!.fresh.port);
+      try {
+        assert.equal((await legacy.command(["LOGIN", astring(m.user), astring(m.toPassword)])).status, "OK");
+        const list = await legacy.command(["LIST", '""', '"*"']);
+        assert.equal(list.status, "OK", `LIST answered ${list.status} ${list.text}`);
+        for (const line of list.lines) assert.match(line, /^[\x20-\x7e]*$/, `a 7-bit LIST line: ${JSON.stringify(line)}`);
+        const listed = list.lines.map((l) => decodeModifiedUtf7(/"((?:[^"\\]|\\.)*)"\s*$|(\S+)\s*$/.exec(l)!.slice(1).find((x) => x !== undefined)!));
+        const sep = pair!.fresh.spec.separator;
+        for (const n of names) assert.ok(listed.includes(`${pair!.fresh.spec.prefix}${n.split(pair!.old.spec.separator).join(sep)}`), `${n} is listed: ${JSON.stringify(listed)}`);
+        assert.equal((await legacy.command(["LOGOUT"])).status, "OK");
+      } finally {
+        legacy.close();
+      }
     });
   });
 }

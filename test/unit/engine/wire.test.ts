@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
-import { encodeModifiedUtf7, wireMailboxName } from "../../../engine/mailboxName";
+import fc from "fast-check";
+import { decodeModifiedUtf7, encodeModifiedUtf7, wireMailboxName } from "../../../engine/mailboxName";
 import { imapDateTime } from "../../../engine/imapDate";
 
 describe("wire formats the engine writes itself", () => {
@@ -9,6 +10,11 @@ describe("wire formats the engine writes itself", () => {
     assert.equal(encodeModifiedUtf7("Tom & Jerry"), "Tom &- Jerry");
     assert.equal(encodeModifiedUtf7("Sent Items"), "Sent Items");
     assert.equal(wireMailboxName("Entwürfe", true), "Entwürfe");
+  });
+
+  it("decodes modified UTF-7 back to the name, for any name (property)", () => {
+    assert.equal(decodeModifiedUtf7("~peter/mail/&U,BTFw-/&ZeVnLIqe-"), "~peter/mail/台北/日本語");
+    fc.assert(fc.property(fc.string({ unit: "grapheme" }), (name) => decodeModifiedUtf7(encodeModifiedUtf7(name)) === name));
   });
 
   it("writes INTERNALDATE in UTC so the second is kept exactly", () => {

@@ -342,6 +342,8 @@ export async function copyFolderGroup(
   planned?: GroupWatermark,
 ): Promise<GroupResult> {
   if (group.refused) return refusedGroup(session, group);
+  // Only \Noselect parents: nothing to copy, and no destination folder (folderMap.ts).
+  if (!group.sources.some((f) => f.selectable)) return { summaries: groupSummaries(group), missing: 0, unchanged: false };
   // Taken before reading anything: whatever moves after this shows as a change next time.
   const before = planned ?? (await groupMark(session, group));
   const pass: GroupPass = { session, mailbox, group, limits, events, before };

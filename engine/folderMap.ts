@@ -166,6 +166,11 @@ export function planFolders(
   }
   for (const g of groups.values()) {
     if (g.sources.length > 1) g.notes.push(`merges ${g.sourceNames.map((n) => `"${n}"`).join(" and ")}`);
+    // A \Noselect parent holds no mail: it is not made a mail folder; the server creates what its children need.
+    if (!g.sources.some((f) => f.selectable)) {
+      g.create = false;
+      g.notes.push("a parent that holds no mail on the source (\\Noselect): not created as a folder of its own");
+    }
   }
   return { groups: [...groups.values()], excluded };
 }

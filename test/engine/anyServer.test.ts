@@ -10,7 +10,17 @@ import { FaultProxy } from "../../harness/faultProxy";
 import { astring, RawImap } from "../../harness/rawImap";
 import { decodeModifiedUtf7 } from "../../engine/mailboxName";
 import { LIMITED_PAIRS, PAIRS, stopPair, usersOn, type ServerPair } from "./servers";
-import { snapshot, type Snapshot } from "./snapshot";
+import { connect, snapshot, type Snapshot } from "./snapshot";
+
+/** The folder list as a client sees it (imapflow), with each folder's flags. */
+async function listed(url: string, password: string) {
+  const c = await connect(url, password);
+  try {
+    return await c.list();
+  } finally {
+    await c.logout();
+  }
+}
 
 function withCrlf(msgs: readonly RawMessage[]): RawMessage[] {
   return msgs.map((m) => ({ ...m, raw: Buffer.from(m.raw.toString("latin1").replace(/(?<!\r)\n/g, "\r\n"), "latin1") }));
@@ -81,6 +91,29 @@ for (const spec of PAIRS) {
         assert.equal((await legacy.command(["LOGOUT"])).status, "OK");
       } finally {
         legacy.close();
+      }
+    });
+
+    it("does not turn a \\Noselect parent into a mail folder; its child is copied", async () => {
+      const m = await usersOn(pair!);
+      const sep = pair!.old.spec.separator;
+      await appendAll(m.fromUrl, m.fromPassword, `${pair!.old.spec.prefix}Parent${sep}Child`, withCrlf(readCorpus("easy_ham", 3)));
+      const before = await listed(m.fromUrl, m.fromPassword);
+      const parentOnSource = before.find((f) => f.path === `${pair!.old.spec.prefix}Parent`);
+      const r = await syncMailbox(m.from, m.to, { retry: FAST_RETRY });
+      assert.deepEqual([r.totals.copied, r.verified], [3, true]);
+      const after = await listed(m.toUrl, m.toPassword);
+      const parent = after.find((f) => f.path === `${pair!.fresh.spec.prefix}Parent`);
+      const child = after.find((f) => f.path === `${pair!.fresh.spec.prefix}Parent${pair!.fresh.spec.separator}Child`);
+      assert.ok(child && !child.flags.has("\\Noselect"), "the child is a mail folder");
+      if (parentOnSource && parentOnSource.flags.has("\\Noselect")) {
+        // Where the source's parent holds no mail, mailshift does not create it (a pass that plans it says so).
+        const planned = r.folders.find((f) => f.folder === "Parent");
+        if (planned) assert.match(planned.notes.join(" "), /Noselect/);
+        // Cyrus has no \Noselect: it makes the parents a CREATE needs into real folders itself (harness/SERVERS.md).
+        if (pair!.fresh.kind !== "cyrus") {
+          assert.ok(!parent || parent.flags.has("\\Noselect") || parent.flags.has("\\NonExistent"), `Parent on the destination: ${JSON.stringify(parent && [...parent.flags])}`);
+        }
       }
     });
   });

@@ -71,6 +71,17 @@ describe("folder mapping", () => {
     assert.equal(m["a/b"], "a_b");
   });
 
+  it("does not make a \\Noselect parent a mail folder: its children are created, it is not", () => {
+    const plan = planFolders([f("INBOX"), f("INBOX.Parent", undefined, false), f("INBOX.Parent.Child")], OLD, destFolders, NEW);
+    const parent = plan.groups.find((g) => g.destination === "Parent")!;
+    const child = plan.groups.find((g) => g.destination === "Parent/Child")!;
+    assert.deepEqual([parent.create, child.create], [false, true]);
+    assert.match(parent.notes.join(" "), /Noselect/);
+    // A folder that merges a \Noselect parent with a real one is a real folder.
+    const merged = planFolders([f("INBOX.A", undefined, false), f("INBOX.B")], OLD, destFolders, NEW, { rename: { A: "X", B: "X" } });
+    assert.equal(merged.groups.find((g) => g.destination === "X")!.create, true);
+  });
+
   it("merges two source folders that land in one destination folder into one group", () => {
     const plan = planFolders([f("INBOX"), f("INBOX.Sent", "\\Sent"), f("INBOX.Sent Items")], OLD, destFolders, NEW);
     const g = plan.groups.find((x) => x.destination === "Sent Items")!;

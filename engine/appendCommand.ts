@@ -23,6 +23,25 @@ export interface LiteralSupport {
   utf8: boolean;
 }
 
+/**
+ * The message with every bare LF made CRLF (RFC 5322 line endings), for a server that refuses bare LF outright
+ * (Cyrus: "Message contains bare newlines"), where other servers make the same change when they store it.
+ * Undefined when there is no bare LF to change.
+ */
+export function withCrlfLines(raw: readonly Buffer[]): Buffer[] | undefined {
+  const whole = raw.length === 1 ? raw[0] : Buffer.concat(raw);
+  let bare = 0;
+  for (let i = whole.indexOf(0x0a); i !== -1; i = whole.indexOf(0x0a, i + 1)) if (i === 0 || whole[i - 1] !== 0x0d) bare++;
+  if (!bare) return undefined;
+  const out = Buffer.allocUnsafe(whole.length + bare);
+  let j = 0;
+  for (let i = 0; i < whole.length; i++) {
+    if (whole[i] === 0x0a && (i === 0 || whole[i - 1] !== 0x0d)) out[j++] = 0x0d;
+    out[j++] = whole[i];
+  }
+  return [out];
+}
+
 /** A refusal before anything is sent, shaped like a server's so callers treat it as this message's refusal. */
 export class UnsendableError extends Error {
   readonly responseStatus = "BAD";

@@ -3,7 +3,7 @@
 // so that only the refused message is skipped, with the server's reason. The pool starts with one connection
 // and opens another only when a batch waits for one, up to its limit: a pass that copies ten messages pays
 // for one login, not four.
-import type { OutgoingMessage } from "./appendCommand";
+import { withCrlfLines, type OutgoingMessage } from "./appendCommand";
 import type { BulkConnection } from "./bulkConnection";
 import { errorFacts, throttleDelayMs } from "./classify";
 import { sleep } from "./retry";
@@ -20,13 +20,19 @@ function isRefusal(err: unknown): boolean {
 /** Most throttled answers in a row before the message counts as refused: the server is not just pacing us. */
 const MAX_THROTTLED = 20;
 
-/** One APPEND; a throttled answer is waited out as the server suggests, then the same message goes again. */
+/**
+ * One APPEND; a throttled answer is waited out as the server suggests, then the same message goes again. A message
+ * refused for bare LFs goes once more with CRLF line endings (what other servers store anyway).
+ */
 async function appendOne(client: BulkConnection, path: string, m: OutgoingMessage): Promise<number | undefined> {
   for (let throttled = 0; ; throttled++) {
     try {
       return (await client.append(path, [m]))?.[0];
     } catch (err) {
-      const wait = throttleDelayMs(errorFacts(err));
+      const f = errorFacts(err);
+      const crlf = isRefusal(err) && client.usable && /bare newline|bare lf|bare linefeed/i.test(f.responseText ?? "") ? withCrlfLines(m.raw) : undefined;
+      if (crlf) return (await client.append(path, [{ ...m, raw: crlf }]))?.[0];
+      const wait = throttleDelayMs(f);
       if (wait === undefined || throttled >= MAX_THROTTLED) throw err;
       await sleep(wait);
     }

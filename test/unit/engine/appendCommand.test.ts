@@ -1,6 +1,6 @@
 // The APPEND command mailshift writes itself: what goes on the wire, and where it must wait for the server.
 import { strict as assert } from "node:assert";
-import { appendSegments, expandUidSet, UnsendableError, type LiteralSupport, type OutgoingMessage } from "../../../engine/appendCommand";
+import { appendSegments, expandUidSet, UnsendableError, withCrlfLines, type LiteralSupport, type OutgoingMessage } from "../../../engine/appendCommand";
 
 const msg = (body: string, flags: string[] = []): OutgoingMessage => ({
   raw: [Buffer.from(body)],
@@ -53,6 +53,13 @@ describe("APPEND command bytes", () => {
     assert.throws(() => appendSegments("M9", "IN\r\nBOX", [msg("a")], { ...PLUS, utf8: true }), UnsendableError);
     // without UTF8=ACCEPT control characters are modified UTF-7 like any other non-printable: never raw
     assert.doesNotMatch(wire(appendSegments("M9", "IN\r\nBOX", [msg("a")], PLUS))[0].split("{")[0], /[\r\n]/);
+  });
+
+  it("makes bare LFs CRLF for a server that refuses them, and leaves everything else as it is", () => {
+    assert.deepEqual(withCrlfLines([Buffer.from("a\nb\r\nc\rd\n")])?.map(String), ["a\r\nb\r\nc\rd\r\n"]);
+    assert.deepEqual(withCrlfLines([Buffer.from("\nx")])?.map(String), ["\r\nx"]);
+    assert.deepEqual(withCrlfLines([Buffer.from("a\r"), Buffer.from("\nb\n")])?.map(String), ["a\r\nb\r\n"], "a CRLF split across chunks is not bare");
+    assert.equal(withCrlfLines([Buffer.from("a\r\nb\r\n")]), undefined, "nothing to change: no copy");
   });
 
   it("expands APPENDUID uid sets in order", () => {

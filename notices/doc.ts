@@ -24,8 +24,8 @@ function inlineText(i: Inline): string {
   if (typeof i === "string") return i;
   if ("strong" in i) return i.strong;
   if ("who" in i) return RTL.test(i.who) ? `\u2068${i.who}\u2069` : i.who;
-  const shown = i.href.replace(/^(mailto|tel):/, "");
-  return i.link === shown ? i.link : `${i.link} (${shown})`;
+  // a web link shows where it goes; a phone number or address is its own target
+  return /^https?:/.test(i.href) && i.link !== i.href ? `${i.link} (${i.href})` : i.link;
 }
 
 function inlineHtml(i: Inline): string {

@@ -3,6 +3,7 @@
 // and nothing else, so calendars, contacts, filters, automatic replies and signatures are the person's to move.
 import { renderHtml, renderText, type Block, type Inline } from "./doc";
 import { noticeMessageId } from "./messageId";
+import { NOT_MOVED, WHAT_MOVES } from "./notMoved";
 import type { Notice, NoticePerson, NoticePlan, NoticeStage, ServerSettings } from "./types";
 import { describeWindow } from "./when";
 
@@ -73,19 +74,10 @@ function notMovedBlocks(p: NoticePerson, urgent: boolean): Block[] {
   return [
     heading("What does not move"),
     para(
-      "Only your mail and your folders are copied (with their read and flagged marks and dates). ",
+      `Only your ${WHAT_MOVES} are copied. `,
       urgent ? "The rest stays on the old server, which will be switched off: if you still need any of it, move it now." : "The rest stays on the old server, and you bring over what you need:",
     ),
-    {
-      kind: "list",
-      items: [
-        [{ strong: "Calendars" }, `: export them from the old webmail (as .ics files) and import them in ${app}.`],
-        [{ strong: "Contacts" }, `: export your address book from the old webmail (vCard or CSV) and import it in ${app}. Contacts kept on your phone or in your mail app stay where they are.`],
-        [{ strong: "Filters and rules" }, `: write them down and create them again in ${app}.`],
-        [{ strong: "Automatic replies" }, ` (out of office): switch yours off on the old server and set it again in ${app} if you still need it.`],
-        [{ strong: "Signatures" }, `: copy the text of yours and set it again in ${app}.`],
-      ],
-    },
+    { kind: "list", items: NOT_MOVED.map((n) => [{ strong: n.what }, `: ${n.todo(app)}`]) },
   ];
 }
 

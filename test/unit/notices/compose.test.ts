@@ -52,7 +52,7 @@ describe("notices/compose: what each person is told", () => {
   it("says what does not move, and what to do, in both parts of every notice", () => {
     for (const stage of NOTICE_STAGES)
       for (const n of composeNotices(production, stage))
-        for (const word of ["Calendars", "Contacts", "Filters and rules", "Automatic replies", "Signatures", "Only your mail and your folders are copied"]) {
+        for (const word of ["Calendars", "Contacts", "Filters and rules", "Automatic replies", "Signatures", "Only your mail and folders (with their read and flagged marks and dates) are copied"]) {
           assert.ok(n.text.includes(word), `${stage} text for ${n.to.address} lacks "${word}"`);
           assert.ok(n.html.includes(word), `${stage} HTML for ${n.to.address} lacks "${word}"`);
         }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { noticesDue } from "../../../notices/due";
 import { noticePlanFromOutputs, NoticeInputError } from "../../../notices/fromOutputs";
 import { securityOf } from "../../../notices/fromPlan";
 import { stackNoticePlan } from "./fixtures";
@@ -45,5 +46,18 @@ describe("notices/fromPlan and fromOutputs: the `notices` stack output", () => {
     broken.people[3].route = "pigeon";
     assert.throws(() => noticePlanFromOutputs({ stage: "copy", notices: broken }, "out.json"), /out\.json: notices\.people\[3\]\.route is "pigeon"/);
     assert.throws(() => noticePlanFromOutputs({ stage: "later", notices: production }, "out.json"), /output "stage" is "later"/);
+  });
+});
+
+describe("notices/due: who is told what at a stage (the noticesDue output)", () => {
+  it("lists every person with the notice of the stage and both channels; nothing in prepare", () => {
+    const plan = stackNoticePlan("production");
+    assert.deepEqual(noticesDue(plan, "prepare"), []);
+    const due = noticesDue(plan, "cutover");
+    assert.equal(due.length, plan.people.length);
+    assert.equal(due[0], "alice@example.com: the at-cutover notice, into the INBOX of alice@example.com on the old host and by SMTP to alice.martin@gmail.example.net (mailshift notices --send)");
+    assert.equal(due[5], "eve@example.com: the at-cutover notice, into the INBOX of eve on the old host (mailshift notices --send)");
+    assert.match(noticesDue(plan, "copy")[0]!, /the before-cutover notice/);
+    assert.match(noticesDue(plan, "finalize")[0]!, /the after-finalize notice/);
   });
 });

@@ -1,6 +1,7 @@
 // `mailshift notices`: every person's notice of a stage, from the stack outputs. Without --send, one .eml per
-// person and stage is written for review; with --send, each is APPENDed into the person's INBOX on the old
-// host (logins and passwords from the same --mailboxes file as sync-many) and, given --smtp, sent to the
+// person and stage is written for review; with --send, each is APPENDed into the INBOX the person reads (the
+// old host's, the new mailbox's after finalize; logins and passwords from the same --mailboxes file as
+// sync-many) and, given --smtp, sent to the
 // person's backup address. Both channels deliver once, however often this runs.
 // Exit codes: 0 every notice delivered (or already there); 1 some were not; 2 usage; 3 an input is unreadable.
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -26,9 +27,10 @@ export const NOTICES_USAGE = `usage:
                         default: the notice of the stack's stage (copy: before-cutover, cutover: at-cutover,
                         finalize: after-finalize)
   --out DIR             write one .eml per person and notice here, for review
-  --send                deliver: APPEND into each person's INBOX on the old host, once (found by Message-ID)
-  --mailboxes FILE      the sync-many list: each person's old-host login is an entry's "from" URL, with its
-                        password as sync-many reads it (variable or chmod-600 file); "to" is not used
+  --send                deliver: APPEND into each person's INBOX, once (found by Message-ID): on the old host,
+                        and in the new mailbox for after-finalize (the old host is no longer read then)
+  --mailboxes FILE      the sync-many list: a person's login is an entry's "from" URL (old host) or "to" URL
+                        (new host), with its password as sync-many reads it (variable or chmod-600 file)
   --smtp URL            smtp://[USER@]HOST:PORT (STARTTLS) or smtps://[USER@]HOST:PORT: the relay that sends a
                         copy to each backup address (mailshift:mailboxes[i].backupAddress); its password comes
                         from MAILSHIFT_SMTP_PASSWORD
@@ -71,7 +73,7 @@ export function parseNoticesArgs(argv: readonly string[]): NoticesArgs {
     throw new UsageError(`--notice takes ${NOTICE_STAGES.join(", ")} or all, not "${notice}"`);
   if (notice === "all" && send) throw new UsageError("--notice all is for review (--out); --send delivers one stage's notices at a time");
   if (!send && !values.has("--out")) throw new UsageError(`notices needs --out DIR (write for review) or --send (deliver)\n${NOTICES_USAGE}`);
-  if (send && !values.has("--mailboxes")) throw new UsageError(`--send needs --mailboxes FILE.json: each person's login on the old host\n${NOTICES_USAGE}`);
+  if (send && !values.has("--mailboxes")) throw new UsageError(`--send needs --mailboxes FILE.json: each person's logins, as sync-many reads them\n${NOTICES_USAGE}`);
   if (!send) for (const f of ["--mailboxes", "--smtp", "--sent"]) if (values.has(f)) throw new UsageError(`${f} is only used with --send`);
   return {
     stackOutputs,
@@ -112,14 +114,18 @@ export function parseSmtpUrl(url: string, env: NodeJS.ProcessEnv, ca?: string): 
   };
 }
 
-/** Pure: each notice's old-host login from the mailbox list; a person with no entry, or with two, is an error. */
-export function loginsFor(notices: readonly Notice[], froms: readonly { entry: string; from: Endpoint }[], file: string): Map<string, Endpoint | string> {
-  const out = new Map<string, Endpoint | string>();
+/**
+ * Pure: the login each notice is delivered with, from the mailbox list: the entry's "from" for the old host,
+ * its "to" for the new one, matched by the notice's own login. No entry, or two, is an error for that notice.
+ */
+export function loginsFor(notices: readonly Notice[], entries: readonly { entry: string; from: Endpoint; to: Endpoint }[], file: string): Map<Notice, Endpoint | string> {
+  const out = new Map<Notice, Endpoint | string>();
   for (const n of notices) {
-    const hits = froms.filter((f) => f.from.user.toLowerCase() === n.appendTo.toLowerCase());
-    if (hits.length === 1) out.set(n.appendTo, hits[0]!.from);
-    else if (hits.length === 0) out.set(n.appendTo, `${file} has no entry whose "from" logs in as ${n.appendTo}; add one to deliver the notice for ${n.to.address}`);
-    else out.set(n.appendTo, `${file} has ${hits.length} entries that log in as ${n.appendTo} (${hits.map((h) => h.entry).join(", ")}); keep one so the notice goes to one INBOX`);
+    const side = n.appendHost === "old" ? "from" : "to";
+    const hits = entries.filter((e) => e[side].user.toLowerCase() === n.appendTo.toLowerCase());
+    if (hits.length === 1) out.set(n, hits[0]![side]);
+    else if (hits.length === 0) out.set(n, `${file} has no entry whose "${side}" logs in as ${n.appendTo}; add one to deliver the notice for ${n.to.address}`);
+    else out.set(n, `${file} has ${hits.length} entries whose "${side}" logs in as ${n.appendTo} (${hits.map((h) => h.entry).join(", ")}); keep one so the notice goes to one INBOX`);
   }
   return out;
 }
@@ -179,7 +185,7 @@ export async function runNotices(argv: string[], env: NodeJS.ProcessEnv = proces
     let failed = 0;
     for (const n of notices) {
       const label = `${n.to.address} ${n.stage}`;
-      const login = logins.get(n.appendTo)!;
+      const login = logins.get(n)!;
       if (typeof login === "string") {
         failed += 1;
         say(`${label}: INBOX not delivered: ${login}`);
@@ -190,7 +196,7 @@ export async function runNotices(argv: string[], env: NodeJS.ProcessEnv = proces
           say(`${label}: INBOX not delivered: ${client.message}`);
         } else {
           try {
-            say(`${label}: INBOX of ${login.user} ${await appendNotice(client, login.user, n, raws.get(n)!)}`);
+            say(`${label}: INBOX of ${login.user} on the ${n.appendHost} host ${await appendNotice(client, login.user, n, raws.get(n)!)}`);
           } catch (err) {
             failed += 1;
             say(`${label}: INBOX not delivered: ${(err as Error).message}`);

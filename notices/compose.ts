@@ -4,7 +4,7 @@
 import { renderHtml, renderText, type Block, type Inline } from "./doc";
 import { noticeMessageId } from "./messageId";
 import { NOT_MOVED, WHAT_MOVES } from "./notMoved";
-import type { Notice, NoticePerson, NoticePlan, NoticeStage, ServerSettings } from "./types";
+import { INBOX_OF_NOTICE, type Notice, type NoticePerson, type NoticePlan, type NoticeStage, type ServerSettings } from "./types";
 import { describeWindow } from "./when";
 
 export class NoticeError extends Error {
@@ -156,7 +156,8 @@ export function composeNotice(plan: NoticePlan, person: NoticePerson, stage: Not
     messageId: noticeMessageId(plan.domain, person.source, stage),
     from: plan.from,
     to: { name: person.displayName, address: person.source },
-    appendTo: person.sourceUser,
+    appendHost: INBOX_OF_NOTICE[stage],
+    appendTo: INBOX_OF_NOTICE[stage] === "old" ? person.sourceUser : person.destination,
     ...(person.backupAddress ? { backupAddress: person.backupAddress } : {}),
     subject,
     text: renderText(blocks),

@@ -1,5 +1,5 @@
-// Delivery of composed notices on two channels. IMAP: APPENDed into the person's own INBOX on the old host,
-// once: the INBOX is searched for the notice's Message-ID first. SMTP: to the backup address, once: a sent
+// Delivery of composed notices on two channels. IMAP: APPENDed into the person's own INBOX (on the old host,
+// or the new one after finalize), once: the INBOX is searched for the notice's Message-ID first. SMTP: to the backup address, once: a sent
 // record (the caller keeps it) lists what went out, since nobody can search someone else's private mailbox.
 import type { ImapFlow } from "imapflow";
 import nodemailer from "nodemailer";
@@ -17,7 +17,7 @@ export type Delivery = "delivered" | "already there";
  */
 export async function appendNotice(client: ImapFlow, login: string, notice: Notice, raw: Buffer): Promise<Delivery> {
   if (login.toLowerCase() !== notice.appendTo.toLowerCase())
-    throw new NoticeDeliveryError(`the ${notice.stage} notice for ${notice.to.address} belongs in the INBOX of ${notice.appendTo}, not of ${login}; nothing was delivered`);
+    throw new NoticeDeliveryError(`the ${notice.stage} notice for ${notice.to.address} belongs in the INBOX of ${notice.appendTo} on the ${notice.appendHost} host, not of ${login}; nothing was delivered`);
   const lock = await client.getMailboxLock("INBOX");
   try {
     const found = await client.search({ header: { "message-id": notice.messageId } }, { uid: true });

@@ -5,6 +5,16 @@ import type { Route, Stage, TimeWindow } from "../plan/types";
 export const NOTICE_STAGES = ["before-cutover", "at-cutover", "after-finalize"] as const;
 export type NoticeStage = (typeof NOTICE_STAGES)[number];
 
+/**
+ * The INBOX a person reads at each notice: the old host's until the switch (the delta passes then copy the
+ * notice into the new mailbox too); the new mailbox once finalize has made the old host a thing of the past.
+ */
+export const INBOX_OF_NOTICE: Readonly<Record<NoticeStage, "old" | "new">> = {
+  "before-cutover": "old",
+  "at-cutover": "old",
+  "after-finalize": "new",
+};
+
 /** Which notice a deployment of each plan stage sends: copy warns before cutover; prepare says nothing yet. */
 export const NOTICE_OF_STAGE: Readonly<Record<Stage, NoticeStage | undefined>> = {
   prepare: undefined,
@@ -63,7 +73,9 @@ export interface Notice {
   messageId: string;
   from: { name: string; address: string };
   to: { name: string; address: string };
-  /** The old-host login whose INBOX receives it. */
+  /** Which host's INBOX receives it (INBOX_OF_NOTICE)... */
+  appendHost: "old" | "new";
+  /** ...logged in as the person's own login there: sourceUser on the old host, the new address on the new one. */
   appendTo: string;
   backupAddress?: string;
   subject: string;

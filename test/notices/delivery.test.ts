@@ -1,5 +1,5 @@
-// Notices delivered on real servers: APPENDed into each person's INBOX on a loopback Dovecot (the old host)
-// and sent by SMTP to a backup address through a loopback Exim; read back with imapflow, parsed with
+// Notices delivered on real servers: APPENDed into each person's INBOX on loopback Dovecots (the old host until
+// the switch, the new host after finalize) and sent by SMTP to a backup address through a loopback Exim; read back with imapflow, parsed with
 // mailparser. Once per stage however often it runs, and never into someone else's INBOX.
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
@@ -20,8 +20,11 @@ const one = (a: AddressObject | AddressObject[] | undefined) => (Array.isArray(a
 
 let counter = 0;
 
-/** Three people with fresh logins on the old host: one on Exchange with a backup address, two moving to IMAP. */
-async function people(old: Dovecot): Promise<{ plan: NoticePlan; passwords: Map<string, string> }> {
+/**
+ * Three people with fresh logins on the old host and the new one: one on Exchange with a backup address, two
+ * moving to IMAP. Passwords by login.
+ */
+async function people(old: Dovecot, fresh: Dovecot): Promise<{ plan: NoticePlan; passwords: Map<string, string> }> {
   counter += 1;
   const tag = `${counter}x${process.pid}`;
   const list: NoticePerson[] = [
@@ -34,6 +37,9 @@ async function people(old: Dovecot): Promise<{ plan: NoticePlan; passwords: Map<
   for (const p of list) {
     passwords.set(p.sourceUser, `pw-${p.sourceUser}`);
     await old.addUser({ user: p.sourceUser, password: `pw-${p.sourceUser}` });
+    // one password per login name: an Exchange person's login is the same address on both hosts
+    passwords.set(p.destination, `pw-${p.destination}`);
+    await fresh.addUser({ user: p.destination, password: `pw-${p.destination}` });
   }
   return {
     passwords,
@@ -49,13 +55,15 @@ async function people(old: Dovecot): Promise<{ plan: NoticePlan; passwords: Map<
   };
 }
 
-async function inbox(old: Dovecot, user: string, password: string): Promise<ParsedMail[]> {
-  const c = await connect(old.url(user), password);
+async function inbox(server: Dovecot, user: string, password: string): Promise<ParsedMail[]> {
+  const c = await connect(server.url(user), password);
   try {
     await c.mailboxOpen("INBOX", { readOnly: true });
     const raws: Buffer[] = [];
     if ((c.mailbox as { exists: number }).exists > 0) for await (const m of c.fetch("1:*", { source: true })) raws.push(m.source!);
-    return Promise.all(raws.map((r) => simpleParser(r)));
+    return await Promise.all(raws.map((r) => simpleParser(r)));
+  } catch (err) {
+    throw new Error(`reading the INBOX of ${user} on ${server.url(user)}: ${(err as Error).message} ${(err as { responseText?: string }).responseText ?? ""}`);
   } finally {
     await c.logout();
   }
@@ -69,11 +77,15 @@ function mailshift(args: string[], env: Record<string, string> = {}) {
 describe("notices delivered to real servers (Dovecot INBOX, Exim SMTP)", function () {
   this.timeout(180_000);
   let old: Dovecot;
+  let fresh: Dovecot;
   let exim: Exim | undefined;
   const dirs: string[] = [];
   before(async () => {
     ensureDovecot();
-    old = await Dovecot.start({ layout: "old", users: [], name: "notices-old", keepDir: false });
+    [old, fresh] = await Promise.all([
+      Dovecot.start({ layout: "old", users: [], name: "notices-old", keepDir: false }),
+      Dovecot.start({ layout: "new", users: [], name: "notices-new", keepDir: false }),
+    ]);
   });
   after(async () => {
     await exim?.stop();
@@ -86,26 +98,31 @@ describe("notices delivered to real servers (Dovecot INBOX, Exim SMTP)", functio
     return d;
   };
 
-  it("APPENDs each stage's notice once into each person's own INBOX, however often it runs; both parts read back whole", async () => {
-    const { plan, passwords } = await people(old);
+  it("APPENDs each stage's notice once into the INBOX each person reads, however often it runs; both parts read back whole", async () => {
+    const { plan, passwords } = await people(old, fresh);
     for (let round = 0; round < 2; round++) {
       for (const p of plan.people) {
-        const c = await connect(old.url(p.sourceUser), passwords.get(p.sourceUser)!);
-        try {
-          for (const stage of NOTICE_STAGES) {
-            const n = composeNotice(plan, p, stage);
-            const result = await appendNotice(c, p.sourceUser, n, await noticeMime(n, new Date()));
+        for (const stage of NOTICE_STAGES) {
+          const n = composeNotice(plan, p, stage);
+          const c = await connect((n.appendHost === "old" ? old : fresh).url(n.appendTo), passwords.get(n.appendTo)!);
+          try {
+            const result = await appendNotice(c, n.appendTo, n, await noticeMime(n, new Date())).catch((err: Error & { responseText?: string }) => {
+              throw new Error(`${stage} notice into the INBOX of ${n.appendTo} on the ${n.appendHost} host: ${err.message} ${err.responseText ?? ""}`);
+            });
             assert.equal(result, round === 0 ? "delivered" : "already there", `${p.source} ${stage} round ${round + 1}`);
+          } finally {
+            await c.logout();
           }
-        } finally {
-          await c.logout();
         }
       }
     }
     for (const p of plan.people) {
-      const got = await inbox(old, p.sourceUser, passwords.get(p.sourceUser)!);
-      assert.deepEqual(got.map((m) => m.headers.get(NOTICE_HEADER.toLowerCase())).sort(), [...NOTICE_STAGES].sort(), `${p.source}: one notice per stage`);
-      for (const m of got) {
+      const onOld = await inbox(old, p.sourceUser, passwords.get(p.sourceUser)!);
+      const onNew = await inbox(fresh, p.destination, passwords.get(p.destination)!);
+      const stages = (ms: ParsedMail[]) => ms.map((m) => m.headers.get(NOTICE_HEADER.toLowerCase())).sort();
+      assert.deepEqual(stages(onOld), ["at-cutover", "before-cutover"], `${p.source}: the old host's INBOX holds each notice before finalize once`);
+      assert.deepEqual(stages(onNew), ["after-finalize"], `${p.source}: the new mailbox holds the after-finalize notice once`);
+      for (const m of [...onOld, ...onNew]) {
         const stage = m.headers.get(NOTICE_HEADER.toLowerCase()) as (typeof NOTICE_STAGES)[number];
         const n = composeNotice(plan, p, stage);
         assert.equal(one(m.to)?.address, p.source);
@@ -120,12 +137,12 @@ describe("notices delivered to real servers (Dovecot INBOX, Exim SMTP)", functio
   });
 
   it("refuses to APPEND someone's notice into another person's INBOX, and leaves it untouched", async () => {
-    const { plan, passwords } = await people(old);
+    const { plan, passwords } = await people(old, fresh);
     const [alice, bob] = plan.people;
     const c = await connect(old.url(bob!.sourceUser), passwords.get(bob!.sourceUser)!);
     try {
       const n = composeNotice(plan, alice!, "at-cutover");
-      await assert.rejects(appendNotice(c, bob!.sourceUser, n, await noticeMime(n, new Date())), (e: Error) => e instanceof NoticeDeliveryError && e.message.includes(`INBOX of ${alice!.sourceUser}, not of ${bob!.sourceUser}`));
+      await assert.rejects(appendNotice(c, bob!.sourceUser, n, await noticeMime(n, new Date())), (e: Error) => e instanceof NoticeDeliveryError && e.message.includes(`INBOX of ${alice!.sourceUser} on the old host, not of ${bob!.sourceUser}`));
     } finally {
       await c.logout();
     }
@@ -134,12 +151,12 @@ describe("notices delivered to real servers (Dovecot INBOX, Exim SMTP)", functio
 
   it("mailshift notices writes .eml files for review, then --send delivers to INBOXes and the backup address once, twice run", async () => {
     exim = await Exim.start();
-    const { plan, passwords } = await people(old);
+    const { plan, passwords } = await people(old, fresh);
     const dir = tmp();
     const outputs = path.join(dir, "outputs.json");
     writeFileSync(outputs, JSON.stringify({ stage: "cutover", notices: plan, graphClientSecret: "SECRET-never-in-a-notice" }));
     const list = path.join(dir, "mailboxes.json");
-    writeFileSync(list, JSON.stringify({ mailboxes: plan.people.map((p) => ({ from: old.url(p.sourceUser), fromPassword: passwords.get(p.sourceUser), to: `imap://${p.destination}@127.0.0.1:1`, toPassword: "unused" })) }));
+    writeFileSync(list, JSON.stringify({ mailboxes: plan.people.map((p) => ({ from: old.url(p.sourceUser), fromPassword: passwords.get(p.sourceUser), to: fresh.url(p.destination), toPassword: passwords.get(p.destination) })) }));
     chmodSync(list, 0o600);
 
     const review = path.join(dir, "review");
@@ -159,11 +176,11 @@ describe("notices delivered to real servers (Dovecot INBOX, Exim SMTP)", functio
     const send = () => mailshift(["notices", "--stack-outputs", outputs, "--send", "--mailboxes", list, "--smtp", `smtp://${exim!.host}:${exim!.port}`, "--sent", sent]);
     const first = send();
     assert.equal(first.code, 0, first.stdout + first.stderr);
-    for (const p of plan.people) assert.match(first.stdout, new RegExp(`${p.source} at-cutover: INBOX of ${p.sourceUser} delivered`));
+    for (const p of plan.people) assert.match(first.stdout, new RegExp(`${p.source} at-cutover: INBOX of ${p.sourceUser} on the old host delivered`));
     assert.match(first.stdout, new RegExp(`backup ${plan.people[0]!.backupAddress} sent`));
     const second = send();
     assert.equal(second.code, 0, second.stdout + second.stderr);
-    for (const p of plan.people) assert.match(second.stdout, new RegExp(`${p.source} at-cutover: INBOX of ${p.sourceUser} already there`));
+    for (const p of plan.people) assert.match(second.stdout, new RegExp(`${p.source} at-cutover: INBOX of ${p.sourceUser} on the old host already there`));
     assert.match(second.stdout, new RegExp(`backup ${plan.people[0]!.backupAddress} already sent`));
 
     for (const p of plan.people) {
@@ -181,19 +198,23 @@ describe("notices delivered to real servers (Dovecot INBOX, Exim SMTP)", functio
     assert.ok((b.html as string).includes("Zoë Ångström &lt;b&gt;&amp;&lt;/b&gt;"));
   });
 
-  it("--send says which person has no login in the list, delivers the others, and exits 1", async () => {
-    const { plan, passwords } = await people(old);
+  it("--send after finalize delivers into the new mailboxes, says which person has no login in the list, and exits 1", async () => {
+    const { plan, passwords } = await people(old, fresh);
     const dir = tmp();
     const outputs = path.join(dir, "outputs.json");
     writeFileSync(outputs, JSON.stringify({ stage: "finalize", notices: plan }));
     const list = path.join(dir, "mailboxes.json");
     const known = plan.people.slice(1);
-    writeFileSync(list, JSON.stringify({ mailboxes: known.map((p) => ({ from: old.url(p.sourceUser), fromPassword: passwords.get(p.sourceUser), to: `imap://x@127.0.0.1:1`, toPassword: "unused" })) }));
+    writeFileSync(list, JSON.stringify({ mailboxes: known.map((p) => ({ from: old.url(p.sourceUser), fromPassword: passwords.get(p.sourceUser), to: fresh.url(p.destination), toPassword: passwords.get(p.destination) })) }));
     chmodSync(list, 0o600);
     const r = mailshift(["notices", "--stack-outputs", outputs, "--send", "--mailboxes", list, "--sent", path.join(dir, "sent.json")]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.match(r.stdout, new RegExp(`${plan.people[0]!.source} after-finalize: INBOX not delivered: .*no entry whose "from" logs in as ${plan.people[0]!.sourceUser}`));
+    assert.match(r.stdout, new RegExp(`${plan.people[0]!.source} after-finalize: INBOX not delivered: .*no entry whose "to" logs in as ${plan.people[0]!.destination}`));
     assert.match(r.stdout, new RegExp(`backup ${plan.people[0]!.backupAddress} not sent: give --smtp`));
-    for (const p of known) assert.equal((await inbox(old, p.sourceUser, passwords.get(p.sourceUser)!)).length, 1);
+    for (const p of known) {
+      assert.match(r.stdout, new RegExp(`${p.source} after-finalize: INBOX of ${p.destination} on the new host delivered`));
+      assert.equal((await inbox(fresh, p.destination, passwords.get(p.destination)!)).length, 1);
+      assert.equal((await inbox(old, p.sourceUser, passwords.get(p.sourceUser)!)).length, 0, "nothing for after finalize on the old host");
+    }
   });
 });

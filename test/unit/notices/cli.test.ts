@@ -38,13 +38,23 @@ describe("cli/notices: the command line of mailshift notices", () => {
   });
 
   it("finds each person's own login in the mailbox list, and says when there is none or more than one", () => {
-    const people = [person(), person({ source: "eve@example.com", sourceUser: "eve", displayName: "Eve" }), person({ source: "dan@example.com", sourceUser: "dan@example.com" })];
-    const notices = composeNotices(smallPlan(people), "at-cutover");
+    const people = [person(), person({ source: "eve@example.com", sourceUser: "eve", displayName: "Eve", destination: "eve@mail2.example.com" }), person({ source: "dan@example.com", sourceUser: "dan@example.com", destination: "dan@mail2.example.com" })];
     const ep = (user: string, host = "127.0.0.1") => ({ host, port: 143, tls: "starttls" as const, user, password: "x" });
-    const logins = loginsFor(notices, [{ entry: "mailboxes[0]", from: ep("BOB@example.com") }, { entry: "mailboxes[1]", from: ep("dan@example.com") }, { entry: "mailboxes[2]", from: ep("dan@example.com", "127.0.0.2") }], "m.json");
-    assert.equal((logins.get("bob@example.com") as { user: string }).user, "BOB@example.com");
-    assert.match(logins.get("eve") as string, /m\.json has no entry whose "from" logs in as eve; add one to deliver the notice for eve@example\.com/);
-    assert.match(logins.get("dan@example.com") as string, /m\.json has 2 entries that log in as dan@example\.com \(mailboxes\[1\], mailboxes\[2\]\)/);
+    const list = [
+      { entry: "mailboxes[0]", from: ep("BOB@example.com"), to: ep("bob@mail2.example.com", "127.0.0.3") },
+      { entry: "mailboxes[1]", from: ep("dan@example.com"), to: ep("dan@mail2.example.com", "127.0.0.3") },
+      { entry: "mailboxes[2]", from: ep("dan@example.com", "127.0.0.2"), to: ep("dan@mail2.example.com", "127.0.0.4") },
+    ];
+    const [bob, eve, dan] = composeNotices(smallPlan(people), "at-cutover");
+    const logins = loginsFor([bob!, eve!, dan!], list, "m.json");
+    assert.deepEqual([(logins.get(bob!) as { user: string }).user, (logins.get(bob!) as { host: string }).host], ["BOB@example.com", "127.0.0.1"]);
+    assert.match(logins.get(eve!) as string, /m\.json has no entry whose "from" logs in as eve; add one to deliver the notice for eve@example\.com/);
+    assert.match(logins.get(dan!) as string, /m\.json has 2 entries whose "from" logs in as dan@example\.com \(mailboxes\[1\], mailboxes\[2\]\)/);
+    // after finalize: the new mailbox, by the entry's "to"
+    const [bobLater, eveLater] = composeNotices(smallPlan(people), "after-finalize");
+    const later = loginsFor([bobLater!, eveLater!], list, "m.json");
+    assert.deepEqual([(later.get(bobLater!) as { user: string }).user, (later.get(bobLater!) as { host: string }).host], ["bob@mail2.example.com", "127.0.0.3"]);
+    assert.match(later.get(eveLater!) as string, /no entry whose "to" logs in as eve@mail2\.example\.com/);
   });
 
   it("names review files by address and stage, never with a path separator", () => {

@@ -19,14 +19,16 @@ const displayName = fc
 describe("notices/compose: what each person is told", () => {
   const production = stackNoticePlan("production");
 
-  it("writes one notice per person and stage of the production stack, each to that person and their own INBOX", () => {
+  it("writes one notice per person and stage of the production stack, each to that person and the INBOX they read", () => {
     for (const stage of NOTICE_STAGES) {
       const notices = composeNotices(production, stage);
       assert.equal(notices.length, production.people.length);
       notices.forEach((n, i) => {
         const p = production.people[i]!;
         assert.deepEqual(n.to, { name: p.displayName, address: p.source });
-        assert.equal(n.appendTo, p.sourceUser);
+        // the old host's INBOX (its login) until the switch; after finalize the new mailbox's
+        if (stage === "after-finalize") assert.deepEqual([n.appendHost, n.appendTo], ["new", p.destination]);
+        else assert.deepEqual([n.appendHost, n.appendTo], ["old", p.sourceUser]);
         assert.equal(n.stage, stage);
         for (const part of [n.text, n.html]) {
           assert.ok(part.includes(p.destination), `${stage} notice for ${p.source} does not name ${p.destination}`);

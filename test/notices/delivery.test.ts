@@ -170,6 +170,10 @@ describe("notices delivered to real servers (Dovecot INBOX, Exim SMTP)", functio
       assert.ok(m.text?.includes("Your email has moved"));
       assert.ok(!m.text?.includes("SECRET"));
     }
+    const all = path.join(dir, "all");
+    const wa = mailshift(["notices", "--stack-outputs", outputs, "--out", all, "--notice", "all"]);
+    assert.equal(wa.code, 0, wa.stderr);
+    assert.deepEqual(readdirSync(all).sort(), plan.people.flatMap((p) => NOTICE_STAGES.map((st) => `${p.source}.${st}.eml`)).sort());
     for (const p of plan.people) assert.equal((await inbox(old, p.sourceUser, passwords.get(p.sourceUser)!)).length, 0, "writing for review sends nothing");
 
     const sent = path.join(dir, "sent.json");

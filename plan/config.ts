@@ -206,7 +206,11 @@ function parseWindow(r: Reader, path: string, v: unknown): TimeWindow | undefine
   const at = (k: "start" | "end"): string | undefined => {
     const s = r.str(`${path}.${k}`, o[k], true, fix);
     if (s === undefined) return undefined;
-    if (!ISO_WINDOW_RE.test(s) || Number.isNaN(Date.parse(s))) return r.fail(`${path}.${k}`, `${JSON.stringify(s)} is not a time with its UTC offset`, fix);
+    const m = ISO_WINDOW_RE.exec(s);
+    if (!m || Number.isNaN(Date.parse(s))) return r.fail(`${path}.${k}`, `${JSON.stringify(s)} is not a time with its UTC offset`, fix);
+    // Date.parse takes 30 February as 2 March; the notice would name a day that does not exist
+    const day = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+    if (day.getUTCMonth() !== Number(m[2]) - 1 || Number(m[4]) > 23 || Number(m[5]) > 59) return r.fail(`${path}.${k}`, `${JSON.stringify(s)} is not a day and time that exist`, fix);
     return s;
   };
   const start = at("start");

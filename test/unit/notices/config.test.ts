@@ -67,6 +67,11 @@ describe("plan/config: mailshift:notices, backup addresses, the new host's SMTP 
     assert.ok(msgs.some((m) => m.startsWith('mailshift:notices.windows.cutover.start: "2026-12-12T20:00" is not a time with its UTC offset')), msgs.join("\n"));
   });
 
+  it("refuses a day that does not exist rather than naming it in a notice", () => {
+    const msgs = problems(withNotices({ contact, windows: { cutover: { start: "2026-02-30T20:00+01:00", end: "2026-03-01T23:00+01:00" } } }));
+    assert.ok(msgs.some((m) => m.startsWith('mailshift:notices.windows.cutover.start: "2026-02-30T20:00+01:00" is not a day and time that exist')), msgs.join("\n"));
+  });
+
   it("refuses a finalize window that starts before cutover ends", () => {
     const msgs = problems(
       withNotices({ contact, windows: { cutover: { start: "2026-12-12T20:00+01:00", end: "2026-12-12T23:00+01:00" }, finalize: { start: "2026-12-12T21:00+01:00", end: "2026-12-12T22:30+01:00" } } }),

@@ -16,6 +16,8 @@ import { CONFIG_NAMESPACE, configValue, parseAuditLines, parseConfig, rawConfigF
 import { buildPlan, nextStage } from "./plan/plan";
 import { checkSecrets } from "./plan/secrets";
 import { formatBytes } from "./plan/quota";
+import { noticePlanFromPlan } from "./notices/fromPlan";
+import { noticesDue as dueNotices } from "./notices/due";
 
 const all = pulumi.runtime.allConfig();
 const raw = rawConfigFrom(all);
@@ -146,4 +148,7 @@ export const mailboxes = plan.mailboxes.map((m) => ({
 }));
 export const spfLookups = plan.spf.map((s) => `${s.name}: ${s.lookups} lookups counted${s.unresolved.length ? ` (+ not counted: ${s.unresolved.join(", ")})` : ""}`);
 export const warnings = plan.warnings;
+/** Who is told what (notices/): `mailshift notices --stack-outputs` composes and sends from this; no secret in it. */
+export const notices = noticePlanFromPlan(plan);
+export const noticesDue = notices ? dueNotices(notices, plan.stage) : [];
 export const imapAppClientId = exchange?.imapApp?.clientId;

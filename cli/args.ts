@@ -11,6 +11,7 @@ export const USAGE = `usage:
   mailshift sync-many --mailboxes FILE.json [--parallel N] [--connections N] [--state FILE] [--json]
   mailshift report --stack-outputs FILE.json [--state FILE.json] [--sync FILE.json ...] [--out report.html]
   mailshift dns-check --zone FILE --old NS[:PORT] [--new NS[:PORT]] [--stage S] [--json]   (see README)
+  mailshift notices --stack-outputs FILE.json (--out DIR | --send --mailboxes FILE.json [--smtp URL])  (see notices --help)
 
 Passwords come from MAILSHIFT_FROM_PASSWORD and MAILSHIFT_TO_PASSWORD, never from the command line.
 imaps:// is implicit TLS; imap:// uses STARTTLS when offered and refuses a plaintext login to a host

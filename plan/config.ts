@@ -12,6 +12,8 @@ import {
   type MailshiftConfig,
   type MxHost,
   type NewHostConfig,
+  type NoticesConfig,
+  type TimeWindow,
   type OldHostConfig,
   type Route,
   type Stage,
@@ -38,6 +40,7 @@ export const CONFIG_KEYS = [
   "audit",
   "auditFile",
   "zoneFile",
+  "notices",
 ] as const;
 
 const DOMAIN_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -166,14 +169,92 @@ function parseMailboxes(r: Reader, v: unknown, domain: string | undefined): Mail
     }
     const sourceUser = r.str(p("sourceUser"), o.sourceUser, false) ?? address;
     const displayName = r.str(p("displayName"), o.displayName, false) ?? address?.split("@")[0] ?? "";
+    const backupAddress = outsideAddress(r, p("backupAddress"), o.backupAddress, domain, "the person's private or other work address");
     for (const k of Object.keys(o)) {
-      if (!["address", "route", "quota", "sourceUser", "displayName"].includes(k))
-        r.fail(p(k), "is not a mailbox setting", "Use address, route, quota, sourceUser or displayName");
+      if (!["address", "route", "quota", "sourceUser", "displayName", "backupAddress"].includes(k))
+        r.fail(p(k), "is not a mailbox setting", "Use address, route, quota, sourceUser, displayName or backupAddress");
     }
     if (ok && address !== undefined && route !== undefined && sourceUser !== undefined)
-      out.push({ address, route, sourceUser, displayName, ...(quota ? { quota } : {}) });
+      out.push({ address, route, sourceUser, displayName, ...(quota ? { quota } : {}), ...(backupAddress ? { backupAddress } : {}) });
   });
   return out;
+}
+
+const ADDRESS_RE = /^[^@\s<>(),;:"]+@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
+/**
+ * An address that must keep working when the moved domain's mail does not: a well-formed address on another
+ * domain than `domain` (and its subdomains). `what` says whose address it is, for the fix.
+ */
+function outsideAddress(r: Reader, path: string, v: unknown, domain: string | undefined, what: string): string | undefined {
+  const s = r.str(path, v, false)?.toLowerCase();
+  if (s === undefined) return undefined;
+  if (!ADDRESS_RE.test(s)) return r.fail(path, `${JSON.stringify(s)} is not an e-mail address`, `Write ${what} as name@domain`);
+  const host = s.slice(s.lastIndexOf("@") + 1);
+  if (domain !== undefined && (host === domain || host.endsWith(`.${domain}`)))
+    return r.fail(path, `${s} is on ${domain}, the domain being moved`, `Give ${what} on another domain: it is what still works when ${domain}'s mail does not`);
+  return s;
+}
+
+const ISO_WINDOW_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::\d{2})?(Z|[+-]\d{2}:\d{2})$/;
+
+function parseWindow(r: Reader, path: string, v: unknown): TimeWindow | undefined {
+  const o = r.obj(path, v, false);
+  if (!o) return undefined;
+  const fix = 'Write times with their UTC offset, e.g. { start: "2026-12-12T20:00+01:00", end: "2026-12-12T23:00+01:00" }';
+  for (const k of Object.keys(o)) if (k !== "start" && k !== "end") r.fail(`${path}.${k}`, "is not a window setting", "Use start and end");
+  const at = (k: "start" | "end"): string | undefined => {
+    const s = r.str(`${path}.${k}`, o[k], true, fix);
+    if (s === undefined) return undefined;
+    const m = ISO_WINDOW_RE.exec(s);
+    if (!m || Number.isNaN(Date.parse(s))) return r.fail(`${path}.${k}`, `${JSON.stringify(s)} is not a time with its UTC offset`, fix);
+    // Date.parse takes 30 February as 2 March; the notice would name a day that does not exist
+    const day = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+    if (day.getUTCMonth() !== Number(m[2]) - 1 || Number(m[4]) > 23 || Number(m[5]) > 59) return r.fail(`${path}.${k}`, `${JSON.stringify(s)} is not a day and time that exist`, fix);
+    return s;
+  };
+  const start = at("start");
+  const end = at("end");
+  if (start === undefined || end === undefined) return undefined;
+  if (Date.parse(end) <= Date.parse(start)) return r.fail(`${path}.end`, `${end} is not after start ${start}`, "End the window after it starts");
+  return { start, end };
+}
+
+/** mailshift:notices: the sender, the backup channel (phone or web page), the maintenance windows. */
+function parseNotices(r: Reader, v: unknown, domain: string | undefined): NoticesConfig | undefined {
+  const o = r.obj(cfgPath("notices"), v, false);
+  if (!o) return undefined;
+  const p = (...f: string[]) => cfgPath("notices", ...f);
+  for (const k of Object.keys(o)) if (!["from", "contact", "windows"].includes(k)) r.fail(p(k), "is not a notices setting", "Use from, contact or windows");
+  const c = r.obj(p("contact"), o.contact, true) ?? {};
+  for (const k of Object.keys(c)) if (!["name", "phone", "url", "email"].includes(k)) r.fail(p("contact", k), "is not a contact setting", "Use name, phone, url or email");
+  const name = r.str(p("contact", "name"), c.name, true, "Name who people call when email does not work, e.g. IT help desk") ?? "";
+  const phone = r.str(p("contact", "phone"), c.phone, false);
+  if (phone !== undefined && !/^\+?[0-9][0-9 ().-]{4,30}$/.test(phone)) r.fail(p("contact", "phone"), `${JSON.stringify(phone)} is not a phone number`, 'Write it as people dial it, e.g. "+1 555 0100"');
+  const url = r.str(p("contact", "url"), c.url, false);
+  if (url !== undefined && !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(url)) r.fail(p("contact", "url"), `${JSON.stringify(url)} is not a web address`, "Write https://status.example.net/mail");
+  const email = outsideAddress(r, p("contact", "email"), c.email, domain, "the contact address");
+  if (phone === undefined && url === undefined)
+    r.fail(p("contact"), "has no phone and no url", "Give a phone number or a web page people can reach when email does not work (an email address alone is not a backup channel)");
+  let from: NoticesConfig["from"];
+  const f = r.obj(p("from"), o.from, false);
+  if (f) {
+    for (const k of Object.keys(f)) if (k !== "name" && k !== "address") r.fail(p("from", k), "is not a sender setting", "Use name and address");
+    const address = r.str(p("from", "address"), f.address, true, "Give the sender address, e.g. it@example.com")?.toLowerCase();
+    if (address !== undefined && !ADDRESS_RE.test(address)) r.fail(p("from", "address"), `${JSON.stringify(address)} is not an e-mail address`, "Write it as name@domain");
+    else if (address !== undefined) from = { name: r.str(p("from", "name"), f.name, false) ?? name, address };
+  }
+  const w = r.obj(p("windows"), o.windows, false) ?? {};
+  for (const k of Object.keys(w)) if (k !== "cutover" && k !== "finalize") r.fail(p("windows", k), "is not a stage with a maintenance window", "Use cutover or finalize");
+  const cutover = parseWindow(r, p("windows", "cutover"), w.cutover);
+  const finalize = parseWindow(r, p("windows", "finalize"), w.finalize);
+  if (cutover && finalize && Date.parse(finalize.start) < Date.parse(cutover.end))
+    r.fail(p("windows", "finalize", "start"), `${finalize.start} is before the cutover window ends (${cutover.end})`, "Finalize comes after cutover, at least 5 days later (senders retry for up to 5 days)");
+  return {
+    ...(from ? { from } : {}),
+    contact: { name, ...(phone ? { phone } : {}), ...(url ? { url } : {}), ...(email ? { email } : {}) },
+    windows: { ...(cutover ? { cutover } : {}), ...(finalize ? { finalize } : {}) },
+  };
 }
 
 function parseExchange(r: Reader, v: unknown): ExchangeConfig | undefined {
@@ -218,12 +299,15 @@ function parseNewHost(r: Reader, v: unknown): NewHostConfig | undefined {
   if (!spf) r.fail(p("spf"), "is missing", "Give the SPF terms that authorize the new host, e.g. a:mail.newhost.net or include:_spf.newhost.net");
   const imapHost = r.domain(p("imapHost"), o.imapHost, true) ?? "";
   const imapPort = r.int(p("imapPort"), o.imapPort, 993, 1, 65535);
+  // Outgoing server the notices tell people to set; optional (default imapHost, 587).
+  const smtpHost = r.domain(p("smtpHost"), o.smtpHost, false);
+  const smtp = { ...(smtpHost ? { smtpHost } : {}), ...(o.smtpPort !== undefined ? { smtpPort: r.int(p("smtpPort"), o.smtpPort, 587, 1, 65535) } : {}) };
   const kind = r.str(p("kind"), o.kind, true, "Set it to cpanel or dovecot");
   if (kind === "cpanel") {
     const url = r.str(p("url"), o.url, true, "Give the cPanel URL, e.g. https://host.example.net:2083") ?? "";
     if (url && !/^https?:\/\/[^/\s]+\/?$/.test(url)) r.fail(p("url"), `${JSON.stringify(url)} is not a base URL`, "Write scheme, host and port only: https://host.example.net:2083");
     const user = r.str(p("user"), o.user, true, "Give the cPanel account name the API token belongs to") ?? "";
-    return { kind, url: url.replace(/\/$/, ""), user, mx, spf, imapHost, imapPort };
+    return { kind, url: url.replace(/\/$/, ""), user, mx, spf, imapHost, imapPort, ...smtp };
   }
   if (kind === "dovecot") {
     const ssh = r.obj(p("ssh"), o.ssh, true) ?? {};
@@ -253,6 +337,7 @@ function parseNewHost(r: Reader, v: unknown): NewHostConfig | undefined {
       spf,
       imapHost,
       imapPort,
+      ...smtp,
     };
   }
   if (kind !== undefined) r.fail(p("kind"), `unknown kind ${JSON.stringify(kind)}`, "Use cpanel or dovecot");
@@ -349,6 +434,7 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
     else quotaHeadroom = h;
   }
   const audit = { ...auditEntries, ...parseAudit(r, raw.audit) };
+  const notices = parseNotices(r, raw.notices, domain);
   for (const k of ["auditFile", "zoneFile"] as const) if (raw[k] !== undefined) r.str(cfgPath(k), raw[k], false);
   if (r.errors.length > 0) throw new PlanErrors(r.errors);
   return {
@@ -367,6 +453,7 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
     dmarc,
     quotaHeadroom,
     audit,
+    ...(notices ? { notices } : {}),
   };
 }
 

@@ -17,6 +17,8 @@ export interface MailboxConfig {
   displayName: string;
   /** Only for route imap; absent means none configured (auto when an audit exists is not implied). */
   quota?: QuotaSpec;
+  /** An address outside the domain being moved, where the person's notices also go (by SMTP). */
+  backupAddress?: string;
 }
 
 export interface MxHost {
@@ -66,6 +68,9 @@ export interface CpanelHostConfig {
   spf: string;
   imapHost: string;
   imapPort: number;
+  /** What users set as outgoing server; absent: imapHost, port 587 (notices say so). */
+  smtpHost?: string;
+  smtpPort?: number;
 }
 
 export interface DovecotHostConfig {
@@ -81,6 +86,8 @@ export interface DovecotHostConfig {
   spf: string;
   imapHost: string;
   imapPort: number;
+  smtpHost?: string;
+  smtpPort?: number;
 }
 
 export type NewHostConfig = CpanelHostConfig | DovecotHostConfig;
@@ -118,6 +125,26 @@ export interface MailshiftConfig {
   quotaHeadroom: number;
   /** Audited bytes per source login (from mailshift:audit and mailshift:auditFile). */
   audit: Record<string, number>;
+  /** Who tells people what, and the channel that works when email does not; absent: no notices. */
+  notices?: NoticesConfig;
+}
+
+/** A time span as written in the stack, ISO 8601 with its UTC offset, so people read their local time. */
+export interface TimeWindow {
+  start: string;
+  end: string;
+}
+
+/**
+ * mailshift:notices. The contact is the backup channel: a phone or a web page that still works when email
+ * does not (an email address, when given, must be outside the domain being moved).
+ */
+export interface NoticesConfig {
+  /** Sender of the notices; default: the contact's name at postmaster@<domain>. */
+  from?: { name: string; address: string };
+  contact: { name: string; phone?: string; url?: string; email?: string };
+  /** Maintenance windows of the DNS changes people notice: when cutover and finalize run. */
+  windows: { cutover?: TimeWindow; finalize?: TimeWindow };
 }
 
 /**

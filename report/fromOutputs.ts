@@ -50,6 +50,25 @@ export function fromStackOutputs(outputs: unknown, file: string): ReportData {
     addressChanges,
     warnings: list(outputs.warnings).filter((w): w is string => typeof w === "string"),
     notes,
+    ...contactAndWindows(outputs.notices),
+  };
+}
+
+/** The backup channel and the maintenance windows of the `notices` output (notices/types.ts NoticePlan). */
+export function contactAndWindows(notices: unknown): Pick<ReportData, "contact" | "windows"> {
+  if (!isObj(notices)) return {};
+  const c = isObj(notices.contact) ? notices.contact : undefined;
+  const name = c && str(c.name);
+  const w = isObj(notices.windows) ? notices.windows : {};
+  const windows: NonNullable<ReportData["windows"]> = {};
+  for (const k of ["cutover", "finalize"] as const) {
+    const v = w[k];
+    if (isObj(v) && str(v.start) && str(v.end)) windows[k] = { start: str(v.start)!, end: str(v.end)! };
+  }
+  const opt = (k: "phone" | "url" | "email") => (c && str(c[k]) ? { [k]: str(c[k])! } : {});
+  return {
+    ...(name ? { contact: { name, ...opt("phone"), ...opt("url"), ...opt("email") } } : {}),
+    ...(Object.keys(windows).length ? { windows } : {}),
   };
 }
 

@@ -28,5 +28,6 @@ export function reportDataFromPlan(plan: MigrationPlan, results: Readonly<Record
     addressChanges: plan.addressChanges.map((c) => ({ from: c.from, to: c.to })),
     warnings: [...plan.warnings],
     notes,
+    ...(plan.config.notices ? { contact: plan.config.notices.contact, windows: plan.config.notices.windows } : {}),
   };
 }

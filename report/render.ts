@@ -1,6 +1,8 @@
 // renderReport: ReportData to one self-contained HTML page (inline CSS and SVG, no script, nothing fetched).
 // Pure: the same data and `now` give the same page, so the CLI and the Pulumi program can both call it.
-import { STAGES } from "../plan/types";
+import { NOT_MOVED, WHAT_MOVES } from "../notices/notMoved";
+import { describeWindow } from "../notices/when";
+import { STAGES, type TimeWindow } from "../plan/types";
 import { progressChart } from "./chart";
 import { esc } from "./escape";
 import { bytes, count, percent, span, when } from "./format";
@@ -170,7 +172,7 @@ function addressSection(d: ReportData): string {
     .map((c) => `<tr data-address="${esc(c.from)}"><td>${esc(c.from)}</td><td><strong>${esc(c.to)}</strong></td></tr>`)
     .join("");
   return `<section id="addresses"><h2>Address changes</h2>
-<p>These people get a new email address. Their mail, folders and contacts move with them.</p>
+<p>These people get a new email address. Their mail and folders are copied to the new mailbox; calendars, contacts and the rest are not (see <a href="#not-moved">what does not move</a>).</p>
 <table><thead><tr><th>Old address</th><th>New address</th></tr></thead><tbody>${rows}</tbody></table>
 <div class="box callout"><h3>If your address changes, please</h3><ul>
 <li>From cutover on, give your new address to the people and services you correspond with.</li>
@@ -179,6 +181,41 @@ function addressSection(d: ReportData): string {
 <li>Set up your mail app with the new mailbox when IT sends you its settings.</li>
 ${forwarded ? "<li>Mail sent to your old address keeps reaching you: it is forwarded to the new one.</li>" : ""}
 </ul></div></section>`;
+}
+
+function notMovedSection(): string {
+  const items = NOT_MOVED.map((n) => `<li><strong>${esc(n.what)}</strong>: ${esc(n.todo("Outlook or the new account"))}</li>`).join("\n");
+  return `<section id="not-moved"><h2>What does not move</h2>
+<p>mailshift copies ${esc(WHAT_MOVES)}, nothing else. The rest stays on the old server, and each person brings over what they need before it is retired:</p>
+<ul data-testid="not-moved">
+${items}
+</ul></section>`;
+}
+
+/** The maintenance window of the next stage that changes where mail goes, from the current one. */
+function nextWindow(d: ReportData): { stage: "cutover" | "finalize"; window: TimeWindow } | undefined {
+  const next = d.stage === "prepare" || d.stage === "copy" ? "cutover" : d.stage === "cutover" ? "finalize" : undefined;
+  const window = next ? d.windows?.[next] : undefined;
+  return next && window ? { stage: next, window } : undefined;
+}
+
+function contactSection(d: ReportData): string {
+  const w = nextWindow(d);
+  const windowText = w
+    ? `<p data-testid="next-window">Next maintenance window (${esc(STAGE_TEXT[w.stage].title.toLowerCase())}): <strong>${esc(describeWindow(w.window))}</strong>.</p>`
+    : d.stage === "finalize"
+      ? ""
+      : `<p data-testid="next-window">The date of the next DNS change is not set yet (mailshift:notices.windows).</p>`;
+  const c = d.contact;
+  if (!c)
+    return `<section id="help"><h2>When email does not work</h2>${windowText}<p class="box callout" data-testid="no-contact">No backup channel is set: give people a phone number or a web page that works when email does not (mailshift:notices.contact).</p></section>`;
+  const ways = [
+    c.phone ? `<li>Phone: <a href="tel:${esc(c.phone.replace(/[^+0-9]/g, ""))}">${esc(c.phone)}</a></li>` : "",
+    c.url ? `<li>Web: <a href="${esc(c.url)}">${esc(c.url)}</a></li>` : "",
+    c.email ? `<li>Email (outside the domain that moves): <a href="mailto:${esc(c.email)}">${esc(c.email)}</a></li>` : "",
+  ].join("");
+  return `<section id="help"><h2>When email does not work</h2>${windowText}
+<p data-testid="contact">Contact <bdi>${esc(c.name)}</bdi>:</p><ul>${ways}</ul></section>`;
 }
 
 function checklistSection(d: ReportData): string {
@@ -207,9 +244,11 @@ export function renderReport(data: ReportData, now: Date, options: RenderOptions
 <h1>${esc(title)}</h1>
 <p class="sub">${domains.length ? `${esc(domains.join(", "))} \u00b7 ` : ""}as of ${esc(when(now))}</p>
 ${stageSection(data)}
+${contactSection(data)}
 ${mailboxSection(data)}
 ${dnsSection(data, now, options.negativeTtl ?? DEFAULT_NEGATIVE_TTL)}
 ${addressSection(data)}
+${notMovedSection()}
 ${checklistSection(data)}
 ${notesSection(data)}
 <footer>Made by mailshift from the stack's outputs on ${esc(when(now))}. Times are in UTC.</footer>

@@ -1,5 +1,5 @@
 // What the report shows, as plain data: built from stack outputs (fromOutputs.ts), never holding a secret.
-import type { Stage } from "../plan/types";
+import type { Stage, TimeWindow } from "../plan/types";
 
 export interface FolderProgress {
   folder: string;
@@ -65,4 +65,8 @@ export interface ReportData {
   warnings: string[];
   /** What the inputs could not tell, said plainly on the page. */
   notes: string[];
+  /** The backup channel people use when email does not work (mailshift:notices.contact), when configured. */
+  contact?: { name: string; phone?: string; url?: string; email?: string };
+  /** Maintenance windows of the stages that change where mail goes (mailshift:notices.windows). */
+  windows?: { cutover?: TimeWindow; finalize?: TimeWindow };
 }

@@ -9,15 +9,20 @@ need_apt=()
 command -v mbsync >/dev/null 2>&1 || need_apt+=(isync)
 [ -x /usr/sbin/nsd ] || need_apt+=(nsd)              # authoritative DNS for the dns-check tests
 [ -x /usr/bin/time ] || need_apt+=(time)             # GNU time, for the benchmarks
+[ -x /usr/sbin/exim4 ] || need_apt+=(exim4-daemon-light)  # a real MTA for the notices' SMTP tests (harness/exim.ts)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} from Debian"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq
-  # No system-wide service may start from the install (Debian would start NSD on port 53 and Dovecot on 143).
+  # No system-wide service may start from the install (Debian would start NSD on port 53, Dovecot on 143 and
+  # Exim on 25); the policy file is removed again afterwards if this script put it there.
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null && $SUDO chmod +x /usr/sbin/policy-rc.d
+    trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+    policy_added=1
   fi
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  if [ -n "${policy_added:-}" ]; then $SUDO rm -f /usr/sbin/policy-rc.d; trap - EXIT; fi
 fi
 # Debian starts a system-wide Dovecot where it can; mailshift's tests run their own on loopback.
 bash scripts/cyrus.sh # Cyrus IMAP beside Dovecot, unpacked into a cache folder (see the script)

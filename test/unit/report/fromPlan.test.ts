@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "mocha";
 import { parseConfig } from "../../../plan/config";
+import { noticePlanFromPlan } from "../../../notices/fromPlan";
 import { buildPlan } from "../../../plan/plan";
 import { STAGES, type Stage } from "../../../plan/types";
 import { fromStackOutputs, renderReport } from "../../../report";
 import { reportDataFromPlan } from "../../../report/fromPlan";
 import { rawMailshift } from "../plan/stackFiles";
 
-// What index.ts exports as stack outputs, from the same plan (its stage, addressChanges, dnsChanges, mailboxes).
+// What index.ts exports as stack outputs, from the same plan (its stage, addressChanges, dnsChanges, mailboxes, notices).
 function outputsOf(plan: ReturnType<typeof buildPlan>): Record<string, unknown> {
   return {
     stage: plan.stage,
@@ -15,6 +16,7 @@ function outputsOf(plan: ReturnType<typeof buildPlan>): Record<string, unknown> 
     dnsChanges: plan.dnsChanges.map((c) => `${c.action} ${c.type} ${c.name}${c.from ? ` from ${c.from}` : ""}${c.to ? ` to ${c.to}` : ""}`),
     mailboxes: plan.mailboxes.map((m) => ({ source: m.source, route: m.route, destination: m.destination })),
     warnings: plan.warnings,
+    notices: JSON.parse(JSON.stringify(noticePlanFromPlan(plan) ?? null)),
   };
 }
 

@@ -1,11 +1,13 @@
-// Issue 2's benchmark: one mailbox between two loopback Dovecot servers, mailshift and mbsync on the same mail
-// in the same run. Prints messages/s, MB/s, wall time, peak memory and CPU time for each, the no-op resync
-// time, and peak memory against the largest message.
-//   node dist/bench/oneMailbox.js [--messages 2500]
+// One mailbox from a loopback Dovecot to a loopback destination server (Dovecot by default; Cyrus and Courier with
+// --to), mailshift and mbsync on the same mail in the same run. Prints messages/s, MB/s, wall time, peak memory and
+// CPU time for each, the no-op resync time, and peak memory against the largest message.
+//   node dist/bench/oneMailbox.js [--messages 2500] [--quick] [--to dovecot|cyrus|all]
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Dovecot, ensureDovecot, stopAllDovecots } from "../harness/dovecot";
+import { Cyrus, ensureCyrus } from "../harness/cyrus";
+import { Dovecot, ensureDovecot, stopAllDovecots, type MailUser } from "../harness/dovecot";
+import type { ImapServer } from "../harness/imapServer";
 import { appendAll, readCorpus, type RawMessage } from "../harness/corpus";
 import * as gen from "../harness/generate";
 import { repoRoot } from "../harness/repoRoot";
@@ -38,13 +40,22 @@ function fmt(rows: Row[]): string {
   return all.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ")).join("\n");
 }
 
-async function scenario(name: string, msgs: RawMessage[], folders: Record<string, RawMessage[]>): Promise<void> {
+/** Destination servers the bench can copy to, each started with the given users; none has a namespace prefix. */
+const DESTINATIONS: Record<string, (users: MailUser[], name: string) => Promise<ImapServer>> = {
+  dovecot: (users, name) => Dovecot.start({ layout: "new", users, name, keepDir: false }),
+  cyrus: (users, name) => {
+    ensureCyrus();
+    return Cyrus.start({ hierarchy: "slash", users, name, keepDir: false });
+  },
+};
+
+async function scenario(name: string, msgs: RawMessage[], folders: Record<string, RawMessage[]>, to = "dovecot"): Promise<void> {
   // Three rounds, mbsync and mailshift alternating, each into a fresh mailbox: the median evens out other load.
   const ROUNDS = 3;
   const targets = Array.from({ length: ROUNDS }, (_, r) => [`viaMbsync${r}`, `viaMailshift${r}`]).flat();
   const users = ["src", ...targets].map((u) => ({ user: u, password: `${u}-pw` }));
   const old = await Dovecot.start({ layout: "old", users: [users[0]], name: `bench-old-${name}`, keepDir: false });
-  const fresh = await Dovecot.start({ layout: "new", users: users.slice(1), name: `bench-new-${name}`, keepDir: false });
+  const fresh = await DESTINATIONS[to](users.slice(1), `bench-new-${to}`);
   try {
     for (const [folder, list] of Object.entries(folders)) await appendAll(old.url("src"), "src-pw", folder, list);
     const src = await snapshot(old.url("src"), "src-pw");
@@ -56,7 +67,7 @@ async function scenario(name: string, msgs: RawMessage[], folders: Record<string
       largest = Math.max(largest, m.size);
     }
     const mb = bytes / 1024 / 1024;
-    process.stdout.write(`\n## ${name}: ${count} messages, ${mb.toFixed(1)} MB, largest ${(largest / 1024 / 1024).toFixed(2)} MB\n`);
+    process.stdout.write(`\n## ${name}, Dovecot to ${to}: ${count} messages, ${mb.toFixed(1)} MB, largest ${(largest / 1024 / 1024).toFixed(2)} MB\n`);
 
     const cli = path.join(repoRoot(), "bin", "mailshift.js");
     const mbsyncRuns: Measured[] = [];
@@ -120,6 +131,7 @@ async function scenario(name: string, msgs: RawMessage[], folders: Record<string
     line("no-op resync, with --state (watermarks)", withState, withStateSummary);
     process.stdout.write(`peak RSS ${ms.peakRssMb.toFixed(0)} MB = ${(ms.peakRssMb / (largest / 1024 / 1024)).toFixed(1)} x the largest message, ${(ms.peakRssMb / mb).toFixed(2)} x the mailbox\n`);
   } finally {
+    await fresh.stop();
     await stopAllDovecots();
   }
 }
@@ -131,16 +143,22 @@ function median(runs: Measured[]): Measured {
 async function main(): Promise<void> {
   ensureDovecot();
   ensureGnuTime();
-  const n = Number(process.argv[process.argv.indexOf("--messages") + 1]) || 2500;
+  const arg = (flag: string) => (process.argv.includes(flag) ? process.argv[process.argv.indexOf(flag) + 1] : undefined);
+  const n = Number(arg("--messages")) || 2500;
+  const toArg = arg("--to") ?? "dovecot";
+  const kinds = toArg === "all" ? Object.keys(DESTINATIONS) : [toArg];
+  for (const k of kinds) if (!DESTINATIONS[k]) throw new Error(`--to ${k}: one of ${Object.keys(DESTINATIONS).join(", ")} or all`);
   const ham = readCorpus("easy_ham", n);
   const only = process.argv.includes("--quick");
-  await scenario("easy_ham corpus, one folder", ham, { INBOX: ham });
-  if (only) return;
   // A bigger mailbox shows the steady rate once Node's JIT has warmed up (a 2,500-message run is mostly warm-up).
   const bigger = [...ham, ...readCorpus("spam", 500), ...gen.many(7000, 11)];
-  await scenario("10,000 messages (easy_ham, spam, generated), one folder", bigger, { INBOX: bigger });
   const big = [...Array.from({ length: 40 }, (_, i) => gen.withAttachment(2 * 1024 * 1024, i)), gen.withAttachment(24 * 1024 * 1024, 99)];
-  await scenario("large messages (40 x 2 MB + 1 x 24 MB)", big, { INBOX: big });
+  for (const to of kinds) {
+    await scenario("easy_ham corpus, one folder", ham, { INBOX: ham }, to);
+    if (only) continue;
+    await scenario("10,000 messages (easy_ham, spam, generated), one folder", bigger, { INBOX: bigger }, to);
+    await scenario("large messages (40 x 2 MB + 1 x 24 MB)", big, { INBOX: big }, to);
+  }
 }
 
 main().catch((err: unknown) => {

@@ -4,7 +4,7 @@
 // and opens another only when a batch waits for one, up to its limit: a pass that copies ten messages pays
 // for one login, not four.
 import { withCrlfLines, type OutgoingMessage } from "./appendCommand";
-import type { BulkConnection } from "./bulkConnection";
+import { ConnectionLostError, type BulkConnection } from "./bulkConnection";
 import { errorFacts, throttleDelayMs } from "./classify";
 import { sleep } from "./retry";
 
@@ -109,7 +109,14 @@ export class AppendPool {
    * BYE): replaced by a fresh one in the pool, so the rest of the batch goes on.
    */
   private async replace(gone: BulkConnection): Promise<BulkConnection> {
-    const fresh = await this.open();
+    let fresh: BulkConnection;
+    try {
+      fresh = await this.open();
+    } catch (err) {
+      // Still a lost connection (the server may be restarting): the folder's retry, with its backoff, takes it from
+      // here, where a failure to connect would stop the mailbox.
+      throw new ConnectionLostError("NoConnection", `the connection closed and a new one could not be opened (${(err as Error).message})`);
+    }
     const at = this.all.indexOf(gone);
     if (at >= 0) this.all[at] = fresh;
     else this.all.push(fresh);

@@ -3,11 +3,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { parseZoneFile, printZoneFile, parseTtl, ZoneFileError } from "../../../dns/zonefile";
-import { canonicalIPv6, type ZoneRecord } from "../../../dns/records";
+import { canonicalIPv6, recordKey, type ZoneRecord } from "../../../dns/records";
 
 export const ZONES = join(__dirname, "..", "..", "..", "..", "test", "fixtures", "zones");
 const fixture = (name: string) => readFileSync(join(ZONES, name), "utf8");
 const find = (records: ZoneRecord[], name: string, type: string) => records.filter((r) => r.name === name && r.type === type);
+/** As BIND loads a zone, a record given twice (name, type and data) is one record: the first one stays. */
+const distinct = (records: ZoneRecord[]) => records.filter((r, i) => records.findIndex((o) => recordKey(o) === recordKey(r)) === i);
 
 describe("dns/zonefile: real exports", () => {
   it("reads a hand-written BIND zone with every oddity", () => {
@@ -179,7 +181,9 @@ describe("dns/zonefile: TTLs and the print-then-parse round trip", () => {
           });
           const text = messyLines(zone, records, style, defaultTtl);
           if (process.env.SHOW_MESSY) console.log(text);
-          assert.deepEqual(parseZoneFile(text, { file: "messy.zone" }).records, records, text);
+          const parsed = parseZoneFile(text, { file: "messy.zone" });
+          assert.deepEqual(parsed.records, distinct(records), text);
+          assert.equal(parsed.issues.filter((i) => i.kind === "duplicate").length, records.length - distinct(records).length);
         },
       ),
       { numRuns: 300 },
@@ -211,7 +215,7 @@ describe("dns/zonefile: TTLs and the print-then-parse round trip", () => {
           });
           const text = printZoneFile(zone, records, { relative, defaultTtl: relative ? records[0]!.ttl : undefined });
           const parsed = parseZoneFile(text, { file: "round-trip.zone" });
-          assert.deepEqual(parsed.records, records);
+          assert.deepEqual(parsed.records, distinct(records));
         },
       ),
       { numRuns: 300 },

@@ -39,8 +39,8 @@ export function normalizeSvcParams(params: readonly string[]): string {
         out.set(n, `mandatory=${need().split(",").map((k) => {
           const m = svcKeyNumber(k);
           if (m === undefined) throw new Error(`mandatory=${value}: unknown key ${JSON.stringify(k)}`);
-          return keyName(m);
-        }).join(",")}`);
+          return m;
+        }).sort((a, b) => a - b).map(keyName).join(",")}`);
         break;
       case 1:
         out.set(n, `alpn="${need()}"`);

@@ -1,5 +1,5 @@
 // BIND zone files (RFC 1035 section 5, with BIND's $TTL, $GENERATE and TTL units): the export every DNS host
-// offers, read as BIND 9 reads it (test/unit/dns/zoneBind.test.ts compares the two on a corpus). A wrong line
+// offers, read as BIND 9 reads it (test/dns/zoneBind.test.ts compares the two on a corpus). A wrong line
 // throws ZoneFileError and nothing is imported; a right line mailshift cannot represent is reported and skipped.
 import { readFileSync } from "node:fs";
 import { isIPv4, isIPv6 } from "node:net";
@@ -90,6 +90,8 @@ export const UNREPRESENTED_TYPES = new Set([
 
 /** Fields holding domain names in types otherwise passed through as written: completed like any name. */
 const PASS_THROUGH_NAMES: Record<string, number[]> = { NAPTR: [5], RP: [0, 1], AFSDB: [1], KX: [1], NSEC: [0], RRSIG: [7], ALIAS: [0], ANAME: [0] };
+/** Fields that are character-strings in types otherwise passed through: quoted as BIND prints them (HINFO PC "x y"). */
+const PASS_THROUGH_STRINGS: Record<string, number[]> = { HINFO: [0, 1], NAPTR: [2, 3, 4], URI: [2] };
 
 const CLASSES = new Set(["IN", "CH", "HS", "CS"]);
 const TTL_RE = /^(\d+|(\d+[smhdw])+)$/i;
@@ -499,7 +501,14 @@ export function parseZoneFile(input: string | Uint8Array, options: ParseOptions 
         if (rdata.length === 0) err(line, `${type} data`, "nothing");
         const names = PASS_THROUGH_NAMES[type] ?? [];
         if (names.some((f) => f >= rdata.length)) err(line, `${type} data with a domain name as field ${Math.max(...names) + 1}`, rdata.map((t) => t.text).join(" "));
-        value = rdata.map((t, i) => (names.includes(i) ? content(resolveName(t, `a domain name in ${type} data`)) : t.quoted ? `"${t.text}"` : t.text)).join(" ");
+        const strings = PASS_THROUGH_STRINGS[type] ?? [];
+        value = rdata
+          .map((t, i) => {
+            if (names.includes(i)) return content(resolveName(t, `a domain name in ${type} data`));
+            if (strings.includes(i)) return txtContent([unescapeText(t.text, byteMode)]);
+            return t.quoted ? `"${t.text}"` : t.text;
+          })
+          .join(" ");
       }
     }
 

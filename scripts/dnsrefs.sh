@@ -2,7 +2,7 @@
 # The references the DNS proofs are tested against (run by scripts/setup.sh after the apt installs):
 # - the openspf RFC 7208 test suite, which Debian's python3-spf ships as documentation
 #   (test/unit/dns/rfc7208.test.ts reads it from there);
-# - BIND's named-compilezone (bind9-utils), which test/unit/dns/zoneBind.test.ts compares the zone importer with.
+# - BIND's named-compilezone (bind9-utils), which test/dns/zoneBind.test.ts compares the zone importer with.
 # Minimal Debian images drop /usr/share/doc (dpkg path-exclude); then the suite is taken from the package file.
 set -euo pipefail
 SUITE=/usr/share/doc/python3-spf/rfc7208-tests.yml.gz

@@ -7,7 +7,7 @@ import { checkEquivalence, type EquivalenceReport } from "../dns/equivalence";
 import { parseNameServer, type NameServer } from "../dns/query";
 import { mergeForStage, type GeneratedRecord } from "../plan/stageMerge";
 import { STAGES, type Stage } from "../plan/types";
-import { parseZoneFile } from "../dns/zonefile";
+import { readZoneFile, renderZoneFileIssue } from "../dns/zonefile";
 
 export const DNS_CHECK_USAGE = `usage:
   mailshift dns-check --zone FILE --old NS[:PORT] [--new NS[:PORT]] [--stage S] [--mail FILE] [--low-ttl SECONDS] [--timeout MS] [--json]
@@ -93,11 +93,19 @@ export function readMailRecords(file: string, text: string): GeneratedRecord[] {
   });
 }
 
-export function renderDnsCheck(report: EquivalenceReport, stage: Stage): string {
+/**
+ * The check in words. `importReport`: the zone file's lines not imported as written (ParsedZone.issues, rendered):
+ * records skipped or dropped at import are not asked of either side, so they are listed first.
+ */
+export function renderDnsCheck(report: EquivalenceReport, stage: Stage, importReport: readonly string[] = []): string {
   const lines = [
     `zone ${report.zone}, stage ${stage}: ${report.questions} name/type pairs asked of ${report.oldServer} (old) and ${report.newSide} (new)`,
-    `  equal: ${report.equal}`,
   ];
+  if (importReport.length > 0) {
+    lines.push(`  zone file lines not imported as written: ${importReport.length}`);
+    for (const l of importReport) lines.push(`    ${l}`);
+  }
+  lines.push(`  equal: ${report.equal}`);
   const list = (title: string, items: EquivalenceReport["expected"]) => {
     lines.push(`  ${title}: ${items.length}`);
     for (const d of items) lines.push(`    ${d.name} ${d.type}: ${d.detail}`);
@@ -115,7 +123,8 @@ export async function runDnsCheck(argv: string[]): Promise<number> {
   try {
     const args = parseDnsCheckArgs(argv);
     json = args.json;
-    const zone = parseZoneFile(readFileSync(args.zone, "utf8"), { file: args.zone });
+    const zone = readZoneFile(args.zone);
+    const importReport = zone.issues.map((i) => renderZoneFileIssue(args.zone, i));
     if (zone.origin === "") throw new Error(`${args.zone}: no SOA record and no $ORIGIN, so the zone's name is unknown; add "$ORIGIN example.com." (your domain) as the first line`);
     const mail = args.mail ? readMailRecords(args.mail, readFileSync(args.mail, "utf8")) : [];
     const fit = fitForCloudflare(zone.origin, zone.records);
@@ -130,7 +139,7 @@ export async function runDnsCheck(argv: string[]): Promise<number> {
       new: args.new,
       query: args.timeoutMs === undefined ? undefined : { timeoutMs: args.timeoutMs },
     });
-    process.stdout.write(json ? `${JSON.stringify({ stage: args.stage, ...report })}\n` : `${renderDnsCheck(report, args.stage)}\n`);
+    process.stdout.write(json ? `${JSON.stringify({ stage: args.stage, importReport, ...report })}\n` : `${renderDnsCheck(report, args.stage, importReport)}\n`);
     return report.ok ? 0 : 1;
   } catch (err) {
     const usage = err instanceof DnsCheckUsageError;

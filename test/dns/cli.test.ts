@@ -44,6 +44,23 @@ describe("mailshift dns-check: the command line", function () {
     assert.equal(lines.at(-1), "the new zone answers like the old one, apart from the expected differences");
   });
 
+  it("lists the zone file lines it did not import as written (skipped, out of the zone, given twice), with file and line", async () => {
+    const text = readFileSync(ZONE_FILE, "utf8").replace(/\n*$/, "\n");
+    const base = text.split("\n").length - 1;
+    const extra = join(dir, "extra.zone");
+    writeFileSync(extra, text + "gps.example.com. 300 IN GPOS -32.6882 116.8652 10.0\nstray.example.org. 300 IN A 192.0.2.9\nmail.example.com. 300 IN A 192.0.2.10\n");
+    const { code, stdout } = await run(["dns-check", "--zone", extra, "--old", `127.0.0.1:${old.server.port}`, "--stage", "copy", "--mail", MAIL_FILE]);
+    assert.equal(code, 0, stdout);
+    const lines = stdout.trim().split("\n");
+    const at = lines.indexOf("  zone file lines not imported as written: 3");
+    assert.ok(at > 0, stdout);
+    assert.match(lines[at + 1]!, new RegExp(`^ {4}${extra.replace(/[.]/g, "\\.")} line ${base + 1}: gps\\.example\\.com GPOS: not imported: mailshift does not represent GPOS records`));
+    assert.match(lines[at + 2]!, new RegExp(`line ${base + 2}: stray\\.example\\.org A: not imported: it is outside the zone example\\.com`));
+    assert.match(lines[at + 3]!, new RegExp(`line ${base + 3}: mail\\.example\\.com A 192\\.0\\.2\\.10: the same record as on line \\d+; imported once`));
+    const json = await run(["dns-check", "--zone", extra, "--old", `127.0.0.1:${old.server.port}`, "--stage", "copy", "--mail", MAIL_FILE, "--json"]);
+    assert.equal(JSON.parse(json.stdout).importReport.length, 3);
+  });
+
   it("stops with exit 3 and the file and line when the zone file is bad; nothing is checked", async () => {
     const bad = join(dir, "bad.zone");
     writeFileSync(bad, "$ORIGIN example.com.\n$TTL 300\n@ MX 10 mail\nmail A 192.0.2.300\n");

@@ -61,6 +61,29 @@ describe("mailshift dns-check: the command line", function () {
     assert.equal(JSON.parse(json.stdout).importReport.length, 3);
   });
 
+  it("evaluates each SPF record on both sides as a strict receiver does, and fails on one the new side would break", async () => {
+    const good = await run(["dns-check", "--zone", ZONE_FILE, "--old", `127.0.0.1:${old.server.port}`, "--stage", "cutover", "--mail", MAIL_FILE]);
+    if (process.env.SHOW_DNS_CHECK) console.log(good.stdout);
+    assert.equal(good.code, 0, good.stdout);
+    const lines = good.stdout.trim().split("\n");
+    assert.ok(lines.includes("  SPF, evaluated as a strict receiver does (RFC 7208) for 203.0.113.254: 3 name(s)"), good.stdout);
+    assert.ok(lines.includes("    _spf.example.com: old: fail after 0 lookup(s) (_spf.example.com: -all); new: fail after 0 lookup(s) (_spf.example.com: -all)"), good.stdout);
+    // mx: the backup MX host is outside the zone (dns-check asks only the zone's servers); so is Microsoft's include.
+    assert.ok(lines.includes("    example.com: old: not evaluated past mail.backup-mx.example.net (outside the zone) after 1 lookup(s); new: not evaluated past spf.protection.outlook.com (outside the zone) after 1 lookup(s)"), good.stdout);
+    assert.ok(lines.some((l) => /^ {4}mail2\.example\.com: old: none after 0 lookup\(s\); new: fail after 1 lookup\(s\) \(mail2\.example\.com: -all\)$/.test(l)), good.stdout);
+
+    // The same mail records with an SPF that parses loosely but strict receivers refuse (a /032 prefix).
+    const mail = JSON.parse(readFileSync(MAIL_FILE, "utf8")) as Array<{ role: string; name: string; content: string }>;
+    const spf = mail.find((r) => r.role === "spf" && r.name === "example.com")!;
+    spf.content = '"v=spf1 ip4:192.0.2.1/032 include:spf.protection.outlook.com -all"';
+    const badMail = join(dir, "bad-spf.mail.json");
+    writeFileSync(badMail, JSON.stringify(mail));
+    const bad = await run(["dns-check", "--zone", ZONE_FILE, "--old", `127.0.0.1:${old.server.port}`, "--stage", "cutover", "--mail", badMail]);
+    assert.equal(bad.code, 1, bad.stdout);
+    assert.match(bad.stdout, /^ {4}BROKEN example\.com: old: not evaluated past .*; new: permerror after 0 lookup\(s\): SPF record at example\.com .*bad term "ip4:192\.0\.2\.1\/032"/m);
+    assert.equal(bad.stdout.trim().split("\n").at(-1), "receivers would refuse the new side's SPF (BROKEN above): fix those records before changing the nameservers");
+  });
+
   it("stops with exit 3 and the file and line when the zone file is bad; nothing is checked", async () => {
     const bad = join(dir, "bad.zone");
     writeFileSync(bad, "$ORIGIN example.com.\n$TTL 300\n@ MX 10 mail\nmail A 192.0.2.300\n");

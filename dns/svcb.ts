@@ -6,10 +6,15 @@ import { canonicalIPv6 } from "./records";
 
 const KEY_NAMES = ["mandatory", "alpn", "no-default-alpn", "port", "ipv4hint", "ech", "ipv6hint"];
 
-/** The key's number: a name RFC 9460 registers, or keyNNNNN. */
+/** Later registrations, read by name and printed keyNNNNN as BIND 9.18 prints them (RFC 9461 dohpath, RFC 9540 ohttp). */
+const LATER_KEYS: Record<string, number> = { dohpath: 7, ohttp: 8 };
+
+/** The key's number: a name RFC 9460 registers (or a later one), or keyNNNNN. */
 export function svcKeyNumber(key: string): number | undefined {
   const i = KEY_NAMES.indexOf(key.toLowerCase());
   if (i >= 0) return i;
+  const later = LATER_KEYS[key.toLowerCase()];
+  if (later !== undefined) return later;
   const m = /^key(\d{1,5})$/i.exec(key);
   return m && Number(m[1]) <= 65535 ? Number(m[1]) : undefined;
 }
@@ -28,7 +33,7 @@ export function normalizeSvcParams(params: readonly string[]): string {
     let value = eq < 0 ? undefined : p.slice(eq + 1);
     if (value !== undefined && value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
     const n = svcKeyNumber(key);
-    if (n === undefined) throw new Error(`unknown SVCB parameter ${JSON.stringify(key)} (expected ${KEY_NAMES.join(", ")} or keyNNNNN)`);
+    if (n === undefined) throw new Error(`unknown SVCB parameter ${JSON.stringify(key)} (expected ${[...KEY_NAMES, ...Object.keys(LATER_KEYS)].join(", ")} or keyNNNNN)`);
     if (out.has(n)) throw new Error(`SVCB parameter ${keyName(n)} given twice`);
     const need = () => {
       if (value === undefined || value === "") throw new Error(`SVCB parameter ${keyName(n)} needs a value`);

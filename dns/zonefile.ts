@@ -85,11 +85,40 @@ export const KNOWN_TYPES = new Set([
 export const UNREPRESENTED_TYPES = new Set([
   "GPOS", "X25", "ISDN", "RT", "NSAP", "NSAP-PTR", "PX", "MB", "MD", "MF", "MG", "MR", "MINFO", "NULL", "WKS", "SIG",
   "NXT", "A6", "ATMA", "SINK", "NINFO", "RKEY", "TALINK", "TA", "AVC", "DOA", "AMTRELAY", "RESINFO", "WALLET", "L32",
-  "L64", "LP", "NID", "EID", "NIMLOC", "KEYDATA", "UINFO", "UID", "GID", "UNSPEC", "SMIMEA_", "MAILA", "MAILB",
+  "L64", "LP", "NID", "EID", "NIMLOC", "KEYDATA", "UINFO", "UID", "GID", "UNSPEC", "MAILA", "MAILB", "BRID", "HHIT",
+  "DSYNC", "CLA", "IPN",
 ]);
 
 /** Fields holding domain names in types otherwise passed through as written: completed like any name. */
 const PASS_THROUGH_NAMES: Record<string, number[]> = { NAPTR: [5], RP: [0, 1], AFSDB: [1], KX: [1], NSEC: [0], RRSIG: [7], ALIAS: [0], ANAME: [0] };
+/** Types ending in base64 after a number of fields: the base64 is one token whatever the line breaks (BIND re-chunks it). */
+const BASE64_AFTER: Record<string, number> = { DNSKEY: 3, CDNSKEY: 3, KEY: 3, RRSIG: 8, OPENPGPKEY: 0 };
+
+/**
+ * A domain name's text in one form: escapes that stand for plain characters decoded (`\@` is `@`, `\065` is `A`),
+ * only what must stay escaped kept so (a dot or backslash inside a label, spaces and bytes outside printable ASCII),
+ * as the DNS wire decoder gives names.
+ */
+export function canonicalEscapes(name: string): string {
+  if (!name.includes("\\")) return name;
+  let out = "";
+  for (let i = 0; i < name.length; i++) {
+    let c = name[i]!;
+    if (c === "\\" && i + 1 < name.length) {
+      const d = name.slice(i + 1, i + 4);
+      if (/^\d{3}$/.test(d)) {
+        c = String.fromCharCode(Number(d) & 0xff);
+        i += 3;
+      } else c = name[++i]!;
+      const code = c.charCodeAt(0);
+      out += c === "." || c === "\\" ? `\\${c}` : code <= 0x20 || code >= 0x7f ? `\\${String(code).padStart(3, "0")}` : c;
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
 /** Fields that are character-strings in types otherwise passed through: quoted as BIND prints them (HINFO PC "x y"). */
 const PASS_THROUGH_STRINGS: Record<string, number[]> = { HINFO: [0, 1], NAPTR: [2, 3, 4], URI: [2] };
 
@@ -269,9 +298,9 @@ export function parseZoneFile(input: string | Uint8Array, options: ParseOptions 
     }
     if (t === ".") return ".";
     if (/\.\.|^\.|[\s"]/.test(t.replace(/\\./g, "x"))) return err(tok.line, what, t);
-    if (t.endsWith(".") && !t.endsWith("\\.")) return t;
+    if (t.endsWith(".") && !t.endsWith("\\.")) return canonicalEscapes(t);
     if (origin === undefined) return err(tok.line, `a $ORIGIN before the relative name (or write it with a final dot)`, t);
-    return origin === "." ? `${t}.` : `${t}.${origin}`;
+    return canonicalEscapes(origin === "." ? `${t}.` : `${t}.${origin}`);
   };
   const content = (name: string): string => (name === "." ? "." : canonicalName(name));
   const uint = (tok: Token | undefined, max: number, what: string, line: number): number => {
@@ -502,6 +531,10 @@ export function parseZoneFile(input: string | Uint8Array, options: ParseOptions 
         const names = PASS_THROUGH_NAMES[type] ?? [];
         if (names.some((f) => f >= rdata.length)) err(line, `${type} data with a domain name as field ${Math.max(...names) + 1}`, rdata.map((t) => t.text).join(" "));
         const strings = PASS_THROUGH_STRINGS[type] ?? [];
+        const base64 = BASE64_AFTER[type];
+        if (base64 !== undefined && rdata.length > base64 + 1 && rdata.slice(base64).every((t) => !t.quoted)) {
+          rdata.splice(base64, rdata.length - base64, { ...rdata[base64]!, text: rdata.slice(base64).map((t) => t.text).join("") });
+        }
         value = rdata
           .map((t, i) => {
             if (names.includes(i)) return content(resolveName(t, `a domain name in ${type} data`));

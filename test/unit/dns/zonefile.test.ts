@@ -270,7 +270,7 @@ describe("dns/zonefile: as BIND 9 reads it (each case also in test/dns/zoneBind.
       "host3.example.net 300 A 198.51.100.3",
       "web010.example.net 60 CNAME host1.example.net",
       "web020.example.net 60 CNAME host11.example.net",
-      "r7.example.net 300 PTR h7\\$.example.net",
+      "r7.example.net 300 PTR h7$.example.net", // \$ is a literal dollar
       'x0a.example.net 300 TXT "v0"', // names compare in lower case
       'x0b.example.net 300 TXT "v1"',
     ]);
@@ -303,6 +303,13 @@ describe("dns/zonefile: as BIND 9 reads it (each case also in test/dns/zoneBind.
     assert.deepEqual(z.records.map((r) => r.name), ["example.net", "example.net", "www.example.net"]);
     assert.deepEqual(z.issues.map((i) => [i.line, i.kind]), [[6, "duplicate"], [7, "out-of-zone"], [9, "out-of-zone"]]);
     assert.match(renderZoneFileIssue("t.zone", z.issues[0]!), /^t\.zone line 6: www\.example\.net A 192\.0\.2\.80: the same record as on line 5; imported once$/);
+  });
+
+  it("writes names in one escape form, joins base64 split across tokens, reads dohpath as key7 (as BIND 9.18 prints it)", () => {
+    assert.equal(one("lb._dns-sd._udp PTR !\\@#3").content, "!@#3.example.net");
+    assert.equal(one("\\065\\.b A 192.0.2.1").name, "a\\.b.example.net");
+    assert.equal(one("k DNSKEY 256 3 13 ( TEcpWeW1mJp+Oujq\n yInMbjGR )").content, "256 3 13 TEcpWeW1mJp+OujqyInMbjGR");
+    assert.equal(one("_dns SVCB 1 ns dohpath=/{?dns} alpn=h2").content, '1 ns.example.net alpn="h2" key7="/{?dns}"');
   });
 
   it("reports a record set whose records have different TTLs", () => {

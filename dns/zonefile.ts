@@ -96,8 +96,8 @@ const BASE64_AFTER: Record<string, number> = { DNSKEY: 3, CDNSKEY: 3, KEY: 3, RR
 
 /**
  * A domain name's text in one form: escapes that stand for plain characters decoded (`\@` is `@`, `\065` is `A`),
- * only what must stay escaped kept so (a dot or backslash inside a label, spaces and bytes outside printable ASCII),
- * as the DNS wire decoder gives names.
+ * only what must stay escaped kept so (a dot, backslash, semicolon, parenthesis or quote inside a label, spaces and
+ * bytes outside printable ASCII): the form the DNS wire decoder gives names, and one printZoneFile can write back.
  */
 export function canonicalEscapes(name: string): string {
   if (!name.includes("\\")) return name;
@@ -111,7 +111,7 @@ export function canonicalEscapes(name: string): string {
         i += 3;
       } else c = name[++i]!;
       const code = c.charCodeAt(0);
-      out += c === "." || c === "\\" ? `\\${c}` : code <= 0x20 || code >= 0x7f ? `\\${String(code).padStart(3, "0")}` : c;
+      out += '.\\;()"'.includes(c) ? `\\${c}` : code <= 0x20 || code >= 0x7f ? `\\${String(code).padStart(3, "0")}` : c;
       continue;
     }
     out += c;
@@ -588,7 +588,9 @@ export function parseZoneFile(input: string | Uint8Array, options: ParseOptions 
 }
 
 /** Types whose content holds domain names, and which fields they are (for printing relative names). */
-const NAME_FIELDS: Record<string, number[]> = { CNAME: [0], NS: [0], PTR: [0], DNAME: [0], MX: [1], SRV: [3], SOA: [0, 1] };
+const NAME_FIELDS: Record<string, number[]> = {
+  CNAME: [0], NS: [0], PTR: [0], DNAME: [0], MX: [1], SRV: [3], SOA: [0, 1], SVCB: [1], HTTPS: [1], ...PASS_THROUGH_NAMES,
+};
 
 export interface PrintOptions {
   /** Write names relative to the origin, `@` for the apex, blank owners for repeats. */
@@ -617,8 +619,9 @@ export function printZoneFile(origin: string, records: readonly ZoneRecord[], op
     const fields = NAME_FIELDS[r.type];
     let rdata = r.content;
     if (fields) {
-      const parts = r.content.split(" ");
-      for (const f of fields) parts[f] = name(parts[f]!);
+      // Fields split at blanks outside quoted strings (NAPTR's regexp may hold blanks).
+      const parts = r.content.match(/"(?:[^"\\]|\\.)*"|\S+/g) ?? [];
+      for (const f of fields) if (parts[f] !== undefined) parts[f] = name(parts[f]!);
       rdata = parts.join(" ");
     }
     lines.push(`${owner}${ttl} IN ${r.type} ${rdata}`);

@@ -317,3 +317,15 @@ describe("dns/zonefile: as BIND 9 reads it (each case also in test/dns/zoneBind.
     assert.deepEqual(z.issues.map((i) => [i.line, i.kind, i.name, i.type]), [[5, "ttl-mismatch", "example.net", "MX"]]);
   });
 });
+
+describe("dns/zonefile: printZoneFile writes back the names inside SVCB, HTTPS, NAPTR, RP, AFSDB and KX", () => {
+  for (const file of ["passthrough-names.zone", "svcb-params.zone", "rfc3597-generic.zone", "generate.zone", "escapes-and-keys.zone"]) {
+    it(`parse(print(${file})) gives its records back, absolute and relative`, () => {
+      const zone = parseZoneFile(readFileSync(join(ZONES, "bind", file)), { file });
+      for (const relative of [false, true]) {
+        const text = printZoneFile(zone.origin, zone.records, { relative });
+        assert.deepEqual(parseZoneFile(text, { file: "printed.zone" }).records, zone.records, text);
+      }
+    });
+  }
+});

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { isIPv4, isIPv6 } from "node:net";
 import { canonicalIPv6, canonicalName, groupRrsets, inZone, recordKey, txtContent, type ZoneRecord } from "./records";
+import { normalizeLoc } from "./loc";
 import { normalizeSvcParams } from "./svcb";
 import { decodeGenericRdata, DECODED_TYPES, typeName } from "./wire";
 import { generateRange, generateText } from "./zoneGenerate";
@@ -505,6 +506,13 @@ export function parseZoneFile(input: string | Uint8Array, options: ParseOptions 
         value = [...head, hex.toLowerCase()].join(" ");
         break;
       }
+      case "LOC":
+        try {
+          value = normalizeLoc(rdata.map((t) => t.text));
+        } catch (e) {
+          err(line, `LOC data: ${(e as Error).message}`, rdata.map((t) => t.text).join(" "));
+        }
+        break;
       case "SVCB":
       case "HTTPS": {
         // A quoted value written against its key (alpn="h3,h2") is one parameter.

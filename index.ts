@@ -11,7 +11,7 @@ import { MailZone } from "./components/zone";
 import { systemSpfLookup } from "./dns/systemLookup";
 import { dnsCheckCommandFor, proveZoneSpf, zoneSteps } from "./plan/zoneOutputs";
 import { Migrations } from "./components/migrations";
-import { parseZoneFile } from "./dns/zonefile";
+import { readZoneFile, renderZoneFileIssue } from "./dns/zonefile";
 import { CONFIG_NAMESPACE, configValue, parseAuditLines, parseConfig, rawConfigFrom } from "./plan/config";
 import { buildPlan, nextStage } from "./plan/plan";
 import { checkSecrets } from "./plan/secrets";
@@ -26,8 +26,9 @@ const audits = auditFile ? parseAuditLines(fs.readFileSync(path.resolve(auditFil
 const config = parseConfig(raw, audits);
 // The zone as it is today, when exported: SPF is counted through its records and collisions are warned about.
 const zoneFile = typeof raw.zoneFile === "string" ? raw.zoneFile : undefined;
-const zone = zoneFile ? parseZoneFile(fs.readFileSync(path.resolve(zoneFile), "utf8"), { file: zoneFile, origin: config.domain }).records : [];
-const plan = buildPlan(config, zone);
+const parsedZone = zoneFile ? readZoneFile(path.resolve(zoneFile), { file: zoneFile, origin: config.domain }) : undefined;
+const zone = parsedZone?.records ?? [];
+const plan = buildPlan(config, zone, undefined, parsedZone?.issues.map((i) => renderZoneFileIssue(zoneFile!, i)));
 
 // Secrets: presence is checked by the plan, values only ever travel as pulumi secrets.
 const secret = (key: string): pulumi.Output<string> | undefined => {

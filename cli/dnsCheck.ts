@@ -7,7 +7,9 @@ import { checkEquivalence, type EquivalenceReport } from "../dns/equivalence";
 import { parseNameServer, type NameServer } from "../dns/query";
 import { mergeForStage, type GeneratedRecord } from "../plan/stageMerge";
 import { STAGES, type Stage } from "../plan/types";
-import { parseZoneFile } from "../dns/zonefile";
+import { readZoneFile, renderZoneFileIssue } from "../dns/zonefile";
+import { compareZoneSpf, describeSpfSide, SPF_PROBE_IP, type SpfZoneLine } from "../dns/spfCompare";
+import { recordsLookup, serverLookup } from "../dns/spfEval";
 
 export const DNS_CHECK_USAGE = `usage:
   mailshift dns-check --zone FILE --old NS[:PORT] [--new NS[:PORT]] [--stage S] [--mail FILE] [--low-ttl SECONDS] [--timeout MS] [--json]
@@ -93,11 +95,19 @@ export function readMailRecords(file: string, text: string): GeneratedRecord[] {
   });
 }
 
-export function renderDnsCheck(report: EquivalenceReport, stage: Stage): string {
+/**
+ * The check in words. `importReport`: the zone file's lines not imported as written (ParsedZone.issues, rendered):
+ * records skipped or dropped at import are not asked of either side, so they are listed first.
+ */
+export function renderDnsCheck(report: EquivalenceReport, stage: Stage, importReport: readonly string[] = [], spf: readonly SpfZoneLine[] = []): string {
   const lines = [
     `zone ${report.zone}, stage ${stage}: ${report.questions} name/type pairs asked of ${report.oldServer} (old) and ${report.newSide} (new)`,
-    `  equal: ${report.equal}`,
   ];
+  if (importReport.length > 0) {
+    lines.push(`  zone file lines not imported as written: ${importReport.length}`);
+    for (const l of importReport) lines.push(`    ${l}`);
+  }
+  lines.push(`  equal: ${report.equal}`);
   const list = (title: string, items: EquivalenceReport["expected"]) => {
     lines.push(`  ${title}: ${items.length}`);
     for (const d of items) lines.push(`    ${d.name} ${d.type}: ${d.detail}`);
@@ -105,7 +115,14 @@ export function renderDnsCheck(report: EquivalenceReport, stage: Stage): string 
   list("expected differences (this stage makes them on purpose, or the import reported them)", report.expected);
   list("DIFFERENCES", report.differences);
   if (report.notCompared.length) list("not compared", report.notCompared);
-  lines.push(report.ok ? "the new zone answers like the old one, apart from the expected differences" : "the zones differ: fix the differences above before changing the nameservers");
+  if (spf.length > 0) {
+    lines.push(`  SPF, evaluated as a strict receiver does (RFC 7208) for ${SPF_PROBE_IP}: ${spf.length} name(s)`);
+    for (const l of spf) lines.push(`    ${l.broken ? "BROKEN " : ""}${l.name}: old: ${describeSpfSide(l.old)}; new: ${describeSpfSide(l.new)}`);
+  }
+  const spfBroken = spf.some((l) => l.broken);
+  if (!report.ok) lines.push("the zones differ: fix the differences above before changing the nameservers");
+  else if (spfBroken) lines.push("receivers would refuse the new side's SPF (BROKEN above): fix those records before changing the nameservers");
+  else lines.push("the new zone answers like the old one, apart from the expected differences");
   return lines.join("\n");
 }
 
@@ -115,11 +132,13 @@ export async function runDnsCheck(argv: string[]): Promise<number> {
   try {
     const args = parseDnsCheckArgs(argv);
     json = args.json;
-    const zone = parseZoneFile(readFileSync(args.zone, "utf8"), { file: args.zone });
+    const zone = readZoneFile(args.zone);
+    const importReport = zone.issues.map((i) => renderZoneFileIssue(args.zone, i));
     if (zone.origin === "") throw new Error(`${args.zone}: no SOA record and no $ORIGIN, so the zone's name is unknown; add "$ORIGIN example.com." (your domain) as the first line`);
     const mail = args.mail ? readMailRecords(args.mail, readFileSync(args.mail, "utf8")) : [];
     const fit = fitForCloudflare(zone.origin, zone.records);
     const merged = mergeForStage([...fit.importable, ...fit.adjusted.map((a) => a.record)], mail, args.stage, { lowTtl: args.lowTtl });
+    const query = args.timeoutMs === undefined ? undefined : { timeoutMs: args.timeoutMs };
     const report = await checkEquivalence({
       zone: zone.origin,
       imported: zone.records,
@@ -128,10 +147,13 @@ export async function runDnsCheck(argv: string[]): Promise<number> {
       fit,
       old: args.old,
       new: args.new,
-      query: args.timeoutMs === undefined ? undefined : { timeoutMs: args.timeoutMs },
+      query,
     });
-    process.stdout.write(json ? `${JSON.stringify({ stage: args.stage, ...report })}\n` : `${renderDnsCheck(report, args.stage)}\n`);
-    return report.ok ? 0 : 1;
+    // The same check_host as the SPF proof, on both sides: the new side must not serve what receivers refuse.
+    const spf = await compareZoneSpf(zone.origin, [...zone.records, ...merged.records], serverLookup(args.old, query), args.new ? serverLookup(args.new, query) : recordsLookup(merged.records));
+    const ok = report.ok && !spf.some((l) => l.broken);
+    process.stdout.write(json ? `${JSON.stringify({ stage: args.stage, importReport, ...report, ok, spf })}\n` : `${renderDnsCheck(report, args.stage, importReport, spf)}\n`);
+    return ok ? 0 : 1;
   } catch (err) {
     const usage = err instanceof DnsCheckUsageError;
     const message = (err as Error)?.message ?? String(err);

@@ -138,12 +138,18 @@ export function normalizeName(name: string): string {
   return name.trim().replace(/\.$/, "").toLowerCase();
 }
 
-const MACRO_LETTERS = "slodiphcrtv";
+/** Macro letters (RFC 7208 section 7.2); c, r and t only in the explanation text of exp= (section 7.3). */
+const MACRO_LETTERS = "slodiphv";
+const EXP_ONLY_LETTERS = "crt";
 
-function checkDomainSpec(spec: string): string | undefined {
-  if (spec.length === 0) return "a domain is required after the colon";
-  if (/\s/.test(spec)) return "a domain cannot contain spaces";
+/** A CIDR length as RFC 7208 writes it: no leading zero (`/032` is an error, not 32). */
+const CIDR = "(0|[1-9]\\d{0,2})";
+
+/** Why a macro-string (RFC 7208 section 7.1) is malformed, or undefined: visible ASCII, `%` only in a macro. */
+export function checkMacroString(spec: string, options: { explanation?: boolean } = {}): string | undefined {
   for (let i = 0; i < spec.length; i++) {
+    const code = spec.charCodeAt(i);
+    if (code < 0x21 || code > 0x7e) return `${JSON.stringify(spec)} has a character that is not visible ASCII`;
     if (spec[i] !== "%") continue;
     const next = spec[i + 1];
     if (next === "%" || next === "_" || next === "-") {
@@ -151,16 +157,29 @@ function checkDomainSpec(spec: string): string | undefined {
       continue;
     }
     const m = /^%\{([a-z])(\d*)(r?)([-.+,/_=]*)\}/i.exec(spec.slice(i));
-    if (!m || !MACRO_LETTERS.includes(m[1]!.toLowerCase())) return `bad macro at ${JSON.stringify(spec.slice(i, i + 8))}`;
+    const letter = m?.[1]!.toLowerCase();
+    if (!m || !(MACRO_LETTERS.includes(letter!) || (options.explanation && EXP_ONLY_LETTERS.includes(letter!)))) {
+      const hint = letter && EXP_ONLY_LETTERS.includes(letter) ? ` (%{${letter}} is allowed only in the exp= text)` : "";
+      return `bad macro at ${JSON.stringify(spec.slice(i, i + 8))}${hint}`;
+    }
     i += m[0].length - 1;
   }
-  if (!spec.includes("%")) {
-    // RFC 7208 domain-end: at least two labels, the last one not all digits.
-    const labels = spec.replace(/\.$/, "").split(".");
-    if (labels.length < 2 || labels.some((l) => !/^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?$/i.test(l)) || /^\d+$/.test(labels.at(-1)!)) {
-      return `${JSON.stringify(spec)} is not a domain name`;
-    }
-  }
+  return undefined;
+}
+
+/**
+ * Why a domain-spec is malformed, or undefined. RFC 7208: a macro-string (any visible character but a lone `%`)
+ * ending in a macro or in `.toplabel` (letters, digits, hyphens; not all digits).
+ */
+function checkDomainSpec(spec: string): string | undefined {
+  if (spec.length === 0) return "a domain is required after the colon";
+  if (/\s/.test(spec)) return "a domain cannot contain spaces";
+  const bad = checkMacroString(spec);
+  if (bad) return bad;
+  if (/(%\{[^}]*\}|%%|%_|%-)$/.test(spec)) return undefined;
+  const m = /\.([^.]+)\.?$/.exec(spec);
+  const top = m?.[1];
+  if (!top || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/i.test(top) || /^\d+$/.test(top)) return `${JSON.stringify(spec)} is not a domain name`;
   return undefined;
 }
 
@@ -192,11 +211,15 @@ export function parseSpf(txt: string, recordName?: string): SpfTerm[] {
       if (name === "redirect" || name === "exp") {
         if (seenModifiers.has(name)) fail(raw, `"${name}" may appear only once`);
         seenModifiers.add(name);
+        // exp= names a TXT record whose text may use c, r and t; its domain-spec may not (RFC 7208 section 7.3).
         const bad = checkDomainSpec(value);
         if (bad) fail(raw, bad);
         terms.push({ kind: "modifier", name, domain: value.replace(/\.$/, ""), raw });
       } else {
         if (/\s/.test(value)) fail(raw, "a modifier value cannot contain spaces");
+        // Receivers ignore unknown modifiers but still check their macro syntax (RFC 7208 section 6 and A).
+        const bad = checkMacroString(value);
+        if (bad) fail(raw, bad);
         terms.push({ kind: "unknown-modifier", name, value, raw });
       }
       continue;
@@ -227,9 +250,11 @@ export function parseSpf(txt: string, recordName?: string): SpfTerm[] {
       }
       case "a":
       case "mx": {
-        const parts = /^(?::([^/]*))?(?:\/(\d+))?(?:\/\/(\d+))?$/.exec(rest);
+        // The domain-spec may itself contain `:` and `/` (a:foo:bar/baz.example.com): the CIDR is only a valid suffix.
+        const parts = new RegExp(`^(:.*?)?(?:/${CIDR})?(?://${CIDR})?$`).exec(rest);
         if (!parts) fail(raw, `expected ${mech}, ${mech}:domain, ${mech}/prefix or ${mech}:domain/prefix4//prefix6`);
-        const [, domain, p4, p6] = parts!;
+        const [, colonDomain, p4, p6] = parts!;
+        const domain = colonDomain?.slice(1);
         if (domain !== undefined) {
           const bad = checkDomainSpec(domain);
           if (bad) fail(raw, bad);
@@ -256,7 +281,7 @@ export function parseSpf(txt: string, recordName?: string): SpfTerm[] {
       }
       case "ip4":
       case "ip6": {
-        const parts = /^:([^/]+)(?:\/(\d+))?$/.exec(rest);
+        const parts = new RegExp(`^:([^/]+)(?:/${CIDR})?$`).exec(rest);
         if (!parts) fail(raw, `expected ${mech}:address or ${mech}:address/prefix`);
         const address = parts![1]!;
         const v4 = mech === "ip4";

@@ -87,6 +87,8 @@ class PermError extends Error {}
 
 interface State {
   ip: string;
+  /** The %{p} value, found once when a macro first needs it. */
+  validatedName?: string;
   sender: string;
   helo: string;
   lookup: SpfLookup;
@@ -95,11 +97,33 @@ interface State {
   matched?: string;
 }
 
-/** RFC 7208 check_host for one IP address and domain. Never throws; errors are results. */
+/**
+ * Whether a name can be asked of DNS: no empty label (but a final dot), labels of at most 63 bytes, at most 253
+ * bytes in all (RFC 1035 section 2.3.4).
+ */
+export function isQueryableName(name: string): boolean {
+  const n = name.replace(/\.$/, "");
+  if (n.length === 0 || n.length > 253) return false;
+  return n.split(".").every((l) => l.length > 0 && l.length <= 63);
+}
+
+/** An IPv4-mapped IPv6 address (::ffff:192.0.2.1) is its IPv4 address to SPF (RFC 7208 section 5, 5.6). */
+function spfAddress(ip: string): string {
+  if (!isIPv6(ip)) return ip;
+  const hex = ipv6Hex(ip);
+  if (!hex.startsWith("00000000000000000000ffff")) return ip;
+  const v4 = hex.slice(24);
+  return [0, 2, 4, 6].map((i) => parseInt(v4.slice(i, i + 2), 16)).join(".");
+}
+
+/**
+ * RFC 7208 check_host for one IP address and domain. Never throws for what DNS holds; errors are results. A domain
+ * that is malformed or a single label (a HELO like `OEMCOMPUTER`, a domain literal) gives none (section 4.3).
+ */
 export async function evaluateSpf(check: SpfCheck): Promise<SpfEvaluation> {
   if (!isIPv4(check.ip) && !isIPv6(check.ip)) throw new Error(`evaluateSpf: ${JSON.stringify(check.ip)} is not an IP address`);
   const domain = canonicalName(check.domain);
-  const state: State = { ip: check.ip, sender: check.sender ?? `postmaster@${domain}`, helo: check.helo ?? domain, lookup: check.lookup, lookups: 0, voids: 0 };
+  const state: State = { ip: spfAddress(check.ip), sender: check.sender ?? `postmaster@${domain}`, helo: check.helo ?? domain, lookup: check.lookup, lookups: 0, voids: 0 };
   const done = (result: SpfResult, reason?: string): SpfEvaluation => ({
     result,
     lookups: state.lookups,
@@ -107,6 +131,9 @@ export async function evaluateSpf(check: SpfCheck): Promise<SpfEvaluation> {
     ...(state.matched && result !== "permerror" && result !== "temperror" ? { matched: state.matched } : {}),
     ...(reason ? { reason } : {}),
   });
+  if (!isQueryableName(domain) || !domain.includes(".") || domain.startsWith("[") || isIPv4(domain)) {
+    return done("none", `${JSON.stringify(check.domain)} is not a domain name SPF can be checked for`);
+  }
   try {
     return done(await checkHost(state, domain));
   } catch (e) {
@@ -138,8 +165,8 @@ async function checkHost(state: State, domain: string): Promise<SpfResult> {
   const redirect = terms.find((t) => t.kind === "modifier" && t.name === "redirect");
   if (redirect && redirect.kind === "modifier") {
     count(state, `${domain}: ${redirect.raw}`);
-    const target = canonicalName(expand(state, redirect.domain, domain));
-    const r = await checkHost(state, target);
+    const target = await targetName(state, redirect.domain, domain);
+    const r = target === undefined ? "none" : await checkHost(state, target);
     if (r === "none") throw new PermError(`${domain}: redirect to ${target}, which has no SPF record`);
     return r;
   }
@@ -160,9 +187,49 @@ async function query(state: State, name: string, type: string): Promise<ZoneReco
   return a.records;
 }
 
+/**
+ * A term's target after macro expansion, shortened from the left to 253 bytes (RFC 7208 section 7.3); undefined
+ * when it still cannot be asked of DNS (an empty or over-long label), which the callers treat as no match.
+ */
+async function targetName(state: State, spec: string | undefined, domain: string): Promise<string | undefined> {
+  if (spec === undefined) return domain;
+  if (/%\{p/i.test(spec)) state.validatedName ??= await validatedName(state, domain);
+  let name = canonicalName(expand(state, spec, domain));
+  while (name.length > 253 && name.includes(".")) name = name.slice(name.indexOf(".") + 1);
+  return isQueryableName(name) ? name : undefined;
+}
+
+/** A lookup whose DNS error only disqualifies this name (PTR validation, RFC 7208 section 5.5). */
+async function recordsOrNothing(state: State, name: string, type: string): Promise<ZoneRecord[]> {
+  if (!isQueryableName(name)) return [];
+  try {
+    return (await state.lookup(name, type)).records;
+  } catch (e) {
+    if (e instanceof SpfTempError) return [];
+    throw e;
+  }
+}
+
+/** The client's PTR names whose A/AAAA records hold the client's address, at most 10 tried (RFC 7208 section 5.5). */
+async function validatedNames(state: State): Promise<string[]> {
+  const v4 = isIPv4(state.ip);
+  const out: string[] = [];
+  for (const p of (await recordsOrNothing(state, reverseName(state.ip), "PTR")).slice(0, 10)) {
+    const addrs = await recordsOrNothing(state, p.content, v4 ? "A" : "AAAA");
+    if (addrs.some((r) => inCidr(state.ip, r.content, v4 ? 32 : 128))) out.push(canonicalName(p.content));
+  }
+  return out;
+}
+
+/** The %{p} macro: a validated name, the domain itself or one below it preferred, else "unknown" (section 7.3). */
+async function validatedName(state: State, domain: string): Promise<string> {
+  const names = await validatedNames(state);
+  return names.find((n) => n === domain) ?? names.find((n) => n.endsWith("." + domain)) ?? names[0] ?? "unknown";
+}
+
 async function matches(state: State, domain: string, t: SpfMechanism): Promise<boolean> {
   const v4 = isIPv4(state.ip);
-  const target = (d: string | undefined) => canonicalName(d === undefined ? domain : expand(state, d, domain));
+  const target = (d: string | undefined) => targetName(state, d, domain);
   switch (t.mechanism) {
     case "all":
       return true;
@@ -172,16 +239,20 @@ async function matches(state: State, domain: string, t: SpfMechanism): Promise<b
       return !v4 && inCidr(state.ip, t.address, t.prefix);
     case "a": {
       count(state, `${domain}: ${t.raw}`);
-      const addrs = await query(state, target(t.domain), v4 ? "A" : "AAAA");
+      const name = await target(t.domain);
+      if (name === undefined) return false;
+      const addrs = await query(state, name, v4 ? "A" : "AAAA");
       return addrs.some((r) => inCidr(state.ip, r.content, v4 ? t.prefix4 : t.prefix6));
     }
     case "mx": {
       count(state, `${domain}: ${t.raw}`);
-      const mxs = await query(state, target(t.domain), "MX");
-      if (mxs.length > 10) throw new PermError(`${target(t.domain)} has ${mxs.length} MX records; a receiver looks at no more than 10`);
+      const name = await target(t.domain);
+      if (name === undefined) return false;
+      const mxs = await query(state, name, "MX");
+      if (mxs.length > 10) throw new PermError(`${name} has ${mxs.length} MX records; a receiver looks at no more than 10`);
       for (const mx of mxs) {
         const host = mx.content.split(" ")[1]!;
-        if (host === ".") continue;
+        if (host === "." || !isQueryableName(host)) continue;
         const addrs = (await state.lookup(host, v4 ? "A" : "AAAA")).records;
         if (addrs.some((r) => inCidr(state.ip, r.content, v4 ? t.prefix4 : t.prefix6))) return true;
       }
@@ -189,23 +260,21 @@ async function matches(state: State, domain: string, t: SpfMechanism): Promise<b
     }
     case "ptr": {
       count(state, `${domain}: ${t.raw}`);
-      const want = target(t.domain);
-      const ptrs = (await state.lookup(reverseName(state.ip), "PTR")).records.slice(0, 10);
-      for (const p of ptrs) {
-        const addrs = (await state.lookup(p.content, v4 ? "A" : "AAAA")).records;
-        if (addrs.some((r) => inCidr(state.ip, r.content, v4 ? 32 : 128)) && (p.content === want || p.content.endsWith("." + want))) return true;
-      }
-      return false;
+      const want = await target(t.domain);
+      if (want === undefined) return false;
+      // A DNS error on the PTR query is no match; on one name's A/AAAA query, that name is skipped (section 5.5).
+      return (await validatedNames(state)).some((n) => n === want || n.endsWith("." + want));
     }
     case "exists": {
       count(state, `${domain}: ${t.raw}`);
-      return (await query(state, target(t.domain), "A")).length > 0;
+      const name = await target(t.domain);
+      return name !== undefined && (await query(state, name, "A")).length > 0;
     }
     case "include": {
       count(state, `${domain}: ${t.raw}`);
-      const inner = target(t.domain);
+      const inner = await target(t.domain);
       const before = state.matched;
-      const r = await checkHost(state, inner);
+      const r = inner === undefined ? "none" : await checkHost(state, inner);
       if (r === "pass") return true;
       state.matched = before; // the inner record's decision did not decide here
       if (r === "none") throw new PermError(`${domain}: include:${inner} has no SPF record`);
@@ -220,7 +289,13 @@ export function reverseName(ip: string): string {
   return `${[...ipv6Hex(ip)].reverse().join(".")}.ip6.arpa`;
 }
 
+/** The 32 hex digits of an IPv6 address, a dotted IPv4 tail (::ffff:192.0.2.1, ::1.1.1.1) included. */
 function ipv6Hex(ip: string): string {
+  const dotted = /^(.*:)(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(2).map(Number) as [number, number, number, number];
+    ip = `${dotted[1]}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
   const [head, tail] = ip.includes("::") ? ip.split("::") : [ip, undefined];
   const h = head ? head.split(":") : [];
   const t = tail ? tail.split(":") : [];
@@ -243,7 +318,7 @@ export function inCidr(ip: string, network: string, prefix: number): boolean {
 }
 
 /** Expand SPF macros (RFC 7208 section 7) in a domain-spec. */
-export function expand(state: Pick<State, "ip" | "sender" | "helo">, spec: string, domain: string): string {
+export function expand(state: Pick<State, "ip" | "sender" | "helo" | "validatedName">, spec: string, domain: string): string {
   if (!hasMacro(spec) && !spec.includes("%")) return spec;
   const at = state.sender.lastIndexOf("@");
   const local = at > 0 ? state.sender.slice(0, at) : "postmaster";
@@ -254,7 +329,7 @@ export function expand(state: Pick<State, "ip" | "sender" | "helo">, spec: strin
     o: senderDomain,
     d: domain,
     i: isIPv4(state.ip) ? state.ip : [...ipv6Hex(state.ip)].join("."),
-    p: "unknown",
+    p: state.validatedName ?? "unknown",
     v: isIPv4(state.ip) ? "in-addr" : "ip6",
     h: state.helo,
   };

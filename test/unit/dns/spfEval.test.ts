@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { evaluateSpf, expand, inCidr, recordsLookup, reverseName } from "../../../dns/spfEval";
+import { evaluateSpf, expand, inCidr, recordsLookup, reverseName, SpfTempError } from "../../../dns/spfEval";
 import type { ZoneRecord } from "../../../dns/records";
 import { proveSpf, renderSpfProof } from "../../../dns/spfProof";
 
@@ -102,5 +102,56 @@ describe("dns/spfEval (against planned records)", () => {
     const lenient = await proveSpf([{ domain: "mail2.example.com", allow: [], deny: [{ label: "a stranger", ip: "203.0.113.9" }] }], lookup, { softfailDenies: true });
     assert.equal(lenient.ok, true);
     assert.match(renderSpfProof(proof), /^FAIL mail2\.example\.com: a stranger \(203\.0\.113\.9\) -> softfail, want fail; 1 lookup\(s\); mail2\.example\.com: ~all$/m);
+  });
+});
+
+describe("dns/spfEval: what the RFC 7208 test suite caught (test/unit/dns/rfc7208.test.ts runs all of it)", () => {
+  const recs = [
+    r("m.example", "TXT", '"v=spf1 ip4:192.0.2.0/24 ip6:::1.1.1.1/128 -all"'),
+    r("odd.example", "TXT", '"v=spf1 a:foo:bar/baz.example.com -all"'),
+    r("foo:bar/baz.example.com", "A", "192.0.2.7"),
+    r("zero.example", "TXT", '"v=spf1 ip4:192.0.2.1/032 -all"'),
+    r("mod.example", "TXT", '"v=spf1 -all foo=%abc"'),
+    r("rmacro.example", "TXT", '"v=spf1 a:%{r}.example -all"'),
+    r("p.example", "TXT", '"v=spf1 exists:%{p}.ok.p.example -all"'),
+    r("mail.p.example.ok.p.example", "A", "127.0.0.2"),
+    r("7.2.0.192.in-addr.arpa", "PTR", "broken.example"),
+    r("7.2.0.192.in-addr.arpa", "PTR", "mail.p.example"),
+    r("mail.p.example", "A", "192.0.2.7"),
+    r("ptr.example", "TXT", '"v=spf1 ptr:p.example -all"'),
+  ];
+  const base = recordsLookup(recs);
+  // broken.example's A query fails (a DNS error), as a lame server would; a name with an empty or over-long label
+  // cannot be put in a query at all (dns/wire.ts refuses it), which a resolver reports as an error too.
+  const lookup = async (name: string, type: string) => {
+    if (name === "broken.example") throw new SpfTempError("broken.example: SERVFAIL");
+    if (name.split(".").some((l) => l.length === 0 || l.length > 63)) throw new SpfTempError(`${name}: not a name DNS can be asked`);
+    return base(name, type);
+  };
+  const res = async (ip: string, domain: string) => (await evaluateSpf({ ip, domain, lookup })).result;
+
+  it("treats an IPv4-mapped IPv6 client as IPv4 and reads IPv6 with a dotted tail", async () => {
+    assert.equal(await res("::ffff:192.0.2.9", "m.example"), "pass");
+    assert.equal(await res("::1.1.1.1", "m.example"), "pass");
+    assert.ok(inCidr("::1.1.1.1", "::101:101", 128));
+  });
+
+  it("reads a domain-spec with : and /, and refuses a CIDR written with a leading zero", async () => {
+    assert.equal(await res("192.0.2.7", "odd.example"), "pass");
+    assert.equal(await res("192.0.2.1", "zero.example"), "permerror");
+  });
+
+  it("checks macros in unknown modifiers, and allows %{r} (c, t) only in exp", async () => {
+    assert.equal(await res("192.0.2.1", "mod.example"), "permerror");
+    assert.equal(await res("192.0.2.1", "rmacro.example"), "permerror");
+  });
+
+  it("expands %{p} to the validated name, skipping a PTR name whose lookup fails", async () => {
+    assert.equal(await res("192.0.2.7", "p.example"), "pass");
+    assert.equal(await res("192.0.2.7", "ptr.example"), "pass");
+  });
+
+  it("gives none for a domain that cannot be asked: an empty or over-long label, one label, a literal", async () => {
+    for (const d of ["a..example.com", `${"a".repeat(64)}.example.com`, "localhost", "[192.0.2.1]"]) assert.equal(await res("192.0.2.1", d), "none", d);
   });
 });

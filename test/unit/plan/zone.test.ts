@@ -9,7 +9,7 @@ import { fitForCloudflare } from "../../../dns/cloudflareFit";
 import { recordKey, type ZoneRecord } from "../../../dns/records";
 import type { SpfLookup } from "../../../dns/spfEval";
 import { mergeForStage } from "../../../plan/stageMerge";
-import { parseZoneFile } from "../../../dns/zonefile";
+import { parseZoneFile, renderZoneFileIssue } from "../../../dns/zonefile";
 import { parseConfig } from "../../../plan/config";
 import { buildPlan } from "../../../plan/plan";
 import { STAGES, type Stage } from "../../../plan/types";
@@ -129,6 +129,27 @@ describe("plan/zoneRecords: the zone file merged with mailshift's records", () =
     assert.ok(z.reported.some((r) => r.startsWith("example.com SOA ") && r.includes("Cloudflare manages the zone's SOA itself")));
     assert.deepEqual(z.adjusted, ["tiny.example.com A 192.0.2.9: TTL 5 is outside Cloudflare's 60-86400 seconds; created with 60"]);
     assert.equal(z.records.find((r) => r.name === "tiny.example.com")?.ttl, 60);
+  });
+});
+
+describe("plan: the zone file's import report reaches the plan", () => {
+  const text = `${zoneText.replace(/\n*$/, "\n")}gps.example.com. 300 IN GPOS -32.6882 116.8652 10.0\nstray.example.org. 300 IN A 192.0.2.9\n`;
+  const parsed = parseZoneFile(text, { file: "old.zone", origin: "example.com" });
+  const report = parsed.issues.map((i) => renderZoneFileIssue("old.zone", i));
+
+  it("lists the skipped and out-of-zone lines first in zone.reported when the zone is imported", () => {
+    assert.equal(report.length, 2);
+    const p = buildPlan(known("prepare"), parsed.records, undefined, report);
+    assert.deepEqual(p.zone!.reported.slice(0, 2), report);
+    assert.match(p.zone!.reported[0]!, /^old\.zone line \d+: gps\.example\.com GPOS: not imported: /);
+    assert.match(p.zone!.reported[1]!, /^old\.zone line \d+: stray\.example\.org A: not imported: it is outside the zone example\.com/);
+    assert.ok(!p.zone!.records.some((r) => r.name === "stray.example.org" || r.type === "GPOS"));
+  });
+
+  it("puts them among the warnings when the zone file is only read (no import)", () => {
+    const p = buildPlan(parseConfig(raw({ zoneId: "fedcba9876543210fedcba9876543210" })), parsed.records, undefined, report);
+    assert.equal(p.zone, undefined);
+    for (const line of report) assert.ok(p.warnings.includes(line), line);
   });
 });
 

@@ -2,6 +2,8 @@
 // Exit codes (as the other commands): 0 equal but for expected differences; 1 unexpected differences;
 // 2 the command line is wrong; 3 the check stopped (unreadable zone file, a server that does not answer).
 import { readFileSync } from "node:fs";
+import { UsageError } from "../engine/errors";
+import { commandFailure } from "./failure";
 import { fitForCloudflare } from "../dns/cloudflareFit";
 import { checkEquivalence, type EquivalenceReport } from "../dns/equivalence";
 import { parseNameServer, type NameServer } from "../dns/query";
@@ -22,10 +24,6 @@ export const DNS_CHECK_USAGE = `usage:
   --low-ttl SECONDS  the TTL the old MX/SPF/autodiscover records get before cutover
   --timeout MS       how long to wait for each DNS answer before asking again (default 2000; 3 tries)
   --json             print the report as one JSON object on stdout`;
-
-class DnsCheckUsageError extends Error {
-  override name = "DnsCheckUsageError";
-}
 
 interface DnsCheckArgs {
   zone: string;
@@ -50,27 +48,27 @@ export function parseDnsCheckArgs(argv: readonly string[]): DnsCheckArgs {
     if (flag === "--json") json = true;
     else if (withValue.has(flag)) {
       const v = eq > 0 ? a.slice(eq + 1) : args[++i];
-      if (v === undefined) throw new DnsCheckUsageError(`${flag} needs a value\n${DNS_CHECK_USAGE}`);
-      if (values.has(flag)) throw new DnsCheckUsageError(`${flag} is given more than once`);
+      if (v === undefined) throw new UsageError(`${flag} needs a value\n${DNS_CHECK_USAGE}`);
+      if (values.has(flag)) throw new UsageError(`${flag} is given more than once`);
       values.set(flag, v);
-    } else throw new DnsCheckUsageError(`unknown option "${a}"\n${DNS_CHECK_USAGE}`);
+    } else throw new UsageError(`unknown option "${a}"\n${DNS_CHECK_USAGE}`);
   }
   const zone = values.get("--zone");
   const old = values.get("--old");
-  if (!zone || !old) throw new DnsCheckUsageError(`dns-check needs --zone FILE and --old NS[:PORT]\n${DNS_CHECK_USAGE}`);
+  if (!zone || !old) throw new UsageError(`dns-check needs --zone FILE and --old NS[:PORT]\n${DNS_CHECK_USAGE}`);
   const stage = (values.get("--stage") ?? "prepare") as Stage;
-  if (!STAGES.includes(stage)) throw new DnsCheckUsageError(`--stage must be one of ${STAGES.join(", ")}, not "${stage}"`);
+  if (!STAGES.includes(stage)) throw new UsageError(`--stage must be one of ${STAGES.join(", ")}, not "${stage}"`);
   const lowTtlText = values.get("--low-ttl");
   const lowTtl = lowTtlText === undefined ? undefined : Number(lowTtlText);
-  if (lowTtl !== undefined && (!Number.isInteger(lowTtl) || lowTtl <= 0)) throw new DnsCheckUsageError(`--low-ttl takes a positive whole number of seconds, not "${lowTtlText}"`);
+  if (lowTtl !== undefined && (!Number.isInteger(lowTtl) || lowTtl <= 0)) throw new UsageError(`--low-ttl takes a positive whole number of seconds, not "${lowTtlText}"`);
   const timeoutText = values.get("--timeout");
   const timeoutMs = timeoutText === undefined ? undefined : Number(timeoutText);
-  if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs <= 0)) throw new DnsCheckUsageError(`--timeout takes a positive whole number of milliseconds, not "${timeoutText}"`);
+  if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs <= 0)) throw new UsageError(`--timeout takes a positive whole number of milliseconds, not "${timeoutText}"`);
   const parseNs = (flag: string, v: string) => {
     try {
       return parseNameServer(v);
     } catch (e) {
-      throw new DnsCheckUsageError(`${flag}: ${(e as Error).message}`);
+      throw new UsageError(`${flag}: ${(e as Error).message}`);
     }
   };
   const fresh = values.get("--new");
@@ -155,11 +153,8 @@ export async function runDnsCheck(argv: string[]): Promise<number> {
     process.stdout.write(json ? `${JSON.stringify({ stage: args.stage, importReport, ...report, ok, spf })}\n` : `${renderDnsCheck(report, args.stage, importReport, spf)}\n`);
     return ok ? 0 : 1;
   } catch (err) {
-    const usage = err instanceof DnsCheckUsageError;
-    const message = (err as Error)?.message ?? String(err);
-    process.stderr.write(`mailshift dns-check: ${message}\n`);
-    if (json) process.stdout.write(`${JSON.stringify({ error: { type: (err as Error)?.name ?? "Error", message } })}\n`);
-    return usage ? 2 : 3;
+    // Every failure here is about the zone file or a name server the user gave: its own words say which.
+    return commandFailure("mailshift dns-check", err, { json, expected: () => true });
   }
 }
 

@@ -1,7 +1,8 @@
 // `mailshift sync|audit|verify`: the copy engine without Pulumi.
 // Exit codes: 0 every source message is on the destination; 1 it is not (skipped or missing messages);
 // 2 the command line is wrong; 3 the pass stopped (authentication, unreachable host, quota, ...).
-import { auditMailbox, mailboxLabel, MailshiftError, syncMailbox, UsageError, verifyMailbox } from "../engine";
+import { auditMailbox, mailboxLabel, syncMailbox, verifyMailbox } from "../engine";
+import { commandFailure } from "./failure";
 import { pairKey, readState, writeState } from "./stateFile";
 import { parseArgs, USAGE } from "./args";
 import { renderAudit, renderSync, renderVerify } from "./render";
@@ -51,11 +52,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     print(summary, renderSync(summary));
     return summary.verified ? 0 : 1;
   } catch (err) {
-    const usage = err instanceof UsageError;
-    const message = err instanceof MailshiftError ? err.message : `unexpected failure: ${(err as Error)?.stack ?? String(err)}`;
-    process.stderr.write(`mailshift: ${message}\n`);
-    if (json) process.stdout.write(`${JSON.stringify({ error: { type: (err as Error)?.name ?? "Error", message } })}\n`);
-    return usage ? 2 : 3;
+    return commandFailure("mailshift", err, { json });
   }
 }
 

@@ -8,7 +8,8 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { closeClient, openClient } from "../engine/connect";
 import { isLoopbackHost, type Endpoint } from "../engine/endpoint";
-import { MailshiftError, UsageError } from "../engine/errors";
+import { UsageError } from "../engine/errors";
+import { commandFailure } from "./failure";
 import { DEFAULT_RETRY } from "../engine/retry";
 import { composeNotices, NoticeError } from "../notices/compose";
 import { appendNotice, NoticeDeliveryError, sendBackup, type SmtpRelay } from "../notices/deliver";
@@ -227,9 +228,7 @@ export async function runNotices(argv: string[], env: NodeJS.ProcessEnv = proces
     }
     return failed > 0 ? 1 : 0;
   } catch (err) {
-    const usage = err instanceof UsageError;
-    const known = usage || err instanceof MailshiftError || err instanceof NoticeInputError || err instanceof NoticeError || err instanceof NoticeDeliveryError;
-    process.stderr.write(`mailshift notices: ${known ? (err as Error).message : `unexpected failure: ${(err as Error)?.stack ?? String(err)}`}\n`);
-    return usage ? 2 : 3;
+    const expected = (e: unknown) => e instanceof NoticeInputError || e instanceof NoticeError || e instanceof NoticeDeliveryError;
+    return commandFailure("mailshift notices", err, { expected });
   }
 }

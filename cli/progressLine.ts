@@ -1,6 +1,6 @@
 // One self-rewriting progress line on a terminal: messages and bytes done and remaining, and time left.
 import type { Progress } from "../engine";
-import { bytes, count, duration } from "./format";
+import { bytes, count, duration } from "../report/format";
 
 export function progressText(p: Progress, elapsedMs: number): string {
   const rate = elapsedMs > 0 ? p.bytesCopied / elapsedMs : 0;

@@ -1,6 +1,6 @@
 // Text summaries for a terminal. The JSON form is the summary object itself.
 import type { AuditReport, SyncSummary, VerifyReport } from "../engine";
-import { bytes, count, duration } from "./format";
+import { bytes, count, duration } from "../report/format";
 
 /** Text columns (the first `textColumns`) are left-aligned, numbers right-aligned. */
 function table(rows: string[][], textColumns = 1): string {

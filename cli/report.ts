@@ -2,6 +2,8 @@
 // per-mailbox counts and sync runs' summaries). Exit codes: 0 written; 2 the command line is wrong; 3 an input
 // could not be read.
 import { readFileSync, writeFileSync } from "node:fs";
+import { UsageError } from "../engine/errors";
+import { commandFailure } from "./failure";
 import { fromStackOutputs, mergeStateExport, mergeSyncSummary, renderReport, ReportInputError } from "../report";
 
 export const REPORT_USAGE = `usage:
@@ -12,10 +14,6 @@ export const REPORT_USAGE = `usage:
   --sync FILE           what \`mailshift sync --json\` prints; repeatable, one per mailbox
   --out FILE            where to write the page (default report.html)
   --negative-ttl N      the zone's negative-caching TTL (SOA minimum) in seconds, default 1800 (check with dig SOA)`;
-
-class ReportUsageError extends Error {
-  override name = "ReportUsageError";
-}
 
 interface ReportArgs {
   stackOutputs: string;
@@ -33,18 +31,18 @@ export function parseReportArgs(argv: readonly string[]): ReportArgs {
     const a = args[i]!;
     const eq = a.startsWith("--") ? a.indexOf("=") : -1;
     const flag = eq > 0 ? a.slice(0, eq) : a;
-    if (!["--stack-outputs", "--state", "--sync", "--out", "--negative-ttl"].includes(flag)) throw new ReportUsageError(`unknown option "${a}"\n${REPORT_USAGE}`);
+    if (!["--stack-outputs", "--state", "--sync", "--out", "--negative-ttl"].includes(flag)) throw new UsageError(`unknown option "${a}"\n${REPORT_USAGE}`);
     const v = eq > 0 ? a.slice(eq + 1) : args[++i];
-    if (v === undefined || v === "") throw new ReportUsageError(`${flag} needs a value\n${REPORT_USAGE}`);
+    if (v === undefined || v === "") throw new UsageError(`${flag} needs a value\n${REPORT_USAGE}`);
     if (flag === "--sync") sync.push(v);
-    else if (single.has(flag)) throw new ReportUsageError(`${flag} is given more than once`);
+    else if (single.has(flag)) throw new UsageError(`${flag} is given more than once`);
     else single.set(flag, v);
   }
   const stackOutputs = single.get("--stack-outputs");
-  if (!stackOutputs) throw new ReportUsageError(`report needs --stack-outputs FILE.json (from \`pulumi stack output --json --show-secrets > FILE.json\`)\n${REPORT_USAGE}`);
+  if (!stackOutputs) throw new UsageError(`report needs --stack-outputs FILE.json (from \`pulumi stack output --json --show-secrets > FILE.json\`)\n${REPORT_USAGE}`);
   const ttl = single.get("--negative-ttl");
   const negativeTtl = ttl === undefined ? undefined : Number(ttl);
-  if (negativeTtl !== undefined && (!Number.isInteger(negativeTtl) || negativeTtl < 0)) throw new ReportUsageError(`--negative-ttl takes whole seconds, not "${ttl}"`);
+  if (negativeTtl !== undefined && (!Number.isInteger(negativeTtl) || negativeTtl < 0)) throw new UsageError(`--negative-ttl takes whole seconds, not "${ttl}"`);
   return {
     stackOutputs,
     sync,
@@ -81,8 +79,6 @@ export async function runReport(argv: string[], now: Date = new Date()): Promise
     process.stdout.write(`wrote ${a.out}\n`);
     return 0;
   } catch (err) {
-    const known = err instanceof ReportUsageError || err instanceof ReportInputError;
-    process.stderr.write(`mailshift report: ${known ? (err as Error).message : `unexpected failure: ${(err as Error)?.stack ?? String(err)}`}\n`);
-    return err instanceof ReportUsageError ? 2 : 3;
+    return commandFailure("mailshift report", err, { expected: (e) => e instanceof ReportInputError });
   }
 }

@@ -4,7 +4,8 @@
 // Exit codes as `sync`: 0 every mailbox verified; 1 some message missing or skipped; 2 usage; 3 a pass stopped.
 import { readFileSync, statSync } from "node:fs";
 import { mailboxLabel, MailshiftError, parseImapUrl, syncMailbox, UsageError, type Endpoint, type SyncSummary } from "../engine";
-import { bytes, count, duration } from "./format";
+import { commandFailure } from "./failure";
+import { bytes, count, duration } from "../report/format";
 import { pairKey, readState, writeState } from "./stateFile";
 
 export const SYNC_MANY_USAGE = `usage:
@@ -248,11 +249,7 @@ export async function runSyncMany(argv: string[], env: NodeJS.ProcessEnv = proce
     process.stdout.write(json ? `${JSON.stringify({ totals, durationMs: elapsed, mailboxes: results })}\n` : `${renderMany(results, totals, elapsed)}\n`);
     return exitCodeOf(results);
   } catch (err) {
-    const usage = err instanceof UsageError;
-    const message = err instanceof MailshiftError ? err.message : `unexpected failure: ${(err as Error)?.stack ?? String(err)}`;
-    process.stderr.write(`mailshift: ${message}\n`);
-    if (json) process.stdout.write(`${JSON.stringify({ error: { type: (err as Error)?.name ?? "Error", message } })}\n`);
-    return usage ? 2 : 3;
+    return commandFailure("mailshift", err, { json });
   }
 }
 

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { count } from "../../../cli/format";
+import { count } from "../../../report/format";
 
 describe("count: numbers in the summaries", () => {
   it("writes integers with thousands separators exactly as toLocaleString('en-US') does", () => {

@@ -38,6 +38,13 @@ export async function createFolders(session: MailboxSession, plan: FolderPlan): 
     } catch (err) {
       const f = errorFacts(err);
       if (f.serverResponseCode === "ALREADYEXISTS") continue;
+      // Cyrus ("Mailbox already exists") and Courier ("Cannot create this folder.") say so without the code: a
+      // folder that is there now (made meanwhile, or by the server for a child) is not a refusal.
+      if (f.responseStatus === "NO" && (await dst.list()).some((e) => e.path === g.destination)) {
+        await dst.mailboxSubscribe(g.destination);
+        g.create = false;
+        continue;
+      }
       if (f.responseStatus === "NO" || f.responseStatus === "BAD") {
         g.refused =
           `the destination refused to create folder "${g.destinationName}": ${serverWords(f)}. ` +

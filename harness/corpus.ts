@@ -154,8 +154,8 @@ export async function appendAll(url: string, password: string, folder: string, m
     await c.connect().catch((err: Error & { responseText?: string }) => {
       throw new CorpusError(`appendAll: cannot log in to ${url}: ${err.responseText ?? err.message}`);
     });
-    // an existing folder answers NO [ALREADYEXISTS], which imapflow reports as created: false
-    if (folder.toUpperCase() !== "INBOX") {
+    // an existing folder answers NO [ALREADYEXISTS] (created: false), or a bare NO on Cyrus and Courier
+    if (folder.toUpperCase() !== "INBOX" && !(await c.list()).some((e) => e.path === folder)) {
       await c.mailboxCreate(folder).catch((err: Error & { responseText?: string }) => {
         throw new CorpusError(`appendAll: cannot create folder ${JSON.stringify(folder)} on ${url}: ${err.responseText ?? err.message}`);
       });

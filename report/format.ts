@@ -13,9 +13,9 @@ export function count(n: number): string {
   return n < 0 ? `-${out}` : out;
 }
 
-
+/** "70 B", "4.9 KB", "12.3 MB": binary multiples, one decimal. */
 export function bytes(n: number): string {
-  if (n < 1024) return `${n} bytes`;
+  if (n < 1024) return `${n} B`;
   const units = ["KB", "MB", "GB", "TB"];
   let v = n / 1024;
   let i = 0;

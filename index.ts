@@ -28,7 +28,12 @@ const config = parseConfig(raw, audits);
 const zoneFile = typeof raw.zoneFile === "string" ? raw.zoneFile : undefined;
 const parsedZone = zoneFile ? readZoneFile(path.resolve(zoneFile), { file: zoneFile, origin: config.domain }) : undefined;
 const zone = parsedZone?.records ?? [];
-const plan = buildPlan(config, zone, undefined, parsedZone?.issues.map((i) => renderZoneFileIssue(zoneFile!, i)));
+const plan = buildPlan(
+  config,
+  zone,
+  undefined,
+  parsedZone?.issues.map((i) => renderZoneFileIssue(zoneFile!, i)),
+);
 
 // Secrets: presence is checked by the plan, values only ever travel as pulumi secrets.
 const secret = (key: string): pulumi.Output<string> | undefined => {
@@ -37,7 +42,12 @@ const secret = (key: string): pulumi.Output<string> | undefined => {
 };
 // keyed by address as typed in `pulumi config set --path`; compared lower-case like the mailbox addresses
 const passwords = Object.fromEntries(
-  Object.entries((configValue(all[`${CONFIG_NAMESPACE}passwords`] ?? "{}") ?? {}) as Record<string, { source?: unknown; destination?: unknown } | undefined>).map(([k, v]) => [k.toLowerCase(), v]),
+  Object.entries(
+    (configValue(all[`${CONFIG_NAMESPACE}passwords`] ?? "{}") ?? {}) as Record<
+      string,
+      { source?: unknown; destination?: unknown } | undefined
+    >,
+  ).map(([k, v]) => [k.toLowerCase(), v]),
 );
 const passwordOf = (address: string, which: "source" | "destination"): pulumi.Output<string> | undefined => {
   const v = passwords[address]?.[which];
@@ -48,13 +58,17 @@ checkSecrets(config, plan.mailboxes, {
   cpanelToken: secret("cpanelToken") !== undefined,
   sshPrivateKey: secret("sshPrivateKey") !== undefined,
   passwords: Object.fromEntries(
-    plan.mailboxes.map((m) => [m.source, { source: passwordOf(m.source, "source") !== undefined, destination: passwordOf(m.source, "destination") !== undefined }]),
+    plan.mailboxes.map((m) => [
+      m.source,
+      { source: passwordOf(m.source, "source") !== undefined, destination: passwordOf(m.source, "destination") !== undefined },
+    ]),
   ),
 });
 
 const exchangeUsers = plan.mailboxes.filter((m) => m.route === "exchange");
 const imapUsers = plan.mailboxes.filter((m) => m.route === "imap");
-const graph = config.exchange && exchangeUsers.length > 0 ? { exchange: config.exchange, graphClientSecret: secret("graphClientSecret")! } : undefined;
+const graph =
+  config.exchange && exchangeUsers.length > 0 ? { exchange: config.exchange, graphClientSecret: secret("graphClientSecret")! } : undefined;
 
 const exchangeDomain = graph ? new ExchangeDomain("exchange", { ...graph, domain: config.domain }) : undefined;
 // The MX target comes from the verification, which itself waits for the MS= record: resolved after Exchange exists.
@@ -97,7 +111,11 @@ const imapHost =
   config.newHost && imapUsers.length > 0
     ? new ImapHost("imaphost", {
         host: config.newHost,
-        accounts: imapUsers.map((m) => ({ key: m.accountKey, address: m.destination, ...(m.quotaBytes !== undefined ? { quotaBytes: m.quotaBytes } : {}) })),
+        accounts: imapUsers.map((m) => ({
+          key: m.accountKey,
+          address: m.destination,
+          ...(m.quotaBytes !== undefined ? { quotaBytes: m.quotaBytes } : {}),
+        })),
         password: (a) => passwordOf(imapUsers.find((m) => m.destination === a)!.source, "destination")!,
         ...(secret("cpanelToken") ? { cpanelToken: secret("cpanelToken")! } : {}),
         ...(secret("sshPrivateKey") ? { sshPrivateKey: secret("sshPrivateKey")! } : {}),
@@ -127,7 +145,12 @@ const migrations =
 // Their counts (copied, already present, skipped, still missing) are the resources' outputs: `pulumi stack export`
 // or the Pulumi console shows them per mailbox; the sandbox rehearsal prints them as its summary.
 void migrations;
-export const plannedMigrations = plan.migrations.map((m) => ({ source: m.source, destination: m.destination, route: m.route, syncGeneration: m.syncGeneration }));
+export const plannedMigrations = plan.migrations.map((m) => ({
+  source: m.source,
+  destination: m.destination,
+  route: m.route,
+  syncGeneration: m.syncGeneration,
+}));
 
 // Outputs for people.
 export const stage = plan.stage;
@@ -138,16 +161,24 @@ export const nextStep = (() => {
     : "finalize is the last stage: read the verification report";
 })();
 export const addressChanges = plan.addressChanges.map((c) => `${c.from} -> ${c.to}`);
-export const dnsChanges = plan.dnsChanges.map((c) => `${c.action} ${c.type} ${c.name}${c.from ? ` from ${c.from}` : ""}${c.to ? ` to ${c.to}` : ""}`);
+export const dnsChanges = plan.dnsChanges.map(
+  (c) => `${c.action} ${c.type} ${c.name}${c.from ? ` from ${c.from}` : ""}${c.to ? ` to ${c.to}` : ""}`,
+);
 export const mailboxes = plan.mailboxes.map((m) => ({
   source: m.source,
   route: m.route,
   destination: m.destination,
-  ...(m.route === "imap" ? { quota: m.quotaBytes === undefined ? "host default" : formatBytes(m.quotaBytes), quotaBasis: m.quotaBasis } : {}),
+  ...(m.route === "imap"
+    ? { quota: m.quotaBytes === undefined ? "host default" : formatBytes(m.quotaBytes), quotaBasis: m.quotaBasis }
+    : {}),
   ...(m.auditedBytes !== undefined ? { audited: formatBytes(m.auditedBytes) } : {}),
-  status: plan.migrations.some((x) => x.source === m.source) ? `copy generation ${plan.migrations.find((x) => x.source === m.source)!.syncGeneration}` : "account only (no copy before stage copy)",
+  status: plan.migrations.some((x) => x.source === m.source)
+    ? `copy generation ${plan.migrations.find((x) => x.source === m.source)!.syncGeneration}`
+    : "account only (no copy before stage copy)",
 }));
-export const spfLookups = plan.spf.map((s) => `${s.name}: ${s.lookups} lookups counted${s.unresolved.length ? ` (+ not counted: ${s.unresolved.join(", ")})` : ""}`);
+export const spfLookups = plan.spf.map(
+  (s) => `${s.name}: ${s.lookups} lookups counted${s.unresolved.length ? ` (+ not counted: ${s.unresolved.join(", ")})` : ""}`,
+);
 export const warnings = plan.warnings;
 /** Who is told what (notices/): `mailshift notices --stack-outputs` composes and sends from this; no secret in it. */
 export const notices = noticePlanFromPlan(plan);

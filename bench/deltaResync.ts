@@ -24,7 +24,10 @@ function runCli(args: string[], env: Record<string, string>): Promise<{ wallS: n
 }
 
 async function scenario(n: number): Promise<void> {
-  const users = [{ user: "src", password: "src-pw" }, { user: "dst", password: "dst-pw" }];
+  const users = [
+    { user: "src", password: "src-pw" },
+    { user: "dst", password: "dst-pw" },
+  ];
   const old = await Dovecot.start({ layout: "old", users: [users[0]], name: `delta-old-${n}`, keepDir: false });
   const fresh = await Dovecot.start({ layout: "new", users: [users[1]], name: `delta-new-${n}`, keepDir: false });
   const proxies = await Promise.all([old, fresh].map((d) => FaultProxy.start({ target: { host: d.host, port: d.port } })));
@@ -34,13 +37,23 @@ async function scenario(n: number): Promise<void> {
     const cli = path.join(repoRoot(), "bin", "mailshift.js");
     const env = { MAILSHIFT_FROM_PASSWORD: "src-pw", MAILSHIFT_TO_PASSWORD: "dst-pw" };
     const state = path.join(mkdtempSync(path.join(os.tmpdir(), "mailshift-delta-")), "state.json");
-    const viaProxy = [cli, "sync", "--from", `imap://src@127.0.0.1:${proxies[0].port}`, "--to", `imap://dst@127.0.0.1:${proxies[1].port}`, "--json"];
+    const viaProxy = [
+      cli,
+      "sync",
+      "--from",
+      `imap://src@127.0.0.1:${proxies[0].port}`,
+      "--to",
+      `imap://dst@127.0.0.1:${proxies[1].port}`,
+      "--json",
+    ];
     const run = async (what: string, args: string[], metered = false) => {
       const meters = metered ? proxies.map(meterServer) : [];
       const m = await runCli(args, env);
       const s = JSON.parse(m.stdout);
       if (!s.verified) throw new Error(`${what}: not verified: ${m.stdout.slice(0, 2000)}`);
-      const read = meters.length ? `, read ${meters.reduce((a, x) => a + x.bytes, 0)} bytes / ${meters.reduce((a, x) => a + x.fetches, 0)} FETCH responses` : "";
+      const read = meters.length
+        ? `, read ${meters.reduce((a, x) => a + x.bytes, 0)} bytes / ${meters.reduce((a, x) => a + x.fetches, 0)} FETCH responses`
+        : "";
       process.stdout.write(
         `  ${what.padEnd(34)} engine ${String(s.durationMs).padStart(6)} ms, process ${m.wallS.toFixed(2)} s, copied ${s.totals.copied}, unchanged folders ${s.unchangedFolders}/${s.folders.length}${read}\n`,
       );

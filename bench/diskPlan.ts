@@ -80,7 +80,14 @@ export function fittingAttachmentRate(atZero: CopyEstimate, atRate: CopyEstimate
 export const sizeText = (bytes: number) => (bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GB` : `${(bytes / 2 ** 20).toFixed(0)} MB`);
 
 /** Why a scale cannot run here, and what to pass instead. */
-export function doesNotFitMessage(scale: string, dir: string, rate: number, plan: DiskPlan, copy: CopyEstimate, fitting: number | undefined): string {
+export function doesNotFitMessage(
+  scale: string,
+  dir: string,
+  rate: number,
+  plan: DiskPlan,
+  copy: CopyEstimate,
+  fitting: number | undefined,
+): string {
   const advice =
     fitting !== undefined
       ? `pass --attachment-rate ${fitting.toFixed(3)} or lower`

@@ -152,7 +152,8 @@ export function renderMessage(p: MessagePlan): Buffer {
     `MIME-Version: 1.0`,
   ];
   const text = textLines(rand, p.textBytes);
-  if (p.attachmentBytes === 0) return Buffer.from([...headers, "Content-Type: text/plain; charset=utf-8", "", ...text, ""].join("\n"), "utf8");
+  if (p.attachmentBytes === 0)
+    return Buffer.from([...headers, "Content-Type: text/plain; charset=utf-8", "", ...text, ""].join("\n"), "utf8");
   const b = `=_bench_${p.seed.toString(16)}`;
   const head = [
     ...headers,

@@ -14,12 +14,17 @@ const FLAG_LETTERS: Record<string, string> = { "\\Draft": "D", "\\Flagged": "F",
 
 /** Maildir info suffix for IMAP system flags: letters in ASCII order, as the maildir spec requires. */
 export function maildirInfo(flags: readonly string[]): string {
-  return `:2,${flags.map((f) => FLAG_LETTERS[f] ?? "").filter(Boolean).sort().join("")}`;
+  return `:2,${flags
+    .map((f) => FLAG_LETTERS[f] ?? "")
+    .filter(Boolean)
+    .sort()
+    .join("")}`;
 }
 
 /** The folder's directory under the Maildir root in Maildir++ ("" for INBOX). */
 export function maildirFolderDir(folder: readonly string[]): string {
-  for (const s of folder) if (s.includes(".") || s.includes("/")) throw new Error(`folder segment "${s}" cannot be stored in Maildir++ with "." as separator`);
+  for (const s of folder)
+    if (s.includes(".") || s.includes("/")) throw new Error(`folder segment "${s}" cannot be stored in Maildir++ with "." as separator`);
   return folder.length === 0 ? "" : `.${folder.join(".")}`;
 }
 
@@ -83,7 +88,9 @@ export async function indexMailbox(d: Dovecot, user: string): Promise<void> {
 
 function run(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) =>
-    execFile(cmd, args, { maxBuffer: 16 * 1024 * 1024 }, (err, _out, stderr) => (err ? reject(new Error(`${cmd} ${args.join(" ")}: ${err.message} ${stderr}`)) : resolve())),
+    execFile(cmd, args, { maxBuffer: 16 * 1024 * 1024 }, (err, _out, stderr) =>
+      err ? reject(new Error(`${cmd} ${args.join(" ")}: ${err.message} ${stderr}`)) : resolve(),
+    ),
   );
 }
 
@@ -98,7 +105,13 @@ export interface WriteJob {
  * threads (rendering is CPU-bound); each is handed to the mail user and indexed while the next ones render.
  * `onLoaded` hears of each finished mailbox.
  */
-export async function loadMailboxes(d: Dovecot, users: readonly string[], corpus: CorpusOptions, workers: number, onLoaded?: (done: number, total: LoadResult) => void): Promise<LoadResult> {
+export async function loadMailboxes(
+  d: Dovecot,
+  users: readonly string[],
+  corpus: CorpusOptions,
+  workers: number,
+  onLoaded?: (done: number, total: LoadResult) => void,
+): Promise<LoadResult> {
   const total: LoadResult = { messages: 0, bytes: 0 };
   let next = 0;
   let done = 0;
@@ -124,7 +137,10 @@ export async function loadMailboxes(d: Dovecot, users: readonly string[], corpus
       finishing.push(finish(users[i], r).catch((err: unknown) => void (failure ??= err)));
     }
   };
-  const pool = Array.from({ length: Math.max(1, Math.min(workers, users.length)) }, () => new Worker(path.join(__dirname, "writeWorker.js")));
+  const pool = Array.from(
+    { length: Math.max(1, Math.min(workers, users.length)) },
+    () => new Worker(path.join(__dirname, "writeWorker.js")),
+  );
   try {
     await Promise.all(pool.map(one));
   } finally {
@@ -136,7 +152,13 @@ export async function loadMailboxes(d: Dovecot, users: readonly string[], corpus
 }
 
 /** Writes further messages into a loaded mailbox (mail arriving later) and lets Dovecot index them, as delivery would. */
-export async function addMessages(d: Dovecot, user: string, plans: Iterable<MessagePlan>, tag: string, files?: string[]): Promise<LoadResult> {
+export async function addMessages(
+  d: Dovecot,
+  user: string,
+  plans: Iterable<MessagePlan>,
+  tag: string,
+  files?: string[],
+): Promise<LoadResult> {
   const r = writeMessages(d.maildir(user), plans, tag, files);
   await handOver(d, user);
   await indexMailbox(d, user);

@@ -17,7 +17,10 @@ export function ensureGnuTime(): void {
   if (existsSync("/usr/bin/time")) return;
   if (process.getuid?.() !== 0) throw new Error("bench needs GNU time: apt-get install time");
   execFileSync("apt-get", ["update", "-qq"], { stdio: "ignore" });
-  execFileSync("apt-get", ["install", "-y", "-qq", "time"], { stdio: "ignore", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  execFileSync("apt-get", ["install", "-y", "-qq", "time"], {
+    stdio: "ignore",
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+  });
 }
 
 const MARK = "@@bench@@";
@@ -32,7 +35,10 @@ function parse(cmd: string, code: number | null, stdout: string, stderr: string)
     cpuS: Number(user) + Number(sys),
     code: code ?? -1,
     stdout,
-    stderr: stderr.split("\n").filter((l) => !l.startsWith(MARK)).join("\n"),
+    stderr: stderr
+      .split("\n")
+      .filter((l) => !l.startsWith(MARK))
+      .join("\n"),
   };
 }
 

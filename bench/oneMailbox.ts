@@ -49,7 +49,7 @@ const DESTINATIONS: Record<string, (users: MailUser[], name: string) => Promise<
   },
 };
 
-async function scenario(name: string, msgs: RawMessage[], folders: Record<string, RawMessage[]>, to = "dovecot"): Promise<void> {
+async function scenario(name: string, _msgs: RawMessage[], folders: Record<string, RawMessage[]>, to = "dovecot"): Promise<void> {
   // Three rounds, mbsync and mailshift alternating, each into a fresh mailbox: the median evens out other load.
   const ROUNDS = 3;
   const targets = Array.from({ length: ROUNDS }, (_, r) => [`viaMbsync${r}`, `viaMailshift${r}`]).flat();
@@ -62,12 +62,15 @@ async function scenario(name: string, msgs: RawMessage[], folders: Record<string
     const count = total(src);
     let bytes = 0;
     let largest = 0;
-    for (const l of src.values()) for (const m of l) {
-      bytes += m.size;
-      largest = Math.max(largest, m.size);
-    }
+    for (const l of src.values())
+      for (const m of l) {
+        bytes += m.size;
+        largest = Math.max(largest, m.size);
+      }
     const mb = bytes / 1024 / 1024;
-    process.stdout.write(`\n## ${name}, Dovecot to ${to}: ${count} messages, ${mb.toFixed(1)} MB, largest ${(largest / 1024 / 1024).toFixed(2)} MB\n`);
+    process.stdout.write(
+      `\n## ${name}, Dovecot to ${to}: ${count} messages, ${mb.toFixed(1)} MB, largest ${(largest / 1024 / 1024).toFixed(2)} MB\n`,
+    );
 
     const cli = path.join(repoRoot(), "bin", "mailshift.js");
     const mbsyncRuns: Measured[] = [];
@@ -120,16 +123,24 @@ async function scenario(name: string, msgs: RawMessage[], folders: Record<string
     ];
     process.stdout.write(`${fmt(rows)}\n`);
     process.stdout.write(`median of ${ROUNDS} rounds each; mailshift / mbsync throughput: ${(mbsync.wallS / ms.wallS).toFixed(2)}x\n`);
-    process.stdout.write(cold ? "page cache emptied before each copy (the mail read from disk; both programs started once before)\n" : "page cache NOT emptied (not root): the mail was read from memory\n");
+    process.stdout.write(
+      cold
+        ? "page cache emptied before each copy (the mail read from disk; both programs started once before)\n"
+        : "page cache NOT emptied (not root): the mail was read from memory\n",
+    );
     process.stdout.write(
       `rounds (wall s): mbsync ${mbsyncRuns.map((r) => r.wallS.toFixed(2)).join(", ")}; mailshift ${mailshiftRuns.map((r) => r.wallS.toFixed(2)).join(", ")}\n`,
     );
     const line = (what: string, m: Measured, sum: { durationMs: number; totals: { copied: number } }) =>
-      process.stdout.write(`${what}: engine ${sum.durationMs} ms, process ${m.wallS.toFixed(2)} s wall incl. Node start-up, copied ${sum.totals.copied}\n`);
+      process.stdout.write(
+        `${what}: engine ${sum.durationMs} ms, process ${m.wallS.toFixed(2)} s wall incl. Node start-up, copied ${sum.totals.copied}\n`,
+      );
     line("no-op resync, first (page cache emptied)", noop, noopSummary);
     line("no-op resync, stateless", warm, warmSummary);
     line("no-op resync, with --state (watermarks)", withState, withStateSummary);
-    process.stdout.write(`peak RSS ${ms.peakRssMb.toFixed(0)} MB = ${(ms.peakRssMb / (largest / 1024 / 1024)).toFixed(1)} x the largest message, ${(ms.peakRssMb / mb).toFixed(2)} x the mailbox\n`);
+    process.stdout.write(
+      `peak RSS ${ms.peakRssMb.toFixed(0)} MB = ${(ms.peakRssMb / (largest / 1024 / 1024)).toFixed(1)} x the largest message, ${(ms.peakRssMb / mb).toFixed(2)} x the mailbox\n`,
+    );
   } finally {
     await fresh.stop();
     await stopAllDovecots();

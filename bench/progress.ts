@@ -22,7 +22,9 @@ export class Progress {
     this.shown = tenth;
     const elapsed = Date.now() - this.started;
     const rest = done > 0 && done < this.total ? `, about ${secs((elapsed * (this.total - done)) / done)} to go` : "";
-    process.stderr.write(`[bench] ${this.what}: ${done.toLocaleString("en-US")} of ${this.total.toLocaleString("en-US")} ${this.unit} (${tenth * 10}%) in ${secs(elapsed)}${rest}${detail ? `; ${detail}` : ""}\n`);
+    process.stderr.write(
+      `[bench] ${this.what}: ${done.toLocaleString("en-US")} of ${this.total.toLocaleString("en-US")} ${this.unit} (${tenth * 10}%) in ${secs(elapsed)}${rest}${detail ? `; ${detail}` : ""}\n`,
+    );
   }
 }
 

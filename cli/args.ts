@@ -50,7 +50,11 @@ function positiveInt(flag: string, v: string): number {
   return n;
 }
 
-export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv, readFile: (p: string) => string = (p) => readFileSync(p, "utf8")): CliCommand {
+export function parseArgs(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  readFile: (p: string) => string = (p) => readFileSync(p, "utf8"),
+): CliCommand {
   const [command, ...rest] = argv;
   if (command !== "sync" && command !== "audit" && command !== "verify") {
     throw new UsageError(command ? `unknown command "${command}"\n${USAGE}` : USAGE);
@@ -58,7 +62,10 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv, readF
   const values = new Map<string, string[]>();
   const bools = new Set<string>();
   for (let i = 0; i < rest.length; i++) {
-    const [flag, inline] = rest[i].includes("=") && rest[i].startsWith("--") ? [rest[i].slice(0, rest[i].indexOf("=")), rest[i].slice(rest[i].indexOf("=") + 1)] : [rest[i], undefined];
+    const [flag, inline] =
+      rest[i].includes("=") && rest[i].startsWith("--")
+        ? [rest[i].slice(0, rest[i].indexOf("=")), rest[i].slice(rest[i].indexOf("=") + 1)]
+        : [rest[i], undefined];
     if (BOOLEAN_FLAGS.has(flag)) {
       bools.add(flag);
     } else if (FLAGS_WITH_VALUE.has(flag)) {
@@ -80,7 +87,12 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv, readF
   const fromUrl = one("--from");
   if (!fromUrl) throw new UsageError(`${command} needs --from imap://USER@HOST:PORT`);
   const from = {
-    ...parseImapUrl(fromUrl, { what: "--from", password: env.MAILSHIFT_FROM_PASSWORD, passwordVariable: "MAILSHIFT_FROM_PASSWORD", insecure }),
+    ...parseImapUrl(fromUrl, {
+      what: "--from",
+      password: env.MAILSHIFT_FROM_PASSWORD,
+      passwordVariable: "MAILSHIFT_FROM_PASSWORD",
+      insecure,
+    }),
     ca,
   };
   const toUrl = one("--to");
@@ -89,7 +101,10 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv, readF
     if (toUrl) throw new UsageError("audit reads one mailbox: give --from only");
   } else {
     if (!toUrl) throw new UsageError(`${command} needs --to imap://USER@HOST:PORT`);
-    to = { ...parseImapUrl(toUrl, { what: "--to", password: env.MAILSHIFT_TO_PASSWORD, passwordVariable: "MAILSHIFT_TO_PASSWORD", insecure }), ca };
+    to = {
+      ...parseImapUrl(toUrl, { what: "--to", password: env.MAILSHIFT_TO_PASSWORD, passwordVariable: "MAILSHIFT_TO_PASSWORD", insecure }),
+      ca,
+    };
   }
   const rename: Record<string, string> = {};
   for (const r of values.get("--rename") ?? []) {

@@ -60,10 +60,12 @@ export function parseDnsCheckArgs(argv: readonly string[]): DnsCheckArgs {
   if (!STAGES.includes(stage)) throw new UsageError(`--stage must be one of ${STAGES.join(", ")}, not "${stage}"`);
   const lowTtlText = values.get("--low-ttl");
   const lowTtl = lowTtlText === undefined ? undefined : Number(lowTtlText);
-  if (lowTtl !== undefined && (!Number.isInteger(lowTtl) || lowTtl <= 0)) throw new UsageError(`--low-ttl takes a positive whole number of seconds, not "${lowTtlText}"`);
+  if (lowTtl !== undefined && (!Number.isInteger(lowTtl) || lowTtl <= 0))
+    throw new UsageError(`--low-ttl takes a positive whole number of seconds, not "${lowTtlText}"`);
   const timeoutText = values.get("--timeout");
   const timeoutMs = timeoutText === undefined ? undefined : Number(timeoutText);
-  if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs <= 0)) throw new UsageError(`--timeout takes a positive whole number of milliseconds, not "${timeoutText}"`);
+  if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs <= 0))
+    throw new UsageError(`--timeout takes a positive whole number of milliseconds, not "${timeoutText}"`);
   const parseNs = (flag: string, v: string) => {
     try {
       return parseNameServer(v);
@@ -72,7 +74,16 @@ export function parseDnsCheckArgs(argv: readonly string[]): DnsCheckArgs {
     }
   };
   const fresh = values.get("--new");
-  return { zone, old: parseNs("--old", old), new: fresh === undefined ? undefined : parseNs("--new", fresh), stage, mail: values.get("--mail"), lowTtl, timeoutMs, json };
+  return {
+    zone,
+    old: parseNs("--old", old),
+    new: fresh === undefined ? undefined : parseNs("--new", fresh),
+    stage,
+    mail: values.get("--mail"),
+    lowTtl,
+    timeoutMs,
+    json,
+  };
 }
 
 /** Generated mail records from a JSON file, checked field by field. */
@@ -86,10 +97,22 @@ export function readMailRecords(file: string, text: string): GeneratedRecord[] {
   if (!Array.isArray(data)) throw new Error(`${file}: expected an array of {name, type, content, ttl, role}`);
   return data.map((r: unknown, i) => {
     const o = r as Record<string, unknown>;
-    for (const [k, t] of [["name", "string"], ["type", "string"], ["content", "string"], ["ttl", "number"], ["role", "string"]] as const) {
+    for (const [k, t] of [
+      ["name", "string"],
+      ["type", "string"],
+      ["content", "string"],
+      ["ttl", "number"],
+      ["role", "string"],
+    ] as const) {
       if (typeof o?.[k] !== t) throw new Error(`${file}: record [${i}].${k} must be a ${t}`);
     }
-    return { name: o.name as string, type: (o.type as string).toUpperCase(), content: o.content as string, ttl: o.ttl as number, role: o.role as string };
+    return {
+      name: o.name as string,
+      type: (o.type as string).toUpperCase(),
+      content: o.content as string,
+      ttl: o.ttl as number,
+      role: o.role as string,
+    };
   });
 }
 
@@ -97,7 +120,12 @@ export function readMailRecords(file: string, text: string): GeneratedRecord[] {
  * The check in words. `importReport`: the zone file's lines not imported as written (ParsedZone.issues, rendered):
  * records skipped or dropped at import are not asked of either side, so they are listed first.
  */
-export function renderDnsCheck(report: EquivalenceReport, stage: Stage, importReport: readonly string[] = [], spf: readonly SpfZoneLine[] = []): string {
+export function renderDnsCheck(
+  report: EquivalenceReport,
+  stage: Stage,
+  importReport: readonly string[] = [],
+  spf: readonly SpfZoneLine[] = [],
+): string {
   const lines = [
     `zone ${report.zone}, stage ${stage}: ${report.questions} name/type pairs asked of ${report.oldServer} (old) and ${report.newSide} (new)`,
   ];
@@ -115,11 +143,13 @@ export function renderDnsCheck(report: EquivalenceReport, stage: Stage, importRe
   if (report.notCompared.length) list("not compared", report.notCompared);
   if (spf.length > 0) {
     lines.push(`  SPF, evaluated as a strict receiver does (RFC 7208) for ${SPF_PROBE_IP}: ${spf.length} name(s)`);
-    for (const l of spf) lines.push(`    ${l.broken ? "BROKEN " : ""}${l.name}: old: ${describeSpfSide(l.old)}; new: ${describeSpfSide(l.new)}`);
+    for (const l of spf)
+      lines.push(`    ${l.broken ? "BROKEN " : ""}${l.name}: old: ${describeSpfSide(l.old)}; new: ${describeSpfSide(l.new)}`);
   }
   const spfBroken = spf.some((l) => l.broken);
   if (!report.ok) lines.push("the zones differ: fix the differences above before changing the nameservers");
-  else if (spfBroken) lines.push("receivers would refuse the new side's SPF (BROKEN above): fix those records before changing the nameservers");
+  else if (spfBroken)
+    lines.push("receivers would refuse the new side's SPF (BROKEN above): fix those records before changing the nameservers");
   else lines.push("the new zone answers like the old one, apart from the expected differences");
   return lines.join("\n");
 }
@@ -132,7 +162,10 @@ export async function runDnsCheck(argv: string[]): Promise<number> {
     json = args.json;
     const zone = readZoneFile(args.zone);
     const importReport = zone.issues.map((i) => renderZoneFileIssue(args.zone, i));
-    if (zone.origin === "") throw new Error(`${args.zone}: no SOA record and no $ORIGIN, so the zone's name is unknown; add "$ORIGIN example.com." (your domain) as the first line`);
+    if (zone.origin === "")
+      throw new Error(
+        `${args.zone}: no SOA record and no $ORIGIN, so the zone's name is unknown; add "$ORIGIN example.com." (your domain) as the first line`,
+      );
     const mail = args.mail ? readMailRecords(args.mail, readFileSync(args.mail, "utf8")) : [];
     const fit = fitForCloudflare(zone.origin, zone.records);
     const merged = mergeForStage([...fit.importable, ...fit.adjusted.map((a) => a.record)], mail, args.stage, { lowTtl: args.lowTtl });
@@ -148,9 +181,18 @@ export async function runDnsCheck(argv: string[]): Promise<number> {
       query,
     });
     // The same check_host as the SPF proof, on both sides: the new side must not serve what receivers refuse.
-    const spf = await compareZoneSpf(zone.origin, [...zone.records, ...merged.records], serverLookup(args.old, query), args.new ? serverLookup(args.new, query) : recordsLookup(merged.records));
+    const spf = await compareZoneSpf(
+      zone.origin,
+      [...zone.records, ...merged.records],
+      serverLookup(args.old, query),
+      args.new ? serverLookup(args.new, query) : recordsLookup(merged.records),
+    );
     const ok = report.ok && !spf.some((l) => l.broken);
-    process.stdout.write(json ? `${JSON.stringify({ stage: args.stage, importReport, ...report, ok, spf })}\n` : `${renderDnsCheck(report, args.stage, importReport, spf)}\n`);
+    process.stdout.write(
+      json
+        ? `${JSON.stringify({ stage: args.stage, importReport, ...report, ok, spf })}\n`
+        : `${renderDnsCheck(report, args.stage, importReport, spf)}\n`,
+    );
     return ok ? 0 : 1;
   } catch (err) {
     // Every failure here is about the zone file or a name server the user gave: its own words say which.

@@ -64,17 +64,21 @@ export function parseNoticesArgs(argv: readonly string[]): NoticesArgs {
       if (v === undefined || v === "") throw new UsageError(`${flag} needs a value\n${NOTICES_USAGE}`);
       if (values.has(flag)) throw new UsageError(`${flag} is given more than once`);
       values.set(flag, v);
-    } else if (/password/i.test(flag)) throw new UsageError(`passwords never go on the command line: see --mailboxes and MAILSHIFT_SMTP_PASSWORD\n${NOTICES_USAGE}`);
+    } else if (/password/i.test(flag))
+      throw new UsageError(`passwords never go on the command line: see --mailboxes and MAILSHIFT_SMTP_PASSWORD\n${NOTICES_USAGE}`);
     else throw new UsageError(`unknown option "${a}"\n${NOTICES_USAGE}`);
   }
   const stackOutputs = values.get("--stack-outputs");
-  if (!stackOutputs) throw new UsageError(`notices needs --stack-outputs FILE.json (from \`pulumi stack output --json > FILE.json\`)\n${NOTICES_USAGE}`);
+  if (!stackOutputs)
+    throw new UsageError(`notices needs --stack-outputs FILE.json (from \`pulumi stack output --json > FILE.json\`)\n${NOTICES_USAGE}`);
   const notice = values.get("--notice");
   if (notice !== undefined && notice !== "all" && !(NOTICE_STAGES as readonly string[]).includes(notice))
     throw new UsageError(`--notice takes ${NOTICE_STAGES.join(", ")} or all, not "${notice}"`);
   if (notice === "all" && send) throw new UsageError("--notice all is for review (--out); --send delivers one stage's notices at a time");
-  if (!send && !values.has("--out")) throw new UsageError(`notices needs --out DIR (write for review) or --send (deliver)\n${NOTICES_USAGE}`);
-  if (send && !values.has("--mailboxes")) throw new UsageError(`--send needs --mailboxes FILE.json: each person's logins, as sync-many reads them\n${NOTICES_USAGE}`);
+  if (!send && !values.has("--out"))
+    throw new UsageError(`notices needs --out DIR (write for review) or --send (deliver)\n${NOTICES_USAGE}`);
+  if (send && !values.has("--mailboxes"))
+    throw new UsageError(`--send needs --mailboxes FILE.json: each person's logins, as sync-many reads them\n${NOTICES_USAGE}`);
   if (!send) for (const f of ["--mailboxes", "--smtp", "--sent"]) if (values.has(f)) throw new UsageError(`${f} is only used with --send`);
   return {
     stackOutputs,
@@ -97,7 +101,8 @@ export function parseSmtpUrl(url: string, env: NodeJS.ProcessEnv, ca?: string): 
     throw new UsageError(`--smtp: "${url}" is not a URL; expected smtp://HOST:PORT or smtps://HOST:PORT`);
   }
   const scheme = u.protocol.replace(/:$/, "");
-  if (scheme !== "smtp" && scheme !== "smtps") throw new UsageError(`--smtp: scheme "${scheme}" is not supported; use smtp:// (STARTTLS) or smtps:// (implicit TLS)`);
+  if (scheme !== "smtp" && scheme !== "smtps")
+    throw new UsageError(`--smtp: scheme "${scheme}" is not supported; use smtp:// (STARTTLS) or smtps:// (implicit TLS)`);
   if (u.password) throw new UsageError("--smtp: do not put the password in the URL; set MAILSHIFT_SMTP_PASSWORD instead");
   if (u.pathname && u.pathname !== "/") throw new UsageError(`--smtp: unexpected path "${u.pathname}"; give scheme, host and port`);
   const host = u.hostname.replace(/^\[|\]$/g, "");
@@ -119,14 +124,23 @@ export function parseSmtpUrl(url: string, env: NodeJS.ProcessEnv, ca?: string): 
  * Pure: the login each notice is delivered with, from the mailbox list: the entry's "from" for the old host,
  * its "to" for the new one, matched by the notice's own login. No entry, or two, is an error for that notice.
  */
-export function loginsFor(notices: readonly Notice[], entries: readonly { entry: string; from: Endpoint; to: Endpoint }[], file: string): Map<Notice, Endpoint | string> {
+export function loginsFor(
+  notices: readonly Notice[],
+  entries: readonly { entry: string; from: Endpoint; to: Endpoint }[],
+  file: string,
+): Map<Notice, Endpoint | string> {
   const out = new Map<Notice, Endpoint | string>();
   for (const n of notices) {
     const side = n.appendHost === "old" ? "from" : "to";
     const hits = entries.filter((e) => e[side].user.toLowerCase() === n.appendTo.toLowerCase());
     if (hits.length === 1) out.set(n, hits[0]![side]);
-    else if (hits.length === 0) out.set(n, `${file} has no entry whose "${side}" logs in as ${n.appendTo}; add one to deliver the notice for ${n.to.address}`);
-    else out.set(n, `${file} has ${hits.length} entries whose "${side}" logs in as ${n.appendTo} (${hits.map((h) => h.entry).join(", ")}); keep one so the notice goes to one INBOX`);
+    else if (hits.length === 0)
+      out.set(n, `${file} has no entry whose "${side}" logs in as ${n.appendTo}; add one to deliver the notice for ${n.to.address}`);
+    else
+      out.set(
+        n,
+        `${file} has ${hits.length} entries whose "${side}" logs in as ${n.appendTo} (${hits.map((h) => h.entry).join(", ")}); keep one so the notice goes to one INBOX`,
+      );
   }
   return out;
 }
@@ -136,12 +150,16 @@ function readJson(file: string): unknown {
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new NoticeInputError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); check the path`);
+    throw new NoticeInputError(
+      `${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); check the path`,
+    );
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new NoticeInputError(`${file}: is not JSON (${(err as Error).message.replace(/"[^"]*"/g, "…")}); write it with \`pulumi stack output --json\``);
+    throw new NoticeInputError(
+      `${file}: is not JSON (${(err as Error).message.replace(/"[^"]*"/g, "…")}); write it with \`pulumi stack output --json\``,
+    );
   }
 }
 
@@ -150,7 +168,11 @@ export function emlName(n: Notice): string {
   return `${n.to.address.replace(/[^A-Za-z0-9@._+-]/g, "_")}.${n.stage}.eml`;
 }
 
-export async function runNotices(argv: string[], env: NodeJS.ProcessEnv = process.env, now: () => Date = () => new Date()): Promise<number> {
+export async function runNotices(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  now: () => Date = () => new Date(),
+): Promise<number> {
   const say = (line: string) => process.stdout.write(`${line}\n`);
   if (argv.includes("--help") || argv.includes("-h")) {
     say(NOTICES_USAGE);
@@ -160,7 +182,8 @@ export async function runNotices(argv: string[], env: NodeJS.ProcessEnv = proces
     const a = parseNoticesArgs(argv);
     const { stage, plan } = noticePlanFromOutputs(readJson(a.stackOutputs), a.stackOutputs);
     const due = a.notice ?? NOTICE_OF_STAGE[stage];
-    if (!due) throw new UsageError(`the stack is at stage ${stage}, which sends no notice; give --notice before-cutover to write that one now`);
+    if (!due)
+      throw new UsageError(`the stack is at stage ${stage}, which sends no notice; give --notice before-cutover to write that one now`);
     const stages = due === "all" ? [...NOTICE_STAGES] : [due];
     const notices = stages.flatMap((s) => composeNotices(plan, s));
     const raws = new Map<Notice, Buffer>();

@@ -21,7 +21,9 @@ export function readSent(file: string): SentRecord {
     if (v.version !== 1 || typeof v.sent !== "object" || v.sent === null) throw new Error("unknown format");
     return v;
   } catch (err) {
-    throw new UsageError(`--sent ${file}: not a record of sent notices (${(err as Error).message}); move it away to send the backup copies again`);
+    throw new UsageError(
+      `--sent ${file}: not a record of sent notices (${(err as Error).message}); move it away to send the backup copies again`,
+    );
   }
 }
 

@@ -6,17 +6,40 @@ import { bytes, count, duration } from "../report/format";
 function table(rows: string[][], textColumns = 1): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   return rows
-    .map((r) => r.map((cell, c) => (c < textColumns ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  ").trimEnd())
+    .map((r) =>
+      r
+        .map((cell, c) => (c < textColumns ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
+        .join("  ")
+        .trimEnd(),
+    )
     .join("\n");
 }
 
 export function renderSync(s: SyncSummary): string {
   const rows = [["folder", "-> destination", "on source", "present", "copied", "bytes", "flags set", "skipped"]];
   for (const f of s.folders) {
-    rows.push([f.folder, `-> ${f.destination}`, count(f.onSource), count(f.alreadyPresent), count(f.copied), bytes(f.bytesCopied), count(f.flagsUpdated), count(f.skipped.length)]);
+    rows.push([
+      f.folder,
+      `-> ${f.destination}`,
+      count(f.onSource),
+      count(f.alreadyPresent),
+      count(f.copied),
+      bytes(f.bytesCopied),
+      count(f.flagsUpdated),
+      count(f.skipped.length),
+    ]);
   }
   const t = s.totals;
-  rows.push(["total", "", count(t.onSource), count(t.alreadyPresent), count(t.copied), bytes(t.bytesCopied), count(t.flagsUpdated), count(t.skipped)]);
+  rows.push([
+    "total",
+    "",
+    count(t.onSource),
+    count(t.alreadyPresent),
+    count(t.copied),
+    bytes(t.bytesCopied),
+    count(t.flagsUpdated),
+    count(t.skipped),
+  ]);
   const out = [`${s.source} -> ${s.destination}`, table(rows, 2)];
   const skipped = s.folders.flatMap((f) => f.skipped);
   if (skipped.length) {
@@ -43,7 +66,12 @@ export function renderAudit(a: AuditReport): string {
   const rows = [["folder", "messages", "size", "largest"]];
   for (const f of a.folders) rows.push([f.folder, count(f.messages), bytes(f.bytes), bytes(f.largest)]);
   rows.push(["total", count(a.totals.messages), bytes(a.totals.bytes), bytes(a.totals.largest)]);
-  return [`${a.mailbox}`, table(rows), "", `the new mailbox's quota must hold at least ${bytes(a.totals.bytes)} (${a.totals.bytes} bytes)`].join("\n");
+  return [
+    `${a.mailbox}`,
+    table(rows),
+    "",
+    `the new mailbox's quota must hold at least ${bytes(a.totals.bytes)} (${a.totals.bytes} bytes)`,
+  ].join("\n");
 }
 
 function verdict(v: VerifyReport): string {
@@ -56,10 +84,25 @@ function verdict(v: VerifyReport): string {
 export function renderVerify(v: VerifyReport): string {
   const rows = [["folder", "-> destination", "on source", "found", "missing", "flags differ", "rewritten"]];
   for (const f of v.folders)
-    rows.push([f.folder, `-> ${f.destination}`, count(f.onSource), count(f.found), count(f.missing.length), count(f.flagMismatches), count(f.rewritten)]);
-  const out = [`${v.source} -> ${v.destination} (${v.deep ? "every message's bytes compared" : "message identities compared"})`, table(rows, 2)];
-  for (const f of v.folders) for (const m of f.missing) out.push(`missing: ${m.folder} uid ${m.uid} ${m.messageId || "(no Message-ID)"} ${bytes(m.size)} ${m.internalDate}`);
-  for (const f of v.folders) for (const m of f.altered) out.push(`altered by the destination: ${f.folder} uid ${m.uid} ${m.messageId || "(no Message-ID)"}: ${m.how}`);
+    rows.push([
+      f.folder,
+      `-> ${f.destination}`,
+      count(f.onSource),
+      count(f.found),
+      count(f.missing.length),
+      count(f.flagMismatches),
+      count(f.rewritten),
+    ]);
+  const out = [
+    `${v.source} -> ${v.destination} (${v.deep ? "every message's bytes compared" : "message identities compared"})`,
+    table(rows, 2),
+  ];
+  for (const f of v.folders)
+    for (const m of f.missing)
+      out.push(`missing: ${m.folder} uid ${m.uid} ${m.messageId || "(no Message-ID)"} ${bytes(m.size)} ${m.internalDate}`);
+  for (const f of v.folders)
+    for (const m of f.altered)
+      out.push(`altered by the destination: ${f.folder} uid ${m.uid} ${m.messageId || "(no Message-ID)"}: ${m.how}`);
   out.push("", verdict(v));
   return out.join("\n");
 }

@@ -31,7 +31,8 @@ export function parseReportArgs(argv: readonly string[]): ReportArgs {
     const a = args[i]!;
     const eq = a.startsWith("--") ? a.indexOf("=") : -1;
     const flag = eq > 0 ? a.slice(0, eq) : a;
-    if (!["--stack-outputs", "--state", "--sync", "--out", "--negative-ttl"].includes(flag)) throw new UsageError(`unknown option "${a}"\n${REPORT_USAGE}`);
+    if (!["--stack-outputs", "--state", "--sync", "--out", "--negative-ttl"].includes(flag))
+      throw new UsageError(`unknown option "${a}"\n${REPORT_USAGE}`);
     const v = eq > 0 ? a.slice(eq + 1) : args[++i];
     if (v === undefined || v === "") throw new UsageError(`${flag} needs a value\n${REPORT_USAGE}`);
     if (flag === "--sync") sync.push(v);
@@ -39,10 +40,14 @@ export function parseReportArgs(argv: readonly string[]): ReportArgs {
     else single.set(flag, v);
   }
   const stackOutputs = single.get("--stack-outputs");
-  if (!stackOutputs) throw new UsageError(`report needs --stack-outputs FILE.json (from \`pulumi stack output --json --show-secrets > FILE.json\`)\n${REPORT_USAGE}`);
+  if (!stackOutputs)
+    throw new UsageError(
+      `report needs --stack-outputs FILE.json (from \`pulumi stack output --json --show-secrets > FILE.json\`)\n${REPORT_USAGE}`,
+    );
   const ttl = single.get("--negative-ttl");
   const negativeTtl = ttl === undefined ? undefined : Number(ttl);
-  if (negativeTtl !== undefined && (!Number.isInteger(negativeTtl) || negativeTtl < 0)) throw new UsageError(`--negative-ttl takes whole seconds, not "${ttl}"`);
+  if (negativeTtl !== undefined && (!Number.isInteger(negativeTtl) || negativeTtl < 0))
+    throw new UsageError(`--negative-ttl takes whole seconds, not "${ttl}"`);
   return {
     stackOutputs,
     sync,
@@ -57,7 +62,9 @@ function readJson(file: string): unknown {
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new ReportInputError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); check the path`);
+    throw new ReportInputError(
+      `${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); check the path`,
+    );
   }
   try {
     return JSON.parse(text) as unknown;
@@ -73,8 +80,17 @@ export async function runReport(argv: string[], now: Date = new Date()): Promise
     let data = fromStackOutputs(readJson(a.stackOutputs), a.stackOutputs);
     if (a.state) data = mergeStateExport(data, readJson(a.state), a.state);
     for (const f of a.sync) data = mergeSyncSummary(data, readJson(f), f);
-    if (!a.state && a.sync.length === 0 && data.mailboxes.length > 0 && data.mailboxes.every((m) => !m.progress) && data.stage !== "prepare")
-      data = { ...data, notes: [...data.notes, "The stack outputs carry no copy counts: pass --state FILE (from `pulumi stack export`) to show them."] };
+    if (
+      !a.state &&
+      a.sync.length === 0 &&
+      data.mailboxes.length > 0 &&
+      data.mailboxes.every((m) => !m.progress) &&
+      data.stage !== "prepare"
+    )
+      data = {
+        ...data,
+        notes: [...data.notes, "The stack outputs carry no copy counts: pass --state FILE (from `pulumi stack export`) to show them."],
+      };
     writeFileSync(a.out, renderReport(data, now, a.negativeTtl !== undefined ? { negativeTtl: a.negativeTtl } : {}));
     process.stdout.write(`wrote ${a.out}\n`);
     return 0;

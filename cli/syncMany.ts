@@ -53,7 +53,9 @@ export function parseSyncManyArgs(argv: readonly string[]): SyncManyArgs {
       if (values.has(flag)) throw new UsageError(`${flag} is given more than once`);
       values.set(flag, v);
     } else if (flag === "--from" || flag === "--to" || /password/i.test(flag)) {
-      throw new UsageError(`sync-many takes its mailboxes from --mailboxes FILE.json, not "${flag}" on the command line\n${SYNC_MANY_USAGE}`);
+      throw new UsageError(
+        `sync-many takes its mailboxes from --mailboxes FILE.json, not "${flag}" on the command line\n${SYNC_MANY_USAGE}`,
+      );
     } else {
       throw new UsageError(`unknown option "${a}"\n${SYNC_MANY_USAGE}`);
     }
@@ -93,24 +95,33 @@ export function parseMailboxList(text: string, file: string, env: NodeJS.Process
     throw new UsageError(`${file}: not valid JSON (${(err as Error).message}); expected {"mailboxes": [{"from": ..., "to": ...}]}`);
   }
   const list = Array.isArray(doc) ? doc : (doc as { mailboxes?: unknown } | null)?.mailboxes;
-  if (!Array.isArray(list)) throw new UsageError(`${file}: expected {"mailboxes": [{"from": ..., "to": ...}, ...]} (or a bare array of entries)`);
+  if (!Array.isArray(list))
+    throw new UsageError(`${file}: expected {"mailboxes": [{"from": ..., "to": ...}, ...]} (or a bare array of entries)`);
   if (list.length === 0) throw new UsageError(`${file}: the mailbox list is empty`);
   const seen = new Map<string, string>();
   return list.map((raw, i) => {
     const entry = `mailboxes[${i}]`;
     const where = `${file}: ${entry}`;
-    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new UsageError(`${where}: expected an object with "from" and "to" URLs`);
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+      throw new UsageError(`${where}: expected an object with "from" and "to" URLs`);
     const e = raw as Record<string, unknown>;
-    for (const k of Object.keys(e)) if (!ENTRY_KEYS.has(k)) throw new UsageError(`${where}: unknown key "${k}"; allowed: ${[...ENTRY_KEYS].join(", ")}`);
+    for (const k of Object.keys(e))
+      if (!ENTRY_KEYS.has(k)) throw new UsageError(`${where}: unknown key "${k}"; allowed: ${[...ENTRY_KEYS].join(", ")}`);
     for (const k of ENTRY_KEYS) if (e[k] !== undefined && typeof e[k] !== "string") throw new UsageError(`${where}.${k}: must be a string`);
     const side = (s: "from" | "to"): Endpoint => {
       const url = e[s] as string | undefined;
       if (!url) throw new UsageError(`${where}: "${s}" is missing; give an imap://USER@HOST:PORT URL`);
       const inline = e[`${s}Password`] as string | undefined;
       if (inline !== undefined && !privateFile)
-        throw new UsageError(`${where}.${s}Password: the file can be read by other users; chmod 600 ${file}, or name a variable with "${s}PasswordEnv"`);
+        throw new UsageError(
+          `${where}.${s}Password: the file can be read by other users; chmod 600 ${file}, or name a variable with "${s}PasswordEnv"`,
+        );
       const variable = (e[`${s}PasswordEnv`] as string | undefined) ?? (s === "from" ? "MAILSHIFT_FROM_PASSWORD" : "MAILSHIFT_TO_PASSWORD");
-      return parseImapUrl(url, { what: `${where}.${s}`, password: inline ?? env[variable], passwordVariable: inline !== undefined ? `${s}Password` : variable });
+      return parseImapUrl(url, {
+        what: `${where}.${s}`,
+        password: inline ?? env[variable],
+        passwordVariable: inline !== undefined ? `${s}Password` : variable,
+      });
     };
     const from = side("from");
     const to = side("to");
@@ -171,7 +182,16 @@ export interface ManyTotals {
 }
 
 export function totalsOfMany(results: readonly MailboxResult[]): ManyTotals {
-  const t: ManyTotals = { mailboxes: results.length, verified: 0, failed: 0, onSource: 0, copied: 0, bytesCopied: 0, skipped: 0, missing: 0 };
+  const t: ManyTotals = {
+    mailboxes: results.length,
+    verified: 0,
+    failed: 0,
+    onSource: 0,
+    copied: 0,
+    bytesCopied: 0,
+    skipped: 0,
+    missing: 0,
+  };
   for (const r of results) {
     if (r.code === 0) t.verified += 1;
     if (r.code === 3) t.failed += 1;
@@ -190,10 +210,15 @@ export function progressOf(done: number, all: number, t: ManyTotals, elapsedMs: 
 }
 
 function renderMany(results: readonly MailboxResult[], t: ManyTotals, elapsedMs: number): string {
-  const out = [`${t.verified} of ${t.mailboxes} mailboxes verified; ${count(t.onSource)} messages on the sources, ${count(t.copied)} copied (${bytes(t.bytesCopied)}) in ${duration(elapsedMs)}`];
+  const out = [
+    `${t.verified} of ${t.mailboxes} mailboxes verified; ${count(t.onSource)} messages on the sources, ${count(t.copied)} copied (${bytes(t.bytesCopied)}) in ${duration(elapsedMs)}`,
+  ];
   for (const r of results) {
     if (r.code === 3) out.push(`stopped: ${r.entry} ${r.source} -> ${r.destination}: ${r.error}`);
-    else if (r.code === 1) out.push(`incomplete: ${r.entry} ${r.source} -> ${r.destination}: ${r.missing} missing, ${r.skipped} skipped; run sync for it to see which`);
+    else if (r.code === 1)
+      out.push(
+        `incomplete: ${r.entry} ${r.source} -> ${r.destination}: ${r.missing} missing, ${r.skipped} skipped; run sync for it to see which`,
+      );
   }
   return out.join("\n");
 }
@@ -209,7 +234,9 @@ export async function runSyncMany(argv: string[], env: NodeJS.ProcessEnv = proce
       text = readFileSync(args.mailboxesFile, "utf8");
       mode = statSync(args.mailboxesFile).mode;
     } catch (err) {
-      throw new UsageError(`--mailboxes ${args.mailboxesFile}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw new UsageError(
+        `--mailboxes ${args.mailboxesFile}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
     }
     const pairs = parseMailboxList(text, args.mailboxesFile, env, (mode & 0o077) === 0);
     const state = args.stateFile ? readState(args.stateFile) : undefined;
@@ -246,7 +273,9 @@ export async function runSyncMany(argv: string[], env: NodeJS.ProcessEnv = proce
     const order = new Map(pairs.map((p, i) => [p.entry, i]));
     results.sort((a, b) => order.get(a.entry)! - order.get(b.entry)!);
     const totals = totalsOfMany(results);
-    process.stdout.write(json ? `${JSON.stringify({ totals, durationMs: elapsed, mailboxes: results })}\n` : `${renderMany(results, totals, elapsed)}\n`);
+    process.stdout.write(
+      json ? `${JSON.stringify({ totals, durationMs: elapsed, mailboxes: results })}\n` : `${renderMany(results, totals, elapsed)}\n`,
+    );
     return exitCodeOf(results);
   } catch (err) {
     return commandFailure("mailshift", err, { json });

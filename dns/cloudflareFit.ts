@@ -4,8 +4,27 @@ import { canonicalName, recordKey, type ZoneRecord } from "./records";
 
 /** Record types a cloudflare.DnsRecord accepts (@pulumi/cloudflare 6, "Available values"). */
 export const CLOUDFLARE_TYPES: ReadonlySet<string> = new Set([
-  "A", "AAAA", "CNAME", "MX", "NS", "OPENPGPKEY", "PTR", "TXT", "CAA", "CERT", "DNSKEY", "DS", "HTTPS", "LOC",
-  "NAPTR", "SMIMEA", "SRV", "SSHFP", "SVCB", "TLSA", "URI",
+  "A",
+  "AAAA",
+  "CNAME",
+  "MX",
+  "NS",
+  "OPENPGPKEY",
+  "PTR",
+  "TXT",
+  "CAA",
+  "CERT",
+  "DNSKEY",
+  "DS",
+  "HTTPS",
+  "LOC",
+  "NAPTR",
+  "SMIMEA",
+  "SRV",
+  "SSHFP",
+  "SVCB",
+  "TLSA",
+  "URI",
 ]);
 
 /** Cloudflare's TTL bounds; 1 means "automatic". */
@@ -53,7 +72,7 @@ export function fitForCloudflare(zone: string, records: readonly ZoneRecord[]): 
       continue;
     }
     seen.add(key);
-    if (name !== apex && !name.endsWith("." + apex)) {
+    if (name !== apex && !name.endsWith(`.${apex}`)) {
       report(`it is outside the zone ${apex}; import it into the zone it belongs to`);
     } else if (record.type === "SOA" && name === apex) {
       report("Cloudflare manages the zone's SOA itself");
@@ -70,7 +89,9 @@ export function fitForCloudflare(zone: string, records: readonly ZoneRecord[]): 
     } else if (!CLOUDFLARE_TYPES.has(record.type)) {
       report(`Cloudflare cannot hold ${record.type} records; recreate what it does elsewhere or drop it deliberately`);
     } else if (record.type === "TXT" && record.content.length > CLOUDFLARE_MAX_TXT) {
-      report(`TXT content is ${record.content.length} characters, over Cloudflare's ${CLOUDFLARE_MAX_TXT}; shorten it (a smaller DKIM key)`);
+      report(
+        `TXT content is ${record.content.length} characters, over Cloudflare's ${CLOUDFLARE_MAX_TXT}; shorten it (a smaller DKIM key)`,
+      );
     } else if (record.ttl !== 1 && (record.ttl < CLOUDFLARE_MIN_TTL || record.ttl > CLOUDFLARE_MAX_TTL)) {
       const ttl = Math.min(Math.max(record.ttl, CLOUDFLARE_MIN_TTL), CLOUDFLARE_MAX_TTL);
       fit.adjusted.push({

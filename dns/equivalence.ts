@@ -54,7 +54,11 @@ export interface EquivalenceReport {
 
 const show = (r: ZoneRecord) => `${r.content} (TTL ${r.ttl})`;
 const sameSet = (a: readonly ZoneRecord[], b: readonly ZoneRecord[]) => {
-  const k = (x: readonly ZoneRecord[]) => x.map((r) => `${r.content}\t${r.ttl}`).sort().join("\n");
+  const k = (x: readonly ZoneRecord[]) =>
+    x
+      .map((r) => `${r.content}\t${r.ttl}`)
+      .sort()
+      .join("\n");
   return k(a) === k(b);
 };
 
@@ -63,7 +67,9 @@ export function describeDifference(old: readonly ZoneRecord[], fresh: readonly Z
   const parts: string[] = [];
   const onlyOld = old.filter((o) => !fresh.some((n) => n.content === o.content));
   const onlyNew = fresh.filter((n) => !old.some((o) => o.content === n.content));
-  const ttl = old.flatMap((o) => fresh.filter((n) => n.content === o.content && n.ttl !== o.ttl).map((n) => `${o.content}: TTL ${o.ttl} -> ${n.ttl}`));
+  const ttl = old.flatMap((o) =>
+    fresh.filter((n) => n.content === o.content && n.ttl !== o.ttl).map((n) => `${o.content}: TTL ${o.ttl} -> ${n.ttl}`),
+  );
   if (onlyOld.length) parts.push(`only on the old side: ${onlyOld.map(show).join(", ")}`);
   if (onlyNew.length) parts.push(`only on the new side: ${onlyNew.map(show).join(", ")}`);
   if (ttl.length) parts.push(ttl.join(", "));
@@ -76,7 +82,8 @@ function reasonFor(name: string, type: string, input: EquivalenceInput): string 
     const touches = [...d.published, ...d.withheld].some((r) => canonicalName(r.name) === name && r.type === type);
     if (touches && d.outcome !== "already-present") reasons.push(d.reason);
   }
-  for (const r of input.fit?.reported ?? []) if (canonicalName(r.record.name) === name && r.record.type === type) reasons.push(`not imported: ${r.reason}`);
+  for (const r of input.fit?.reported ?? [])
+    if (canonicalName(r.record.name) === name && r.record.type === type) reasons.push(`not imported: ${r.reason}`);
   for (const a of input.fit?.adjusted ?? []) if (canonicalName(a.record.name) === name && a.record.type === type) reasons.push(a.reason);
   return reasons.length ? [...new Set(reasons)].join("; ") : undefined;
 }
@@ -84,7 +91,9 @@ function reasonFor(name: string, type: string, input: EquivalenceInput): string 
 async function answer(server: NameServer, name: string, type: string, options: QueryOptions | undefined): Promise<ZoneRecord[]> {
   const res = await queryDns(server, name, type, options);
   if (res.rcode !== 0 && res.rcode !== 3) {
-    throw new Error(`DNS server ${server.host}:${server.port} answered ${rcodeName(res.rcode)} for ${name} ${type}: it does not serve this zone; check its configuration`);
+    throw new Error(
+      `DNS server ${server.host}:${server.port} answered ${rcodeName(res.rcode)} for ${name} ${type}: it does not serve this zone; check its configuration`,
+    );
   }
   const pick = (rs: ZoneRecord[]) => rs.filter((r) => r.name === name && r.type === type);
   const got = pick(res.answers);
@@ -94,16 +103,20 @@ async function answer(server: NameServer, name: string, type: string, options: Q
 
 async function pool<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(size, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
 }
 
 /** Run the check. Throws when a server does not answer or does not serve the zone. */
 export async function checkEquivalence(input: EquivalenceInput): Promise<EquivalenceReport> {
   const zone = canonicalName(input.zone);
   const importedSets = groupRrsets(input.imported.filter((r) => inZone(r.name, zone)));
-  const plannedSets = groupRrsets(input.planned.filter((r) => inZone(r.name, zone)).map((r) => ({ ...r, ttl: r.ttl === 1 ? AUTOMATIC_TTL : r.ttl })));
+  const plannedSets = groupRrsets(
+    input.planned.filter((r) => inZone(r.name, zone)).map((r) => ({ ...r, ttl: r.ttl === 1 ? AUTOMATIC_TTL : r.ttl })),
+  );
   const keys = [...new Set([...importedSets.keys(), ...plannedSets.keys()])].sort();
   const results: RrsetComparison[] = [];
   await pool(keys, input.concurrency ?? 16, async (key) => {
@@ -112,13 +125,20 @@ export async function checkEquivalence(input: EquivalenceInput): Promise<Equival
     const planned = plannedSets.get(key) ?? [];
     const decoded = DECODED_TYPES.has(type);
     const old = await answer(input.old, name, type, input.query);
-    const fresh = input.new ? await answer(input.new, name, type, input.query) : planned.map(({ name: n, type: t, content, ttl }) => ({ name: n, type: t, content, ttl }));
+    const fresh = input.new
+      ? await answer(input.new, name, type, input.query)
+      : planned.map(({ name: n, type: t, content, ttl }) => ({ name: n, type: t, content, ttl }));
     const base = { name, type, old, new: fresh };
     // Types mailshift does not decode come back as `\# len hex`: two servers' answers compare byte for byte,
     // but against the zone file's text only by how many records there are.
-    const matchesFile = (answers: readonly ZoneRecord[], file: readonly ZoneRecord[]) => (decoded ? sameSet(answers, file) : answers.length === file.length);
+    const matchesFile = (answers: readonly ZoneRecord[], file: readonly ZoneRecord[]) =>
+      decoded ? sameSet(answers, file) : answers.length === file.length;
     if (!decoded && !input.new && old.length > 0 && fresh.length > 0) {
-      results.push({ ...base, status: "not-compared", detail: `${type} answers are not decoded by mailshift; give --new to compare the two servers' answers` });
+      results.push({
+        ...base,
+        status: "not-compared",
+        detail: `${type} answers are not decoded by mailshift; give --new to compare the two servers' answers`,
+      });
       return;
     }
     if (decoded || input.new ? sameSet(old, fresh) : old.length === fresh.length) {
@@ -127,7 +147,11 @@ export async function checkEquivalence(input: EquivalenceInput): Promise<Equival
     }
     if (input.new && name === zone && (type === "SOA" || type === "NS") && matchesFile(old, imported)) {
       // The new provider serves its own SOA and apex NS; the registrar change is what moves NS.
-      results.push({ ...base, status: "expected", detail: `${describeDifference(old, fresh)}; the new provider serves its own ${type} at the apex` });
+      results.push({
+        ...base,
+        status: "expected",
+        detail: `${describeDifference(old, fresh)}; the new provider serves its own ${type} at the apex`,
+      });
       return;
     }
     const why = reasonFor(name, type, input);
@@ -138,7 +162,8 @@ export async function checkEquivalence(input: EquivalenceInput): Promise<Equival
     }
     const notes: string[] = [describeDifference(old, fresh)];
     if (!matchesFile(old, imported)) notes.push("the old server no longer answers what the zone file says: export the zone again");
-    else if (!matchesFile(fresh, planned)) notes.push(`the new side does not answer what is planned (${planned.map(show).join(", ") || "nothing"})`);
+    else if (!matchesFile(fresh, planned))
+      notes.push(`the new side does not answer what is planned (${planned.map(show).join(", ") || "nothing"})`);
     results.push({ ...base, status: "different", detail: notes.join("; ") });
   });
   results.sort((a, b) => rrsetKey(a.name, a.type).localeCompare(rrsetKey(b.name, b.type)));

@@ -36,7 +36,9 @@ export function normalizeLoc(fields: readonly string[]): string {
     }
     const h = (fields[i++] ?? "").toUpperCase();
     if (!Number.isInteger(deg) || deg > max || min > 59 || Number(sec) >= 60 || !hemispheres.includes(h) || h === "") {
-      throw new Error(`a ${hemispheres === "NS" ? "latitude" : "longitude"} as degrees [minutes [seconds]] ${hemispheres.split("").join(" or ")}`);
+      throw new Error(
+        `a ${hemispheres === "NS" ? "latitude" : "longitude"} as degrees [minutes [seconds]] ${hemispheres.split("").join(" or ")}`,
+      );
     }
     return `${deg} ${min} ${sec} ${h}`;
   };
@@ -48,7 +50,8 @@ export function normalizeLoc(fields: readonly string[]): string {
     const f = fields[i + k];
     if (f === undefined) return fallback;
     const cm = centimetres(f, false);
-    if (cm === undefined || cm > 9e9) throw new Error(`${["a size", "a horizontal precision", "a vertical precision"][k]} in metres, like 10m`);
+    if (cm === undefined || cm > 9e9)
+      throw new Error(`${["a size", "a horizontal precision", "a vertical precision"][k]} in metres, like 10m`);
     return cm;
   });
   if (fields.length > i + 3) throw new Error(`nothing after the vertical precision, got ${JSON.stringify(fields[i + 3])}`);

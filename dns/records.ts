@@ -19,11 +19,11 @@ export function canonicalName(name: string): string {
 export function quoteTxtString(s: string): string {
   let out = '"';
   for (const ch of Buffer.from(s, "latin1")) {
-    if (ch === 0x22 || ch === 0x5c) out += "\\" + String.fromCharCode(ch);
-    else if (ch < 0x20 || ch > 0x7e) out += "\\" + String(ch).padStart(3, "0");
+    if (ch === 0x22 || ch === 0x5c) out += `\\${String.fromCharCode(ch)}`;
+    else if (ch < 0x20 || ch > 0x7e) out += `\\${String(ch).padStart(3, "0")}`;
     else out += String.fromCharCode(ch);
   }
-  return out + '"';
+  return `${out}"`;
 }
 
 /** TXT content from its character-strings: `"a" "b"`. Strings are byte strings (latin1 in JS). */
@@ -62,7 +62,7 @@ export function groupRrsets<T extends DnsRecordLike>(records: readonly T[]): Map
 export function inZone(name: string, zone: string): boolean {
   const n = canonicalName(name);
   const z = canonicalName(zone);
-  return n === z || n.endsWith("." + z);
+  return n === z || n.endsWith(`.${z}`);
 }
 
 /** A record in the shape a cloudflare.DnsRecord takes: MX and SRV priority apart from the content. */
@@ -87,7 +87,10 @@ export function toCloudflareShape(r: ZoneRecord): CloudflareShape {
 export function fromCloudflareShape(r: CloudflareShape): ZoneRecord {
   const name = canonicalName(r.name);
   if ((r.type === "MX" || r.type === "SRV") && r.priority !== undefined) {
-    const content = r.content.split(" ").map((p, i, all) => (i === all.length - 1 ? canonicalName(p) || "." : p)).join(" ");
+    const content = r.content
+      .split(" ")
+      .map((p, i, all) => (i === all.length - 1 ? canonicalName(p) || "." : p))
+      .join(" ");
     return { name, type: r.type, content: `${r.priority} ${content}`, ttl: r.ttl };
   }
   const content = ["CNAME", "NS", "PTR", "DNAME"].includes(r.type) ? canonicalName(r.content) : r.content;

@@ -157,7 +157,7 @@ export function checkMacroString(spec: string, options: { explanation?: boolean 
       continue;
     }
     const m = /^%\{([a-z])(\d*)(r?)([-.+,/_=]*)\}/i.exec(spec.slice(i));
-    const letter = m?.[1]!.toLowerCase();
+    const letter = m?.[1]?.toLowerCase();
     if (!m || !(MACRO_LETTERS.includes(letter!) || (options.explanation && EXP_ONLY_LETTERS.includes(letter!)))) {
       const hint = letter && EXP_ONLY_LETTERS.includes(letter) ? ` (%{${letter}} is allowed only in the exp= text)` : "";
       return `bad macro at ${JSON.stringify(spec.slice(i, i + 8))}${hint}`;
@@ -355,9 +355,7 @@ export function countSpfLookups(name: string, records: readonly DnsRecordLike[])
       result.lookups += 1;
       result.terms.push(`${owner}: ${t.raw}`);
       const target =
-        (t.kind === "mechanism" && t.mechanism === "include") || t.kind === "modifier"
-          ? (t as SpfInclude | SpfRedirect).domain
-          : undefined;
+        (t.kind === "mechanism" && t.mechanism === "include") || t.kind === "modifier" ? (t as SpfInclude | SpfRedirect).domain : undefined;
       if (target === undefined) continue;
       if (hasMacro(target)) {
         if (!result.unresolved.includes(target)) result.unresolved.push(target);

@@ -43,9 +43,16 @@ async function side(zone: string, name: string, lookup: SpfLookup): Promise<SpfS
 const failed = (s: SpfSide) => s.evaluation.result === "permerror" || (s.evaluation.result === "temperror" && !s.outside);
 
 /** The names in the zone with an SPF record on either side, evaluated on both. */
-export async function compareZoneSpf(zone: string, records: readonly ZoneRecord[], old: SpfLookup, fresh: SpfLookup): Promise<SpfZoneLine[]> {
+export async function compareZoneSpf(
+  zone: string,
+  records: readonly ZoneRecord[],
+  old: SpfLookup,
+  fresh: SpfLookup,
+): Promise<SpfZoneLine[]> {
   const z = canonicalName(zone);
-  const names = [...new Set(records.filter((r) => r.type === "TXT" && isSpfTxt(r.content) && inZone(r.name, z)).map((r) => canonicalName(r.name)))].sort();
+  const names = [
+    ...new Set(records.filter((r) => r.type === "TXT" && isSpfTxt(r.content) && inZone(r.name, z)).map((r) => canonicalName(r.name))),
+  ].sort();
   const lines: SpfZoneLine[] = [];
   for (const name of names) {
     const [o, n] = [await side(z, name, old), await side(z, name, fresh)];

@@ -26,7 +26,7 @@ export function serverLookup(server: NameServer, options?: QueryOptions): SpfLoo
   return async (name, type) => {
     let current = canonicalName(name);
     for (let hop = 0; hop < 8; hop++) {
-      let res;
+      let res: Awaited<ReturnType<typeof queryDns>>;
       try {
         res = await queryDns(server, current, type, options);
       } catch (e) {
@@ -123,7 +123,14 @@ function spfAddress(ip: string): string {
 export async function evaluateSpf(check: SpfCheck): Promise<SpfEvaluation> {
   if (!isIPv4(check.ip) && !isIPv6(check.ip)) throw new Error(`evaluateSpf: ${JSON.stringify(check.ip)} is not an IP address`);
   const domain = canonicalName(check.domain);
-  const state: State = { ip: spfAddress(check.ip), sender: check.sender ?? `postmaster@${domain}`, helo: check.helo ?? domain, lookup: check.lookup, lookups: 0, voids: 0 };
+  const state: State = {
+    ip: spfAddress(check.ip),
+    sender: check.sender ?? `postmaster@${domain}`,
+    helo: check.helo ?? domain,
+    lookup: check.lookup,
+    lookups: 0,
+    voids: 0,
+  };
   const done = (result: SpfResult, reason?: string): SpfEvaluation => ({
     result,
     lookups: state.lookups,
@@ -182,7 +189,8 @@ async function query(state: State, name: string, type: string): Promise<ZoneReco
   const a = await state.lookup(name, type);
   if (a.records.length === 0) {
     state.voids += 1;
-    if (state.voids > SPF_VOID_LOOKUP_LIMIT) throw new PermError(`more than ${SPF_VOID_LOOKUP_LIMIT} lookups returned nothing (the last: ${name} ${type})`);
+    if (state.voids > SPF_VOID_LOOKUP_LIMIT)
+      throw new PermError(`more than ${SPF_VOID_LOOKUP_LIMIT} lookups returned nothing (the last: ${name} ${type})`);
   }
   return a.records;
 }
@@ -224,7 +232,7 @@ async function validatedNames(state: State): Promise<string[]> {
 /** The %{p} macro: a validated name, the domain itself or one below it preferred, else "unknown" (section 7.3). */
 async function validatedName(state: State, domain: string): Promise<string> {
   const names = await validatedNames(state);
-  return names.find((n) => n === domain) ?? names.find((n) => n.endsWith("." + domain)) ?? names[0] ?? "unknown";
+  return names.find((n) => n === domain) ?? names.find((n) => n.endsWith(`.${domain}`)) ?? names[0] ?? "unknown";
 }
 
 async function matches(state: State, domain: string, t: SpfMechanism): Promise<boolean> {
@@ -263,7 +271,7 @@ async function matches(state: State, domain: string, t: SpfMechanism): Promise<b
       const want = await target(t.domain);
       if (want === undefined) return false;
       // A DNS error on the PTR query is no match; on one name's A/AAAA query, that name is skipped (section 5.5).
-      return (await validatedNames(state)).some((n) => n === want || n.endsWith("." + want));
+      return (await validatedNames(state)).some((n) => n === want || n.endsWith(`.${want}`));
     }
     case "exists": {
       count(state, `${domain}: ${t.raw}`);
@@ -300,7 +308,10 @@ function ipv6Hex(ip: string): string {
   const h = head ? head.split(":") : [];
   const t = tail ? tail.split(":") : [];
   const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill("0"), ...t];
-  return groups.map((g) => g.padStart(4, "0")).join("").toLowerCase();
+  return groups
+    .map((g) => g.padStart(4, "0"))
+    .join("")
+    .toLowerCase();
 }
 
 /** Whether `ip` is inside `network/prefix` (same family only). */
@@ -312,7 +323,7 @@ export function inCidr(ip: string, network: string, prefix: number): boolean {
   }
   if (isIPv6(ip) && isIPv6(network)) {
     const shift = BigInt(128 - prefix);
-    return BigInt("0x" + ipv6Hex(ip)) >> shift === BigInt("0x" + ipv6Hex(network)) >> shift;
+    return BigInt(`0x${ipv6Hex(ip)}`) >> shift === BigInt(`0x${ipv6Hex(network)}`) >> shift;
   }
   return false;
 }
@@ -333,15 +344,18 @@ export function expand(state: Pick<State, "ip" | "sender" | "helo" | "validatedN
     v: isIPv4(state.ip) ? "in-addr" : "ip6",
     h: state.helo,
   };
-  return spec.replace(/%%|%_|%-|%\{([a-z])(\d*)(r?)([-.+,/_=]*)\}/gi, (m, letter: string | undefined, digits: string, reverse: string, delims: string) => {
-    if (m === "%%") return "%";
-    if (m === "%_") return " ";
-    if (m === "%-") return "%20";
-    const value = values[letter!.toLowerCase()] ?? "";
-    const splitter = new RegExp(`[${(delims || ".").replace(/[-\\\]^]/g, "\\$&")}]`);
-    let parts = value.split(splitter);
-    if (reverse) parts = parts.reverse();
-    if (digits) parts = parts.slice(-Number(digits));
-    return parts.join(".");
-  });
+  return spec.replace(
+    /%%|%_|%-|%\{([a-z])(\d*)(r?)([-.+,/_=]*)\}/gi,
+    (m, letter: string | undefined, digits: string, reverse: string, delims: string) => {
+      if (m === "%%") return "%";
+      if (m === "%_") return " ";
+      if (m === "%-") return "%20";
+      const value = values[letter!.toLowerCase()] ?? "";
+      const splitter = new RegExp(`[${(delims || ".").replace(/[-\\\]^]/g, "\\$&")}]`);
+      let parts = value.split(splitter);
+      if (reverse) parts = parts.reverse();
+      if (digits) parts = parts.slice(-Number(digits));
+      return parts.join(".");
+    },
+  );
 }

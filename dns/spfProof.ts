@@ -38,7 +38,10 @@ export async function proveSpf(
 ): Promise<SpfProof> {
   const lines: SpfProofLine[] = [];
   for (const e of expectations) {
-    for (const [want, hosts] of [["pass", e.allow], ["fail", e.deny]] as const) {
+    for (const [want, hosts] of [
+      ["pass", e.allow],
+      ["fail", e.deny],
+    ] as const) {
       for (const host of hosts) {
         const r = await evaluateSpf({ ip: host.ip, domain: e.domain, lookup });
         const ok = r.result === want || (want === "fail" && r.result === "softfail" && options.softfailDenies === true);

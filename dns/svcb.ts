@@ -33,7 +33,10 @@ export function normalizeSvcParams(params: readonly string[]): string {
     let value = eq < 0 ? undefined : p.slice(eq + 1);
     if (value !== undefined && value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
     const n = svcKeyNumber(key);
-    if (n === undefined) throw new Error(`unknown SVCB parameter ${JSON.stringify(key)} (expected ${[...KEY_NAMES, ...Object.keys(LATER_KEYS)].join(", ")} or keyNNNNN)`);
+    if (n === undefined)
+      throw new Error(
+        `unknown SVCB parameter ${JSON.stringify(key)} (expected ${[...KEY_NAMES, ...Object.keys(LATER_KEYS)].join(", ")} or keyNNNNN)`,
+      );
     if (out.has(n)) throw new Error(`SVCB parameter ${keyName(n)} given twice`);
     const need = () => {
       if (value === undefined || value === "") throw new Error(`SVCB parameter ${keyName(n)} needs a value`);
@@ -41,11 +44,19 @@ export function normalizeSvcParams(params: readonly string[]): string {
     };
     switch (n) {
       case 0:
-        out.set(n, `mandatory=${need().split(",").map((k) => {
-          const m = svcKeyNumber(k);
-          if (m === undefined) throw new Error(`mandatory=${value}: unknown key ${JSON.stringify(k)}`);
-          return m;
-        }).sort((a, b) => a - b).map(keyName).join(",")}`);
+        out.set(
+          n,
+          `mandatory=${need()
+            .split(",")
+            .map((k) => {
+              const m = svcKeyNumber(k);
+              if (m === undefined) throw new Error(`mandatory=${value}: unknown key ${JSON.stringify(k)}`);
+              return m;
+            })
+            .sort((a, b) => a - b)
+            .map(keyName)
+            .join(",")}`,
+        );
         break;
       case 1:
         out.set(n, `alpn="${need()}"`);
@@ -61,10 +72,16 @@ export function normalizeSvcParams(params: readonly string[]): string {
         break;
       }
       case 6:
-        out.set(n, `ipv6hint=${need().split(",").map((a) => {
-          if (!isIPv6(a)) throw new Error(`ipv6hint: ${JSON.stringify(a)} is not an IPv6 address`);
-          return canonicalIPv6(a);
-        }).join(",")}`);
+        out.set(
+          n,
+          `ipv6hint=${need()
+            .split(",")
+            .map((a) => {
+              if (!isIPv6(a)) throw new Error(`ipv6hint: ${JSON.stringify(a)} is not an IPv6 address`);
+              return canonicalIPv6(a);
+            })
+            .join(",")}`,
+        );
         break;
       case 4:
       case 5:
@@ -74,5 +91,8 @@ export function normalizeSvcParams(params: readonly string[]): string {
         out.set(n, value === undefined ? keyName(n) : `${keyName(n)}="${value}"`);
     }
   }
-  return [...out.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v).join(" ");
+  return [...out.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([, v]) => v)
+    .join(" ");
 }

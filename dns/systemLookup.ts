@@ -9,10 +9,28 @@ import { SpfTempError, type SpfLookup } from "./spfEval";
 export const systemSpfLookup: SpfLookup = async (name, type) => {
   const n = name.replace(/\.$/, "");
   try {
-    if (type === "TXT") return { nxdomain: false, records: (await dnsp.resolveTxt(n)).map((parts) => ({ name: n, type, content: parts.map((p) => `"${p.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(" "), ttl: 0 })) };
-    if (type === "A" || type === "AAAA") return { nxdomain: false, records: (await (type === "A" ? dnsp.resolve4(n) : dnsp.resolve6(n))).map((ip) => ({ name: n, type, content: ip, ttl: 0 })) };
-    if (type === "MX") return { nxdomain: false, records: (await dnsp.resolveMx(n)).map((m) => ({ name: n, type, content: `${m.priority} ${m.exchange.toLowerCase()}`, ttl: 0 })) };
-    if (type === "PTR") return { nxdomain: false, records: (await dnsp.resolvePtr(n)).map((p) => ({ name: n, type, content: p.toLowerCase(), ttl: 0 })) };
+    if (type === "TXT")
+      return {
+        nxdomain: false,
+        records: (await dnsp.resolveTxt(n)).map((parts) => ({
+          name: n,
+          type,
+          content: parts.map((p) => `"${p.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(" "),
+          ttl: 0,
+        })),
+      };
+    if (type === "A" || type === "AAAA")
+      return {
+        nxdomain: false,
+        records: (await (type === "A" ? dnsp.resolve4(n) : dnsp.resolve6(n))).map((ip) => ({ name: n, type, content: ip, ttl: 0 })),
+      };
+    if (type === "MX")
+      return {
+        nxdomain: false,
+        records: (await dnsp.resolveMx(n)).map((m) => ({ name: n, type, content: `${m.priority} ${m.exchange.toLowerCase()}`, ttl: 0 })),
+      };
+    if (type === "PTR")
+      return { nxdomain: false, records: (await dnsp.resolvePtr(n)).map((p) => ({ name: n, type, content: p.toLowerCase(), ttl: 0 })) };
     return { nxdomain: false, records: [] };
   } catch (e) {
     const code = (e as { code?: string }).code;

@@ -4,10 +4,49 @@
 import { canonicalIPv6, canonicalName, quoteTxtString, txtContent, type ZoneRecord } from "./records";
 
 export const TYPE_CODES: Readonly<Record<string, number>> = {
-  A: 1, NS: 2, CNAME: 5, SOA: 6, PTR: 12, HINFO: 13, MX: 15, TXT: 16, RP: 17, AFSDB: 18, AAAA: 28, LOC: 29, SRV: 33,
-  NAPTR: 35, KX: 36, CERT: 37, DNAME: 39, OPT: 41, APL: 42, DS: 43, SSHFP: 44, IPSECKEY: 45, RRSIG: 46, NSEC: 47,
-  DNSKEY: 48, DHCID: 49, NSEC3: 50, NSEC3PARAM: 51, TLSA: 52, SMIMEA: 53, HIP: 55, CDS: 59, CDNSKEY: 60,
-  OPENPGPKEY: 61, CSYNC: 62, ZONEMD: 63, SVCB: 64, HTTPS: 65, SPF: 99, EUI48: 108, EUI64: 109, URI: 256, CAA: 257,
+  A: 1,
+  NS: 2,
+  CNAME: 5,
+  SOA: 6,
+  PTR: 12,
+  HINFO: 13,
+  MX: 15,
+  TXT: 16,
+  RP: 17,
+  AFSDB: 18,
+  AAAA: 28,
+  LOC: 29,
+  SRV: 33,
+  NAPTR: 35,
+  KX: 36,
+  CERT: 37,
+  DNAME: 39,
+  OPT: 41,
+  APL: 42,
+  DS: 43,
+  SSHFP: 44,
+  IPSECKEY: 45,
+  RRSIG: 46,
+  NSEC: 47,
+  DNSKEY: 48,
+  DHCID: 49,
+  NSEC3: 50,
+  NSEC3PARAM: 51,
+  TLSA: 52,
+  SMIMEA: 53,
+  HIP: 55,
+  CDS: 59,
+  CDNSKEY: 60,
+  OPENPGPKEY: 61,
+  CSYNC: 62,
+  ZONEMD: 63,
+  SVCB: 64,
+  HTTPS: 65,
+  SPF: 99,
+  EUI48: 108,
+  EUI64: 109,
+  URI: 256,
+  CAA: 257,
   DLV: 32769,
 };
 const TYPE_NAMES = new Map(Object.entries(TYPE_CODES).map(([k, v]) => [v, k]));
@@ -24,7 +63,23 @@ export function typeName(code: number): string {
 
 /** Types whose wire form decodes into the parser's normalized content; others compare as `\# len hex`. */
 export const DECODED_TYPES: ReadonlySet<string> = new Set([
-  "A", "AAAA", "NS", "CNAME", "PTR", "DNAME", "MX", "SRV", "SOA", "TXT", "SPF", "CAA", "SSHFP", "TLSA", "SMIMEA", "DS", "CDS",
+  "A",
+  "AAAA",
+  "NS",
+  "CNAME",
+  "PTR",
+  "DNAME",
+  "MX",
+  "SRV",
+  "SOA",
+  "TXT",
+  "SPF",
+  "CAA",
+  "SSHFP",
+  "TLSA",
+  "SMIMEA",
+  "DS",
+  "CDS",
 ]);
 
 export interface DnsResponse {
@@ -40,7 +95,9 @@ export const RCODE_NAMES = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIM
 
 function encodeName(name: string): Buffer {
   const parts: Buffer[] = [];
-  for (const label of canonicalName(name).split(".").filter((l) => l.length > 0)) {
+  for (const label of canonicalName(name)
+    .split(".")
+    .filter((l) => l.length > 0)) {
     const b = Buffer.from(label, "utf8");
     if (b.length > 63) throw new Error(`DNS label ${JSON.stringify(label)} in ${name} is longer than 63 bytes`);
     parts.push(Buffer.from([b.length]), b);
@@ -160,7 +217,7 @@ function decodeRdata(r: Reader, type: string, end: number): string {
       return `${r.u16()} ${r.u8()} ${r.u8()} ${hex(end - r.pos)}`;
     default: {
       const n = end - r.pos;
-      return `\\# ${n}${n > 0 ? " " + hex(n) : ""}`;
+      return `\\# ${n}${n > 0 ? ` ${hex(n)}` : ""}`;
     }
   }
 }

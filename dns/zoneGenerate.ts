@@ -48,7 +48,8 @@ export function generateText(template: string, value: number): string {
     const v = value + offset;
     if (v < 0) throw new GenerateError(`a non-negative value, got ${v} from ${JSON.stringify(template)}`);
     const radix = { d: 10, o: 8, x: 16, X: 16 }[base];
-    if (radix === undefined) throw new GenerateError(`base d, o, x or X in ${JSON.stringify(template)} (nibble modes n and N are not supported)`);
+    if (radix === undefined)
+      throw new GenerateError(`base d, o, x or X in ${JSON.stringify(template)} (nibble modes n and N are not supported)`);
     const digits = v.toString(radix);
     out += (base === "X" ? digits.toUpperCase() : digits).padStart(width, "0");
     i = close;

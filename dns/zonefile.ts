@@ -73,10 +73,52 @@ interface Entry {
 
 /** Record types the parser knows by name; others must be written TYPEnnn. */
 export const KNOWN_TYPES = new Set([
-  "A", "AAAA", "AFSDB", "ALIAS", "ANAME", "APL", "CAA", "CDNSKEY", "CDS", "CERT", "CNAME", "CSYNC", "DHCID", "DLV",
-  "DNAME", "DNSKEY", "DS", "EUI48", "EUI64", "HINFO", "HIP", "HTTPS", "IPSECKEY", "KEY", "KX", "LOC", "MX", "NAPTR",
-  "NS", "NSEC", "NSEC3", "NSEC3PARAM", "OPENPGPKEY", "PTR", "RP", "RRSIG", "SMIMEA", "SOA", "SPF", "SRV", "SSHFP",
-  "SVCB", "TLSA", "TXT", "URI", "ZONEMD",
+  "A",
+  "AAAA",
+  "AFSDB",
+  "ALIAS",
+  "ANAME",
+  "APL",
+  "CAA",
+  "CDNSKEY",
+  "CDS",
+  "CERT",
+  "CNAME",
+  "CSYNC",
+  "DHCID",
+  "DLV",
+  "DNAME",
+  "DNSKEY",
+  "DS",
+  "EUI48",
+  "EUI64",
+  "HINFO",
+  "HIP",
+  "HTTPS",
+  "IPSECKEY",
+  "KEY",
+  "KX",
+  "LOC",
+  "MX",
+  "NAPTR",
+  "NS",
+  "NSEC",
+  "NSEC3",
+  "NSEC3PARAM",
+  "OPENPGPKEY",
+  "PTR",
+  "RP",
+  "RRSIG",
+  "SMIMEA",
+  "SOA",
+  "SPF",
+  "SRV",
+  "SSHFP",
+  "SVCB",
+  "TLSA",
+  "TXT",
+  "URI",
+  "ZONEMD",
 ]);
 
 /**
@@ -84,14 +126,66 @@ export const KNOWN_TYPES = new Set([
  * such a line is reported and skipped, the rest of the file imported.
  */
 export const UNREPRESENTED_TYPES = new Set([
-  "GPOS", "X25", "ISDN", "RT", "NSAP", "NSAP-PTR", "PX", "MB", "MD", "MF", "MG", "MR", "MINFO", "NULL", "WKS", "SIG",
-  "NXT", "A6", "ATMA", "SINK", "NINFO", "RKEY", "TALINK", "TA", "AVC", "DOA", "AMTRELAY", "RESINFO", "WALLET", "L32",
-  "L64", "LP", "NID", "EID", "NIMLOC", "KEYDATA", "UINFO", "UID", "GID", "UNSPEC", "MAILA", "MAILB", "BRID", "HHIT",
-  "DSYNC", "CLA", "IPN",
+  "GPOS",
+  "X25",
+  "ISDN",
+  "RT",
+  "NSAP",
+  "NSAP-PTR",
+  "PX",
+  "MB",
+  "MD",
+  "MF",
+  "MG",
+  "MR",
+  "MINFO",
+  "NULL",
+  "WKS",
+  "SIG",
+  "NXT",
+  "A6",
+  "ATMA",
+  "SINK",
+  "NINFO",
+  "RKEY",
+  "TALINK",
+  "TA",
+  "AVC",
+  "DOA",
+  "AMTRELAY",
+  "RESINFO",
+  "WALLET",
+  "L32",
+  "L64",
+  "LP",
+  "NID",
+  "EID",
+  "NIMLOC",
+  "KEYDATA",
+  "UINFO",
+  "UID",
+  "GID",
+  "UNSPEC",
+  "MAILA",
+  "MAILB",
+  "BRID",
+  "HHIT",
+  "DSYNC",
+  "CLA",
+  "IPN",
 ]);
 
 /** Fields holding domain names in types otherwise passed through as written: completed like any name. */
-const PASS_THROUGH_NAMES: Record<string, number[]> = { NAPTR: [5], RP: [0, 1], AFSDB: [1], KX: [1], NSEC: [0], RRSIG: [7], ALIAS: [0], ANAME: [0] };
+const PASS_THROUGH_NAMES: Record<string, number[]> = {
+  NAPTR: [5],
+  RP: [0, 1],
+  AFSDB: [1],
+  KX: [1],
+  NSEC: [0],
+  RRSIG: [7],
+  ALIAS: [0],
+  ANAME: [0],
+};
 /** Types ending in base64 after a number of fields: the base64 is one token whatever the line breaks (BIND re-chunks it). */
 const BASE64_AFTER: Record<string, number> = { DNSKEY: 3, CDNSKEY: 3, KEY: 3, RRSIG: 8, OPENPGPKEY: 0 };
 
@@ -188,7 +282,7 @@ function tokenize(text: string, file: string, lineOffset = 0): Entry[] {
       } else {
         let j = i;
         let raw = "";
-        while (j < line.length && !" \t;()\"".includes(line[j]!)) {
+        while (j < line.length && !' \t;()"'.includes(line[j]!)) {
           if (line[j] === "\\" && j + 1 < line.length) {
             raw += line.slice(j, j + 2);
             j += 2;
@@ -273,7 +367,12 @@ export function parseZoneFile(input: string | Uint8Array, options: ParseOptions 
     byteMode = bad !== undefined;
     text = Buffer.from(input).toString(byteMode ? "latin1" : "utf8");
     if (bad !== undefined) {
-      issues.push({ line: bad, kind: "encoding", message: "the file is not UTF-8 (from here on at least; a Latin-1 export?): its bytes are imported as they are, as BIND reads them; check the TXT records' text" });
+      issues.push({
+        line: bad,
+        kind: "encoding",
+        message:
+          "the file is not UTF-8 (from here on at least; a Latin-1 export?): its bytes are imported as they are, as BIND reads them; check the TXT records' text",
+      });
     }
   }
   let origin = options.origin === undefined ? undefined : absolute(options.origin);
@@ -284,7 +383,8 @@ export function parseZoneFile(input: string | Uint8Array, options: ParseOptions 
   let previousOwner: string | undefined;
   const records: Array<ZoneRecord & { line: number }> = [];
 
-  const err = (line: number, expected: string, got?: string): never => {
+  // Typed where it is declared, so that the compiler knows a call to it does not return.
+  const err: (line: number, expected: string, got?: string) => never = (line, expected, got) => {
     throw new ZoneFileError(file, line, expected, got);
   };
   function absolute(name: string): string {
@@ -325,7 +425,10 @@ export function parseZoneFile(input: string | Uint8Array, options: ParseOptions 
     const toks = entry.tokens;
     const first = toks[0]!;
     const name = first.text.toUpperCase();
-    if (name === "$GENERATE") return generate(entry);
+    if (name === "$GENERATE") {
+      generate(entry);
+      return;
+    }
     if (name === "$ORIGIN") {
       origin = absolute(resolveName(toks[1], "a domain name after $ORIGIN"));
       firstOrigin ??= origin;
@@ -345,24 +448,29 @@ export function parseZoneFile(input: string | Uint8Array, options: ParseOptions 
     const toks = entry.tokens;
     const [range, lhs] = [toks[1], toks[2]];
     const rhs = toks.at(-1);
-    if (!range || !lhs || toks.length < 5 || !rhs) return err(entry.line, "$GENERATE range lhs [ttl] [class] type rhs", toks.map((t) => t.text).join(" "));
+    if (!range || !lhs || toks.length < 5 || !rhs)
+      err(entry.line, "$GENERATE range lhs [ttl] [class] type rhs", toks.map((t) => t.text).join(" "));
     const middle = toks.slice(3, -1).map((t) => t.text);
     if (/\$\{[^}]*,[nN]\}/.test(lhs.text + rhs.text)) {
-      issues.push({ line: entry.line, kind: "skipped", message: "$GENERATE with a nibble modifier (n or N) is not supported: this line was not imported; write its records out" });
+      issues.push({
+        line: entry.line,
+        kind: "skipped",
+        message: "$GENERATE with a nibble modifier (n or N) is not supported: this line was not imported; write its records out",
+      });
       return;
     }
     let values: number[];
     try {
       values = generateRange(range.text);
     } catch (e) {
-      return err(entry.line, `$GENERATE ${(e as Error).message}`);
+      err(entry.line, `$GENERATE ${(e as Error).message}`);
     }
     for (const v of values) {
       let line: string;
       try {
         line = [generateText(lhs.text, v), ...middle, generateText(rhs.text, v)].join(" ");
       } catch (e) {
-        return err(entry.line, `$GENERATE ${(e as Error).message}`);
+        err(entry.line, `$GENERATE ${(e as Error).message}`);
       }
       for (const generated of tokenize(line, file, entry.line)) record(generated);
     }
@@ -373,7 +481,7 @@ export function parseZoneFile(input: string | Uint8Array, options: ParseOptions 
     let idx = 0;
     let owner: string;
     if (entry.blankOwner) {
-      if (previousOwner === undefined) return err(entry.line, "an owner name at the start of the first record (it begins with a blank)");
+      if (previousOwner === undefined) err(entry.line, "an owner name at the start of the first record (it begins with a blank)");
       owner = previousOwner;
     } else {
       owner = resolveName(toks[0], "an owner name");
@@ -400,11 +508,24 @@ export function parseZoneFile(input: string | Uint8Array, options: ParseOptions 
     const line = typeTok?.line ?? entry.line;
     if (ttl !== undefined) lastTtl = ttl;
     const skip = (why: string): void => {
-      issues.push({ line, kind: "skipped", name: canonicalName(owner), type, message: `${canonicalName(owner)} ${type}: not imported: ${why}` });
+      issues.push({
+        line,
+        kind: "skipped",
+        name: canonicalName(owner),
+        type,
+        message: `${canonicalName(owner)} ${type}: not imported: ${why}`,
+      });
     };
-    if (UNREPRESENTED_TYPES.has(type)) return skip(`mailshift does not represent ${type} records (nor does Cloudflare); recreate it by hand where it is still needed`);
+    if (UNREPRESENTED_TYPES.has(type)) {
+      skip(`mailshift does not represent ${type} records (nor does Cloudflare); recreate it by hand where it is still needed`);
+      return;
+    }
     if (!KNOWN_TYPES.has(type) && !/^TYPE\d+$/.test(type)) {
-      err(typeTok?.line ?? entry.line, "a record type (A, AAAA, CNAME, MX, TXT, ...) after the owner, TTL and class", typeTok?.text ?? "end of line");
+      err(
+        typeTok?.line ?? entry.line,
+        "a record type (A, AAAA, CNAME, MX, TXT, ...) after the owner, TTL and class",
+        typeTok?.text ?? "end of line",
+      );
     }
     const need = (n: number, what: string) => {
       if (rdata.length !== n) err(rdata[n]?.line ?? line, `${type} data: ${what}`, rdata.map((t) => t.text).join(" ") || "nothing");
@@ -414,7 +535,10 @@ export function parseZoneFile(input: string | Uint8Array, options: ParseOptions 
     if (rdata[0] && !rdata[0].quoted && rdata[0].text === "\\#") {
       // RFC 3597 generic form: the record's bytes in hex.
       const length = uint(rdata[1], 65535, `the data length after \\# in ${type} data`, line);
-      const hex = rdata.slice(2).map((t) => t.text).join("");
+      const hex = rdata
+        .slice(2)
+        .map((t) => t.text)
+        .join("");
       if (!/^[0-9a-f]*$/i.test(hex) || hex.length !== length * 2) err(line, `${length} bytes in hex after "\\# ${length}"`, hex);
       const wireType = /^TYPE\d+$/.test(type) ? typeName(Number(type.slice(4))) : type;
       if (DECODED_TYPES.has(wireType)) {
@@ -424,134 +548,153 @@ export function parseZoneFile(input: string | Uint8Array, options: ParseOptions 
           err(line, `${type} data in \\# form that makes one ${type} record (${(e as Error).message})`, hex);
         }
       } else if (KNOWN_TYPES.has(type)) {
-        return skip(`written in RFC 3597 \\# form, which mailshift reads only for ${[...DECODED_TYPES].join(", ")}; write it in its usual form`);
+        skip(`written in RFC 3597 \\# form, which mailshift reads only for ${[...DECODED_TYPES].join(", ")}; write it in its usual form`);
+        return;
       } else {
         value = `\\# ${length}${length > 0 ? ` ${hex.toLowerCase()}` : ""}`;
       }
     }
     const rtype = /^TYPE\d+$/.test(type) ? typeName(Number(type.slice(4))) : type;
     if (value === undefined && rtype !== type && KNOWN_TYPES.has(rtype)) {
-      return skip(`the ${type} form of ${rtype} takes RFC 3597 \\# data; write it as ${rtype}`);
+      skip(`the ${type} form of ${rtype} takes RFC 3597 \\# data; write it as ${rtype}`);
+      return;
     }
 
-    if (value === undefined) switch (type) {
-      case "A":
-        need(1, "an IPv4 address");
-        if (!isIPv4(rdata[0]!.text)) err(line, "an IPv4 address for A", rdata[0]!.text);
-        value = rdata[0]!.text.split(".").map(Number).join(".");
-        break;
-      case "AAAA":
-        need(1, "an IPv6 address");
-        if (!isIPv6(rdata[0]!.text)) err(line, "an IPv6 address for AAAA", rdata[0]!.text);
-        value = canonicalIPv6(rdata[0]!.text);
-        break;
-      case "CNAME":
-      case "NS":
-      case "PTR":
-      case "DNAME":
-        need(1, "one domain name");
-        value = content(resolveName(rdata[0], `a domain name for ${type}`));
-        break;
-      case "MX":
-        need(2, "a preference and a mail server name");
-        value = `${uint(rdata[0], 65535, "an MX preference (0-65535)", line)} ${content(resolveName(rdata[1], "a mail server name for MX"))}`;
-        break;
-      case "SRV":
-        need(4, "priority, weight, port and target");
-        value = [
-          uint(rdata[0], 65535, "an SRV priority (0-65535)", line),
-          uint(rdata[1], 65535, "an SRV weight (0-65535)", line),
-          uint(rdata[2], 65535, "an SRV port (0-65535)", line),
-          content(resolveName(rdata[3], "an SRV target name")),
-        ].join(" ");
-        break;
-      case "SOA": {
-        need(7, "primary server, contact, serial, refresh, retry, expire and minimum");
-        const mname = content(resolveName(rdata[0], "the primary server name for SOA"));
-        const rname = content(resolveName(rdata[1], "the contact mailbox name for SOA"));
-        const serial = uint(rdata[2], 0xffffffff, "an SOA serial number", line);
-        const timers = rdata.slice(3).map((t) => timer(t, "an SOA timer (seconds or units like 1h)", line));
-        // BIND: an SOA with no TTL known yet takes its minimum, which then serves as $TTL would.
-        if (ttl === undefined && defaultTtl === undefined && lastTtl === undefined) defaultTtl = Math.min(timers[3]!, MAX_TTL);
-        soaOwner ??= owner;
-        value = [mname, rname, serial, ...timers].join(" ");
-        break;
-      }
-      case "TXT":
-      case "SPF": {
-        if (rdata.length === 0) err(line, `${type} data: at least one string`, "nothing");
-        const strings = rdata.map((t) => unescapeText(t.text, byteMode));
-        const long = strings.findIndex((s) => s.length > 255);
-        if (long >= 0) err(rdata[long]!.line, "strings of at most 255 bytes: split the text into several quoted strings", rdata[long]!.text.slice(0, 40) + "...");
-        value = txtContent(strings);
-        break;
-      }
-      case "CAA": {
-        need(3, "flags, tag and value");
-        const flags = uint(rdata[0], 255, "CAA flags (0-255)", line);
-        if (rdata[1]!.quoted || !/^[a-z0-9]+$/i.test(rdata[1]!.text)) err(line, "a CAA tag (issue, issuewild, iodef)", rdata[1]!.text);
-        value = `${flags} ${rdata[1]!.text.toLowerCase()} ${txtContent([unescapeText(rdata[2]!.text, byteMode)])}`;
-        break;
-      }
-      case "SSHFP":
-      case "TLSA":
-      case "SMIMEA":
-      case "DS":
-      case "CDS": {
-        const nums = type === "SSHFP" ? 2 : 3;
-        if (rdata.length < nums + 1) err(line, `${type} data: ${nums} numbers and a hex digest`, rdata.map((t) => t.text).join(" ") || "nothing");
-        const head = rdata.slice(0, nums).map((t) => uint(t, 65535, `a number in ${type} data`, line));
-        const hex = rdata.slice(nums).map((t) => t.text).join("");
-        if (!/^[0-9a-f]+$/i.test(hex)) err(line, `a hex digest in ${type} data`, hex);
-        value = [...head, hex.toLowerCase()].join(" ");
-        break;
-      }
-      case "LOC":
-        try {
-          value = normalizeLoc(rdata.map((t) => t.text));
-        } catch (e) {
-          err(line, `LOC data: ${(e as Error).message}`, rdata.map((t) => t.text).join(" "));
+    if (value === undefined)
+      switch (type) {
+        case "A":
+          need(1, "an IPv4 address");
+          if (!isIPv4(rdata[0]!.text)) err(line, "an IPv4 address for A", rdata[0]!.text);
+          value = rdata[0]!.text.split(".").map(Number).join(".");
+          break;
+        case "AAAA":
+          need(1, "an IPv6 address");
+          if (!isIPv6(rdata[0]!.text)) err(line, "an IPv6 address for AAAA", rdata[0]!.text);
+          value = canonicalIPv6(rdata[0]!.text);
+          break;
+        case "CNAME":
+        case "NS":
+        case "PTR":
+        case "DNAME":
+          need(1, "one domain name");
+          value = content(resolveName(rdata[0], `a domain name for ${type}`));
+          break;
+        case "MX":
+          need(2, "a preference and a mail server name");
+          value = `${uint(rdata[0], 65535, "an MX preference (0-65535)", line)} ${content(resolveName(rdata[1], "a mail server name for MX"))}`;
+          break;
+        case "SRV":
+          need(4, "priority, weight, port and target");
+          value = [
+            uint(rdata[0], 65535, "an SRV priority (0-65535)", line),
+            uint(rdata[1], 65535, "an SRV weight (0-65535)", line),
+            uint(rdata[2], 65535, "an SRV port (0-65535)", line),
+            content(resolveName(rdata[3], "an SRV target name")),
+          ].join(" ");
+          break;
+        case "SOA": {
+          need(7, "primary server, contact, serial, refresh, retry, expire and minimum");
+          const mname = content(resolveName(rdata[0], "the primary server name for SOA"));
+          const rname = content(resolveName(rdata[1], "the contact mailbox name for SOA"));
+          const serial = uint(rdata[2], 0xffffffff, "an SOA serial number", line);
+          const timers = rdata.slice(3).map((t) => timer(t, "an SOA timer (seconds or units like 1h)", line));
+          // BIND: an SOA with no TTL known yet takes its minimum, which then serves as $TTL would.
+          if (ttl === undefined && defaultTtl === undefined && lastTtl === undefined) defaultTtl = Math.min(timers[3]!, MAX_TTL);
+          soaOwner ??= owner;
+          value = [mname, rname, serial, ...timers].join(" ");
+          break;
         }
-        break;
-      case "SVCB":
-      case "HTTPS": {
-        // A quoted value written against its key (alpn="h3,h2") is one parameter.
-        const params: string[] = [];
-        for (const t of rdata.slice(2)) {
-          const text = t.quoted ? `"${t.text}"` : t.text;
-          if (t.joined && params.length > 0 && params.at(-1)!.endsWith("=")) params[params.length - 1] += text;
-          else params.push(text);
+        case "TXT":
+        case "SPF": {
+          if (rdata.length === 0) err(line, `${type} data: at least one string`, "nothing");
+          const strings = rdata.map((t) => unescapeText(t.text, byteMode));
+          const long = strings.findIndex((s) => s.length > 255);
+          if (long >= 0)
+            err(
+              rdata[long]!.line,
+              "strings of at most 255 bytes: split the text into several quoted strings",
+              `${rdata[long]!.text.slice(0, 40)}...`,
+            );
+          value = txtContent(strings);
+          break;
         }
-        if (rdata.length < 2) err(line, `${type} data: a priority and a target name`, rdata.map((t) => t.text).join(" ") || "nothing");
-        const priority = uint(rdata[0], 65535, `a ${type} priority (0-65535)`, line);
-        const target = content(resolveName(rdata[1], `a ${type} target name`));
-        let normalized = "";
-        try {
-          normalized = normalizeSvcParams(params);
-        } catch (e) {
-          err(line, `${type} parameters as RFC 9460 writes them (${(e as Error).message})`, params.join(" "));
+        case "CAA": {
+          need(3, "flags, tag and value");
+          const flags = uint(rdata[0], 255, "CAA flags (0-255)", line);
+          if (rdata[1]!.quoted || !/^[a-z0-9]+$/i.test(rdata[1]!.text)) err(line, "a CAA tag (issue, issuewild, iodef)", rdata[1]!.text);
+          value = `${flags} ${rdata[1]!.text.toLowerCase()} ${txtContent([unescapeText(rdata[2]!.text, byteMode)])}`;
+          break;
         }
-        value = [priority, target, normalized].filter((x) => x !== "").join(" ");
-        break;
+        case "SSHFP":
+        case "TLSA":
+        case "SMIMEA":
+        case "DS":
+        case "CDS": {
+          const nums = type === "SSHFP" ? 2 : 3;
+          if (rdata.length < nums + 1)
+            err(line, `${type} data: ${nums} numbers and a hex digest`, rdata.map((t) => t.text).join(" ") || "nothing");
+          const head = rdata.slice(0, nums).map((t) => uint(t, 65535, `a number in ${type} data`, line));
+          const hex = rdata
+            .slice(nums)
+            .map((t) => t.text)
+            .join("");
+          if (!/^[0-9a-f]+$/i.test(hex)) err(line, `a hex digest in ${type} data`, hex);
+          value = [...head, hex.toLowerCase()].join(" ");
+          break;
+        }
+        case "LOC":
+          try {
+            value = normalizeLoc(rdata.map((t) => t.text));
+          } catch (e) {
+            err(line, `LOC data: ${(e as Error).message}`, rdata.map((t) => t.text).join(" "));
+          }
+          break;
+        case "SVCB":
+        case "HTTPS": {
+          // A quoted value written against its key (alpn="h3,h2") is one parameter.
+          const params: string[] = [];
+          for (const t of rdata.slice(2)) {
+            const text = t.quoted ? `"${t.text}"` : t.text;
+            if (t.joined && params.length > 0 && params.at(-1)!.endsWith("=")) params[params.length - 1] += text;
+            else params.push(text);
+          }
+          if (rdata.length < 2) err(line, `${type} data: a priority and a target name`, rdata.map((t) => t.text).join(" ") || "nothing");
+          const priority = uint(rdata[0], 65535, `a ${type} priority (0-65535)`, line);
+          const target = content(resolveName(rdata[1], `a ${type} target name`));
+          let normalized = "";
+          try {
+            normalized = normalizeSvcParams(params);
+          } catch (e) {
+            err(line, `${type} parameters as RFC 9460 writes them (${(e as Error).message})`, params.join(" "));
+          }
+          value = [priority, target, normalized].filter((x) => x !== "").join(" ");
+          break;
+        }
+        default: {
+          if (rdata.length === 0) err(line, `${type} data`, "nothing");
+          const names = PASS_THROUGH_NAMES[type] ?? [];
+          if (names.some((f) => f >= rdata.length))
+            err(line, `${type} data with a domain name as field ${Math.max(...names) + 1}`, rdata.map((t) => t.text).join(" "));
+          const strings = PASS_THROUGH_STRINGS[type] ?? [];
+          const base64 = BASE64_AFTER[type];
+          if (base64 !== undefined && rdata.length > base64 + 1 && rdata.slice(base64).every((t) => !t.quoted)) {
+            rdata.splice(base64, rdata.length - base64, {
+              ...rdata[base64]!,
+              text: rdata
+                .slice(base64)
+                .map((t) => t.text)
+                .join(""),
+            });
+          }
+          value = rdata
+            .map((t, i) => {
+              if (names.includes(i)) return content(resolveName(t, `a domain name in ${type} data`));
+              if (strings.includes(i)) return txtContent([unescapeText(t.text, byteMode)]);
+              return t.quoted ? `"${t.text}"` : t.text;
+            })
+            .join(" ");
+        }
       }
-      default: {
-        if (rdata.length === 0) err(line, `${type} data`, "nothing");
-        const names = PASS_THROUGH_NAMES[type] ?? [];
-        if (names.some((f) => f >= rdata.length)) err(line, `${type} data with a domain name as field ${Math.max(...names) + 1}`, rdata.map((t) => t.text).join(" "));
-        const strings = PASS_THROUGH_STRINGS[type] ?? [];
-        const base64 = BASE64_AFTER[type];
-        if (base64 !== undefined && rdata.length > base64 + 1 && rdata.slice(base64).every((t) => !t.quoted)) {
-          rdata.splice(base64, rdata.length - base64, { ...rdata[base64]!, text: rdata.slice(base64).map((t) => t.text).join("") });
-        }
-        value = rdata
-          .map((t, i) => {
-            if (names.includes(i)) return content(resolveName(t, `a domain name in ${type} data`));
-            if (strings.includes(i)) return txtContent([unescapeText(t.text, byteMode)]);
-            return t.quoted ? `"${t.text}"` : t.text;
-          })
-          .join(" ");
-      }
-    }
 
     const effective = ttl ?? defaultTtl ?? lastTtl;
     if (effective === undefined) err(entry.line, "a TTL on the record or a $TTL line before it");
@@ -571,13 +714,25 @@ export function parseZoneFile(input: string | Uint8Array, options: ParseOptions 
   const kept: ZoneRecord[] = [];
   for (const { line, ...r } of records) {
     if (apex !== "" && !inZone(r.name, apex)) {
-      issues.push({ line, kind: "out-of-zone", name: r.name, type: r.type, message: `${r.name} ${r.type}: not imported: it is outside the zone ${apex}; import it into the zone it belongs to` });
+      issues.push({
+        line,
+        kind: "out-of-zone",
+        name: r.name,
+        type: r.type,
+        message: `${r.name} ${r.type}: not imported: it is outside the zone ${apex}; import it into the zone it belongs to`,
+      });
       continue;
     }
     const key = recordKey(r);
     const before = seen.get(key);
     if (before !== undefined) {
-      issues.push({ line, kind: "duplicate", name: r.name, type: r.type, message: `${r.name} ${r.type} ${r.content}: the same record as on line ${before}; imported once` });
+      issues.push({
+        line,
+        kind: "duplicate",
+        name: r.name,
+        type: r.type,
+        message: `${r.name} ${r.type} ${r.content}: the same record as on line ${before}; imported once`,
+      });
       continue;
     }
     seen.set(key, line);
@@ -588,7 +743,13 @@ export function parseZoneFile(input: string | Uint8Array, options: ParseOptions 
     const ttls = [...new Set(set.map((r) => r.ttl))];
     if (ttls.length > 1) {
       const line = seen.get(recordKey(set[0]!))!;
-      issues.push({ line, kind: "ttl-mismatch", name: set[0]!.name, type: set[0]!.type, message: `${key.replace("\t", " ")}: its records have different TTLs (${ttls.join(", ")}); servers give one TTL per record set: give them the same TTL` });
+      issues.push({
+        line,
+        kind: "ttl-mismatch",
+        name: set[0]!.name,
+        type: set[0]!.type,
+        message: `${key.replace("\t", " ")}: its records have different TTLs (${ttls.join(", ")}); servers give one TTL per record set: give them the same TTL`,
+      });
     }
   }
   issues.sort((a, b) => a.line - b.line);
@@ -597,7 +758,16 @@ export function parseZoneFile(input: string | Uint8Array, options: ParseOptions 
 
 /** Types whose content holds domain names, and which fields they are (for printing relative names). */
 const NAME_FIELDS: Record<string, number[]> = {
-  CNAME: [0], NS: [0], PTR: [0], DNAME: [0], MX: [1], SRV: [3], SOA: [0, 1], SVCB: [1], HTTPS: [1], ...PASS_THROUGH_NAMES,
+  CNAME: [0],
+  NS: [0],
+  PTR: [0],
+  DNAME: [0],
+  MX: [1],
+  SRV: [3],
+  SOA: [0, 1],
+  SVCB: [1],
+  HTTPS: [1],
+  ...PASS_THROUGH_NAMES,
 };
 
 export interface PrintOptions {
@@ -614,7 +784,7 @@ export function printZoneFile(origin: string, records: readonly ZoneRecord[], op
     if (n === ".") return ".";
     if (options.relative && o !== "") {
       if (n === o) return "@";
-      if (n.endsWith("." + o)) return n.slice(0, -(o.length + 1));
+      if (n.endsWith(`.${o}`)) return n.slice(0, -(o.length + 1));
     }
     return `${n}.`;
   };
@@ -635,5 +805,5 @@ export function printZoneFile(origin: string, records: readonly ZoneRecord[], op
     lines.push(`${owner}${ttl} IN ${r.type} ${rdata}`);
     prev = r.name;
   }
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

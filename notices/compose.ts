@@ -30,8 +30,16 @@ function addressBlocks(plan: NoticePlan, p: NoticePerson, done: boolean): Block[
   if (!p.addressChanges) return [para("Your email address stays the same: ", { who: p.source }, ".")];
   const becomes = done ? "Your email address is now " : "Your email address becomes ";
   const old: Inline[] = plan.oldAddressForwarded
-    ? ["Mail sent to your old address ", { who: p.source }, " keeps reaching you: it is forwarded to the new one. Still, give your new address to the people and services who write to you."]
-    : ["Mail sent to your old address ", { who: p.source }, " still arrives at the old server, not in your new mailbox: give your new address to the people and services who write to you."];
+    ? [
+        "Mail sent to your old address ",
+        { who: p.source },
+        " keeps reaching you: it is forwarded to the new one. Still, give your new address to the people and services who write to you.",
+      ]
+    : [
+        "Mail sent to your old address ",
+        { who: p.source },
+        " still arrives at the old server, not in your new mailbox: give your new address to the people and services who write to you.",
+      ];
   return [para(becomes, { strong: p.destination }, "."), para(...old)];
 }
 
@@ -52,7 +60,8 @@ function setupBlocks(plan: NoticePlan, p: NoticePerson): Block[] {
     ];
   }
   const h = plan.newHost;
-  if (!h) throw new NoticeError(`${p.source} goes to the new IMAP host, but the notice plan has no server settings for it (mailshift:newHost)`);
+  if (!h)
+    throw new NoticeError(`${p.source} goes to the new IMAP host, but the notice plan has no server settings for it (mailshift:newHost)`);
   return [
     para("Add the new account to your mail app (Thunderbird, Apple Mail, Outlook, your phone) with these settings:"),
     {
@@ -75,7 +84,9 @@ function notMovedBlocks(p: NoticePerson, urgent: boolean): Block[] {
     heading("What does not move"),
     para(
       `Only your ${WHAT_MOVES} are copied. `,
-      urgent ? "The rest stays on the old server, which will be switched off: if you still need any of it, move it now." : "The rest stays on the old server, and you bring over what you need:",
+      urgent
+        ? "The rest stays on the old server, which will be switched off: if you still need any of it, move it now."
+        : "The rest stays on the old server, and you bring over what you need:",
     ),
     { kind: "list", items: NOT_MOVED.map((n) => [{ strong: n.what }, `: ${n.todo(app)}`]) },
   ];
@@ -91,12 +102,17 @@ function contactBlocks(plan: NoticePlan, p: NoticePerson): Block[] {
     heading("When email does not work"),
     para("Contact ", { who: c.name }, ":"),
     { kind: "list", items: ways },
-    ...(p.backupAddress ? [para("This message is also sent to ", { who: p.backupAddress }, ", in case your work mail cannot be read.")] : []),
+    ...(p.backupAddress
+      ? [para("This message is also sent to ", { who: p.backupAddress }, ", in case your work mail cannot be read.")]
+      : []),
   ];
 }
 
 const SUBJECTS: Record<NoticeStage, (plan: NoticePlan) => string> = {
-  "before-cutover": (plan) => (plan.windows.cutover ? `Your email moves on ${describeWindow(plan.windows.cutover).split(",")[0]}: what to do` : "Your email is moving: what to do"),
+  "before-cutover": (plan) =>
+    plan.windows.cutover
+      ? `Your email moves on ${describeWindow(plan.windows.cutover).split(",")[0]}: what to do`
+      : "Your email is moving: what to do",
   "at-cutover": () => "Your email has moved: start using your new mailbox",
   "after-finalize": () => "Your email move is complete",
 };
@@ -107,7 +123,11 @@ function bodyOf(plan: NoticePlan, p: NoticePerson, stage: NoticeStage): Block[] 
   if (stage === "before-cutover") {
     return [
       hello,
-      para("Your mailbox ", { who: p.source }, ` is moving from the old mail server to ${where(p)}. Your mail and folders are being copied there now; keep working as usual until the switch.`),
+      para(
+        "Your mailbox ",
+        { who: p.source },
+        ` is moving from the old mail server to ${where(p)}. Your mail and folders are being copied there now; keep working as usual until the switch.`,
+      ),
       heading("What changes and when"),
       para(...cutoverWhen(plan)),
       ...addressBlocks(plan, p, false),
@@ -122,7 +142,11 @@ function bodyOf(plan: NoticePlan, p: NoticePerson, stage: NoticeStage): Block[] 
     const finalize = plan.windows.finalize;
     return [
       hello,
-      para("Your email has moved to ", { strong: where(p) }, ". New mail now arrives in your new mailbox, and the mail and folders you had are copied there."),
+      para(
+        "Your email has moved to ",
+        { strong: where(p) },
+        ". New mail now arrives in your new mailbox, and the mail and folders you had are copied there.",
+      ),
       heading("What changes"),
       ...addressBlocks(plan, p, true),
       para(
@@ -138,7 +162,11 @@ function bodyOf(plan: NoticePlan, p: NoticePerson, stage: NoticeStage): Block[] 
   }
   return [
     hello,
-    para("The move of your mailbox to ", { strong: where(p) }, " is finished. A last copy has brought over the mail that still reached the old server."),
+    para(
+      "The move of your mailbox to ",
+      { strong: where(p) },
+      " is finished. A last copy has brought over the mail that still reached the old server.",
+    ),
     heading("What to do"),
     para("Use only your new mailbox, ", { strong: p.destination }, ". If a message or folder you expect is missing, tell us (below)."),
     ...(p.addressChanges ? addressBlocks(plan, p, true).slice(1) : []),

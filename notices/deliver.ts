@@ -17,7 +17,9 @@ export type Delivery = "delivered" | "already there";
  */
 export async function appendNotice(client: ImapFlow, login: string, notice: Notice, raw: Buffer): Promise<Delivery> {
   if (login.toLowerCase() !== notice.appendTo.toLowerCase())
-    throw new NoticeDeliveryError(`the ${notice.stage} notice for ${notice.to.address} belongs in the INBOX of ${notice.appendTo} on the ${notice.appendHost} host, not of ${login}; nothing was delivered`);
+    throw new NoticeDeliveryError(
+      `the ${notice.stage} notice for ${notice.to.address} belongs in the INBOX of ${notice.appendTo} on the ${notice.appendHost} host, not of ${login}; nothing was delivered`,
+    );
   const lock = await client.getMailboxLock("INBOX");
   try {
     const found = await client.search({ header: { "message-id": notice.messageId } }, { uid: true });
@@ -60,7 +62,9 @@ export async function sendBackup(relay: SmtpRelay, notice: Notice, raw: Buffer):
   try {
     await transport.sendMail({ envelope: { from: notice.from.address, to: [notice.backupAddress] }, raw });
   } catch (err) {
-    throw new NoticeDeliveryError(`sending the ${notice.stage} notice for ${notice.to.address} to ${notice.backupAddress} through ${relay.host}:${relay.port} failed: ${(err as Error).message}`);
+    throw new NoticeDeliveryError(
+      `sending the ${notice.stage} notice for ${notice.to.address} to ${notice.backupAddress} through ${relay.host}:${relay.port} failed: ${(err as Error).message}`,
+    );
   } finally {
     transport.close();
   }

@@ -58,7 +58,10 @@ export function renderHtml(blocks: readonly Block[], title: string): string {
     if (b.kind === "para") return `<p>${line(b.parts, inlineHtml)}</p>`;
     if (b.kind === "list") return `<ul>\n${b.items.map((it) => `<li>${line(it, inlineHtml)}</li>`).join("\n")}\n</ul>`;
     return `<table style="border-collapse:collapse">\n${b.rows
-      .map(([label, v]) => `<tr><th style="text-align:left;padding:2px 12px 2px 0;font-weight:normal;color:#555">${esc(label)}</th><td style="padding:2px 0">${line(v, inlineHtml)}</td></tr>`)
+      .map(
+        ([label, v]) =>
+          `<tr><th style="text-align:left;padding:2px 12px 2px 0;font-weight:normal;color:#555">${esc(label)}</th><td style="padding:2px 0">${line(v, inlineHtml)}</td></tr>`,
+      )
       .join("\n")}\n</table>`;
   });
   return `<!DOCTYPE html>

@@ -13,7 +13,9 @@ const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !
 class Fields {
   constructor(private readonly file: string) {}
   fail(path: string, problem: string): never {
-    throw new NoticeInputError(`${this.file}: ${path} ${problem}; write the file with \`pulumi stack output --json\` after \`pulumi up\` with mailshift:notices set`);
+    throw new NoticeInputError(
+      `${this.file}: ${path} ${problem}; write the file with \`pulumi stack output --json\` after \`pulumi up\` with mailshift:notices set`,
+    );
   }
   obj(path: string, v: unknown): Obj {
     return isObj(v) ? v : this.fail(path, "is not an object");
@@ -44,9 +46,13 @@ export function noticePlanFromOutputs(outputs: unknown, file: string): { stage: 
   if (!isObj(outputs)) throw new NoticeInputError(`${file}: expected the JSON object \`pulumi stack output --json\` prints`);
   const stage = outputs.stage;
   if (typeof stage !== "string" || !(STAGES as readonly string[]).includes(stage))
-    throw new NoticeInputError(`${file}: output "stage" is ${stage === undefined ? "missing" : JSON.stringify(stage)}; expected one of ${STAGES.join(", ")}`);
+    throw new NoticeInputError(
+      `${file}: output "stage" is ${stage === undefined ? "missing" : JSON.stringify(stage)}; expected one of ${STAGES.join(", ")}`,
+    );
   if (outputs.notices === undefined || outputs.notices === null)
-    throw new NoticeInputError(`${file}: the stack has no "notices" output: set mailshift:notices (at least contact.name and a contact.phone or contact.url) and run \`pulumi up\``);
+    throw new NoticeInputError(
+      `${file}: the stack has no "notices" output: set mailshift:notices (at least contact.name and a contact.phone or contact.url) and run \`pulumi up\``,
+    );
   const f = new Fields(file);
   const n = f.obj("notices", outputs.notices);
   const from = f.obj("notices.from", n.from);
@@ -67,7 +73,8 @@ export function noticePlanFromOutputs(outputs: unknown, file: string): { stage: 
     const at = `notices.people[${i}]`;
     const o = f.obj(at, raw);
     const route = f.str(`${at}.route`, o.route);
-    if (!(ROUTES as readonly string[]).includes(route)) f.fail(`${at}.route`, `is ${JSON.stringify(route)}, not one of ${ROUTES.join(", ")}`);
+    if (!(ROUTES as readonly string[]).includes(route))
+      f.fail(`${at}.route`, `is ${JSON.stringify(route)}, not one of ${ROUTES.join(", ")}`);
     if (typeof o.addressChanges !== "boolean") f.fail(`${at}.addressChanges`, "is not true or false");
     const backupAddress = f.opt(`${at}.backupAddress`, o.backupAddress);
     return {
@@ -86,7 +93,12 @@ export function noticePlanFromOutputs(outputs: unknown, file: string): { stage: 
     plan: {
       domain: f.str("notices.domain", n.domain),
       from: { name: f.str("notices.from.name", from.name), address: f.str("notices.from.address", from.address) },
-      contact: { name: f.str("notices.contact.name", c.name), ...(phone ? { phone } : {}), ...(url ? { url } : {}), ...(email ? { email } : {}) },
+      contact: {
+        name: f.str("notices.contact.name", c.name),
+        ...(phone ? { phone } : {}),
+        ...(url ? { url } : {}),
+        ...(email ? { email } : {}),
+      },
       windows: { ...(cutover ? { cutover } : {}), ...(finalize ? { finalize } : {}) },
       oldAddressForwarded: n.oldAddressForwarded as boolean,
       ...(newHost ? { newHost } : {}),

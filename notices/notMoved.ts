@@ -11,8 +11,15 @@ export interface NotMoved {
 
 export const NOT_MOVED: readonly NotMoved[] = [
   { what: "Calendars", todo: (app) => `export them from the old webmail (as .ics files) and import them in ${app}.` },
-  { what: "Contacts", todo: (app) => `export the address book from the old webmail (vCard or CSV) and import it in ${app}. Contacts kept on a phone or in a mail app stay where they are.` },
+  {
+    what: "Contacts",
+    todo: (app) =>
+      `export the address book from the old webmail (vCard or CSV) and import it in ${app}. Contacts kept on a phone or in a mail app stay where they are.`,
+  },
   { what: "Filters and rules", todo: (app) => `write them down and create them again in ${app}.` },
-  { what: "Automatic replies (out of office)", todo: (app) => `switch them off on the old server and set them again in ${app} if still needed.` },
+  {
+    what: "Automatic replies (out of office)",
+    todo: (app) => `switch them off on the old server and set them again in ${app} if still needed.`,
+  },
   { what: "Signatures", todo: (app) => `copy their text and set them again in ${app}.` },
 ];

@@ -20,7 +20,9 @@ export function fromStackOutputs(outputs: unknown, file: string): ReportData {
   if (!isObj(outputs)) throw new ReportInputError(`${file}: expected the JSON object \`pulumi stack output --json\` prints`);
   const stage = str(outputs.stage);
   if (!stage || !(STAGES as readonly string[]).includes(stage))
-    throw new ReportInputError(`${file}: output "stage" is ${stage === undefined ? "missing" : JSON.stringify(stage)}; expected one of ${STAGES.join(", ")}. Is this the output of a mailshift stack after \`pulumi up\`?`);
+    throw new ReportInputError(
+      `${file}: output "stage" is ${stage === undefined ? "missing" : JSON.stringify(stage)}; expected one of ${STAGES.join(", ")}. Is this the output of a mailshift stack after \`pulumi up\`?`,
+    );
   const notes: string[] = [];
   const dnsChanges: DnsChange[] = [];
   for (const line of list(outputs.dnsChanges)) {
@@ -75,15 +77,19 @@ export function contactAndWindows(notices: unknown): Pick<ReportData, "contact" 
 /** The counts of a MailboxMigration's outputs (providers/mailboxMigration/types.ts), nothing else. */
 export function progressFromMigration(o: Obj): MailboxProgress {
   const t = isObj(o.totals) ? o.totals : {};
-  const folders: FolderProgress[] = list(o.perFolder).filter(isObj).map((f) => ({
-    folder: str(f.folder) ?? "",
-    onSource: num(f.onSource),
-    onDestination: num(f.onDestination),
-    copied: num(f.copied),
-    skipped: num(f.skipped),
-    bytesCopied: num(f.bytesCopied),
-  }));
-  const skippedMessages: SkippedNote[] = list(o.skipped).filter(isObj).map((s) => ({ folder: str(s.folder) ?? "", size: num(s.size), reason: str(s.reason) ?? "" }));
+  const folders: FolderProgress[] = list(o.perFolder)
+    .filter(isObj)
+    .map((f) => ({
+      folder: str(f.folder) ?? "",
+      onSource: num(f.onSource),
+      onDestination: num(f.onDestination),
+      copied: num(f.copied),
+      skipped: num(f.skipped),
+      bytesCopied: num(f.bytesCopied),
+    }));
+  const skippedMessages: SkippedNote[] = list(o.skipped)
+    .filter(isObj)
+    .map((s) => ({ folder: str(s.folder) ?? "", size: num(s.size), reason: str(s.reason) ?? "" }));
   const err = isObj(o.lastError) ? o.lastError : undefined;
   const lastPassAt = str(o.lastPassAt);
   return {
@@ -116,7 +122,13 @@ export function progressFromSyncSummary(s: Obj): MailboxProgress {
   const sum = (k: keyof FolderProgress) => perFolder.reduce((n, f) => n + (f[k] as number), 0);
   const skipped = folders.flatMap((f) => list(f.skipped).filter(isObj));
   return progressFromMigration({
-    totals: { onSource: sum("onSource"), onDestination: sum("onDestination"), copied: sum("copied"), skipped: sum("skipped"), bytesCopied: sum("bytesCopied") },
+    totals: {
+      onSource: sum("onSource"),
+      onDestination: sum("onDestination"),
+      copied: sum("copied"),
+      skipped: sum("skipped"),
+      bytesCopied: sum("bytesCopied"),
+    },
     perFolder,
     skipped: skipped.slice(0, 50),
     skippedOmitted: Math.max(0, skipped.length - 50),

@@ -22,7 +22,12 @@ export function reportDataFromPlan(plan: MigrationPlan, results: Readonly<Record
     ...(deployedAt ? { deployedAt } : {}),
     mailboxes: plan.mailboxes.map((m) => {
       const r = results[m.source];
-      return { source: m.source, destination: m.destination, route: m.route, ...(r ? { progress: progressFromMigration(r as Record<string, unknown>) } : {}) };
+      return {
+        source: m.source,
+        destination: m.destination,
+        route: m.route,
+        ...(r ? { progress: progressFromMigration(r as Record<string, unknown>) } : {}),
+      };
     }),
     dnsChanges,
     addressChanges: plan.addressChanges.map((c) => ({ from: c.from, to: c.to })),

@@ -24,7 +24,12 @@ export function changeSeconds(c: DnsChange, negativeTtl = DEFAULT_NEGATIVE_TTL):
   return c.from?.ttl ?? 86400;
 }
 
-export function propagation(changes: readonly DnsChange[], deployedAt: string | undefined, now: Date, negativeTtl = DEFAULT_NEGATIVE_TTL): Propagation {
+export function propagation(
+  changes: readonly DnsChange[],
+  deployedAt: string | undefined,
+  now: Date,
+  negativeTtl = DEFAULT_NEGATIVE_TTL,
+): Propagation {
   let seconds = 0;
   let slowest: DnsChange | undefined;
   for (const c of changes) {

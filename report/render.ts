@@ -57,7 +57,8 @@ function stageSection(d: ReportData): string {
   const t = STAGE_TEXT[d.stage];
   const idx = STAGES.indexOf(d.stage);
   const steps = STAGES.map(
-    (s, i) => `<li class="${i < idx ? "past" : i === idx ? "current" : ""}"${i === idx ? ' aria-current="step"' : ""}>${i + 1}. ${esc(STAGE_TEXT[s].title)}</li>`,
+    (s, i) =>
+      `<li class="${i < idx ? "past" : i === idx ? "current" : ""}"${i === idx ? ' aria-current="step"' : ""}>${i + 1}. ${esc(STAGE_TEXT[s].title)}</li>`,
   ).join("");
   return `<section id="stage"><h2>Where we are</h2>
 <ol class="steps">${steps}</ol>
@@ -131,7 +132,9 @@ function explain(c: DnsChange): string {
 
 /** Values only the tenant knows at deployment, said in words. */
 function display(v: string): string {
-  return v.replace("(exchangeMx from the tenant)", "(Microsoft 365's mail server for the domain)").replace("(verificationTxt from the tenant)", "(Microsoft 365's MS= verification code)");
+  return v
+    .replace("(exchangeMx from the tenant)", "(Microsoft 365's mail server for the domain)")
+    .replace("(verificationTxt from the tenant)", "(Microsoft 365's MS= verification code)");
 }
 
 function ttlText(ttl: number | undefined): string {
@@ -166,7 +169,8 @@ ${
 }
 
 function addressSection(d: ReportData): string {
-  if (d.addressChanges.length === 0) return `<section id="addresses"><h2>Address changes</h2><p>Nobody's email address changes.</p></section>`;
+  if (d.addressChanges.length === 0)
+    return `<section id="addresses"><h2>Address changes</h2><p>Nobody's email address changes.</p></section>`;
   const forwarded = d.mailboxes.some((m) => m.route === "exchange");
   const rows = d.addressChanges
     .map((c) => `<tr data-address="${esc(c.from)}"><td>${esc(c.from)}</td><td><strong>${esc(c.to)}</strong></td></tr>`)

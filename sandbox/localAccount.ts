@@ -31,6 +31,13 @@ export interface LocalDovecotAccountArgs {
 
 export class LocalDovecotAccount extends pulumi.dynamic.Resource {
   constructor(name: string, args: LocalDovecotAccountArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...args, password: pulumi.secret(args.password) }, { ...opts, additionalSecretOutputs: ["password"] }, "mailshift", "LocalDovecotAccount");
+    super(
+      provider,
+      name,
+      { ...args, password: pulumi.secret(args.password) },
+      { ...opts, additionalSecretOutputs: ["password"] },
+      "mailshift",
+      "LocalDovecotAccount",
+    );
   }
 }

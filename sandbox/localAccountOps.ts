@@ -20,7 +20,18 @@ function run(command: string, stdin: string, what: string): void {
 }
 
 function set(i: LocalAccountInputs): void {
-  run(dovecotCommand("set", { user: i.address, quotaBytes: i.quotaBytes, passwdFile: i.passwdFile, maildirRoot: i.maildirRoot, uid: i.uid, gid: i.gid }), `${i.password}\n`, `set ${i.address}`);
+  run(
+    dovecotCommand("set", {
+      user: i.address,
+      quotaBytes: i.quotaBytes,
+      passwdFile: i.passwdFile,
+      maildirRoot: i.maildirRoot,
+      uid: i.uid,
+      gid: i.gid,
+    }),
+    `${i.password}\n`,
+    `set ${i.address}`,
+  );
 }
 
 export async function create(inputs: LocalAccountInputs): Promise<{ id: string; outs: LocalAccountInputs }> {
@@ -28,7 +39,11 @@ export async function create(inputs: LocalAccountInputs): Promise<{ id: string; 
   return { id: inputs.address, outs: inputs };
 }
 
-export async function diff(_id: string, olds: LocalAccountInputs, news: LocalAccountInputs): Promise<{ changes: boolean; replaces: string[] }> {
+export async function diff(
+  _id: string,
+  olds: LocalAccountInputs,
+  news: LocalAccountInputs,
+): Promise<{ changes: boolean; replaces: string[] }> {
   const keys = ["address", "password", "quotaBytes", "passwdFile", "maildirRoot", "uid", "gid"] as const;
   const changed = keys.filter((k) => olds[k] !== news[k]);
   return { changes: changed.length > 0, replaces: changed.filter((k) => k === "address" || k === "passwdFile") };

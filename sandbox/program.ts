@@ -17,11 +17,18 @@ const raw = rawConfigFrom(all);
 const config = parseConfig(raw, {});
 const plan = buildPlan(config);
 const host = config.newHost;
-if (!host || host.kind !== "dovecot") throw new Error("mailshift:newHost: the sandbox stack needs kind dovecot (the loopback Dovecot scripts/sandbox.sh starts)");
-if (plan.mailboxes.some((m) => m.route !== "imap")) throw new Error("mailshift:mailboxes: the sandbox has no Exchange; route every mailbox to imap");
+if (host?.kind !== "dovecot")
+  throw new Error("mailshift:newHost: the sandbox stack needs kind dovecot (the loopback Dovecot scripts/sandbox.sh starts)");
+if (plan.mailboxes.some((m) => m.route !== "imap"))
+  throw new Error("mailshift:mailboxes: the sandbox has no Exchange; route every mailbox to imap");
 
 const passwords = Object.fromEntries(
-  Object.entries((configValue(all[`${CONFIG_NAMESPACE}passwords`] ?? "{}") ?? {}) as Record<string, { source?: unknown; destination?: unknown } | undefined>).map(([k, v]) => [k.toLowerCase(), v]),
+  Object.entries(
+    (configValue(all[`${CONFIG_NAMESPACE}passwords`] ?? "{}") ?? {}) as Record<
+      string,
+      { source?: unknown; destination?: unknown } | undefined
+    >,
+  ).map(([k, v]) => [k.toLowerCase(), v]),
 );
 const passwordOf = (address: string, which: "source" | "destination"): pulumi.Output<string> | undefined => {
   const v = passwords[address]?.[which];
@@ -31,7 +38,10 @@ const passwordOf = (address: string, which: "source" | "destination"): pulumi.Ou
 const accounts: Record<string, pulumi.CustomResource> = {};
 for (const m of plan.mailboxes) {
   const password = passwordOf(m.source, "destination");
-  if (!password) throw new Error(`mailshift:passwords["${m.source}"].destination is not set: pulumi config set --secret --path 'mailshift:passwords["${m.source}"].destination'`);
+  if (!password)
+    throw new Error(
+      `mailshift:passwords["${m.source}"].destination is not set: pulumi config set --secret --path 'mailshift:passwords["${m.source}"].destination'`,
+    );
   accounts[m.accountKey] = new LocalDovecotAccount(`imaphost-${m.accountKey}`, {
     address: m.destination,
     password,
@@ -48,14 +58,23 @@ for (const m of plan.mailboxes) {
 // /etc/hosts would: `mailshift-sandbox:hosts` is read by this program only.
 const hostsFile = (configValue(all["mailshift-sandbox:hosts"] ?? "{}") ?? {}) as Record<string, string>;
 const address = (s: { imapHost: string; imapPort: number }) => ({ imapHost: hostsFile[s.imapHost] ?? s.imapHost, imapPort: s.imapPort });
-const migrations = new Migrations("migration", { migrations: plan.migrations, oldHost: address(config.oldHost), newHost: address(host), password: passwordOf, accounts });
+const migrations = new Migrations("migration", {
+  migrations: plan.migrations,
+  oldHost: address(config.oldHost),
+  newHost: address(host),
+  password: passwordOf,
+  accounts,
+});
 
 export const stage = plan.stage;
 /** What the DNS component would create in this stage (switched off here). */
 export const dnsRecords = plan.records.map(
-  (r) => `${r.type} ${r.name} ${typeof r.content === "string" ? r.content : `<${r.content.ref} from the tenant>`}${r.priority !== undefined ? ` priority ${r.priority}` : ""} ttl ${r.ttl}`,
+  (r) =>
+    `${r.type} ${r.name} ${typeof r.content === "string" ? r.content : `<${r.content.ref} from the tenant>`}${r.priority !== undefined ? ` priority ${r.priority}` : ""} ttl ${r.ttl}`,
 );
-export const dnsChanges = plan.dnsChanges.map((c) => `${c.action} ${c.type} ${c.name}${c.from ? ` from ${c.from}` : ""}${c.to ? ` to ${c.to}` : ""}`);
+export const dnsChanges = plan.dnsChanges.map(
+  (c) => `${c.action} ${c.type} ${c.name}${c.from ? ` from ${c.from}` : ""}${c.to ? ` to ${c.to}` : ""}`,
+);
 export const addressChanges = plan.addressChanges.map((c) => `${c.from} -> ${c.to}`);
 export const warnings = plan.warnings;
 /** Per source address: the last pass's counts and what is still missing. */
@@ -63,7 +82,12 @@ export const migrationStatus = pulumi.all(
   Object.fromEntries(
     plan.migrations.map((m) => {
       const r = migrations.migrations[m.accountKey]!;
-      return [m.source, pulumi.all([r.destinationMailbox, r.syncGeneration, r.totals, r.drift]).apply(([to, generation, totals, drift]) => ({ to, generation, totals, missing: drift?.missing }))];
+      return [
+        m.source,
+        pulumi
+          .all([r.destinationMailbox, r.syncGeneration, r.totals, r.drift])
+          .apply(([to, generation, totals, drift]) => ({ to, generation, totals, missing: drift?.missing })),
+      ];
     }),
   ),
 );

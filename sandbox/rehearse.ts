@@ -26,8 +26,15 @@ async function main(): Promise<number> {
   step("set-up: two IMAP servers on loopback, the old one loaded with real mail from ../shared/corpus");
   const s = await Sandbox.start(bin, { show: true });
   try {
-    process.stdout.write(`old host 127.0.0.1:${s.old.imapsPort} (folders like INBOX.Sent), new host 127.0.0.1:${s.fresh.imapsPort} (folders like "Sent Items"), both TLS\n`);
-    for (const m of s.mailboxes) process.stdout.write(`  ${m.address} (login ${m.sourceUser}): ${Object.entries(m.load).map(([f, l]) => `${f} ${l.length}`).join(", ")}  ->  ${m.destination}\n`);
+    process.stdout.write(
+      `old host 127.0.0.1:${s.old.imapsPort} (folders like INBOX.Sent), new host 127.0.0.1:${s.fresh.imapsPort} (folders like "Sent Items"), both TLS\n`,
+    );
+    for (const m of s.mailboxes)
+      process.stdout.write(
+        `  ${m.address} (login ${m.sourceUser}): ${Object.entries(m.load)
+          .map(([f, l]) => `${f} ${l.length}`)
+          .join(", ")}  ->  ${m.destination}\n`,
+      );
     process.stdout.write(`project, stack config and local backend in ${s.runDir}\n`);
     s.pulumi(["config"]);
 
@@ -56,15 +63,22 @@ async function main(): Promise<number> {
     process.stdout.write(`messages: old host ${c.old}, new host ${c.new}\n`);
 
     step("migration summary");
-    const out = JSON.parse(s.pulumi(["stack", "output", "--json"], { capture: true }).stdout) as { migrationStatus: Record<string, StatusOutput>; dnsRecords: string[] };
+    const out = JSON.parse(s.pulumi(["stack", "output", "--json"], { capture: true }).stdout) as {
+      migrationStatus: Record<string, StatusOutput>;
+      dnsRecords: string[];
+    };
     for (const [from, st] of Object.entries(out.migrationStatus)) {
       const t = st.totals;
       process.stdout.write(
         `  ${from} -> ${st.to}: ${t ? `${t.onSource} on the source, ${t.copied} copied by the last pass, ${t.alreadyPresent} already there, ${t.skipped} skipped` : "no pass yet"}; still missing ${st.missing ?? "?"} (generation ${st.generation})\n`,
       );
     }
-    process.stdout.write(`DNS records mailshift would manage in Cloudflare at this stage (switched off in the sandbox):\n${out.dnsRecords.map((r) => `  ${r}`).join("\n")}\n`);
-    process.stdout.write(`\nThe stack stays in ${s.runDir} while this runs; \`pulumi destroy\` would forget the migrations and leave all mail in place.\n`);
+    process.stdout.write(
+      `DNS records mailshift would manage in Cloudflare at this stage (switched off in the sandbox):\n${out.dnsRecords.map((r) => `  ${r}`).join("\n")}\n`,
+    );
+    process.stdout.write(
+      `\nThe stack stays in ${s.runDir} while this runs; \`pulumi destroy\` would forget the migrations and leave all mail in place.\n`,
+    );
     return c.new === c.old ? 0 : 1;
   } finally {
     step(`tear-down: servers stopped${keep ? `; ${s.runDir} kept` : ""} (stack ${STACK})`);

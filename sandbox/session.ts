@@ -118,20 +118,34 @@ export class Sandbox {
     ensureDovecot();
     const runDir = fs.mkdtempSync(path.join(opts.parent ?? os.tmpdir(), "mailshift-sandbox-"));
     const { mailboxes: planned, newMail } = corpusPlan();
-    const mailboxes: SandboxMailbox[] = planned.map((m) => ({ ...m, sourcePassword: `old-${randomBytes(9).toString("base64url")}`, destinationPassword: `new-${randomBytes(9).toString("base64url")}` }));
+    const mailboxes: SandboxMailbox[] = planned.map((m) => ({
+      ...m,
+      sourcePassword: `old-${randomBytes(9).toString("base64url")}`,
+      destinationPassword: `new-${randomBytes(9).toString("base64url")}`,
+    }));
     const pki = makeTestPki();
     // This process delivers mail to the old host too (STARTTLS): it trusts the sandbox CA as the copy engine does.
     tls.setDefaultCACertificates([...tls.getCACertificates("default"), pki.caPem]);
-    const old = await Dovecot.start({ layout: "old", name: "sandbox-old", tls: pki.server, keepDir: false, users: mailboxes.map((m) => ({ user: m.sourceUser, password: m.sourcePassword })) });
+    const old = await Dovecot.start({
+      layout: "old",
+      name: "sandbox-old",
+      tls: pki.server,
+      keepDir: false,
+      users: mailboxes.map((m) => ({ user: m.sourceUser, password: m.sourcePassword })),
+    });
     // the new host starts with no accounts: the program creates them
     const fresh = await Dovecot.start({ layout: "new", name: "sandbox-new", tls: pki.server, keepDir: false, users: [] });
-    for (const m of mailboxes) for (const [folder, msgs] of Object.entries(m.load)) await appendAll(old.url(m.sourceUser), m.sourcePassword, folder, msgs);
+    for (const m of mailboxes)
+      for (const [folder, msgs] of Object.entries(m.load)) await appendAll(old.url(m.sourceUser), m.sourcePassword, folder, msgs);
 
     const project = path.join(runDir, "project");
     fs.mkdirSync(project);
     fs.mkdirSync(path.join(runDir, "backend"));
     fs.mkdirSync(path.join(runDir, "home"));
-    fs.writeFileSync(path.join(project, "Pulumi.yaml"), "name: mailshift-sandbox\nruntime: nodejs\nmain: index.js\ndescription: mailshift's local rehearsal (scripts/sandbox.sh)\n");
+    fs.writeFileSync(
+      path.join(project, "Pulumi.yaml"),
+      "name: mailshift-sandbox\nruntime: nodejs\nmain: index.js\ndescription: mailshift's local rehearsal (scripts/sandbox.sh)\n",
+    );
     fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "mailshift-sandbox", main: "index.js" }));
     const program = path.join(repoRoot(), "dist", "sandbox", "program.js");
     fs.writeFileSync(path.join(project, "index.js"), `module.exports = require(${JSON.stringify(program)});\n`);
@@ -140,7 +154,9 @@ export class Sandbox {
     s.pulumi(["stack", "init", STACK]);
     for (const m of mailboxes) {
       s.pulumi(["config", "set", "--secret", "--path", `mailshift:passwords["${m.address}"].source`], { stdin: m.sourcePassword });
-      s.pulumi(["config", "set", "--secret", "--path", `mailshift:passwords["${m.address}"].destination`], { stdin: m.destinationPassword });
+      s.pulumi(["config", "set", "--secret", "--path", `mailshift:passwords["${m.address}"].destination`], {
+        stdin: m.destinationPassword,
+      });
     }
     return s;
   }
@@ -177,10 +193,17 @@ export class Sandbox {
       r = spawnSync(path.join(this.bin, "pulumi"), full, { cwd: this.project, env: this.env(), stdio: "inherit", encoding: "utf8" });
       r = { ...r, stdout: "", stderr: "" };
     } else {
-      r = spawnSync(path.join(this.bin, "pulumi"), full, { cwd: this.project, env: this.env(), input: stdin ?? "", encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+      r = spawnSync(path.join(this.bin, "pulumi"), full, {
+        cwd: this.project,
+        env: this.env(),
+        input: stdin ?? "",
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+      });
     }
     const run = { args, status: r.status ?? 1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
-    if (run.status !== 0 && !allowFailure) throw new SandboxError(`pulumi ${shown.join(" ")} exited with ${r.status ?? r.signal}:\n${run.stdout}\n${run.stderr}`);
+    if (run.status !== 0 && !allowFailure)
+      throw new SandboxError(`pulumi ${shown.join(" ")} exited with ${r.status ?? r.signal}:\n${run.stdout}\n${run.stderr}`);
     return run;
   }
 
@@ -210,7 +233,10 @@ export class Sandbox {
   /** Every file of the stack's state and config: backend (state, history, backups) and project. */
   stateFiles(): string[] {
     return [path.join(this.runDir, "backend"), this.project].flatMap((d) =>
-      fs.readdirSync(d, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)),
+      fs
+        .readdirSync(d, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => path.join(e.parentPath, e.name)),
     );
   }
 
@@ -231,7 +257,12 @@ function stackConfig(old: Dovecot, fresh: Dovecot, mailboxes: SandboxMailbox[]):
     "mailshift:stage": "copy",
     // switched off in the sandbox (no Cloudflare plugin): only used to show the records
     "mailshift:cloudflare": { zoneId: "0".repeat(32) },
-    "mailshift:oldHost": { imapHost: OLD_NAME, imapPort: old.imapsPort, mx: [{ host: "mx.oldhost.example.net", priority: 10 }], spf: "include:_spf.oldhost.example.net" },
+    "mailshift:oldHost": {
+      imapHost: OLD_NAME,
+      imapPort: old.imapsPort,
+      mx: [{ host: "mx.oldhost.example.net", priority: 10 }],
+      spf: "include:_spf.oldhost.example.net",
+    },
     "mailshift:newHost": {
       kind: "dovecot",
       // the sandbox runs the account script locally (sandbox/localAccount.ts); this is what a real stack would reach
@@ -247,7 +278,13 @@ function stackConfig(old: Dovecot, fresh: Dovecot, mailboxes: SandboxMailbox[]):
     },
     // the sandbox program's /etc/hosts: plan/config.ts takes only domain names for imapHost
     "mailshift-sandbox:hosts": { [OLD_NAME]: "127.0.0.1", [NEW_NAME]: "127.0.0.1" },
-    "mailshift:mailboxes": mailboxes.map((m) => ({ address: m.address, sourceUser: m.sourceUser, route: "imap", quota: "1GiB", displayName: m.sourceUser })),
+    "mailshift:mailboxes": mailboxes.map((m) => ({
+      address: m.address,
+      sourceUser: m.sourceUser,
+      route: "imap",
+      quota: "1GiB",
+      displayName: m.sourceUser,
+    })),
   };
   return `# Generated by sandbox/session.ts for one rehearsal: loopback ports and folders of this run.\nconfig:\n${Object.entries(c)
     .map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`)

@@ -48,8 +48,11 @@ export async function growth(sizes: readonly number[], seed: number, report: Rep
         delta.push(await run(true));
         await run(true); // as after the copy: records the watermarks of the folders the delta appended to
       }
-      for (const r of [...noop, ...stateless]) if (r.copied !== 0) throw new Error(`growth ${size}: a no-op pass copied ${r.copied} messages`);
-      for (const r of delta) if (r.copied !== NEW_MESSAGES) throw new Error(`growth ${size}: a delta pass copied ${r.copied} messages, expected ${NEW_MESSAGES}`);
+      for (const r of [...noop, ...stateless])
+        if (r.copied !== 0) throw new Error(`growth ${size}: a no-op pass copied ${r.copied} messages`);
+      for (const r of delta)
+        if (r.copied !== NEW_MESSAGES)
+          throw new Error(`growth ${size}: a delta pass copied ${r.copied} messages, expected ${NEW_MESSAGES}`);
       rows.push([String(size), ...median(noop), ...median(delta), String(NEW_MESSAGES), ...median(stateless)]);
     }
     report.heading("Resync growth: one text-only mailbox, mailshift");
@@ -58,7 +61,16 @@ export async function growth(sizes: readonly number[], seed: number, report: Rep
         `${NEW_MESSAGES} new messages and an unmeasured --state pass that records their folders; medians. Each figure is a whole process, startup included.`,
     );
     report.table({
-      head: ["messages", "no-op --state wall s", "CPU s", `${NEW_MESSAGES} new --state wall s`, "CPU s", "copied", "no-op stateless wall s", "CPU s"],
+      head: [
+        "messages",
+        "no-op --state wall s",
+        "CPU s",
+        `${NEW_MESSAGES} new --state wall s`,
+        "CPU s",
+        "copied",
+        "no-op stateless wall s",
+        "CPU s",
+      ],
       rows,
     });
   } finally {

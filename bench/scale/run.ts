@@ -73,7 +73,21 @@ const stderr = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
 function copyTable(rows: { what: string; messages: number; mb: number; r: Run }[]): Table {
   return {
-    head: ["run", "messages", "MB", "wall s", "msg/s", "MB/s", "peak RSS MB", "CPU s", "servers' CPU s", "total CPU s", "CPUs busy / disk wait %", "disk read + write MB/s", "load avg"],
+    head: [
+      "run",
+      "messages",
+      "MB",
+      "wall s",
+      "msg/s",
+      "MB/s",
+      "peak RSS MB",
+      "CPU s",
+      "servers' CPU s",
+      "total CPU s",
+      "CPUs busy / disk wait %",
+      "disk read + write MB/s",
+      "load avg",
+    ],
     rows: rows.map(({ what, messages, mb, r }) => [
       what,
       String(messages),
@@ -95,7 +109,14 @@ function copyTable(rows: { what: string; messages: number; mb: number; r: Run }[
 function resyncTable(rows: { what: string; r: Run }[]): Table {
   return {
     head: ["resync", "wall s", "CPU s", "peak RSS MB", "copied", "load avg"],
-    rows: rows.map(({ what, r }) => [what, r.m.wallS.toFixed(2), r.m.cpuS.toFixed(2), r.m.peakRssMb.toFixed(0), String(r.copied ?? 0), r.load]),
+    rows: rows.map(({ what, r }) => [
+      what,
+      r.m.wallS.toFixed(2),
+      r.m.cpuS.toFixed(2),
+      r.m.peakRssMb.toFixed(0),
+      String(r.copied ?? 0),
+      r.load,
+    ]),
   };
 }
 
@@ -110,7 +131,9 @@ async function scale(s: Scale, o: Options, report: Report): Promise<void> {
   const disk = planDisk(copy, st.bavail * st.bsize);
   if (disk.verdict === "does-not-fit") {
     const atZero = estimateCopy({ ...corpus, attachmentRate: 0 }, st.bsize);
-    throw new Error(doesNotFitMessage(name, dir, o.attachmentRate, disk, copy, fittingAttachmentRate(atZero, copy, o.attachmentRate, disk.freeBytes)));
+    throw new Error(
+      doesNotFitMessage(name, dir, o.attachmentRate, disk, copy, fittingAttachmentRate(atZero, copy, o.attachmentRate, disk.freeBytes)),
+    );
   }
   const oneAtATime = !o.keepBoth || disk.verdict === "one-destination-at-a-time";
   stderr(
@@ -125,15 +148,28 @@ async function scale(s: Scale, o: Options, report: Report): Promise<void> {
   const viaMb = idx.map((i): MailUser => ({ user: `mb${i}`, password: `mb${i}-pw` }));
   const viaMbAgain = idx.map((i): MailUser => ({ user: `mbb${i}`, password: `mbb${i}-pw` }));
   const old = await Dovecot.start({ layout: "old", users: src, name: `scale-old-${name}`, keepDir: false });
-  const fresh = await Dovecot.start({ layout: "new", users: [...viaMs, ...viaMb, ...viaMbAgain], name: `scale-new-${name}`, keepDir: false });
+  const fresh = await Dovecot.start({
+    layout: "new",
+    users: [...viaMs, ...viaMb, ...viaMbAgain],
+    name: `scale-new-${name}`,
+    keepDir: false,
+  });
   const work = fs.mkdtempSync(path.join(dir, "mailshift-scale-"));
   try {
     const t0 = Date.now();
     const gen = new Progress(`${name} generate`, s.mailboxes, "mailboxes");
-    const loaded = await loadMailboxes(old, src.map((u) => u.user), corpus, o.genWorkers, (done, total) => gen.update(done, `${n(total.messages)} messages, ${sizeText(total.bytes)}`));
+    const loaded = await loadMailboxes(
+      old,
+      src.map((u) => u.user),
+      corpus,
+      o.genWorkers,
+      (done, total) => gen.update(done, `${n(total.messages)} messages, ${sizeText(total.bytes)}`),
+    );
     const messages = loaded.messages;
     const mb = loaded.bytes / 2 ** 20;
-    report.heading(`${s.mailboxes} mailbox(es) x ${s.messages}: ${messages} messages, ${mb.toFixed(0)} MB; generated, written and indexed in ${((Date.now() - t0) / 1000).toFixed(0)} s; ${o.parallel} at a time`);
+    report.heading(
+      `${s.mailboxes} mailbox(es) x ${s.messages}: ${messages} messages, ${mb.toFixed(0)} MB; generated, written and indexed in ${((Date.now() - t0) / 1000).toFixed(0)} s; ${o.parallel} at a time`,
+    );
     report.line(
       `Estimated from the plan before writing: ${(copy.imapBytes / 2 ** 20).toFixed(0)} MB (IMAP sizes), ${sizeText(copy.diskBytes)} on disk a copy; ` +
         (oneAtATime ? "mbsync's copy was deleted before mailshift's (one destination at a time)." : "both destinations kept."),
@@ -168,7 +204,8 @@ async function scale(s: Scale, o: Options, report: Report): Promise<void> {
     mbDelta.copied = (await countAll(fresh, viaMb)) - mbCount - mbNoop.copied;
     for (const i of idx) await removeMessages(old, src[i].user, mbDeltaFiles[i]);
     const onSource = await countAll(old, src);
-    if (onSource !== messages) throw new Error(`${name}: the source holds ${onSource} messages after mbsync's delta was removed, expected ${messages}`);
+    if (onSource !== messages)
+      throw new Error(`${name}: the source holds ${onSource} messages after mbsync's delta was removed, expected ${messages}`);
     if (oneAtATime) {
       stderr(`${name}: deleting mbsync's copy to make room for mailshift's`);
       for (const h of mbHomes) fs.rmSync(h, { recursive: true, force: true });
@@ -176,7 +213,14 @@ async function scale(s: Scale, o: Options, report: Report): Promise<void> {
 
     const msRun = mailshift(work, old, src, fresh, viaMs, o.parallel);
     stderr(`${name}: mailshift copy`);
-    const msCopy = await msRun(true, copyWatcher(`${name} mailshift copy`, viaMs.map((u) => fresh.home(u.user)), messages));
+    const msCopy = await msRun(
+      true,
+      copyWatcher(
+        `${name} mailshift copy`,
+        viaMs.map((u) => fresh.home(u.user)),
+        messages,
+      ),
+    );
     stderr(`${name}: mailshift copy done in ${msCopy.m.wallS.toFixed(0)} s`);
     const msCount = await countAll(fresh, viaMs);
 
@@ -187,7 +231,11 @@ async function scale(s: Scale, o: Options, report: Report): Promise<void> {
       stderr(`${name}: mailshift ${what}`);
       return { what: `mailshift ${what}`, r: await msRun(withState) };
     };
-    const rows: { what: string; r: Run }[] = [await pass("no-op, stateless", false), await pass("no-op, --state, first after copy", true), await pass("no-op, --state (watermarks)", true)];
+    const rows: { what: string; r: Run }[] = [
+      await pass("no-op, stateless", false),
+      await pass("no-op, --state, first after copy", true),
+      await pass("no-op, --state (watermarks)", true),
+    ];
     rows.push({ what: "mbsync no-op (its own sync state)", r: mbNoop });
     const msDeltaFiles = idx.map((): string[] => []);
     await addDelta(1, msDeltaFiles);
@@ -199,14 +247,28 @@ async function scale(s: Scale, o: Options, report: Report): Promise<void> {
     // mbsync once more, on the same mail as both copies before, into a destination of its own.
     for (const i of idx) await removeMessages(old, src[i].user, msDeltaFiles[i]);
     const onSourceAgain = await countAll(old, src);
-    if (onSourceAgain !== messages) throw new Error(`${name}: the source holds ${onSourceAgain} messages after mailshift's deltas were removed, expected ${messages}`);
+    if (onSourceAgain !== messages)
+      throw new Error(`${name}: the source holds ${onSourceAgain} messages after mailshift's deltas were removed, expected ${messages}`);
     // Its resyncs are done: mailshift's copy makes room for mbsync's second (the disk was planned for two at most).
     stderr(`${name}: deleting mailshift's copy to make room for mbsync's second`);
     for (const u of viaMs) fs.rmSync(fresh.home(u.user), { recursive: true, force: true });
     const again = path.join(work, "again");
     fs.mkdirSync(again);
     stderr(`${name}: mbsync copy, again`);
-    const mbAgain = await mbsync(again, old, src, fresh, viaMbAgain, o.parallel)(copyWatcher(`${name} mbsync copy again`, viaMbAgain.map((u) => fresh.home(u.user)), messages));
+    const mbAgain = await mbsync(
+      again,
+      old,
+      src,
+      fresh,
+      viaMbAgain,
+      o.parallel,
+    )(
+      copyWatcher(
+        `${name} mbsync copy again`,
+        viaMbAgain.map((u) => fresh.home(u.user)),
+        messages,
+      ),
+    );
     const mbAgainCount = await countAll(fresh, viaMbAgain);
 
     report.table(
@@ -232,7 +294,9 @@ async function scale(s: Scale, o: Options, report: Report): Promise<void> {
 
 function versionOf(cmd: string, args: string[]): string {
   try {
-    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], cwd: repoRoot() }).trim().split("\n")[0];
+    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], cwd: repoRoot() })
+      .trim()
+      .split("\n")[0];
   } catch {
     return "unknown";
   }

@@ -130,7 +130,10 @@ export function coldMail(): boolean {
  * Runs `f` after emptying the page cache and starting both tools once (coldMail), and returns
  * its result with the CPU both servers spent meanwhile and what the machine did.
  */
-async function measured<T extends { m: Measured }>(servers: readonly Dovecot[], f: () => Promise<T>): Promise<T & { serverCpuS: number; machine: MachineUse }> {
+async function measured<T extends { m: Measured }>(
+  servers: readonly Dovecot[],
+  f: () => Promise<T>,
+): Promise<T & { serverCpuS: number; machine: MachineUse }> {
   coldMail();
   const before = servers.reduce((t, d) => t + serverCpuS(d), 0);
   const at = snapshot();
@@ -163,16 +166,36 @@ export async function countAll(d: Dovecot, users: readonly MailUser[]): Promise<
  * `mailshift sync-many` over the pairs from[i] -> to[i], `parallel` at a time, optionally with a state file;
  * throws unless every mailbox verified.
  */
-export function mailshift(work: string, old: Dovecot, from: readonly MailUser[], fresh: Dovecot, to: readonly MailUser[], parallel: number) {
+export function mailshift(
+  work: string,
+  old: Dovecot,
+  from: readonly MailUser[],
+  fresh: Dovecot,
+  to: readonly MailUser[],
+  parallel: number,
+) {
   const list = path.join(work, "mailboxes.json");
-  const mailboxes = from.map((f, i) => ({ from: old.url(f.user), fromPassword: f.password, to: fresh.url(to[i].user), toPassword: to[i].password }));
+  const mailboxes = from.map((f, i) => ({
+    from: old.url(f.user),
+    fromPassword: f.password,
+    to: fresh.url(to[i].user),
+    toPassword: to[i].password,
+  }));
   writeFileSync(list, JSON.stringify({ mailboxes }), { mode: 0o600 });
   const state = path.join(work, "state.json");
   const cli = MAILSHIFT_BIN;
   return async (withState: boolean, onTick?: () => void): Promise<Run & { copied: number }> => {
     const l = load();
-    const { m, serverCpuS: server, machine } = await measured([old, fresh], async () => ({
-      m: await measureAsync(cli, ["sync-many", "--mailboxes", list, "--parallel", String(parallel), "--json", ...(withState ? ["--state", state] : [])], onTick),
+    const {
+      m,
+      serverCpuS: server,
+      machine,
+    } = await measured([old, fresh], async () => ({
+      m: await measureAsync(
+        cli,
+        ["sync-many", "--mailboxes", list, "--parallel", String(parallel), "--json", ...(withState ? ["--state", state] : [])],
+        onTick,
+      ),
     }));
     let out: { totals: { copied: number; verified: number; mailboxes: number } } | undefined;
     try {
@@ -200,7 +223,11 @@ export function mbsync(work: string, old: Dovecot, from: readonly MailUser[], fr
   writeFileSync(list, `${confs.join("\n")}\n`);
   return async (onTick?: () => void): Promise<Run> => {
     const l = load();
-    const { m, serverCpuS: server, machine } = await measured([old, fresh], async () => ({
+    const {
+      m,
+      serverCpuS: server,
+      machine,
+    } = await measured([old, fresh], async () => ({
       m: await measureAsync("xargs", ["-P", String(parallel), "-I{}", "-a", list, "mbsync", "-c", "{}", "-q", "-a"], onTick),
     }));
     if (m.code !== 0) throw new Error(`mbsync failed (xargs exit ${m.code}): ${m.stderr.slice(-2000)}`);

@@ -40,7 +40,11 @@ export function decideDomainAdd(domain: string, tenantId: string, a: GraphAnswer
   if ((a.status === 400 || a.status === 409) && EXISTS_HERE.test(msg)) return "exists";
   if ((a.status === 400 || a.status === 409) && CLAIMED.test(msg)) throw domainClaimedError(domain, tenantId, msg);
   if (a.status === 401 || a.status === 403)
-    throw graphRequestError(`adding ${domain}`, a, "Grant the Graph app (mailshift:exchange.graphClientId) the application permission Domain.ReadWrite.All with admin consent");
+    throw graphRequestError(
+      `adding ${domain}`,
+      a,
+      "Grant the Graph app (mailshift:exchange.graphClientId) the application permission Domain.ReadWrite.All with admin consent",
+    );
   throw graphRequestError(`adding ${domain}`, a, "Check the domain name and the tenant, then run pulumi up again");
 }
 

@@ -23,7 +23,12 @@ export async function graphToken(c: GraphCredentials): Promise<GraphSession> {
   const res = await fetch(`${c.loginUrl ?? LOGIN}/${encodeURIComponent(c.tenantId)}/oauth2/v2.0/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: "client_credentials", client_id: c.clientId, client_secret: c.clientSecret, scope: "https://graph.microsoft.com/.default" }),
+    body: new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: c.clientId,
+      client_secret: c.clientSecret,
+      scope: "https://graph.microsoft.com/.default",
+    }),
   });
   const body = (await res.json().catch(() => ({}))) as { access_token?: string; error_description?: string };
   if (!res.ok || !body.access_token)
@@ -41,7 +46,7 @@ export async function graphRequest(s: GraphSession, method: "GET" | "POST", path
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   try {
     parsed = text ? JSON.parse(text) : undefined;
   } catch {

@@ -16,14 +16,22 @@ interface DomainOutputs extends DomainInputs {
   isVerified: boolean;
 }
 
-async function readRecords(token: GraphSession, domain: string): Promise<{ verificationTxt: string; exchangeMx: string; isVerified: boolean }> {
+async function readRecords(
+  token: GraphSession,
+  domain: string,
+): Promise<{ verificationTxt: string; exchangeMx: string; isVerified: boolean }> {
   const id = encodeURIComponent(domain);
   const [d, verification, service] = await Promise.all([
     graphRequest(token, "GET", `/domains/${id}`),
     graphRequest(token, "GET", `/domains/${id}/verificationDnsRecords`),
     graphRequest(token, "GET", `/domains/${id}/serviceConfigurationRecords`),
   ]);
-  if (d.status !== 200) throw graphRequestError(`reading ${domain}`, d, "Check that the domain is in the tenant (Microsoft 365 admin center > Settings > Domains)");
+  if (d.status !== 200)
+    throw graphRequestError(
+      `reading ${domain}`,
+      d,
+      "Check that the domain is in the tenant (Microsoft 365 admin center > Settings > Domains)",
+    );
   return {
     isVerified: (d.body as { isVerified?: unknown }).isVerified === true,
     verificationTxt: verificationTxtFrom(verification.body) ?? "",
@@ -64,7 +72,11 @@ export const verifyProvider: pulumi.dynamic.ResourceProvider<DomainInputs & { tx
       const a = await graphRequest(token, "POST", `/domains/${encodeURIComponent(inputs.domain)}/verify`);
       if (decideDomainVerify(inputs.domain, inputs.tenantId, a) === "verified") break;
       if (Date.now() > deadline)
-        throw graphRequestError(`verifying ${inputs.domain}`, a, "The MS= TXT record is not visible to Microsoft yet; check it with `dig TXT` and run pulumi up again");
+        throw graphRequestError(
+          `verifying ${inputs.domain}`,
+          a,
+          "The MS= TXT record is not visible to Microsoft yet; check it with `dig TXT` and run pulumi up again",
+        );
       await sleep(Math.min(30_000, 2_000 * 2 ** attempt));
     }
     return { id: `${inputs.domain}/verified`, outs: { ...inputs, ...(await readRecords(token, inputs.domain)) } };
@@ -92,7 +104,14 @@ export class TenantDomain extends pulumi.dynamic.Resource {
   declare readonly exchangeMx: pulumi.Output<string>;
   declare readonly isVerified: pulumi.Output<boolean>;
   constructor(name: string, args: TenantDomainArgs, opts?: pulumi.CustomResourceOptions) {
-    super(domainProvider, name, { ...args, clientSecret: pulumi.secret(args.clientSecret), verificationTxt: undefined, exchangeMx: undefined, isVerified: undefined }, { ...opts, additionalSecretOutputs: ["clientSecret"] }, "mailshift", "TenantDomain");
+    super(
+      domainProvider,
+      name,
+      { ...args, clientSecret: pulumi.secret(args.clientSecret), verificationTxt: undefined, exchangeMx: undefined, isVerified: undefined },
+      { ...opts, additionalSecretOutputs: ["clientSecret"] },
+      "mailshift",
+      "TenantDomain",
+    );
   }
 }
 
@@ -100,6 +119,13 @@ export class DomainVerification extends pulumi.dynamic.Resource {
   declare readonly exchangeMx: pulumi.Output<string>;
   declare readonly isVerified: pulumi.Output<boolean>;
   constructor(name: string, args: TenantDomainArgs & { txtRecordId: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions) {
-    super(verifyProvider, name, { ...args, clientSecret: pulumi.secret(args.clientSecret), exchangeMx: undefined, isVerified: undefined }, { ...opts, additionalSecretOutputs: ["clientSecret"] }, "mailshift", "DomainVerification");
+    super(
+      verifyProvider,
+      name,
+      { ...args, clientSecret: pulumi.secret(args.clientSecret), exchangeMx: undefined, isVerified: undefined },
+      { ...opts, additionalSecretOutputs: ["clientSecret"] },
+      "mailshift",
+      "DomainVerification",
+    );
   }
 }

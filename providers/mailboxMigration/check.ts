@@ -31,7 +31,8 @@ class Checker {
 
   unknownKeys(bag: Bag, allowed: readonly string[], at: string): void {
     for (const k of Object.keys(bag)) {
-      if (!allowed.includes(k)) this.fail(at ? `${at}.${k}` : k, `unknown property; expected one of ${allowed.filter((a) => !a.startsWith("__")).join(", ")}`);
+      if (!allowed.includes(k))
+        this.fail(at ? `${at}.${k}` : k, `unknown property; expected one of ${allowed.filter((a) => !a.startsWith("__")).join(", ")}`);
     }
   }
 
@@ -54,7 +55,8 @@ class Checker {
     }
     if (!SECRET_KEYS.has(key) && v !== v.trim()) this.fail(path, `has leading or trailing spaces: ${describe(v)}`);
     // redaction skips one- and two-character strings (they would shred every message), so such a secret could leak
-    if (SECRET_KEYS.has(key) && v.length < 3) this.fail(path, "is shorter than 3 characters: too short to be kept out of logs; check the value");
+    if (SECRET_KEYS.has(key) && v.length < 3)
+      this.fail(path, "is shorter than 3 characters: too short to be kept out of logs; check the value");
     return v;
   }
 
@@ -207,7 +209,10 @@ export function checkInputs(news: Record<string, unknown>): CheckOutcome {
   const connections = c.integer(news, "connections", "", 1, MAX_CONNECTIONS, `a whole number from 1 to ${MAX_CONNECTIONS}`);
   const syncGeneration = c.integer(news, "syncGeneration", "", 0, Number.MAX_SAFE_INTEGER, "a whole number, 0 or more");
   if (source && destination && !isUnknown(source) && !isUnknown(destination) && sameMailbox(source, destination))
-    c.fail("destination", `is the same mailbox as source (${source.user}@${source.host}:${source.port}); copying a mailbox onto itself would do nothing`);
+    c.fail(
+      "destination",
+      `is the same mailbox as source (${source.user}@${source.host}:${source.port}); copying a mailbox onto itself would do nothing`,
+    );
 
   const inputs: MigrationInputs = {
     source: source ?? ({} as EndpointInput),

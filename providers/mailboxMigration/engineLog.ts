@@ -45,7 +45,11 @@ const SEVERITY: Record<Severity, number> = {
 class EngineSink implements StatusSink {
   private readonly client: EngineClient;
   private chain: Promise<void> = Promise.resolve();
-  constructor(address: string, private readonly urn: string, private readonly secrets: readonly string[]) {
+  constructor(
+    address: string,
+    private readonly urn: string,
+    private readonly secrets: readonly string[],
+  ) {
     this.client = new EngineClient(address, grpc.credentials.createInsecure());
   }
   private send(severity: number, message: string, ephemeral: boolean): void {
@@ -103,6 +107,6 @@ export function statusSink(
   secrets: readonly string[],
   address: string | undefined = engineAddressOf(process.argv.slice(2)),
 ): StatusSink {
-  if (urn && urn.startsWith("urn:pulumi:") && looksLikeAddress(address)) return new EngineSink(address, urn, secrets);
+  if (urn?.startsWith("urn:pulumi:") && looksLikeAddress(address)) return new EngineSink(address, urn, secrets);
   return new StderrSink(secrets);
 }

@@ -68,7 +68,12 @@ function pulumiHint(message: string): string {
   return " Nothing copied so far is lost: run `pulumi up` again and the copy resumes where it stopped, without duplicates.";
 }
 
-async function pass(kind: "create" | "update", inputs: MigrationInputs, previous: Partial<MigrationOutputs> | undefined, id: string): Promise<MigrationOutputs> {
+async function pass(
+  kind: "create" | "update",
+  inputs: MigrationInputs,
+  previous: Partial<MigrationOutputs> | undefined,
+  id: string,
+): Promise<MigrationOutputs> {
   const { from, to, secrets } = endpoints(inputs);
   const sink: StatusSink = statusSink(inputs.statusUrn, secrets);
   const throttle = new Throttle(2000);
@@ -129,7 +134,8 @@ export async function read(id: string, props: Record<string, unknown>): Promise<
     sink.status(`checking ${label(olds.source)} against ${label(olds.destination)} (read-only)`);
     const report = await engine().verifyMailbox(e.from, e.to, { deep: false, folders: olds.folders ?? {}, ...engineTuning() });
     const drift = driftFromVerify(report, olds.perFolder ?? [], at);
-    if (drift.pending > 0) sink.say("info", `${drift.pending} source message(s) not on ${label(olds.destination)} yet: the next \`pulumi up\` copies them`);
+    if (drift.pending > 0)
+      sink.say("info", `${drift.pending} source message(s) not on ${label(olds.destination)} yet: the next \`pulumi up\` copies them`);
     return { id, props: plain({ ...props, drift }) };
   } catch (err) {
     const message = redact(err instanceof Error ? err.message : String(err), secrets);

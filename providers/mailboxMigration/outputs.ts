@@ -1,14 +1,6 @@
 // Shapes what the engine reports into the resource's outputs. Pure: no I/O, nothing secret added.
 import type { SyncSummary, VerifyReport } from "../../engine";
-import type {
-  DriftOutput,
-  FolderOutput,
-  MigrationInputs,
-  MigrationOutputs,
-  PassOutput,
-  SkippedOutput,
-  TotalsOutput,
-} from "./types";
+import type { DriftOutput, FolderOutput, MigrationInputs, MigrationOutputs, PassOutput, SkippedOutput, TotalsOutput } from "./types";
 
 /** Enough to see what kind of messages were refused; the full list is in `mailshift verify`. */
 export const SKIPPED_LIMIT = 50;
@@ -130,7 +122,12 @@ export function passOutputs(kind: PassOutput["kind"], inputs: MigrationInputs, s
 }
 
 /** The outputs kept when a pass fails part-way: what was known before, the new inputs, and the error. */
-export function failedOutputs(inputs: MigrationInputs, previous: Partial<MigrationOutputs> | undefined, message: string, at: string): Record<string, unknown> {
+export function failedOutputs(
+  inputs: MigrationInputs,
+  previous: Partial<MigrationOutputs> | undefined,
+  message: string,
+  at: string,
+): Record<string, unknown> {
   const empty = totalsOf([]);
   return {
     ...(previous ?? {}),

@@ -12,8 +12,8 @@ const OPERATIONS_FROM_PROJECT: string = path.relative(process.cwd(), OPERATIONS_
 type Operations = typeof import("./operations");
 
 function load(): Operations {
-  const p = require("path") as typeof import("node:path");
-  const fs = require("fs") as typeof import("node:fs");
+  const p = require("node:path") as typeof import("node:path");
+  const fs = require("node:fs") as typeof import("node:fs");
   for (const candidate of [OPERATIONS_PATH, p.resolve(process.cwd(), OPERATIONS_FROM_PROJECT)]) {
     if (fs.existsSync(candidate)) return require(candidate) as Operations;
   }

@@ -3,14 +3,7 @@
 // The decisions live in mailboxMigration/ (check.ts, diff.ts, outputs.ts); this file only declares the resource.
 import * as pulumi from "@pulumi/pulumi";
 import { mailboxMigrationProvider } from "./provider";
-import type {
-  DriftOutput,
-  FolderOutput,
-  PassOutput,
-  SkippedOutput,
-  TlsMode,
-  TotalsOutput,
-} from "./types";
+import type { DriftOutput, FolderOutput, PassOutput, SkippedOutput, TlsMode, TotalsOutput } from "./types";
 import type { Watermarks } from "../../engine";
 
 export { mailboxMigrationProvider };

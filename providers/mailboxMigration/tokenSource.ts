@@ -11,14 +11,21 @@ export function tokenUrlOf(s: OAuth2TokenSource): string {
   return s.tokenUrl ?? `https://login.microsoftonline.com/${encodeURIComponent(s.tenantId)}/oauth2/v2.0/token`;
 }
 
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal }) => Promise<{
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal },
+) => Promise<{
   ok: boolean;
   status: number;
   text(): Promise<string>;
 }>;
 
 /** Fetches an access token; `what` names the endpoint in errors ("source alice@outlook.office365.com:993"). */
-export async function fetchAccessToken(s: OAuth2TokenSource, what: string, fetchImpl: FetchLike = fetch as unknown as FetchLike): Promise<string> {
+export async function fetchAccessToken(
+  s: OAuth2TokenSource,
+  what: string,
+  fetchImpl: FetchLike = fetch as unknown as FetchLike,
+): Promise<string> {
   return (await fetchToken(s, what, fetchImpl)).token;
 }
 
@@ -29,7 +36,11 @@ export interface FetchedToken {
 }
 
 /** As fetchAccessToken, with the lifetime the endpoint gave. */
-export async function fetchToken(s: OAuth2TokenSource, what: string, fetchImpl: FetchLike = fetch as unknown as FetchLike): Promise<FetchedToken> {
+export async function fetchToken(
+  s: OAuth2TokenSource,
+  what: string,
+  fetchImpl: FetchLike = fetch as unknown as FetchLike,
+): Promise<FetchedToken> {
   const url = tokenUrlOf(s);
   const body = new URLSearchParams({
     grant_type: "client_credentials",
@@ -51,7 +62,10 @@ export async function fetchToken(s: OAuth2TokenSource, what: string, fetchImpl: 
     text = await res.text();
   } catch (err) {
     throw new MigrationError(
-      redact(`${what}: cannot reach the OAuth2 token endpoint ${url}: ${(err as Error).message}. Check the tenant id and the network.`, secrets),
+      redact(
+        `${what}: cannot reach the OAuth2 token endpoint ${url}: ${(err as Error).message}. Check the tenant id and the network.`,
+        secrets,
+      ),
     );
   }
   let parsed: Record<string, unknown> = {};

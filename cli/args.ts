@@ -13,7 +13,9 @@ export const USAGE = `usage:
   mailshift dns-check --zone FILE --old NS[:PORT] [--new NS[:PORT]] [--stage S] [--json]   (see README)
   mailshift notices --stack-outputs FILE.json (--out DIR | --send --mailboxes FILE.json [--smtp URL])  (see notices --help)
 
-Passwords come from MAILSHIFT_FROM_PASSWORD and MAILSHIFT_TO_PASSWORD, never from the command line.
+Passwords come from MAILSHIFT_FROM_PASSWORD and MAILSHIFT_TO_PASSWORD, never from the command line. With
+--from-admin ADMIN (--to-admin ADMIN) the variable holds that administrator's password, who logs in on the
+URL's user's behalf (SASL PLAIN with an authorization identity: Dovecot master users, Cyrus admins).
 imaps:// is implicit TLS; imap:// uses STARTTLS when offered and refuses a plaintext login to a host
 that is not local unless --insecure is given.
 
@@ -24,10 +26,14 @@ options:
                            mailbox's folders also go one at a time (no second lane of connections)
   --max-message-size BYTES skip (and report) messages larger than this
   --ca FILE                trust this CA certificate (PEM) for both servers
+  --from-admin ADMIN       log in to the old host as this administrator for the URL's user
+  --to-admin ADMIN         the same on the new host
   --state FILE             sync: keep folder watermarks here, so a resync skips folders where nothing moved
   --insecure               allow a plaintext login to a host that is not local
   --quick                  verify: compare message identities instead of every message's bytes
   --json                   print the summary as one JSON object on stdout`;
+
+const adminOf = (admin: string | undefined): Pick<Endpoint, "admin"> => (admin ? { admin } : {});
 
 export interface CliCommand {
   command: "sync" | "audit" | "verify";
@@ -41,7 +47,18 @@ export interface CliCommand {
   stateFile?: string;
 }
 
-const FLAGS_WITH_VALUE = new Set(["--from", "--to", "--exclude", "--rename", "--connections", "--max-message-size", "--ca", "--state"]);
+const FLAGS_WITH_VALUE = new Set([
+  "--from",
+  "--to",
+  "--from-admin",
+  "--to-admin",
+  "--exclude",
+  "--rename",
+  "--connections",
+  "--max-message-size",
+  "--ca",
+  "--state",
+]);
 const BOOLEAN_FLAGS = new Set(["--json", "--insecure", "--quick"]);
 
 function positiveInt(flag: string, v: string): number {
@@ -94,16 +111,18 @@ export function parseArgs(
       insecure,
     }),
     ca,
+    ...adminOf(one("--from-admin")),
   };
   const toUrl = one("--to");
   let to: Endpoint | undefined;
   if (command === "audit") {
-    if (toUrl) throw new UsageError("audit reads one mailbox: give --from only");
+    if (toUrl || one("--to-admin")) throw new UsageError("audit reads one mailbox: give --from (and --from-admin) only");
   } else {
     if (!toUrl) throw new UsageError(`${command} needs --to imap://USER@HOST:PORT`);
     to = {
       ...parseImapUrl(toUrl, { what: "--to", password: env.MAILSHIFT_TO_PASSWORD, passwordVariable: "MAILSHIFT_TO_PASSWORD", insecure }),
       ca,
+      ...adminOf(one("--to-admin")),
     };
   }
   const rename: Record<string, string> = {};

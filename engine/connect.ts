@@ -32,9 +32,14 @@ export function tlsOptions(e: Endpoint): Pick<ImapFlowOptions, "secure" | "doSTA
   return { secure: false, doSTARTTLS: mustStartTls ? true : undefined, tls };
 }
 
-async function credentials(e: Endpoint, forceRefresh: boolean): Promise<{ user: string; pass?: string; accessToken?: string }> {
+async function credentials(
+  e: Endpoint,
+  forceRefresh: boolean,
+): Promise<{ user: string; pass?: string; accessToken?: string; authzid?: string; loginMethod?: string }> {
   if (e.accessTokenProvider) return { user: e.user, accessToken: await e.accessTokenProvider({ forceRefresh }) };
   if (e.accessToken) return { user: e.user, accessToken: e.accessToken };
+  // The admin authenticates, the mailbox is the user's: only SASL PLAIN carries both (RFC 4616's authzid).
+  if (e.admin) return { user: e.admin, pass: e.password ?? "", authzid: e.user, loginMethod: "AUTH=PLAIN" };
   return { user: e.user, pass: e.password ?? "" };
 }
 
@@ -95,7 +100,10 @@ export async function openClient(e: Endpoint, opts: ConnectOptions): Promise<Ima
           label,
           e.accessToken || e.accessTokenProvider
             ? "the OAuth2 token was refused; check the app registration's IMAP permission and the mailbox permission"
-            : "check the user name and the password variable (MAILSHIFT_FROM_PASSWORD / MAILSHIFT_TO_PASSWORD)",
+            : e.admin
+              ? `the administrator ${e.admin} could not log in as ${e.user}: check the admin's password, that ${e.admin} may act ` +
+                "for other users (Dovecot: a master user; Cyrus: listed in admins), and that the mailbox exists"
+              : "check the user name and the password variable (MAILSHIFT_FROM_PASSWORD / MAILSHIFT_TO_PASSWORD)",
           f.responseText,
         );
       }

@@ -18,6 +18,11 @@ export interface Endpoint {
    * that outlives a token (about an hour at Microsoft) reconnects with a new one. Wins over `accessToken`.
    */
   accessTokenProvider?: (opts: { forceRefresh: boolean }) => Promise<string>;
+  /**
+   * Log in as this administrator on the user's behalf (SASL PLAIN, `user` as the authorization identity: Dovecot
+   * master users, Cyrus admins); `password` is then the administrator's. An MSP rarely has every user's password.
+   */
+  admin?: string;
   /** Allow a plaintext login to a host that is not on this machine. */
   insecure?: boolean;
   /** PEM of a CA to trust in addition to the system ones. */

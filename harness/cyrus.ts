@@ -298,6 +298,11 @@ export class Cyrus implements ImapServer {
   readonly servername: string;
   private readonly users = new Map<string, MailUser>();
   private readonly adminPassword = `admin-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+
+  /** The harness's administrator (in `admins:`), for tests of logins on a user's behalf. */
+  get admin(): MailUser {
+    return { user: CYRUS_ADMIN, password: this.adminPassword };
+  }
   private master: ChildProcess | undefined;
   private masterPid: number | undefined;
   private watchdog: { release(): void } | undefined;

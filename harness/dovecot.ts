@@ -38,6 +38,8 @@ export interface DovecotOptions {
   imapsPort?: number;
   /** XOAUTH2 and OAUTHBEARER logins, the token checked by POSTing it to this RFC 7662 introspection URL. */
   oauth2?: OAuth2Validation;
+  /** Master users: each may log in as any user (SASL PLAIN with an authorization identity), with its own password. */
+  masterUsers?: MailUser[];
 }
 
 export interface TlsFiles {
@@ -197,6 +199,8 @@ export interface ConfigInput {
   maxMessageBytes?: number;
   fsync: boolean;
   tls?: TlsFiles;
+  /** Master users' passwd-file, when there are any. */
+  masters?: string;
   /** Required with `tls`. */
   imapsPort?: number;
   oauth2?: OAuth2Validation;
@@ -272,6 +276,8 @@ export function dovecotConfig(c: ConfigInput): string {
     // one passwd-file per user (the username is lowercased by auth_username_format before it is expanded):
     // Dovecot re-stats a passwd-file at most once a second, but a file it has never opened is read at once,
     // so a new user can log in immediately after addUser.
+    // master users first: a login that names another user (authzid) is checked here, then the user looked up below
+    ...(c.masters ? [`passdb {`, `  driver = passwd-file`, `  master = yes`, `  pass = yes`, `  args = scheme=PLAIN ${c.masters}`, `}`] : []),
     `passdb {`,
     `  driver = passwd-file`,
     `  args = scheme=PLAIN username_format=%u ${path.join(c.dir, "users")}/%u`,
@@ -606,7 +612,13 @@ export class Dovecot implements ImapServer {
       tls: this.opts.tls,
       imapsPort: this.imapsPort,
       oauth2: this.opts.oauth2,
+      masters: this.opts.masterUsers?.length ? path.join(this.dir, "masters") : undefined,
     });
+    if (this.opts.masterUsers?.length) {
+      for (const u of this.opts.masterUsers) validateUser(u);
+      fs.writeFileSync(path.join(this.dir, "masters"), this.opts.masterUsers.map((u) => `${u.user}:{PLAIN}${u.password}\n`).join(""), { mode: 0o640 });
+      if (this.identity.asRoot) fs.chownSync(path.join(this.dir, "masters"), 0, this.identity.gid);
+    }
     fs.writeFileSync(this.confPath, conf);
   }
 

@@ -15,6 +15,14 @@ describe("command line", () => {
     assert.equal(c.json, true);
   });
 
+  it("logs in as an administrator for the URL's user with --from-admin / --to-admin, the variable holding the admin's password", () => {
+    const c = parseArgs(["sync", "--from", "imap://alice@old.example:143", "--from-admin", "mspadmin", "--to", "imaps://alice@new.example", "--to-admin", "root"], env);
+    assert.deepEqual([c.from.user, c.from.admin, c.from.password], ["alice", "mspadmin", "s3cret-from"]);
+    assert.deepEqual([c.to!.user, c.to!.admin, c.to!.password], ["alice", "root", "s3cret-to"]);
+    assert.equal(parseArgs(["sync", "--from", "imap://a@h:1", "--to", "imap://b@h:2"], env).from.admin, undefined);
+    assert.throws(() => parseArgs(["audit", "--from", "imap://a@h:1", "--to-admin", "x"], env), /audit reads one mailbox/);
+  });
+
   it("refuses a password in the URL, a missing password variable, and unknown options, naming what to do", () => {
     assert.throws(() => parseArgs(["sync", "--from", "imap://a:pw@h:1", "--to", "imap://b@h:2"], env), (e: Error) => e instanceof UsageError && /MAILSHIFT_FROM_PASSWORD/.test(e.message) && !/pw@/.test(e.message));
     assert.throws(() => parseArgs(["sync", "--from", "imap://a@h:1", "--to", "imap://b@h:2"], {}), /set MAILSHIFT_FROM_PASSWORD/);

@@ -1,0 +1,73 @@
+// An MSP rarely has every user's password: one administrator logs in on each user's behalf (SASL PLAIN with an
+// authorization identity): a Dovecot master user, a Cyrus admin. A wrong admin password, or an account that may
+// not act for others, stops with an error that names the mailbox and says what to check.
+import { strict as assert } from "node:assert";
+import { AuthenticationError, syncMailbox } from "../../engine";
+import type { Endpoint } from "../../engine/endpoint";
+import { appendAll, readCorpus } from "../../harness/corpus";
+import { Cyrus, ensureCyrus } from "../../harness/cyrus";
+import { Dovecot, ensureDovecot } from "../../harness/dovecot";
+import { FAST_RETRY } from "./fixtures";
+import { fingerprint, snapshot } from "./snapshot";
+
+const crlf = (raw: Buffer) => Buffer.from(raw.toString("latin1").replace(/(?<!\r)\n/g, "\r\n"), "latin1");
+
+describe("copy engine: an administrator logs in on each user's behalf (real Dovecot master user, real Cyrus admin)", function () {
+  this.timeout(180_000);
+  let old: Dovecot;
+  let cyrus: Cyrus;
+  let fresh: Dovecot;
+  const master = { user: "mspadmin", password: "master-secret-1" };
+  before(async () => {
+    ensureDovecot();
+    ensureCyrus();
+    [old, cyrus, fresh] = await Promise.all([
+      Dovecot.start({ layout: "old", users: [], name: "admin-old", keepDir: false, masterUsers: [master] }),
+      Cyrus.start({ hierarchy: "dot", users: [], name: "admin-cyrus", keepDir: false }),
+      Dovecot.start({ layout: "new", users: [], name: "admin-new", keepDir: false }),
+    ]);
+  });
+  after(async () => {
+    await Promise.all([old?.stop(), cyrus?.stop(), fresh?.stop()]);
+  });
+
+  const to = (user: string): Endpoint => ({ host: fresh.host, port: fresh.port, tls: "starttls", user, password: `new-${user}` });
+
+  for (const side of ["Dovecot master user", "Cyrus admin"] as const) {
+    it(`${side}: copies the user's mailbox without the user's password`, async () => {
+      const server = side === "Cyrus admin" ? cyrus : old;
+      const admin = side === "Cyrus admin" ? cyrus.admin : master;
+      const user = side === "Cyrus admin" ? "carol" : "alice";
+      await server.addUser({ user, password: "the-users-own-password" });
+      await fresh.addUser({ user, password: `new-${user}` });
+      const mail = readCorpus("easy_ham", 12).map((m) => ({ ...m, raw: crlf(m.raw) }));
+      await appendAll(server.url(user), "the-users-own-password", "INBOX", mail);
+      const from: Endpoint = { host: server.host, port: server.port, tls: "starttls", user, admin: admin.user, password: admin.password };
+      const s = await syncMailbox(from, to(user), { retry: FAST_RETRY });
+      assert.deepEqual([s.totals.copied, s.verified], [12, true]);
+      assert.equal(s.source, `${user}@127.0.0.1:${server.port}`, "the summary names the user's mailbox, not the admin");
+      const src = await snapshot(server.url(user), "the-users-own-password");
+      const dst = await snapshot(fresh.url(user), `new-${user}`);
+      assert.deepEqual(fingerprint(dst.get("INBOX")), fingerprint(src.get("INBOX")), "the user's own mail, not the admin's");
+    });
+  }
+
+  it("stops on a wrong admin password, and on an account that may not act for others, naming the mailbox; never the password", async () => {
+    await old.addUser({ user: "dave", password: "daves-password" });
+    await old.addUser({ user: "eve", password: "eves-password" });
+    await fresh.addUser({ user: "dave", password: "new-dave" });
+    const attempts: [string, Endpoint][] = [
+      ["wrong admin password", { host: old.host, port: old.port, tls: "starttls", user: "dave", admin: master.user, password: "not-the-master-password" }],
+      ["not an admin", { host: old.host, port: old.port, tls: "starttls", user: "dave", admin: "eve", password: "eves-password" }],
+    ];
+    for (const [what, from] of attempts) {
+      await assert.rejects(syncMailbox(from, to("dave"), { retry: { ...FAST_RETRY, attempts: 2 } }), (e: Error) => {
+        assert.ok(e instanceof AuthenticationError, `${what}: ${e.message}`);
+        assert.match(e.message, new RegExp(`dave@127\\.0\\.0\\.1:${old.port}`), `${what}: names the mailbox`);
+        assert.match(e.message, new RegExp(`administrator ${from.admin} could not log in as dave`), what);
+        assert.ok(!e.message.includes(from.password!), `${what}: the password is not in the message`);
+        return true;
+      });
+    }
+  });
+});

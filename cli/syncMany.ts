@@ -14,7 +14,8 @@ export const SYNC_MANY_USAGE = `usage:
 FILE.json lists the mailboxes: {"mailboxes": [{"from": "imap://USER@HOST:PORT", "to": "imap://USER@HOST:PORT"}, ...]}
 Passwords: an entry may name environment variables ("fromPasswordEnv", "toPasswordEnv"; default
 MAILSHIFT_FROM_PASSWORD and MAILSHIFT_TO_PASSWORD), or carry "fromPassword"/"toPassword" itself when the
-file is readable by its owner only (chmod 600). Never on the command line.
+file is readable by its owner only (chmod 600). Never on the command line. "fromAdmin"/"toAdmin" name an
+administrator who logs in on each user's behalf; the password is then the administrator's.
 
 options:
   --parallel N      mailboxes copied at the same time (default 4)
@@ -80,7 +81,7 @@ export interface MailboxPair {
   to: Endpoint;
 }
 
-const ENTRY_KEYS = new Set(["from", "to", "fromPasswordEnv", "toPasswordEnv", "fromPassword", "toPassword"]);
+const ENTRY_KEYS = new Set(["from", "to", "fromPasswordEnv", "toPasswordEnv", "fromPassword", "toPassword", "fromAdmin", "toAdmin"]);
 
 /**
  * Pure: the list file's text in, endpoints with passwords out. `privateFile` says whether the file is readable
@@ -117,11 +118,14 @@ export function parseMailboxList(text: string, file: string, env: NodeJS.Process
           `${where}.${s}Password: the file can be read by other users; chmod 600 ${file}, or name a variable with "${s}PasswordEnv"`,
         );
       const variable = (e[`${s}PasswordEnv`] as string | undefined) ?? (s === "from" ? "MAILSHIFT_FROM_PASSWORD" : "MAILSHIFT_TO_PASSWORD");
-      return parseImapUrl(url, {
+      const admin = e[`${s}Admin`] as string | undefined;
+      const endpoint = parseImapUrl(url, {
         what: `${where}.${s}`,
         password: inline ?? env[variable],
         passwordVariable: inline !== undefined ? `${s}Password` : variable,
       });
+      // With an administrator, the password is the admin's, used for each user's mailbox (cli/args.ts --from-admin).
+      return admin ? { ...endpoint, admin } : endpoint;
     };
     const from = side("from");
     const to = side("to");

@@ -50,6 +50,11 @@ describe("mailshift sync-many mailbox list", () => {
     assert.equal(parseMailboxList(JSON.stringify([{ from: "imap://a@h:1", to: "imap://a@h:2" }]), "m.json", env, false).length, 1);
   });
 
+  it("takes an administrator per side, whose password the variable holds, for every user of the list", () => {
+    const [p] = parseMailboxList(list([{ from: "imap://carol@old.example:143", fromAdmin: "mspadmin", to: "imap://carol@new.example:143" }]), "m.json", env, false);
+    assert.deepEqual([p.from.user, p.from.admin, p.from.password, p.to.admin], ["carol", "mspadmin", "from-secret", undefined]);
+  });
+
   it("names the file and the entry in every error, and never a password", () => {
     const cases: [string, RegExp][] = [
       ["{not json", /^m\.json: not valid JSON/],

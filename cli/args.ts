@@ -9,6 +9,7 @@ export const USAGE = `usage:
   mailshift audit  --from imap://USER@HOST:PORT [--json]
   mailshift verify --from imap://USER@HOST:PORT --to imap://USER@HOST:PORT [--json] [--quick]
   mailshift sync-many --mailboxes FILE.json [--parallel N] [--connections N] [--state FILE] [--json]
+  mailshift audit-many --mailboxes FILE.json --out audit.jsonl [--parallel N]
   mailshift report --stack-outputs FILE.json [--state FILE.json] [--sync FILE.json ...] [--out report.html]
   mailshift dns-check --zone FILE --old NS[:PORT] [--new NS[:PORT]] [--stage S] [--json]   (see README)
   mailshift notices --stack-outputs FILE.json (--out DIR | --send --mailboxes FILE.json [--smtp URL])  (see notices --help)

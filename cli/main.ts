@@ -17,6 +17,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   if (argv[0] === "dns-check") return (await import("./dnsCheck")).runDnsCheck(argv.slice(1));
   if (argv[0] === "report") return (await import("./report")).runReport(argv.slice(1));
   if (argv[0] === "sync-many") return (await import("./syncMany")).runSyncMany(argv.slice(1), env);
+  if (argv[0] === "audit-many") return (await import("./auditMany")).runAuditMany(argv.slice(1), env);
   if (argv[0] === "notices") return (await import("./notices")).runNotices(argv.slice(1), env);
   let json = argv.includes("--json");
   try {

@@ -89,6 +89,26 @@ const ENTRY_KEYS = new Set(["from", "to", "fromPasswordEnv", "toPasswordEnv", "f
  * Every message names the file and the entry, and never a password.
  */
 export function parseMailboxList(text: string, file: string, env: NodeJS.ProcessEnv, privateFile: boolean): MailboxPair[] {
+  return parseMailboxEntries(text, file, env, privateFile, true) as MailboxPair[];
+}
+
+/** The same list where only the old hosts are needed (`audit-many`): "to" may be left out, and is then not read. */
+export function parseSourceList(
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv,
+  privateFile: boolean,
+): { entry: string; from: Endpoint }[] {
+  return parseMailboxEntries(text, file, env, privateFile, false);
+}
+
+function parseMailboxEntries(
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv,
+  privateFile: boolean,
+  needTo: boolean,
+): { entry: string; from: Endpoint; to?: Endpoint }[] {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -128,6 +148,13 @@ export function parseMailboxList(text: string, file: string, env: NodeJS.Process
       return admin ? { ...endpoint, admin } : endpoint;
     };
     const from = side("from");
+    if (!needTo) {
+      const key = mailboxLabel(from);
+      const earlier = seen.get(key);
+      if (earlier) throw new UsageError(`${where}: the same mailbox as ${earlier} (${key}); list each mailbox once`);
+      seen.set(key, entry);
+      return { entry, from };
+    }
     const to = side("to");
     const key = pairKey(mailboxLabel(from), mailboxLabel(to));
     const earlier = seen.get(key);

@@ -2,11 +2,17 @@
 // authorization identity): a Dovecot master user, a Cyrus admin. A wrong admin password, or an account that may
 // not act for others, stops with an error that names the mailbox and says what to check.
 import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { AuthenticationError, syncMailbox } from "../../engine";
 import type { Endpoint } from "../../engine/endpoint";
 import { appendAll, readCorpus } from "../../harness/corpus";
 import { Cyrus, ensureCyrus } from "../../harness/cyrus";
 import { Dovecot, ensureDovecot } from "../../harness/dovecot";
+import { repoRoot } from "../../harness/repoRoot";
+import { parseAuditLines } from "../../plan/config";
 import { FAST_RETRY } from "./fixtures";
 import { fingerprint, snapshot } from "./snapshot";
 
@@ -57,7 +63,10 @@ describe("copy engine: an administrator logs in on each user's behalf (real Dove
     await old.addUser({ user: "eve", password: "eves-password" });
     await fresh.addUser({ user: "dave", password: "new-dave" });
     const attempts: [string, Endpoint][] = [
-      ["wrong admin password", { host: old.host, port: old.port, tls: "starttls", user: "dave", admin: master.user, password: "not-the-master-password" }],
+      [
+        "wrong admin password",
+        { host: old.host, port: old.port, tls: "starttls", user: "dave", admin: master.user, password: "not-the-master-password" },
+      ],
       ["not an admin", { host: old.host, port: old.port, tls: "starttls", user: "dave", admin: "eve", password: "eves-password" }],
     ];
     for (const [what, from] of attempts) {
@@ -69,5 +78,51 @@ describe("copy engine: an administrator logs in on each user's behalf (real Dove
         return true;
       });
     }
+  });
+});
+
+describe("mailshift audit-many: a whole host audited with one admin credential, into the file the stack reads", function () {
+  this.timeout(180_000);
+  let old: Dovecot;
+  const master = { user: "auditadmin", password: "audit-master-secret" };
+  before(async () => {
+    ensureDovecot();
+    old = await Dovecot.start({ layout: "old", users: [], name: "audit-old", keepDir: false, masterUsers: [master] });
+  });
+  after(async () => {
+    await old?.stop();
+  });
+
+  it("writes one audit per mailbox (the sizes the users' own logins see), names the one that fails, exit 3", async () => {
+    const users = ["ann", "ben", "cat"];
+    for (const [i, u] of users.entries()) {
+      await old.addUser({ user: u, password: `${u}-own-pw` });
+      await appendAll(old.url(u), `${u}-own-pw`, "INBOX", readCorpus("easy_ham", 5 + i * 3));
+    }
+    const dir = mkdtempSync(path.join(os.tmpdir(), "audit-many-"));
+    const list = path.join(dir, "list.json");
+    const entries = [...users, "nobody"].map((u) => ({ from: `imap://${u}@127.0.0.1:${old.port}`, fromAdmin: master.user }));
+    writeFileSync(list, JSON.stringify({ mailboxes: entries }));
+    const out = path.join(dir, "audit.jsonl");
+    const r = spawnSync(
+      process.execPath,
+      [path.join(repoRoot(), "bin", "mailshift.js"), "audit-many", "--mailboxes", list, "--out", out, "--parallel", "2"],
+      {
+        env: { ...process.env, MAILSHIFT_FROM_PASSWORD: master.password },
+        encoding: "utf8",
+        timeout: 120_000,
+      },
+    );
+    assert.equal(r.status, 3, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`mailboxes\\[3\\] nobody@127\\.0\\.0\\.1:${old.port} not audited: authentication failed`));
+    assert.ok(!`${r.stdout}${r.stderr}`.includes(master.password), "the admin's password is in no output");
+    // The stack's own reader of mailshift:auditFile takes the file as it is.
+    const audited = parseAuditLines(readFileSync(out, "utf8"), out);
+    for (const u of users) {
+      const own = await snapshot(old.url(u), `${u}-own-pw`);
+      const size = [...own.values()].flat().reduce((n, m) => n + m.size, 0);
+      assert.equal(audited[u], size, `${u}: the audit counts what the user's own login sees`);
+    }
+    assert.deepEqual(Object.keys(audited).sort(), users);
   });
 });

@@ -59,6 +59,8 @@ export interface CourierBinaries {
   authdaemond: string;
   /** From courier-authlib-userdb, installed with apt. */
   makeuserdb: string;
+  /** Sets a maildir's quota (maildirsize). */
+  maildirmake: string;
 }
 
 export function courierBinaries(): CourierBinaries {
@@ -69,6 +71,7 @@ export function courierBinaries(): CourierBinaries {
     imapd: path.join(root, "usr/bin/imapd"),
     authdaemond: "/usr/lib/courier/courier-authlib/authdaemond",
     makeuserdb: "/usr/sbin/makeuserdb",
+    maildirmake: path.join(root, "usr/bin/maildirmake.courier"),
   };
 }
 
@@ -136,12 +139,12 @@ export function validateCourierUser(u: MailUser): void {
 
 /**
  * One userdb line (see userdb(8)): name, tab, fields joined by "|". systempw takes a {SHA256} hash, which
- * courier-authlib checks; quota=NS is the maildir++ quota in bytes (imapd's MAILDIRQUOTA).
+ * courier-authlib checks. No quota field: imapd 5.0 was seen to ignore it; the quota is the maildir's own
+ * maildirsize file (maildirmake -q), as Courier's maildirquota documentation describes.
  */
 export function userdbLine(u: MailUser, id: CourierIdentity, home: string): string {
   const hash = createHash("sha256").update(u.password, "utf8").digest("base64");
   const fields = [`uid=${id.uid}`, `gid=${id.gid}`, `home=${home}`, `mail=${path.join(home, "Maildir")}`, `systempw={SHA256}${hash}`];
-  if (u.quotaBytes !== undefined) fields.push(`quota=${u.quotaBytes}S`);
   return `${u.user}\t${fields.join("|")}`;
 }
 
@@ -483,6 +486,7 @@ export class Courier implements ImapServer {
       for (const sub of ["cur", "new", "tmp"]) fs.mkdirSync(path.join(maildir, sub), { mode: 0o700 });
       if (this.identity.asRoot) for (const p of [this.home(u.user), maildir, ...["cur", "new", "tmp"].map((s) => path.join(maildir, s))]) fs.chownSync(p, this.identity.uid, this.identity.gid);
     }
+    this.setQuotaFile(u);
     const c = new ImapFlow({ host: this.host, port: this.port, secure: false, auth: { user: u.user, pass: u.password }, logger: false, disableAutoIdle: true });
     c.on("error", () => undefined);
     try {
@@ -505,6 +509,23 @@ export class Courier implements ImapServer {
     } finally {
       await c.logout().catch(() => c.close());
     }
+  }
+
+  /** maildirsize with the quota (maildirmake -q recounts the mail already there), or none for no quota. */
+  private setQuotaFile(u: MailUser): void {
+    const maildir = this.maildir(u.user);
+    const file = path.join(maildir, "maildirsize");
+    if (u.quotaBytes === undefined) {
+      fs.rmSync(file, { force: true });
+      return;
+    }
+    try {
+      execFileSync(this.bins.maildirmake, ["-q", `${u.quotaBytes}S`, maildir], { stdio: ["ignore", "pipe", "pipe"] });
+    } catch (err) {
+      const e = err as Error & { stderr?: Buffer };
+      throw new CourierError(`${this.label}: maildirmake -q ${u.quotaBytes}S ${maildir} failed: ${e.stderr?.toString().trim() || e.message}`);
+    }
+    if (this.identity.asRoot) fs.chownSync(file, this.identity.uid, this.identity.gid);
   }
 
   private async launch(): Promise<void> {

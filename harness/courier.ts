@@ -88,8 +88,9 @@ function findUnshare(): string | undefined {
   return ["/usr/bin/unshare", "/bin/unshare"].find(executable);
 }
 
-/** The binaries, or a CourierError that says to run scripts/courier.sh. Installs nothing itself. */
+/** The binaries, or a CourierError that says to run scripts/courier.sh (or to run as root). Installs nothing. */
 export function ensureCourier(): CourierBinaries {
+  courierIdentity(); // as root, with the courier user, or a clear error
   const bins = courierBinaries();
   const missing = Object.values(bins).filter((p) => !executable(p));
   if (!findUnshare()) missing.push("unshare (util-linux)");
@@ -102,12 +103,10 @@ export function ensureCourier(): CourierBinaries {
   return bins;
 }
 
-/** Who owns the mail and runs imapd after login. */
+/** Who owns the mail and runs imapd after login: the `courier` system user. */
 export interface CourierIdentity {
   uid: number;
   gid: number;
-  /** As root: a real system user. Otherwise: root inside a user namespace, which is ourselves outside. */
-  asRoot: boolean;
 }
 
 function idOf(flag: "-u" | "-g", user: string): number | undefined {
@@ -119,13 +118,19 @@ function idOf(flag: "-u" | "-g", user: string): number | undefined {
 }
 
 export function courierIdentity(): CourierIdentity {
-  if (process.getuid?.() !== 0) return { uid: 0, gid: 0, asRoot: false };
+  // Without root the servers would need an unprivileged user namespace (unshare --map-root-user), and there
+  // imaplogin's setgroups() after a login is refused (EPERM: the namespace's setgroups is "deny"), so every
+  // login drops the connection. Seen on Debian 12; a clear error instead.
+  if (process.getuid?.() !== 0)
+    throw new CourierError(
+      "the Courier test harness must run as root: Courier mounts its own /etc/courier and /run per server and its imaplogin calls setgroups(), which a user namespace refuses (run the tests as root, as CI does)",
+    );
   // courier-authlib's post-install creates the `courier` system user; imapd must not run as root.
   const uid = idOf("-u", "courier");
   const gid = idOf("-g", "courier");
   if (uid === undefined || gid === undefined)
     throw new CourierError("running as root but the system user `courier` does not exist: run `bash scripts/courier.sh` (courier-authlib creates it)");
-  return { uid, gid, asRoot: true };
+  return { uid, gid };
 }
 
 export function validateCourierUser(u: MailUser): void {
@@ -484,7 +489,7 @@ export class Courier implements ImapServer {
       fs.mkdirSync(this.home(u.user), { mode: 0o700 });
       fs.mkdirSync(maildir, { mode: 0o700 });
       for (const sub of ["cur", "new", "tmp"]) fs.mkdirSync(path.join(maildir, sub), { mode: 0o700 });
-      if (this.identity.asRoot) for (const p of [this.home(u.user), maildir, ...["cur", "new", "tmp"].map((s) => path.join(maildir, s))]) fs.chownSync(p, this.identity.uid, this.identity.gid);
+      for (const p of [this.home(u.user), maildir, ...["cur", "new", "tmp"].map((s) => path.join(maildir, s))]) fs.chownSync(p, this.identity.uid, this.identity.gid);
     }
     this.setQuotaFile(u);
     const c = new ImapFlow({ host: this.host, port: this.port, secure: false, auth: { user: u.user, pass: u.password }, logger: false, disableAutoIdle: true });
@@ -525,7 +530,7 @@ export class Courier implements ImapServer {
       const e = err as Error & { stderr?: Buffer };
       throw new CourierError(`${this.label}: maildirmake -q ${u.quotaBytes}S ${maildir} failed: ${e.stderr?.toString().trim() || e.message}`);
     }
-    if (this.identity.asRoot) fs.chownSync(file, this.identity.uid, this.identity.gid);
+    fs.chownSync(file, this.identity.uid, this.identity.gid);
   }
 
   private async launch(): Promise<void> {
@@ -545,7 +550,6 @@ export class Courier implements ImapServer {
     );
     for (const f of ["imapd.log", "authdaemond.log"]) fs.writeFileSync(path.join(this.dir, f), "");
     const unshareArgs = [
-      ...(this.identity.asRoot ? [] : ["--user", "--map-root-user"]),
       "--mount",
       "--propagation",
       "private",

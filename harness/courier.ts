@@ -352,7 +352,11 @@ export class Courier implements ImapServer {
     fs.writeFileSync(path.join(dir, "etc", "authdaemonrc"), authdaemonrc(), { mode: 0o640 });
     fs.copyFileSync(bins.imapd, path.join(dir, "bin", "imapd"));
     fs.chmodSync(path.join(dir, "bin", "imapd"), 0o755);
-    const conf = Object.entries(imapdEnv(opts.env))
+    // imapd waits for folder locks through FAM (gamin): gam_server is reached at the abstract socket
+    // /tmp/fam-<user>-<GAM_CLIENT_ID>, so without an id of its own every server would share the gam_server
+    // that the first one started (in its namespace, killed with it). One per server, started by its imapd.
+    const gamId = `mailshift-${path.basename(dir)}`;
+    const conf = Object.entries({ GAM_CLIENT_ID: gamId, ...imapdEnv(opts.env) })
       .map(([k, v]) => `${k}=${shellQuote(v)}`)
       .join("\n");
     fs.writeFileSync(path.join(dir, "imapd.conf"), `# imapd settings (Debian's /etc/courier/imapd variables), written by harness/courier.ts\n${conf}\n`);

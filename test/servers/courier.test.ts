@@ -3,6 +3,8 @@
 // stop() leaving no process behind. Needs scripts/courier.sh (scripts/setup.sh runs it); without it, it fails.
 import { strict as assert } from "node:assert";
 import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { ImapFlow } from "imapflow";
 import { appendAll, readCorpus } from "../../harness/corpus";
 import { Courier, CourierError, ensureCourier, stopAllCouriers } from "../../harness/courier";
@@ -128,6 +130,18 @@ describe("Courier test harness (real Courier IMAP on loopback)", function () {
         lock.release();
       }
     });
+  });
+
+  it("ensureCourier: without the unpacked Courier, a CourierError that says to run scripts/courier.sh", () => {
+    const saved = process.env.MAILSHIFT_CACHE;
+    process.env.MAILSHIFT_CACHE = fs.mkdtempSync(path.join(os.tmpdir(), "no-courier-"));
+    try {
+      assert.throws(ensureCourier, (e: Error) => e instanceof CourierError && /scripts\/courier\.sh/.test(e.message) && e.message.includes(process.env.MAILSHIFT_CACHE ?? "?"));
+    } finally {
+      fs.rmSync(process.env.MAILSHIFT_CACHE, { recursive: true, force: true });
+      if (saved === undefined) delete process.env.MAILSHIFT_CACHE;
+      else process.env.MAILSHIFT_CACHE = saved;
+    }
   });
 
   it("maxMessageBytes is refused: Courier has no per-message limit", async () => {

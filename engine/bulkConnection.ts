@@ -93,11 +93,17 @@ export class BulkConnection {
       utf8: enabled.has("UTF8=ACCEPT"),
     };
     const multi = caps.has("MULTIAPPEND");
+    const greeting = client.greeting ?? "";
     const { readSocket, writeSocket, socket } = client.unbind();
-    return new BulkConnection(readSocket, writeSocket as unknown as Writable, socket as never, multi, literals, timeoutMs);
+    const c = new BulkConnection(readSocket, writeSocket as unknown as Writable, socket as never, multi, literals, timeoutMs);
+    c.greeting = greeting;
+    return c;
   }
 
   /** False once the connection is lost, or the server said BYE (it closes next, whatever arrives first). */
+  /** The server's greeting (which server it is, where a server's quirk matters: limits.ts). */
+  greeting = "";
+
   get usable(): boolean {
     return !this.lost && !this.bye;
   }

@@ -22,6 +22,15 @@ export function defaultLanes(to: Pick<Endpoint, "host">): number {
 }
 
 /**
+ * APPEND connections for one folder at a time. Courier's imapd takes the folder's dot-lock for every APPEND and, when
+ * another connection holds it, waits for a file-watch event that can be lost: up to 120 s with nothing on the wire
+ * (harness/SERVERS.md, "The stall"). One connection per folder never contends for that lock.
+ */
+export function appendConnectionsFor(greeting: string, wanted: number): number {
+  return /\bCourier-IMAP\b/i.test(greeting) ? 1 : wanted;
+}
+
+/**
  * Why a message is not sent, when its size is over the user's maximum or the destination's APPENDLIMIT (RFC 7889;
  * Cyrus announces its maxmessagesize so and closes the connection after refusing a larger APPEND): skipped before
  * it is sent, with the reason. Undefined: send it.

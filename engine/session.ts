@@ -5,6 +5,7 @@ import type { ImapFlow } from "imapflow";
 import type { Endpoint } from "./endpoint";
 import { closeClient, DEFAULT_SOCKET_TIMEOUT_MS, openClient, type ConnectOptions } from "./connect";
 import { AppendPool } from "./appendPool";
+import { appendConnectionsFor } from "./limits";
 import { BulkConnection } from "./bulkConnection";
 
 export class MailboxSession {
@@ -95,7 +96,7 @@ export class MailboxSession {
       // batches wait, once each: a server with a per-mailbox connection limit (Exchange Online) turns them away.
       const first = await this.openBulk(to, this.toConnect);
       const more = () => this.openBulk(to, { ...this.toConnect, retry: { ...this.connect.retry, attempts: 1 } });
-      this.pool = new AppendPool(first, more, this.appendConnections);
+      this.pool = new AppendPool(first, more, appendConnectionsFor(first.greeting, this.appendConnections));
       return this.pool;
     });
   }

@@ -17,6 +17,8 @@ import path from "node:path";
 import { ImapFlow } from "imapflow";
 import { LAYOUTS, type LayoutSpec, type MailUser } from "./dovecot";
 import type { ImapServer } from "./imapServer";
+import { storeInMaildir } from "./maildirStore";
+import type { RawMessage } from "./corpus";
 
 export class CourierError extends Error {
   constructor(message: string) {
@@ -129,13 +131,17 @@ export function courierIdentity(): CourierIdentity {
   const uid = idOf("-u", "courier");
   const gid = idOf("-g", "courier");
   if (uid === undefined || gid === undefined)
-    throw new CourierError("running as root but the system user `courier` does not exist: run `bash scripts/courier.sh` (courier-authlib creates it)");
+    throw new CourierError(
+      "running as root but the system user `courier` does not exist: run `bash scripts/courier.sh` (courier-authlib creates it)",
+    );
   return { uid, gid };
 }
 
 export function validateCourierUser(u: MailUser): void {
   if (!/^[A-Za-z0-9_][A-Za-z0-9._@+-]*$/.test(u.user))
-    throw new CourierError(`Courier mail user ${JSON.stringify(u.user)}: use letters, digits and . _ @ + - only, not first a dot or dash (it names a userdb entry and a folder)`);
+    throw new CourierError(
+      `Courier mail user ${JSON.stringify(u.user)}: use letters, digits and . _ @ + - only, not first a dot or dash (it names a userdb entry and a folder)`,
+    );
   if (u.password.length === 0 || /[\r\n]/.test(u.password))
     throw new CourierError(`Courier mail user ${u.user}: the password must be non-empty without line breaks`);
   if (u.quotaBytes !== undefined && (!Number.isSafeInteger(u.quotaBytes) || u.quotaBytes <= 0))
@@ -155,7 +161,9 @@ export function userdbLine(u: MailUser, id: CourierIdentity, home: string): stri
 
 /** authdaemond's settings (/etc/courier/authdaemonrc inside the namespace): the userdb module only. */
 export function authdaemonrc(): string {
-  return ['authmodulelist="authuserdb"', 'authmodulelistorig="authuserdb"', "daemons=3", "DEBUG_LOGIN=0", 'DEFAULTOPTIONS=""', ""].join("\n");
+  return ['authmodulelist="authuserdb"', 'authmodulelistorig="authuserdb"', "daemons=3", "DEBUG_LOGIN=0", 'DEFAULTOPTIONS=""', ""].join(
+    "\n",
+  );
 }
 
 /**
@@ -359,7 +367,10 @@ export class Courier implements ImapServer {
     const conf = Object.entries({ GAM_CLIENT_ID: gamId, ...imapdEnv(opts.env) })
       .map(([k, v]) => `${k}=${shellQuote(v)}`)
       .join("\n");
-    fs.writeFileSync(path.join(dir, "imapd.conf"), `# imapd settings (Debian's /etc/courier/imapd variables), written by harness/courier.ts\n${conf}\n`);
+    fs.writeFileSync(
+      path.join(dir, "imapd.conf"),
+      `# imapd settings (Debian's /etc/courier/imapd variables), written by harness/courier.ts\n${conf}\n`,
+    );
 
     const fixedPort = opts.port !== undefined;
     for (let attempt = 1; ; attempt++) {
@@ -393,6 +404,15 @@ export class Courier implements ImapServer {
 
   maildir(user: string): string {
     return path.join(this.home(user), "Maildir");
+  }
+
+  /**
+   * Mail as Courier's own delivery leaves it: LF line ends in the maildir (Courier serves them as CRLF), bare CRs and
+   * 8-bit bytes as they came.
+   */
+  async storeAsIs(user: string, folder: string, msgs: readonly RawMessage[]): Promise<void> {
+    const lf = msgs.map((m) => ({ ...m, raw: Buffer.from(m.raw.toString("latin1").replace(/\r\n/g, "\n"), "latin1") }));
+    storeInMaildir(this.maildir(user), folder, lf, courierIdentity());
   }
 
   /** Adds (or replaces) a user; resolves once it can log in with this password (and no other). */
@@ -436,14 +456,16 @@ export class Courier implements ImapServer {
       await held(this.exited);
       const deadline = Date.now() + 5_000;
       while (pids.some(alive)) {
-        if (Date.now() > deadline) throw new CourierError(`${this.label}: processes ${pids.filter(alive).join(" ")} still run 5 s after stop; see ${this.dir}`);
+        if (Date.now() > deadline)
+          throw new CourierError(`${this.label}: processes ${pids.filter(alive).join(" ")} still run 5 s after stop; see ${this.dir}`);
         await sleep(20);
       }
       running.delete(this);
     }
     const deadline = Date.now() + 10_000;
     while (!(await portClosed(this.host, this.port))) {
-      if (Date.now() > deadline) throw new CourierError(`${this.label}: port ${this.port} still accepts connections 10 s after stopping Courier; see ${this.dir}`);
+      if (Date.now() > deadline)
+        throw new CourierError(`${this.label}: port ${this.port} still accepts connections 10 s after stopping Courier; see ${this.dir}`);
       await sleep(20);
     }
     if (this.opts.keepDir === false) fs.rmSync(this.dir, { recursive: true, force: true });
@@ -493,10 +515,18 @@ export class Courier implements ImapServer {
       fs.mkdirSync(this.home(u.user), { mode: 0o700 });
       fs.mkdirSync(maildir, { mode: 0o700 });
       for (const sub of ["cur", "new", "tmp"]) fs.mkdirSync(path.join(maildir, sub), { mode: 0o700 });
-      for (const p of [this.home(u.user), maildir, ...["cur", "new", "tmp"].map((s) => path.join(maildir, s))]) fs.chownSync(p, this.identity.uid, this.identity.gid);
+      for (const p of [this.home(u.user), maildir, ...["cur", "new", "tmp"].map((s) => path.join(maildir, s))])
+        fs.chownSync(p, this.identity.uid, this.identity.gid);
     }
     this.setQuotaFile(u);
-    const c = new ImapFlow({ host: this.host, port: this.port, secure: false, auth: { user: u.user, pass: u.password }, logger: false, disableAutoIdle: true });
+    const c = new ImapFlow({
+      host: this.host,
+      port: this.port,
+      secure: false,
+      auth: { user: u.user, pass: u.password },
+      logger: false,
+      disableAutoIdle: true,
+    });
     c.on("error", () => undefined);
     try {
       await c.connect();
@@ -532,7 +562,9 @@ export class Courier implements ImapServer {
       execFileSync(this.bins.maildirmake, ["-q", `${u.quotaBytes}S`, maildir], { stdio: ["ignore", "pipe", "pipe"] });
     } catch (err) {
       const e = err as Error & { stderr?: Buffer };
-      throw new CourierError(`${this.label}: maildirmake -q ${u.quotaBytes}S ${maildir} failed: ${e.stderr?.toString().trim() || e.message}`);
+      throw new CourierError(
+        `${this.label}: maildirmake -q ${u.quotaBytes}S ${maildir} failed: ${e.stderr?.toString().trim() || e.message}`,
+      );
     }
     fs.chownSync(file, this.identity.uid, this.identity.gid);
   }
@@ -553,16 +585,7 @@ export class Courier implements ImapServer {
       { mode: 0o755 },
     );
     for (const f of ["imapd.log", "authdaemond.log"]) fs.writeFileSync(path.join(this.dir, f), "");
-    const unshareArgs = [
-      "--mount",
-      "--propagation",
-      "private",
-      "--pid",
-      "--fork",
-      "--kill-child=SIGKILL",
-      "sh",
-      script,
-    ];
+    const unshareArgs = ["--mount", "--propagation", "private", "--pid", "--fork", "--kill-child=SIGKILL", "sh", script];
     this.stderr = "";
     // nothing of the caller's environment reaches Courier: imapd.conf is the whole configuration
     const env = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C" };
@@ -589,17 +612,26 @@ export class Courier implements ImapServer {
         running.delete(this);
         this.unshare = undefined;
         this.releaseWatchdog();
-        throw new CourierError(`${this.label} exited while starting (code ${u.exitCode ?? u.signalCode}): ${this.stderr.trim()}\n${this.logs()}\nscript: ${script}`);
+        throw new CourierError(
+          `${this.label} exited while starting (code ${u.exitCode ?? u.signalCode}): ${this.stderr.trim()}\n${this.logs()}\nscript: ${script}`,
+        );
       }
       try {
         const line = await greeting(this.host, this.port, 2_000);
         // the authdaemon socket (seen from outside through the bind mount) proves the greeting is ours
-        if (line.startsWith("* OK") && line.includes("Courier-IMAP ready") && fs.existsSync(path.join(this.dir, "run/courier/authdaemon/socket"))) return;
+        if (
+          line.startsWith("* OK") &&
+          line.includes("Courier-IMAP ready") &&
+          fs.existsSync(path.join(this.dir, "run/courier/authdaemon/socket"))
+        )
+          return;
         throw new Error(`unexpected greeting ${JSON.stringify(line)}`);
       } catch (err) {
         if (Date.now() > deadline) {
           await this.stop().catch(() => undefined);
-          throw new CourierError(`${this.label} did not greet within 15 s (${(err as Error).message}); logs:\n${this.logs()}\nscript: ${script}`);
+          throw new CourierError(
+            `${this.label} did not greet within 15 s (${(err as Error).message}); logs:\n${this.logs()}\nscript: ${script}`,
+          );
         }
         await sleep(20);
       }
@@ -609,7 +641,8 @@ export class Courier implements ImapServer {
   /** Kills the server if this process dies without its exit hook (see harness/dovecot.ts). */
   private startWatchdog(u: ChildProcess): void {
     if (u.pid === undefined) return;
-    const script = 'read -r _ && exit 0; kill -s KILL "$1" 2>/dev/null; [ -n "$2" ] || exit 0; while kill -0 "$1" 2>/dev/null; do sleep 0.2; done; rm -rf -- "$2"';
+    const script =
+      'read -r _ && exit 0; kill -s KILL "$1" 2>/dev/null; [ -n "$2" ] || exit 0; while kill -0 "$1" 2>/dev/null; do sleep 0.2; done; rm -rf -- "$2"';
     const removeDir = this.opts.keepDir === false ? this.dir : "";
     const w = spawn("sh", ["-c", script, "mailshift-courier-watchdog", String(u.pid), removeDir], { stdio: ["pipe", "ignore", "ignore"] });
     w.on("error", () => undefined);

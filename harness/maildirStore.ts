@@ -5,7 +5,13 @@ import fs from "node:fs";
 import path from "node:path";
 import type { RawMessage } from "./corpus";
 
-const FLAG_LETTERS: Readonly<Record<string, string>> = { "\\Draft": "D", "\\Flagged": "F", "\\Answered": "R", "\\Seen": "S", "\\Deleted": "T" };
+const FLAG_LETTERS: Readonly<Record<string, string>> = {
+  "\\Draft": "D",
+  "\\Flagged": "F",
+  "\\Answered": "R",
+  "\\Seen": "S",
+  "\\Deleted": "T",
+};
 
 let sequence = 0;
 
@@ -20,7 +26,11 @@ export function storeInMaildir(maildir: string, folder: string, msgs: readonly R
   if (segments.length) fs.writeFileSync(path.join(dir, "maildirfolder"), "");
   for (const m of msgs) {
     const date = m.internalDate ?? new Date();
-    const info = (m.flags ?? []).map((f) => FLAG_LETTERS[f] ?? "").filter(Boolean).sort().join("");
+    const info = (m.flags ?? [])
+      .map((f) => FLAG_LETTERS[f] ?? "")
+      .filter(Boolean)
+      .sort()
+      .join("");
     const file = path.join(dir, "cur", `${Math.floor(date.getTime() / 1000)}.M${++sequence}P${process.pid}.harness:2,${info}`);
     fs.writeFileSync(file, m.raw);
     fs.utimesSync(file, date, date);

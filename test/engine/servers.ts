@@ -1,5 +1,6 @@
 // The server pairs every cross-server engine test runs on: each kind of old host against each kind of new host
 // that the harness can start. A pair's users are made per test, so tests do not see each other's mail.
+import { Courier, ensureCourier } from "../../harness/courier";
 import { Cyrus, ensureCyrus, type CyrusHierarchy } from "../../harness/cyrus";
 import { Dovecot, ensureDovecot, type MailUser } from "../../harness/dovecot";
 import type { ImapServer } from "../../harness/imapServer";
@@ -26,6 +27,11 @@ const cyrus = (hierarchy: CyrusHierarchy, name: string, maxMessageBytes?: number
   return Cyrus.start({ hierarchy, users: [], name, keepDir: false, maxMessageBytes });
 };
 
+const courier = (name: string) => async () => {
+  ensureCourier();
+  return Courier.start({ users: [], name, keepDir: false });
+};
+
 function pairOf(name: string, old: () => Promise<ImapServer>, fresh: () => Promise<ImapServer>): PairSpec {
   return {
     name,
@@ -42,6 +48,8 @@ export const PAIRS: readonly PairSpec[] = [
   pairOf("Dovecot -> Cyrus (INBOX. prefix, '.')", dovecot("old", "old-host"), cyrus("dot", "new-cyrus-dot")),
   pairOf("Dovecot -> Cyrus ('/', no prefix)", dovecot("old", "old-host"), cyrus("slash", "new-cyrus-slash")),
   pairOf("Cyrus ('/') -> Dovecot", cyrus("slash", "old-cyrus-slash"), dovecot("new", "new-host")),
+  pairOf("Dovecot -> Courier", dovecot("old", "old-host"), courier("new-courier")),
+  pairOf("Courier -> Cyrus (INBOX. prefix, '.')", courier("old-courier"), cyrus("dot", "new-cyrus-dot")),
 ];
 
 /** A destination with a message size limit, for the refusal tests: it announces APPENDLIMIT and hangs up on TOOBIG. */

@@ -1,10 +1,11 @@
 // One mailbox from a loopback Dovecot to a loopback destination server (Dovecot by default; Cyrus and Courier with
 // --to), mailshift and mbsync on the same mail in the same run. Prints messages/s, MB/s, wall time, peak memory and
 // CPU time for each, the no-op resync time, and peak memory against the largest message.
-//   node dist/bench/oneMailbox.js [--messages 2500] [--quick] [--to dovecot|cyrus|all]
+//   node dist/bench/oneMailbox.js [--messages 2500] [--quick] [--to dovecot|cyrus|courier|all]
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { Courier, ensureCourier } from "../harness/courier";
 import { Cyrus, ensureCyrus } from "../harness/cyrus";
 import { Dovecot, ensureDovecot, stopAllDovecots, type MailUser } from "../harness/dovecot";
 import type { ImapServer } from "../harness/imapServer";
@@ -40,12 +41,16 @@ function fmt(rows: Row[]): string {
   return all.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ")).join("\n");
 }
 
-/** Destination servers the bench can copy to, each started with the given users; none has a namespace prefix. */
+/** Destination servers the bench can copy to, each started with the given users. */
 const DESTINATIONS: Record<string, (users: MailUser[], name: string) => Promise<ImapServer>> = {
   dovecot: (users, name) => Dovecot.start({ layout: "new", users, name, keepDir: false }),
   cyrus: (users, name) => {
     ensureCyrus();
     return Cyrus.start({ hierarchy: "slash", users, name, keepDir: false });
+  },
+  courier: (users, name) => {
+    ensureCourier();
+    return Courier.start({ users, name, keepDir: false });
   },
 };
 
@@ -85,7 +90,7 @@ async function scenario(name: string, _msgs: RawMessage[], folders: Record<strin
       const conf = mbsyncConfig(
         dir,
         { host: old.host, port: old.port, user: "src", password: "src-pw", prefix: "INBOX." },
-        { host: fresh.host, port: fresh.port, user: `viaMbsync${r}`, password: `viaMbsync${r}-pw`, prefix: "" },
+        { host: fresh.host, port: fresh.port, user: `viaMbsync${r}`, password: `viaMbsync${r}-pw`, prefix: fresh.spec.prefix },
         Object.keys(folders).map((f) => (f === "INBOX" ? f : f.replace(/^INBOX\./, ""))),
       );
       cold = coldMail();

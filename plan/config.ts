@@ -62,7 +62,7 @@ class Reader {
   unknownKey(path: string, key: string, what: string, valid: readonly string[], listed: readonly string[]): void {
     const near = nearestKeys(key, valid);
     const guess = near.length > 0 ? `Did you mean ${near.map((n) => `\`${n}\``).join(" or ")}? ` : "Remove it or check the spelling. ";
-    this.fail(path, `is not a ${what}`, `${guess}Valid keys: ${listed.join(", ")}`);
+    this.fail(path, `is not ${what}`, `${guess}Valid keys: ${listed.join(", ")}`);
   }
   obj(path: string, v: unknown, required: boolean): Record<string, unknown> | undefined {
     if (v === undefined || v === null) return required ? this.fail(path, "is missing", `Set it in the stack file (see the Configuration section of the README)`) : undefined;
@@ -417,7 +417,7 @@ function parseAudit(r: Reader, v: unknown): Record<string, number> {
 export function parseConfig(raw: RawConfig, auditEntries: Record<string, number> = {}): MailshiftConfig {
   const r = new Reader();
   const topLevel = [...CONFIG_KEYS, ...SECRET_KEYS];
-  for (const k of Object.keys(raw)) if (!topLevel.includes(k)) r.unknownKey(cfgPath(k), k, "mailshift setting", topLevel, CONFIG_KEYS);
+  for (const k of Object.keys(raw)) if (!topLevel.includes(k)) r.unknownKey(cfgPath(k), k, "a mailshift setting", topLevel, CONFIG_KEYS);
   const domain = r.domain(cfgPath("domain"), raw.domain, true);
   const subdomain = r.domain(cfgPath("subdomain"), raw.subdomain, false);
   if (domain && subdomain && !subdomain.endsWith(`.${domain}`))

@@ -15,6 +15,7 @@ import { parseZoneFile, renderZoneFileIssue, ZoneFileError } from "./dns/zonefil
 import { CONFIG_NAMESPACE, configValue, parseAuditLines, parseConfig, rawConfigFrom } from "./plan/config";
 import { PlanError, PlanErrors } from "./plan/errors";
 import { buildPlan, nextStage } from "./plan/plan";
+import { planProtection } from "./plan/protection";
 import { checkSecrets } from "./plan/secrets";
 import { formatBytes } from "./plan/quota";
 import { noticePlanFromPlan } from "./notices/fromPlan";
@@ -87,12 +88,15 @@ const [exchangeMx, resolveExchangeMx] = pulumi.deferredOutput<string>();
 // THE DNS MOVE (components/zone.ts, plan/zoneRecords.ts): the zone given by id, looked up or created; with
 // cloudflare.importZoneFile every zone-file record beside the mail records, the stage deciding where they meet.
 // ---------------------------------------------------------------------------------------------------------
-const mailZone = new MailZone("zone", config.cloudflareZone);
+/** production's zone and mail records are protected (plan/protection.ts); accounts are always retained. */
+export const protection = planProtection(plan.recordKeysByStage, plan.stage, pulumi.getStack(), config.protect);
+const mailZone = new MailZone("zone", config.cloudflareZone, protection.on);
 const dns = new MailDns("dns", {
   zoneId: mailZone.zoneId,
   records: plan.records,
   ...(plan.zone ? { declared: plan.zone.records } : {}),
   tenant: exchangeDomain ? { verificationTxt: exchangeDomain.verificationTxt, exchangeMx } : {},
+  protect: protection.records,
 });
 export const zoneId = mailZone.zoneId;
 export const zoneNameServers = mailZone.nameServers;

@@ -35,7 +35,11 @@ export function protectionOn(stack: string, flag: boolean | undefined): { on: bo
  * stage before (where a rollback lands), at this stage and at every later one. Forward skips (mailshift:force)
  * are covered; a backward skip of more than one stage may need `pulumi state unprotect` first.
  */
-export function protectedRecords(keysByStage: Readonly<Record<Stage, readonly string[]>>, stage: Stage, on: boolean): { records: string[]; unprotected: string[] } {
+export function protectedRecords(
+  keysByStage: Readonly<Record<Stage, readonly string[]>>,
+  stage: Stage,
+  on: boolean,
+): { records: string[]; unprotected: string[] } {
   const i = STAGES.indexOf(stage);
   const records: string[] = [];
   const unprotected: string[] = [];
@@ -51,7 +55,12 @@ export function protectedRecords(keysByStage: Readonly<Record<Stage, readonly st
   return { records, unprotected };
 }
 
-export function planProtection(keysByStage: Readonly<Record<Stage, readonly string[]>>, stage: Stage, stack: string, flag: boolean | undefined): Protection {
+export function planProtection(
+  keysByStage: Readonly<Record<Stage, readonly string[]>>,
+  stage: Stage,
+  stack: string,
+  flag: boolean | undefined,
+): Protection {
   const { on, reason } = protectionOn(stack, flag);
   return { on, reason, ...protectedRecords(keysByStage, stage, on) };
 }

@@ -18,7 +18,16 @@ export const SCHEMA = {
   oldHost: schema("an oldHost setting", ["imapHost", "imapPort", "mx", "spf"]),
   "oldHost.mx[]": schema("an MX setting", ["host", "priority"]),
   "mailboxes[]": schema("a mailbox setting", ["address", "route", "quota", "sourceUser", "displayName", "backupAddress"]),
-  exchange: schema("an exchange setting", ["tenantId", "tenantDomain", "licenseGroupId", "usageLocation", "imapAccess", "graphClientId", "mx", "verificationTxt"]),
+  exchange: schema("an exchange setting", [
+    "tenantId",
+    "tenantDomain",
+    "licenseGroupId",
+    "usageLocation",
+    "imapAccess",
+    "graphClientId",
+    "mx",
+    "verificationTxt",
+  ]),
   "newHost:cpanel": schema("a setting of a cpanel newHost", [...NEW_HOST_COMMON, "url", "user"]),
   "newHost:dovecot": schema("a setting of a dovecot newHost", [...NEW_HOST_COMMON, "ssh", "passwdFile", "maildirRoot", "uid", "gid"]),
   "newHost.ssh": schema("an ssh setting", ["host", "port", "user"]),
@@ -35,4 +44,6 @@ export const SCHEMA = {
 export type SchemaPath = keyof typeof SCHEMA;
 
 /** A newHost whose kind is missing or unknown is checked against the keys of either kind. */
-export const NEW_HOST_ANY: ObjectSchema = schema("a newHost setting", [...new Set([...SCHEMA["newHost:cpanel"].keys, ...SCHEMA["newHost:dovecot"].keys])]);
+export const NEW_HOST_ANY: ObjectSchema = schema("a newHost setting", [
+  ...new Set([...SCHEMA["newHost:cpanel"].keys, ...SCHEMA["newHost:dovecot"].keys]),
+]);

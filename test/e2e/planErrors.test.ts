@@ -48,7 +48,10 @@ describe("pulumi preview (real CLI) on a stack with config typos: every problem 
     const project = path.join(dir, "project");
     fs.writeFileSync(path.join(project, "Pulumi.yaml"), "name: mailshift\nruntime: nodejs\nmain: index.js\n");
     fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "mailshift-plan-errors", main: "index.js" }));
-    fs.writeFileSync(path.join(project, "index.js"), `module.exports = require(${JSON.stringify(path.join(repoRoot(), "dist", "index.js"))});\n`);
+    fs.writeFileSync(
+      path.join(project, "index.js"),
+      `module.exports = require(${JSON.stringify(path.join(repoRoot(), "dist", "index.js"))});\n`,
+    );
     const config = structuredClone(stackConfig("production"));
     const mailboxes = config["mailshift:mailboxes"] as Record<string, unknown>[];
     mailboxes[1]!.route = "pop3";

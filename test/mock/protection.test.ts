@@ -7,15 +7,25 @@ import { stackConfig } from "../unit/plan/stackFiles";
 import { configFor, runProgram, type Declared } from "./runProgram";
 
 const RECORD = "cloudflare:index/dnsRecord:DnsRecord";
-const ACCOUNT_TYPES = ["azuread:index/user:User", "azuread:index/groupMember:GroupMember", "command:remote:Command", "pulumi-nodejs:dynamic/mailshift:CpanelMailAccount"];
+const ACCOUNT_TYPES = [
+  "azuread:index/user:User",
+  "azuread:index/groupMember:GroupMember",
+  "command:remote:Command",
+  "pulumi-nodejs:dynamic/mailshift:CpanelMailAccount",
+];
 const CREATE_ZONE = { zone: "create", accountId: "abcdefabcdefabcdefabcdefabcdef01", importZoneFile: false };
 
 const optionsOf = (d: Declared) => {
   assert.ok(d.options, `no options recorded for ${d.type} ${d.name}`);
   return d.options;
 };
-const protectedNames = (declared: Declared[]) => declared.filter((d) => optionsOf(d).protect).map((d) => d.name).sort();
-const accounts = (declared: Declared[]) => declared.filter((d) => ACCOUNT_TYPES.includes(d.type) && /-(user|license)-|^imaphost-/.test(d.name));
+const protectedNames = (declared: Declared[]) =>
+  declared
+    .filter((d) => optionsOf(d).protect)
+    .map((d) => d.name)
+    .sort();
+const accounts = (declared: Declared[]) =>
+  declared.filter((d) => ACCOUNT_TYPES.includes(d.type) && /-(user|license)-|^imaphost-/.test(d.name));
 
 describe("program under mocks: protect and retainOnDelete as the engine receives them", function () {
   this.timeout(120_000);
@@ -32,8 +42,17 @@ describe("program under mocks: protect and retainOnDelete as the engine receives
       assert.deepEqual(protectedNames(declared), p.records.map((k) => `dns-${k}`).sort());
       // a protected record is declared at every stage this one may move to: the move is never refused
       const reachable = [...STAGES.slice(i + 1), ...(i > 0 ? [STAGES[i - 1]!] : [])];
-      for (const name of protectedNames(declared)) for (const to of reachable) assert.ok(recordNames(to).includes(name), `${stage}: ${name} is protected but ${to} deletes it`);
-      for (const d of ["dns-apex-mx-0", "dns-apex-spf", "dns-dkim-selector1", "dns-dkim-selector2", "dns-dmarc", "dns-sub-mx", "dns-sub-spf"])
+      for (const name of protectedNames(declared))
+        for (const to of reachable) assert.ok(recordNames(to).includes(name), `${stage}: ${name} is protected but ${to} deletes it`);
+      for (const d of [
+        "dns-apex-mx-0",
+        "dns-apex-spf",
+        "dns-dkim-selector1",
+        "dns-dkim-selector2",
+        "dns-dmarc",
+        "dns-sub-mx",
+        "dns-sub-spf",
+      ])
         assert.ok(protectedNames(declared).includes(d), `${stage}: ${d} is not protected`);
       // the MS= verification is not a mail record; the old host's second MX goes at cutover
       assert.ok(!protectedNames(declared).includes("dns-apex-ms-verification"));
@@ -61,7 +80,10 @@ describe("program under mocks: protect and retainOnDelete as the engine receives
     const zoneOf = (declared: Declared[]) => declared.find((d) => d.type === "cloudflare:index/zone:Zone")!;
     const prod = await runProgram(configFor("production", "prepare", { "mailshift:cloudflare": CREATE_ZONE }), "production");
     assert.equal(optionsOf(zoneOf(prod.declared)).protect, true);
-    const lifted = await runProgram(configFor("production", "prepare", { "mailshift:cloudflare": CREATE_ZONE, "mailshift:protect": false }), "production");
+    const lifted = await runProgram(
+      configFor("production", "prepare", { "mailshift:cloudflare": CREATE_ZONE, "mailshift:protect": false }),
+      "production",
+    );
     assert.equal(optionsOf(zoneOf(lifted.declared)).protect, false);
     assert.deepEqual(protectedNames(lifted.declared), []);
     const staging = await runProgram(configFor("staging", "prepare", { "mailshift:cloudflare": CREATE_ZONE }), "staging");

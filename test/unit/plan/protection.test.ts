@@ -22,7 +22,11 @@ function planFor(stack: StackName, stage: Stage, importZone: boolean): Migration
   // example.com's zone file imported into a created zone (the DNS move)
   const zone = parseZoneFile(fs.readFileSync(HAND, "utf8"), { file: HAND, origin: "example.com" }).records;
   const exchange = { ...(raw.exchange as object), mx: "example-com.mail.protection.outlook.com", verificationTxt: "MS=ms12345678" };
-  return buildPlan(parseConfig({ ...raw, exchange, zoneFile: HAND, cloudflare: { zone: "create", accountId: "abcdefabcdefabcdefabcdefabcdef01" } }), zone, HAND);
+  return buildPlan(
+    parseConfig({ ...raw, exchange, zoneFile: HAND, cloudflare: { zone: "create", accountId: "abcdefabcdefabcdefabcdefabcdef01" } }),
+    zone,
+    HAND,
+  );
 }
 
 describe("plan/protection: production's mail records are protected, never in the way of a stage move", () => {
@@ -49,7 +53,8 @@ describe("plan/protection: production's mail records are protected, never in the
           const reachable = [...STAGES.slice(i + 1), ...(i > 0 ? [STAGES[i - 1]!] : [])];
           for (const key of p.records) {
             assert.ok(PROTECTED_ROLES.includes(roleOf(key)), `${key} is not a mail record`);
-            for (const to of reachable) assert.ok(plan.recordKeysByStage[to].includes(key), `${stage}: ${key} is protected but moving to ${to} deletes it`);
+            for (const to of reachable)
+              assert.ok(plan.recordKeysByStage[to].includes(key), `${stage}: ${key} is protected but moving to ${to} deletes it`);
           }
           // every mail record is either protected or listed with the move that deletes it
           const mail = plan.recordKeysByStage[stage].filter((k) => PROTECTED_ROLES.includes(roleOf(k)));

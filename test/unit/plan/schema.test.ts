@@ -58,7 +58,11 @@ function suggested(message: string): string[] {
 /** One-letter typos of a key: a letter replaced, dropped, added, or two neighbours swapped. */
 const typoOf = (key: string): fc.Arbitrary<string> =>
   fc
-    .tuple(fc.constantFrom("replace", "drop", "add", "swap"), fc.nat(key.length - 1), fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789".split("")))
+    .tuple(
+      fc.constantFrom("replace", "drop", "add", "swap"),
+      fc.nat(key.length - 1),
+      fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789".split("")),
+    )
     .map(([op, i, c]) => {
       if (op === "replace") return key.slice(0, i) + c + key.slice(i + 1);
       if (op === "drop") return key.slice(0, i) + key.slice(i + 1);
@@ -87,7 +91,10 @@ describe("plan/schema: unknown keys are refused at every level", () => {
             obj[key] = value;
             const found = problems(raw);
             const path = cfgPath(where.at[0], ...where.at.slice(1), key);
-            assert.deepEqual(found.map((p) => p.path), [path]);
+            assert.deepEqual(
+              found.map((p) => p.path),
+              [path],
+            );
             assert.ok(found[0]!.message.startsWith(`${path}: is not ${what}. `), found[0]!.message);
             assert.ok(found[0]!.message.endsWith(`Valid keys: ${keys.join(", ")}`), found[0]!.message);
             // a suggestion only for a key close to a valid one
@@ -158,7 +165,10 @@ describe("plan/schema: unknown keys are refused at every level", () => {
     assert.deepEqual(nearestKeys("ImapPort", ["imapHost", "imapPort"]), ["imapPort"]);
     assert.equal(editDistance("imapProt", "imapPort"), 1);
     const raw = { ...rawMailshift("staging"), colour: "blue" };
-    assert.match(problems(raw)[0]!.message, /^mailshift:colour: is not a mailshift setting\. Remove it or check the spelling\. Valid keys: domain, subdomain, /);
+    assert.match(
+      problems(raw)[0]!.message,
+      /^mailshift:colour: is not a mailshift setting\. Remove it or check the spelling\. Valid keys: domain, subdomain, /,
+    );
   });
 
   it("checks a newHost without a known kind against the keys of either kind", () => {

@@ -3,6 +3,7 @@
 // Every problem is collected, so one preview reports them all.
 import { cfgPath, childPath, PlanError, PlanErrors } from "./errors";
 import { parseQuota } from "./quota";
+import { checkStageChange } from "./stage";
 import { NEW_HOST_ANY, SCHEMA, type ObjectSchema } from "./schema";
 import { nearestKeys } from "./suggest";
 import {
@@ -425,6 +426,15 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
   const stage = r.stage(cfgPath("stage"), raw.stage, true);
   const previousStage = r.stage(cfgPath("previousStage"), raw.previousStage, false);
   const force = r.bool(cfgPath("force"), raw.force, false);
+  // a stage change that skips one is reported with the other problems (buildPlan checks it again for the warning)
+  if (stage !== undefined) {
+    try {
+      checkStageChange(previousStage, stage, force);
+    } catch (err) {
+      if (!(err instanceof PlanError)) throw err;
+      r.errors.push(err);
+    }
+  }
   const protect = raw.protect === undefined || raw.protect === null ? undefined : r.bool(cfgPath("protect"), raw.protect, true);
   const cf = r.obj(cfgPath("cloudflare"), raw.cloudflare, true) ?? {};
   const { zoneId, zone: cloudflareZone } = parseZoneSource(r, cf, domain ?? "", raw.zoneFile);

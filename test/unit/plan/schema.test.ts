@@ -159,6 +159,14 @@ describe("plan/schema: unknown keys are refused at every level", () => {
     ]);
   });
 
+  it("reports a stage change that skips one together with the typos", () => {
+    const raw = { ...structuredClone(rawMailshift("production")), stage: "finalize", previousStage: "copy", dmarc: { polcy: "reject" } };
+    assert.deepEqual(
+      problems(raw).map((p) => p.path),
+      ["mailshift:stage", "mailshift:dmarc.polcy"],
+    );
+  });
+
   it("suggests nothing for a key unlike any valid one, and every key at the same distance when they tie", () => {
     assert.deepEqual(nearestKeys("colour", ["policy", "rua"]), []);
     assert.deepEqual(nearestKeys("imapPost", ["imapHost", "imapPort", "mx"]), ["imapHost", "imapPort"]);

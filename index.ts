@@ -11,29 +11,49 @@ import { MailZone } from "./components/zone";
 import { systemSpfLookup } from "./dns/systemLookup";
 import { dnsCheckCommandFor, proveZoneSpf, zoneSteps } from "./plan/zoneOutputs";
 import { Migrations } from "./components/migrations";
-import { readZoneFile, renderZoneFileIssue } from "./dns/zonefile";
+import { parseZoneFile, renderZoneFileIssue, ZoneFileError } from "./dns/zonefile";
 import { CONFIG_NAMESPACE, configValue, parseAuditLines, parseConfig, rawConfigFrom } from "./plan/config";
+import { PlanError, PlanErrors } from "./plan/errors";
 import { buildPlan, nextStage } from "./plan/plan";
+import { planProtection } from "./plan/protection";
 import { checkSecrets } from "./plan/secrets";
 import { formatBytes } from "./plan/quota";
 import { noticePlanFromPlan } from "./notices/fromPlan";
 import { noticesDue as dueNotices } from "./notices/due";
 
+/**
+ * A problem with the stack configuration (a plan error, a zone file's line, a file that cannot be read) reaches
+ * Pulumi as a RunError: the CLI prints its message, every problem listed, without a JavaScript stack.
+ */
+function planned<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (err) {
+    if (err instanceof PlanError || err instanceof PlanErrors || err instanceof ZoneFileError) throw new pulumi.RunError(err.message);
+    throw err;
+  }
+}
+/** A file the stack names, read; one that cannot be read is a configuration problem naming its key. */
+const readConfigFile = (key: string, file: string): Buffer => {
+  try {
+    return fs.readFileSync(path.resolve(file));
+  } catch (err) {
+    throw new PlanError(`mailshift:${key}`, `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, "Give a path relative to the project directory, or an absolute one");
+  }
+};
+
 const all = pulumi.runtime.allConfig();
 const raw = rawConfigFrom(all);
 const auditFile = typeof raw.auditFile === "string" ? raw.auditFile : undefined;
-const audits = auditFile ? parseAuditLines(fs.readFileSync(path.resolve(auditFile), "utf8"), auditFile) : {};
-const config = parseConfig(raw, audits);
-// The zone as it is today, when exported: SPF is counted through its records and collisions are warned about.
 const zoneFile = typeof raw.zoneFile === "string" ? raw.zoneFile : undefined;
-const parsedZone = zoneFile ? readZoneFile(path.resolve(zoneFile), { file: zoneFile, origin: config.domain }) : undefined;
-const zone = parsedZone?.records ?? [];
-const plan = buildPlan(
-  config,
-  zone,
-  undefined,
-  parsedZone?.issues.map((i) => renderZoneFileIssue(zoneFile!, i)),
-);
+const { config, plan } = planned(() => {
+  const audits = auditFile ? parseAuditLines(readConfigFile("auditFile", auditFile).toString("utf8"), auditFile) : {};
+  const config = parseConfig(raw, audits);
+  // The zone as it is today, when exported: SPF is counted through its records and collisions are warned about.
+  const parsedZone = zoneFile ? parseZoneFile(readConfigFile("zoneFile", zoneFile), { file: zoneFile, origin: config.domain }) : undefined;
+  const zone = parsedZone?.records ?? [];
+  return { config, plan: buildPlan(config, zone, undefined, parsedZone?.issues.map((i) => renderZoneFileIssue(zoneFile!, i))) };
+});
 
 // Secrets: presence is checked by the plan, values only ever travel as pulumi secrets.
 const secret = (key: string): pulumi.Output<string> | undefined => {
@@ -53,7 +73,7 @@ const passwordOf = (address: string, which: "source" | "destination"): pulumi.Ou
   const v = passwords[address]?.[which];
   return typeof v === "string" && v !== "" ? pulumi.secret(v) : undefined;
 };
-checkSecrets(config, plan.mailboxes, {
+planned(() => checkSecrets(config, plan.mailboxes, {
   graphClientSecret: secret("graphClientSecret") !== undefined,
   cpanelToken: secret("cpanelToken") !== undefined,
   sshPrivateKey: secret("sshPrivateKey") !== undefined,
@@ -63,7 +83,7 @@ checkSecrets(config, plan.mailboxes, {
       { source: passwordOf(m.source, "source") !== undefined, destination: passwordOf(m.source, "destination") !== undefined },
     ]),
   ),
-});
+}));
 
 const exchangeUsers = plan.mailboxes.filter((m) => m.route === "exchange");
 const imapUsers = plan.mailboxes.filter((m) => m.route === "imap");
@@ -77,12 +97,15 @@ const [exchangeMx, resolveExchangeMx] = pulumi.deferredOutput<string>();
 // THE DNS MOVE (components/zone.ts, plan/zoneRecords.ts): the zone given by id, looked up or created; with
 // cloudflare.importZoneFile every zone-file record beside the mail records, the stage deciding where they meet.
 // ---------------------------------------------------------------------------------------------------------
-const mailZone = new MailZone("zone", config.cloudflareZone);
+/** production's zone and mail records are protected (plan/protection.ts); accounts are always retained. */
+export const protection = planProtection(plan.recordKeysByStage, plan.stage, pulumi.getStack(), config.protect);
+const mailZone = new MailZone("zone", config.cloudflareZone, protection.on);
 const dns = new MailDns("dns", {
   zoneId: mailZone.zoneId,
   records: plan.records,
   ...(plan.zone ? { declared: plan.zone.records } : {}),
   tenant: exchangeDomain ? { verificationTxt: exchangeDomain.verificationTxt, exchangeMx } : {},
+  protect: protection.records,
 });
 export const zoneId = mailZone.zoneId;
 export const zoneNameServers = mailZone.nameServers;

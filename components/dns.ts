@@ -15,6 +15,8 @@ export interface MailDnsArgs {
   declared?: readonly DeclaredRecord[];
   /** Values for records whose content is a TenantRef. */
   tenant: Partial<Record<TenantRef, pulumi.Input<string>>>;
+  /** Resource keys of the records declared with `protect` (plan/protection.ts decides which). */
+  protect?: readonly string[];
 }
 
 /** The generated records for `mailshift dns-check --mail FILE`, tenant values filled in. */
@@ -60,7 +62,7 @@ export class MailDns extends pulumi.ComponentResource {
           ...(r.priority !== undefined ? { priority: r.priority } : {}),
           comment: r.comment,
         },
-        { parent: this },
+        { parent: this, protect: args.protect?.includes(r.resourceKey) ?? false },
       );
       this.all[r.resourceKey] = record;
       if (r.plannedKey !== undefined && r.source === "generated") this.records[r.plannedKey] = record;

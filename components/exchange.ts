@@ -119,12 +119,14 @@ export class Exchange extends pulumi.ComponentResource {
           usageLocation: ex.usageLocation,
           ...(password !== undefined ? { password: pulumi.secret(password), forcePasswordChange: true } : {}),
         },
-        // a user principal name on the domain needs the domain verified first
-        { parent: this, dependsOn: [this.verification] },
+        // a user principal name on the domain needs the domain verified first; retained when removed from the
+        // stack, since deleting the user deletes its Exchange mailbox and the mail in it
+        { parent: this, dependsOn: [this.verification], retainOnDelete: true },
       );
       this.users[u.key] = user;
       members.push(
-        new azuread.GroupMember(`${name}-license-${u.key}`, { groupObjectId: ex.licenseGroupId, memberObjectId: user.objectId }, { parent: this }),
+        // retained too: a mailbox whose license is removed is deleted by Exchange 30 days later
+        new azuread.GroupMember(`${name}-license-${u.key}`, { groupObjectId: ex.licenseGroupId, memberObjectId: user.objectId }, { parent: this, retainOnDelete: true }),
       );
     }
 

@@ -1,6 +1,7 @@
 // ImapHost: one account per imap-routed mailbox on the new host, with its planned quota. cPanel through UAPI
 // (a dynamic resource), Dovecot through a passwd-file edited over SSH by @pulumi/command's remote.Command.
-// Removing an account keeps its mail on both kinds of host.
+// An account removed from the stack is retained (retainOnDelete): Pulumi forgets it and the host keeps the login
+// and its mail, so dropping a mailbox from the stack never deletes mail; remove it on the host when it is done.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { NewHostConfig } from "../plan/types";
@@ -37,7 +38,7 @@ export class ImapHost extends pulumi.ComponentResource {
         this.accounts[a.key] = new CpanelMailAccount(
           rname,
           { url: h.url, user: h.user, token: args.cpanelToken, address: a.address, password: args.password(a.address), ...(a.quotaBytes !== undefined ? { quotaBytes: a.quotaBytes } : {}) },
-          { parent: this },
+          { parent: this, retainOnDelete: true },
         );
       } else {
         if (args.sshPrivateKey === undefined) throw new Error("mailshift:sshPrivateKey is not set: `pulumi config set --secret mailshift:sshPrivateKey < KEYFILE`");
@@ -53,7 +54,7 @@ export class ImapHost extends pulumi.ComponentResource {
             stdin: pulumi.secret(pulumi.output(args.password(a.address)).apply((p) => `${p}\n`)),
             addPreviousOutputInEnv: false,
           },
-          { parent: this },
+          { parent: this, retainOnDelete: true },
         );
       }
     }

@@ -12,11 +12,12 @@ export class MailZone extends pulumi.ComponentResource {
   /** The created zone, when mailshift creates it. */
   readonly zone: cloudflare.Zone | undefined;
 
-  constructor(name: string, source: ZoneSource, opts?: pulumi.ComponentResourceOptions) {
+  /** `protect`: a created zone is declared protected, so Pulumi refuses to delete it (plan/protection.ts decides). */
+  constructor(name: string, source: ZoneSource, protect: boolean, opts?: pulumi.ComponentResourceOptions) {
     super("mailshift:dns:MailZone", name, {}, opts);
     if (source.kind === "create") {
       // type full: Cloudflare is authoritative once the registrar points at its nameservers
-      this.zone = new cloudflare.Zone(name, { account: { id: source.accountId }, name: source.name, type: "full" }, { parent: this });
+      this.zone = new cloudflare.Zone(name, { account: { id: source.accountId }, name: source.name, type: "full" }, { parent: this, protect });
       this.zoneId = this.zone.id;
       this.nameServers = this.zone.nameServers;
     } else if (source.kind === "lookup") {

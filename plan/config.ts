@@ -1,8 +1,11 @@
 // The stack configuration (namespace `mailshift`) parsed and checked into a MailshiftConfig. Pure: the caller
 // reads the keys (pulumi.Config in index.ts, a YAML file in tests) and hands them over as plain values.
 // Every problem is collected, so one preview reports them all.
-import { cfgPath, PlanError, PlanErrors } from "./errors";
+import { cfgPath, childPath, PlanError, PlanErrors } from "./errors";
 import { parseQuota } from "./quota";
+import { checkStageChange } from "./stage";
+import { NEW_HOST_ANY, SCHEMA, type ObjectSchema } from "./schema";
+import { nearestKeys } from "./suggest";
 import {
   ROUTES,
   STAGES,
@@ -41,6 +44,7 @@ export const CONFIG_KEYS = [
   "auditFile",
   "zoneFile",
   "notices",
+  "protect",
 ] as const;
 
 const DOMAIN_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -51,6 +55,15 @@ class Reader {
   fail(path: string, problem: string, fix: string): undefined {
     this.errors.push(new PlanError(path, problem, fix));
     return undefined;
+  }
+  /** Refuses every key of `o` the schema does not list, naming the nearest valid key when one is close. */
+  keys(path: string, o: Record<string, unknown>, schema: ObjectSchema): void {
+    for (const k of Object.keys(o)) if (!schema.keys.includes(k)) this.unknownKey(childPath(path, k), k, schema.what, schema.keys, schema.keys);
+  }
+  unknownKey(path: string, key: string, what: string, valid: readonly string[], listed: readonly string[]): void {
+    const near = nearestKeys(key, valid);
+    const guess = near.length > 0 ? `Did you mean ${near.map((n) => `\`${n}\``).join(" or ")}? ` : "Remove it or check the spelling. ";
+    this.fail(path, `is not ${what}`, `${guess}Valid keys: ${listed.join(", ")}`);
   }
   obj(path: string, v: unknown, required: boolean): Record<string, unknown> | undefined {
     if (v === undefined || v === null) return required ? this.fail(path, "is missing", `Set it in the stack file (see the Configuration section of the README)`) : undefined;
@@ -104,6 +117,7 @@ function parseMx(r: Reader, path: string, v: unknown): MxHost[] {
   v.forEach((e, i) => {
     const o = r.obj(`${path}[${i}]`, e, true);
     if (!o) return;
+    r.keys(`${path}[${i}]`, o, SCHEMA["oldHost.mx[]"]);
     const host = r.domain(`${path}[${i}].host`, o.host, true);
     const priority = r.int(`${path}[${i}].priority`, o.priority, 10, 0, 65535);
     if (host) out.push({ host, priority });
@@ -122,6 +136,7 @@ function parseSpfTerms(r: Reader, path: string, v: unknown): string {
 function parseOldHost(r: Reader, v: unknown): OldHostConfig {
   const p = (f: string) => cfgPath("oldHost", f);
   const o = r.obj(cfgPath("oldHost"), v, true) ?? {};
+  r.keys(cfgPath("oldHost"), o, SCHEMA.oldHost);
   return {
     imapHost: r.domain(p("imapHost"), o.imapHost, true) ?? "",
     imapPort: r.int(p("imapPort"), o.imapPort, 993, 1, 65535),
@@ -141,6 +156,7 @@ function parseMailboxes(r: Reader, v: unknown, domain: string | undefined): Mail
     const p = (f: string) => cfgPath("mailboxes", i, f);
     const o = r.obj(cfgPath("mailboxes", i), e, true);
     if (!o) return;
+    r.keys(cfgPath("mailboxes", i), o, SCHEMA["mailboxes[]"]);
     const address = r.str(p("address"), o.address, true)?.toLowerCase();
     let ok = address !== undefined;
     if (address !== undefined) {
@@ -170,10 +186,6 @@ function parseMailboxes(r: Reader, v: unknown, domain: string | undefined): Mail
     const sourceUser = r.str(p("sourceUser"), o.sourceUser, false) ?? address;
     const displayName = r.str(p("displayName"), o.displayName, false) ?? address?.split("@")[0] ?? "";
     const backupAddress = outsideAddress(r, p("backupAddress"), o.backupAddress, domain, "the person's private or other work address");
-    for (const k of Object.keys(o)) {
-      if (!["address", "route", "quota", "sourceUser", "displayName", "backupAddress"].includes(k))
-        r.fail(p(k), "is not a mailbox setting", "Use address, route, quota, sourceUser, displayName or backupAddress");
-    }
     if (ok && address !== undefined && route !== undefined && sourceUser !== undefined)
       out.push({ address, route, sourceUser, displayName, ...(quota ? { quota } : {}), ...(backupAddress ? { backupAddress } : {}) });
   });
@@ -198,11 +210,11 @@ function outsideAddress(r: Reader, path: string, v: unknown, domain: string | un
 
 const ISO_WINDOW_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::\d{2})?(Z|[+-]\d{2}:\d{2})$/;
 
-function parseWindow(r: Reader, path: string, v: unknown): TimeWindow | undefined {
+function parseWindow(r: Reader, path: string, v: unknown, schema: ObjectSchema): TimeWindow | undefined {
   const o = r.obj(path, v, false);
   if (!o) return undefined;
+  r.keys(path, o, schema);
   const fix = 'Write times with their UTC offset, e.g. { start: "2026-12-12T20:00+01:00", end: "2026-12-12T23:00+01:00" }';
-  for (const k of Object.keys(o)) if (k !== "start" && k !== "end") r.fail(`${path}.${k}`, "is not a window setting", "Use start and end");
   const at = (k: "start" | "end"): string | undefined => {
     const s = r.str(`${path}.${k}`, o[k], true, fix);
     if (s === undefined) return undefined;
@@ -225,9 +237,9 @@ function parseNotices(r: Reader, v: unknown, domain: string | undefined): Notice
   const o = r.obj(cfgPath("notices"), v, false);
   if (!o) return undefined;
   const p = (...f: string[]) => cfgPath("notices", ...f);
-  for (const k of Object.keys(o)) if (!["from", "contact", "windows"].includes(k)) r.fail(p(k), "is not a notices setting", "Use from, contact or windows");
+  r.keys(p(), o, SCHEMA.notices);
   const c = r.obj(p("contact"), o.contact, true) ?? {};
-  for (const k of Object.keys(c)) if (!["name", "phone", "url", "email"].includes(k)) r.fail(p("contact", k), "is not a contact setting", "Use name, phone, url or email");
+  r.keys(p("contact"), c, SCHEMA["notices.contact"]);
   const name = r.str(p("contact", "name"), c.name, true, "Name who people call when email does not work, e.g. IT help desk") ?? "";
   const phone = r.str(p("contact", "phone"), c.phone, false);
   if (phone !== undefined && !/^\+?[0-9][0-9 ().-]{4,30}$/.test(phone)) r.fail(p("contact", "phone"), `${JSON.stringify(phone)} is not a phone number`, 'Write it as people dial it, e.g. "+1 555 0100"');
@@ -239,15 +251,15 @@ function parseNotices(r: Reader, v: unknown, domain: string | undefined): Notice
   let from: NoticesConfig["from"];
   const f = r.obj(p("from"), o.from, false);
   if (f) {
-    for (const k of Object.keys(f)) if (k !== "name" && k !== "address") r.fail(p("from", k), "is not a sender setting", "Use name and address");
+    r.keys(p("from"), f, SCHEMA["notices.from"]);
     const address = r.str(p("from", "address"), f.address, true, "Give the sender address, e.g. it@example.com")?.toLowerCase();
     if (address !== undefined && !ADDRESS_RE.test(address)) r.fail(p("from", "address"), `${JSON.stringify(address)} is not an e-mail address`, "Write it as name@domain");
     else if (address !== undefined) from = { name: r.str(p("from", "name"), f.name, false) ?? name, address };
   }
   const w = r.obj(p("windows"), o.windows, false) ?? {};
-  for (const k of Object.keys(w)) if (k !== "cutover" && k !== "finalize") r.fail(p("windows", k), "is not a stage with a maintenance window", "Use cutover or finalize");
-  const cutover = parseWindow(r, p("windows", "cutover"), w.cutover);
-  const finalize = parseWindow(r, p("windows", "finalize"), w.finalize);
+  r.keys(p("windows"), w, SCHEMA["notices.windows"]);
+  const cutover = parseWindow(r, p("windows", "cutover"), w.cutover, SCHEMA["notices.windows.cutover"]);
+  const finalize = parseWindow(r, p("windows", "finalize"), w.finalize, SCHEMA["notices.windows.finalize"]);
   if (cutover && finalize && Date.parse(finalize.start) < Date.parse(cutover.end))
     r.fail(p("windows", "finalize", "start"), `${finalize.start} is before the cutover window ends (${cutover.end})`, "Finalize comes after cutover, at least 5 days later (senders retry for up to 5 days)");
   return {
@@ -260,6 +272,7 @@ function parseNotices(r: Reader, v: unknown, domain: string | undefined): Notice
 function parseExchange(r: Reader, v: unknown): ExchangeConfig | undefined {
   const o = r.obj(cfgPath("exchange"), v, false);
   if (!o) return undefined;
+  r.keys(cfgPath("exchange"), o, SCHEMA.exchange);
   const p = (f: string) => cfgPath("exchange", f);
   const guid = (f: string, fix: string): string => {
     const s = r.str(p(f), o[f], true, fix) ?? "";
@@ -303,6 +316,7 @@ function parseNewHost(r: Reader, v: unknown): NewHostConfig | undefined {
   const smtpHost = r.domain(p("smtpHost"), o.smtpHost, false);
   const smtp = { ...(smtpHost ? { smtpHost } : {}), ...(o.smtpPort !== undefined ? { smtpPort: r.int(p("smtpPort"), o.smtpPort, 587, 1, 65535) } : {}) };
   const kind = r.str(p("kind"), o.kind, true, "Set it to cpanel or dovecot");
+  r.keys(cfgPath("newHost"), o, kind === "cpanel" ? SCHEMA["newHost:cpanel"] : kind === "dovecot" ? SCHEMA["newHost:dovecot"] : NEW_HOST_ANY);
   if (kind === "cpanel") {
     const url = r.str(p("url"), o.url, true, "Give the cPanel URL, e.g. https://host.example.net:2083") ?? "";
     if (url && !/^https?:\/\/[^/\s]+\/?$/.test(url)) r.fail(p("url"), `${JSON.stringify(url)} is not a base URL`, "Write scheme, host and port only: https://host.example.net:2083");
@@ -311,6 +325,7 @@ function parseNewHost(r: Reader, v: unknown): NewHostConfig | undefined {
   }
   if (kind === "dovecot") {
     const ssh = r.obj(p("ssh"), o.ssh, true) ?? {};
+    r.keys(p("ssh"), ssh, SCHEMA["newHost.ssh"]);
     const sp = (f: string) => cfgPath("newHost", "ssh", f);
     const abs = (f: string, fix: string): string => {
       const s = r.str(p(f), o[f], true, fix) ?? "";
@@ -355,9 +370,7 @@ const HEX32 = /^[0-9a-f]{32}$/;
  */
 function parseZoneSource(r: Reader, cf: Record<string, unknown>, domain: string, zoneFile: unknown): { zoneId: string; zone: ZoneSource } {
   const p = (f: string) => cfgPath("cloudflare", f);
-  for (const k of Object.keys(cf)) {
-    if (!["zoneId", "zone", "accountId", "importZoneFile"].includes(k)) r.fail(p(k), "is not a cloudflare setting", "Use zoneId, zone, accountId or importZoneFile");
-  }
+  r.keys(cfgPath("cloudflare"), cf, SCHEMA.cloudflare);
   const mode = r.str(p("zone"), cf.zone, false);
   if (mode !== undefined && !(ZONE_MODES as readonly string[]).includes(mode))
     r.fail(p("zone"), `unknown mode ${JSON.stringify(mode)}`, "Use existing (the zone is in Cloudflare: by zoneId, or looked up by the domain name) or create (mailshift creates it)");
@@ -380,6 +393,7 @@ function parseZoneSource(r: Reader, cf: Record<string, unknown>, domain: string,
 
 function parseDmarc(r: Reader, v: unknown): DmarcConfig {
   const o = r.obj(cfgPath("dmarc"), v, false) ?? {};
+  r.keys(cfgPath("dmarc"), o, SCHEMA.dmarc);
   const policy = r.str(cfgPath("dmarc", "policy"), o.policy, false) ?? "none";
   if (!["none", "quarantine", "reject"].includes(policy)) r.fail(cfgPath("dmarc", "policy"), `unknown policy ${JSON.stringify(policy)}`, "Use none, quarantine or reject");
   const rua = r.str(cfgPath("dmarc", "rua"), o.rua, false);
@@ -403,10 +417,8 @@ function parseAudit(r: Reader, v: unknown): Record<string, number> {
  */
 export function parseConfig(raw: RawConfig, auditEntries: Record<string, number> = {}): MailshiftConfig {
   const r = new Reader();
-  for (const k of Object.keys(raw)) {
-    if (!(CONFIG_KEYS as readonly string[]).includes(k) && !SECRET_KEYS.includes(k))
-      r.fail(cfgPath(k), "is not a mailshift setting", `Remove it or check the spelling; known keys: ${CONFIG_KEYS.join(", ")}`);
-  }
+  const topLevel = [...CONFIG_KEYS, ...SECRET_KEYS];
+  for (const k of Object.keys(raw)) if (!topLevel.includes(k)) r.unknownKey(cfgPath(k), k, "a mailshift setting", topLevel, CONFIG_KEYS);
   const domain = r.domain(cfgPath("domain"), raw.domain, true);
   const subdomain = r.domain(cfgPath("subdomain"), raw.subdomain, false);
   if (domain && subdomain && !subdomain.endsWith(`.${domain}`))
@@ -414,6 +426,16 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
   const stage = r.stage(cfgPath("stage"), raw.stage, true);
   const previousStage = r.stage(cfgPath("previousStage"), raw.previousStage, false);
   const force = r.bool(cfgPath("force"), raw.force, false);
+  // a stage change that skips one is reported with the other problems (buildPlan checks it again for the warning)
+  if (stage !== undefined) {
+    try {
+      checkStageChange(previousStage, stage, force);
+    } catch (err) {
+      if (!(err instanceof PlanError)) throw err;
+      r.errors.push(err);
+    }
+  }
+  const protect = raw.protect === undefined || raw.protect === null ? undefined : r.bool(cfgPath("protect"), raw.protect, true);
   const cf = r.obj(cfgPath("cloudflare"), raw.cloudflare, true) ?? {};
   const { zoneId, zone: cloudflareZone } = parseZoneSource(r, cf, domain ?? "", raw.zoneFile);
   const oldHost = parseOldHost(r, raw.oldHost);
@@ -421,6 +443,7 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
   const exchange = parseExchange(r, raw.exchange);
   const newHost = parseNewHost(r, raw.newHost);
   const ttlObj = r.obj(cfgPath("ttl"), raw.ttl, false) ?? {};
+  r.keys(cfgPath("ttl"), ttlObj, SCHEMA.ttl);
   const ttl = {
     normal: r.int(cfgPath("ttl", "normal"), ttlObj.normal, 3600, 60, 86400),
     lowered: r.int(cfgPath("ttl", "lowered"), ttlObj.lowered, 300, 60, 86400),
@@ -443,6 +466,7 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
     stage: stage!,
     ...(previousStage ? { previousStage } : {}),
     force,
+    ...(protect !== undefined ? { protect } : {}),
     cloudflareZoneId: zoneId,
     cloudflareZone,
     oldHost,

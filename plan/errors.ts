@@ -27,5 +27,10 @@ export class PlanErrors extends Error {
 
 /** The config path of a key in the `mailshift` namespace, with `.field` and `[i]` parts. */
 export function cfgPath(key: string, ...parts: (string | number)[]): string {
-  return `mailshift:${key}${parts.map((p) => (typeof p === "number" ? `[${p}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(p) ? `.${p}` : `[${JSON.stringify(p)}]`)).join("")}`;
+  return childPath(`mailshift:${key}`, ...parts);
+}
+
+/** `path` followed by `.field` and `[i]` parts (a key that is not a plain name is quoted: `["a b"]`). */
+export function childPath(path: string, ...parts: (string | number)[]): string {
+  return `${path}${parts.map((p) => (typeof p === "number" ? `[${p}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(p) ? `.${p}` : `[${JSON.stringify(p)}]`)).join("")}`;
 }

@@ -34,6 +34,8 @@ export interface MigrationPlan {
   warnings: string[];
   /** With mailshift:cloudflare.importZoneFile: the zone file's records merged with mailshift's (the DNS move). */
   zone?: ZoneRecordsPlan;
+  /** The resource keys of the DNS records declared at each stage (plan/protection.ts reads them). */
+  recordKeysByStage: Record<Stage, string[]>;
 }
 
 /**
@@ -60,9 +62,17 @@ export function buildPlan(
   const spf = checkSpf(records, otherRecords);
   warnings.push(...spf.warnings);
   // Imported into the zone, collisions are decided by the stage (plan/zoneRecords.ts); otherwise they are warned about.
-  const zone = config.cloudflareZone.importZoneFile
-    ? planZoneRecords({ domain: config.domain, imported: otherRecords, planned: records, stage: config.stage, lowTtl: config.ttl.lowered, zoneFile, importReport })
-    : undefined;
+  const zoneAt = (stage: Stage, planned: PlannedRecord[]) =>
+    planZoneRecords({ domain: config.domain, imported: otherRecords, planned, stage, lowTtl: config.ttl.lowered, zoneFile, importReport });
+  const zone = config.cloudflareZone.importZoneFile ? zoneAt(config.stage, records) : undefined;
+  // the resource keys MailDns declares at each stage: what plan/protection.ts decides protect from
+  const recordKeysByStage = Object.fromEntries(
+    STAGES.map((s) => {
+      const planned = s === config.stage ? records : planDnsRecords(input, s);
+      const declared = zone ? (s === config.stage ? zone : zoneAt(s, planned)).records.map((r) => r.resourceKey) : planned.map((r) => r.key);
+      return [s, declared];
+    }),
+  ) as Record<Stage, string[]>;
   if (!zone) warnings.push(...importReport);
   if (!zone) warnings.push(...importedConflicts(records, otherRecords, config.cloudflareZoneId || "ZONE_ID").map((c) => c.reason));
   const generation = syncGeneration(config.stage);
@@ -88,6 +98,7 @@ export function buildPlan(
     spf: spf.reports,
     warnings,
     ...(zone ? { zone } : {}),
+    recordKeysByStage,
   };
 }
 

@@ -111,6 +111,11 @@ export interface MailshiftConfig {
   stage: Stage;
   previousStage?: Stage;
   force: boolean;
+  /**
+   * mailshift:protect as written; absent: the stack's name decides (plan/protection.ts: on for `production`).
+   * On, the zone and the mail records are declared with Pulumi's `protect`.
+   */
+  protect?: boolean;
   /** The zone id when given (mailshift:cloudflare.zoneId); "" when the zone is looked up or created. */
   cloudflareZoneId: string;
   /** Where the Cloudflare zone comes from, and whether the zone file's records are imported into it. */

@@ -11,6 +11,34 @@ export interface Declared {
   type: string;
   name: string;
   inputs: Record<string, unknown>;
+  /** Resource options as the SDK sends them to the engine (read from the registration request; mocks do not see them). */
+  options?: ResourceOptionsSent;
+}
+
+export interface ResourceOptionsSent {
+  protect: boolean;
+  retainOnDelete: boolean;
+}
+
+/** What the mock monitor's registerResource receives: the SDK's RegisterResourceRequest. */
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getProtect(): boolean | undefined;
+  getRetainondelete(): boolean | undefined;
+}
+
+/**
+ * Records the protect and retainOnDelete options of every registration: the mock monitor passes only type, name
+ * and inputs to newResource, so its registerResource is wrapped to read them from the request itself.
+ */
+function recordOptions(into: Map<string, ResourceOptionsSent>): void {
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, cb: unknown): unknown };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    into.set(`${req.getType()}::${req.getName()}`, { protect: req.getProtect() ?? false, retainOnDelete: req.getRetainondelete() ?? false });
+    return register(req, cb);
+  };
 }
 
 export const MS_TXT = "MS=ms48151623";
@@ -19,10 +47,11 @@ export const EXO_SP = "exo-sp-object-id";
 export const mxFor = (domain: string) => `${domain.replace(/\./g, "-")}.mail.protection.outlook.com`;
 
 /** Fake tenant answers: what Graph and Entra would report once the resources exist. */
-function mocks(declared: Declared[]): pulumi.runtime.Mocks {
+function mocks(declared: Declared[], options: Map<string, ResourceOptionsSent>): pulumi.runtime.Mocks {
   return {
     newResource(args) {
-      declared.push({ type: args.type, name: args.name, inputs: args.inputs });
+      const sent = options.get(`${args.type}::${args.name}`);
+      declared.push({ type: args.type, name: args.name, inputs: args.inputs, ...(sent ? { options: sent } : {}) });
       const state: Record<string, unknown> = { ...args.inputs };
       const domain = typeof args.inputs.domain === "string" ? args.inputs.domain : "";
       if (args.name.endsWith("-domain")) state.verificationTxt = MS_TXT;
@@ -32,6 +61,8 @@ function mocks(declared: Declared[]): pulumi.runtime.Mocks {
         state.appRoleIds = { "IMAP.AccessAsApp": ROLE_ID, "full_access_as_app": "other" };
       }
       if (args.type === "azuread:index/user:User") state.objectId = `${args.name}-object-id`;
+      // a created zone's nameservers, as Cloudflare assigns them
+      if (args.type === "cloudflare:index/zone:Zone") state.nameServers = ["ada.ns.cloudflare.com", "bob.ns.cloudflare.com"];
       if (args.type === "azuread:index/application:Application") state.clientId = "app-client-id";
       if (args.type === "azuread:index/applicationPassword:ApplicationPassword") state.value = "app-secret-value";
       return { id: `${args.name}-id`, state };
@@ -59,10 +90,12 @@ export function outputValue<T>(o: pulumi.Output<T> | T): Promise<T> {
   return new Promise((resolve) => pulumi.output(o).apply((v) => resolve(v as T)));
 }
 
-/** Runs the compiled program with the config; resolves when no more resources are being declared. */
-export async function runProgram(config: Record<string, string>): Promise<{ declared: Declared[]; exports: Record<string, unknown> }> {
+/** Runs the compiled program with the config (as stack `stack`); resolves when no more resources are being declared. */
+export async function runProgram(config: Record<string, string>, stack = "test"): Promise<{ declared: Declared[]; exports: Record<string, unknown> }> {
   const declared: Declared[] = [];
-  await pulumi.runtime.setMocks(mocks(declared), "mailshift", "test", true);
+  const options = new Map<string, ResourceOptionsSent>();
+  await pulumi.runtime.setMocks(mocks(declared, options), "mailshift", stack, true);
+  recordOptions(options);
   pulumi.runtime.setAllConfig(config, ["mailshift:passwords", "mailshift:graphClientSecret", "mailshift:cpanelToken", "mailshift:sshPrivateKey"]);
   const main = path.join(repoRoot(), "dist", "index.js");
   delete require.cache[require.resolve(main)];

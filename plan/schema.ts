@@ -1,0 +1,49 @@
+// The keys each object of the stack configuration accepts: one list per object, so plan/config.ts refuses an
+// unknown key at every level (a typo must never fall back silently to a default) and the tests walk them all.
+// mailshift:audit and mailshift:passwords are maps keyed by login or address, so they have no list here.
+
+export interface ObjectSchema {
+  /** What a key of the object is, for the error: `mailshift:dmarc.polcy: is not a dmarc setting`, article included. */
+  readonly what: string;
+  readonly keys: readonly string[];
+}
+
+const schema = (what: string, keys: readonly string[]): ObjectSchema => ({ what, keys });
+
+const NEW_HOST_COMMON = ["kind", "mx", "spf", "imapHost", "imapPort", "smtpHost", "smtpPort"] as const;
+
+/** Every nested object, by its path in the namespace (`[]` for each entry of a list, `:kind` for a variant). */
+export const SCHEMA = {
+  cloudflare: schema("a cloudflare setting", ["zoneId", "zone", "accountId", "importZoneFile"]),
+  oldHost: schema("an oldHost setting", ["imapHost", "imapPort", "mx", "spf"]),
+  "oldHost.mx[]": schema("an MX setting", ["host", "priority"]),
+  "mailboxes[]": schema("a mailbox setting", ["address", "route", "quota", "sourceUser", "displayName", "backupAddress"]),
+  exchange: schema("an exchange setting", [
+    "tenantId",
+    "tenantDomain",
+    "licenseGroupId",
+    "usageLocation",
+    "imapAccess",
+    "graphClientId",
+    "mx",
+    "verificationTxt",
+  ]),
+  "newHost:cpanel": schema("a setting of a cpanel newHost", [...NEW_HOST_COMMON, "url", "user"]),
+  "newHost:dovecot": schema("a setting of a dovecot newHost", [...NEW_HOST_COMMON, "ssh", "passwdFile", "maildirRoot", "uid", "gid"]),
+  "newHost.ssh": schema("an ssh setting", ["host", "port", "user"]),
+  ttl: schema("a ttl setting", ["normal", "lowered"]),
+  dmarc: schema("a dmarc setting", ["policy", "rua"]),
+  notices: schema("a notices setting", ["from", "contact", "windows"]),
+  "notices.from": schema("a sender setting", ["name", "address"]),
+  "notices.contact": schema("a contact setting", ["name", "phone", "url", "email"]),
+  "notices.windows": schema("a stage with a maintenance window", ["cutover", "finalize"]),
+  "notices.windows.cutover": schema("a window setting", ["start", "end"]),
+  "notices.windows.finalize": schema("a window setting", ["start", "end"]),
+} as const satisfies Record<string, ObjectSchema>;
+
+export type SchemaPath = keyof typeof SCHEMA;
+
+/** A newHost whose kind is missing or unknown is checked against the keys of either kind. */
+export const NEW_HOST_ANY: ObjectSchema = schema("a newHost setting", [
+  ...new Set([...SCHEMA["newHost:cpanel"].keys, ...SCHEMA["newHost:dovecot"].keys]),
+]);

@@ -7,7 +7,6 @@ import { createFolders, planMailbox } from "./folderGroups";
 import type { FolderMapOptions } from "./folderMap";
 import { copyFolderGroup, type CopyLimits, type GroupResult } from "./copyFolder";
 import { marksNow, marksOfGroup, withCreatedFolders } from "./folderMarks";
-import { connectionsAhead } from "./connectionsAhead";
 import { withRetries } from "./withRetries";
 import { createInboxAlone, openLanes } from "./lanes";
 import { laneOrder } from "./laneOrder";
@@ -65,10 +64,6 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
   try {
     const plan = await withRetries(session, retry, { mailbox, folder: "(folder list)" }, onRetry("(folder list)"), async () => {
       const p = await planMailbox(session, opts.folders ?? {}, true);
-      // Logins the pass will surely need happen while the folders are created, not when the first folder waits.
-      const ahead = connectionsAhead(p.groups, p.marks, opts.watermarks);
-      if (ahead.reader) session.sourceReader().catch(() => undefined);
-      if (ahead.appender) session.appender().catch(() => undefined);
       await createFolders(session, p);
       if (p.marks) p.marks = await withCreatedFolders(session, p.marks, p.groups);
       return p;

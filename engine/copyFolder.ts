@@ -2,16 +2,16 @@
 // listing both sides), copy it, carry flags over, and prove it arrived. Safe to interrupt anywhere: the next pass
 // lists again and finds what already arrived.
 import type { MessageMeta } from "./identity";
-import { alteration, compareCopy, needDigests, type Alteration, type Digests } from "./identity";
 import type { FolderGroup } from "./folderMap";
 import { newMailIsAllMissing, type GroupWatermark } from "./watermarks";
 import { groupMark } from "./folderMarks";
-import { folderDelta, storeCommands, type FolderDelta, type SourceRef } from "./missing";
-import { fetchContentDigests, folderMark, listMessages, listMessagesBulk, type FolderListing } from "./listing";
+import { storeCommands, type FolderDelta, type SourceRef } from "./missing";
+import { folderMark } from "./listing";
 import { newSinceProof, noneOnDestination } from "./incremental";
-import { flagChange, storableFlags } from "./flags";
-import { errorFacts, isNonexistentFolder } from "./classify";
-import { sendMessages, type Arrival } from "./sendMessages";
+import { storableFlags } from "./flags";
+import { compare, readIds } from "./compare";
+import { checkArrivals } from "./arrivals";
+import { sendMessages } from "./sendMessages";
 import { sizeRefusal } from "./limits";
 import type { MailboxSession } from "./session";
 import { strategyOf, type FullListing, type GroupPlan } from "./passPlan";
@@ -34,89 +34,6 @@ export interface GroupJob {
   ledger: AttemptLedger;
 }
 
-/** Fills in digests where the cheap identity cannot settle a pairing (identity.ts needDigests). */
-async function disambiguate(
-  session: MailboxSession,
-  group: FolderGroup,
-  sources: FolderListing[],
-  dest: FolderListing,
-): Promise<void> {
-  const wanted = needDigests(sources.map((s) => s.metas), dest.metas);
-  const src = await session.source();
-  for (let i = 0; i < sources.length; i++) {
-    if (!wanted.sources[i].length) continue;
-    await src.mailboxOpen(group.sources[i].path, { readOnly: true });
-    withDigests(wanted.sources[i], await fetchContentDigests(src, wanted.sources[i].map((m) => m.uid)));
-  }
-  if (wanted.dest.length) {
-    const dst = await session.destination();
-    await dst.mailboxOpen(group.destination);
-    withDigests(wanted.dest, await fetchContentDigests(dst, wanted.dest.map((m) => m.uid)));
-  }
-}
-
-function withDigests(metas: readonly MessageMeta[], digests: ReadonlyMap<number, Digests>): void {
-  for (const m of metas) Object.assign(m, digests.get(m.uid));
-}
-
-/**
- * Lists every source folder of the group, read-only, one after the other on the source's bulk connection.
- * `idsWithBodies`: without Message-IDs (BulkConnection.fetchMetas), which then come with the bodies.
- */
-export async function listSources(session: MailboxSession, group: FolderGroup, idsWithBodies = false): Promise<FolderListing[]> {
-  const src = await session.sourceReader();
-  const out: FolderListing[] = [];
-  for (const f of group.sources) {
-    if (!f.selectable) {
-      out.push({ metas: [] });
-      continue;
-    }
-    try {
-      out.push(await listMessagesBulk(src, f.path, true, !idsWithBodies));
-    } catch (err) {
-      // Deleted on the source since the folder list was read: nothing left to copy from it, and not a failure.
-      if (!isNonexistentFolder(errorFacts(err))) throw err;
-      out.push({ metas: [], vanished: true });
-    }
-  }
-  return out;
-}
-
-/**
- * Lists both sides (at the same time, on their own connections) and works out what is missing. Where the plan
- * lists the sources without Message-IDs (passPlan.ts `idsWithBodies`: the destination was empty at the marks)
- * the server reads each message's file once, while the appends run, rather than once for the listing and again
- * for the copy; should the destination have mail by now after all, the sources are listed again with them.
- */
-async function compare(session: MailboxSession, group: FolderGroup, listing: FullListing) {
-  let [sources, dest] = await Promise.all([
-    listSources(session, group, listing.idsWithBodies),
-    session.destination().then((d) => listMessages(d, group.destination, false)),
-  ]);
-  const idsWithBodies = listing.idsWithBodies && !dest.metas.length;
-  if (listing.idsWithBodies && !idsWithBodies) sources = await listSources(session, group, false);
-  if (!idsWithBodies) await disambiguate(session, group, sources, dest);
-  return {
-    sources,
-    dest,
-    delta: folderDelta(sources.map((s) => s.metas), dest.metas, { permanentFlags: dest.permanentFlags }),
-    idsWithBodies,
-  };
-}
-
-/** The Message-IDs of messages listed without them and never read (skipped), for the report. */
-async function readIds(session: MailboxSession, group: FolderGroup, refs: readonly SourceRef[]): Promise<void> {
-  if (!refs.length) return;
-  const src = await session.sourceReader();
-  for (const [i, f] of group.sources.entries()) {
-    const mine = refs.filter((r) => r.source === i);
-    if (!mine.length) continue;
-    await src.examine(f.path);
-    const ids = new Map((await src.fetchMetas(mine.map((r) => r.meta.uid).join(","))).map((m) => [m.uid, m.messageId]));
-    for (const r of mine) r.meta.messageId = ids.get(r.meta.uid) ?? "";
-  }
-}
-
 /** Makes destination flags match the source's, in as few STOREs as possible. */
 async function applyFlagFixes(session: MailboxSession, group: FolderGroup, delta: FolderDelta, ledger: AttemptLedger): Promise<void> {
   if (!delta.flagFixes.length) return;
@@ -128,48 +45,6 @@ async function applyFlagFixes(session: MailboxSession, group: FolderGroup, delta
     else await dst.messageFlagsRemove(range, cmd.flags, { uid: true });
   }
   for (const fix of delta.flagFixes) ledger.flagsFixed(fix.source);
-}
-
-/**
- * Reads back just the appended messages by the UIDs the server gave them, and checks each against what was
- * sent with the same tiers the next pass pairs by (identity.ts compareCopy): O(copied), not O(folder). A copy the
- * server stored altered is arrived, and counted by what changed (`altered`). Returns the flag fixes still needed.
- */
-async function checkArrivals(session: MailboxSession, group: FolderGroup, arrived: readonly Arrival[], permanentFlags?: Set<string>) {
-  const got = new Map<number, MessageMeta>();
-  const uids = arrived.map((a) => a.destUid!);
-  // On an append connection (idle now): read in bulk, like the source listing.
-  await (await session.appender()).use(async (c) => {
-    await c.open(group.destination, true);
-    for (let i = 0; i < uids.length; i += 2000) {
-      for (const m of await c.fetchMetas(uids.slice(i, i + 2000).join(","))) got.set(m.uid, m);
-    }
-  });
-  // Where the next pass would compare digests (no Message-ID, or a shared one), so does this check.
-  const digested = arrived.filter((a) => a.meta.contentDigest && got.has(a.destUid!));
-  if (digested.length) {
-    const dst = await session.destination();
-    await dst.mailboxOpen(group.destination);
-    withDigests(digested.map((a) => got.get(a.destUid!)!), await fetchContentDigests(dst, digested.map((a) => a.destUid!)));
-  }
-  const flagFixes: FolderDelta["flagFixes"] = [];
-  const unconfirmed = new Map<number, number>();
-  const altered = new Map<number, Alteration[]>();
-  let missing = 0;
-  for (const a of arrived) {
-    const d = got.get(a.destUid!);
-    const verdict = d ? compareCopy(a.meta, d) : "different";
-    if (!d || verdict === "different") {
-      missing += 1;
-      unconfirmed.set(a.source, (unconfirmed.get(a.source) ?? 0) + 1);
-      continue;
-    }
-    if (verdict !== "exact") altered.set(a.source, [...(altered.get(a.source) ?? []), alteration(a.meta, d)]);
-    const change = flagChange(a.meta.flags, d.flags, permanentFlags);
-    if (change.add.length || change.remove.length) flagFixes.push({ source: a.source, sourceUid: a.meta.uid, destUid: d.uid, ...change });
-  }
-  const delta: FolderDelta = { toCopy: [], flagFixes, present: [], rewritten: [], altered: [], destinationOnly: 0 };
-  return { delta, missing, unconfirmed, altered };
 }
 
 /** A folder the destination would not create: nothing copied, every message of it reported missing. */
@@ -243,7 +118,7 @@ async function copyMissing(pass: GroupPass, { toCopy, permanentFlags, touched, i
     const check = await checkArrivals(session, group, arrived, permanentFlags);
     await applyFlagFixes(session, group, check.delta, ledger);
     for (const [i, n] of check.unconfirmed) ledger.note(i, `${n} appended messages were not found as sent on the destination`);
-    for (const [i, hows] of check.altered) ledger.note(i, alteredNote(session.destinationLabel, hows));
+    for (const [i, hows] of check.altered) ledger.altered(i, session.destinationLabel, hows);
     const missing = notVerified + check.missing;
     // Complete, and every message accounted for by its UID: a watermark when no one else moved the folders.
     return { missing, settle: missing === 0 ? settleAfter(pass, arrived.length) : undefined, unchanged: false };
@@ -270,25 +145,6 @@ async function copyNewMail(pass: GroupPass, before: GroupWatermark, fresh: Messa
   return copyMissing(pass, { toCopy, permanentFlags, touched: false, idsWithBodies: false });
 }
 
-/**
- * Said where the destination holds copies with other bytes or another size than the source's messages: which
- * server, how many, and what it changed, as far as the digests tell.
- */
-export function alteredNote(server: string, hows: readonly Alteration[]): string {
-  const counts = new Map<Alteration, number>();
-  for (const h of hows) counts.set(h, (counts.get(h) ?? 0) + 1);
-  const what = [...counts].map(([h, n]) => `${n} with ${ALTERATION_TEXT[h]}`).join(", ");
-  const n = hows.length;
-  return `${n} message${n === 1 ? " is" : "s are"} stored by ${server} altered (${what}): recognised as copies, not copied again`;
-}
-
-const ALTERATION_TEXT: Readonly<Record<Alteration, string>> = {
-  "line breaks": "line breaks changed (bare CR or LF)",
-  "8-bit bytes": "8-bit header bytes replaced",
-  size: "another size (the server stores its own rendering)",
-  content: "other content (matched by date, no Message-ID)",
-};
-
 /** Lists both sides, fixes flags, copies what is missing. */
 async function copyCompared(pass: GroupPass, listing: FullListing): Promise<GroupOutcome> {
   const { session, group, ledger } = pass;
@@ -297,7 +153,7 @@ async function copyCompared(pass: GroupPass, listing: FullListing): Promise<Grou
     ledger.listed(i, listed.metas.length, delta.present[i]);
     if (listed.vanished) ledger.note(i, "deleted on the source during the run: nothing copied from it");
     const hows = delta.altered.filter((a) => a.source === i).map((a) => a.how);
-    if (hows.length) ledger.note(i, alteredNote(session.destinationLabel, hows));
+    if (hows.length) ledger.altered(i, session.destinationLabel, hows);
     countUnsupported(ledger, i, listed.metas, dest.permanentFlags);
   });
   // Flags first: cheap, and a later failure in the copy must not leave them stale.

@@ -3,7 +3,9 @@
 // attempts add up is decided here alone.
 import type { FolderGroup } from "./folderMap";
 import type { GroupWatermark, Watermarks } from "./watermarks";
-import { emptyFolderSummary, totalsOf, type FolderSummary, type Progress, type SkippedMessage, type SyncSummary } from "./summary";
+import type { Alteration } from "./identity";
+import { alteredNote, emptyFolderSummary, totalsOf } from "./summary";
+import type { FolderSummary, Progress, SkippedMessage, SyncSummary } from "./summary";
 
 /** How a group ended: what the scheduler settles watermarks from and the summary counts. */
 export interface GroupOutcome {
@@ -79,6 +81,11 @@ export class AttemptLedger {
 
   note(source: number, text: string): void {
     this.folders[source].notes.push(text);
+  }
+
+  /** Copies `server` stores altered, recognised as copies: said in the report with what changed. */
+  altered(source: number, server: string, hows: readonly Alteration[]): void {
+    this.note(source, alteredNote(server, hows));
   }
 }
 

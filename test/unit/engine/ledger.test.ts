@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import fc from "fast-check";
 import type { FolderGroup } from "../../../engine/folderMap";
 import { PassLedger } from "../../../engine/ledger";
 import type { FolderSummary, Progress } from "../../../engine/summary";
@@ -33,15 +34,16 @@ describe("the ledger of a mailbox pass", () => {
     ledger.groups[1].finish({ missing: 2, unchanged: false });
 
     const s = ledger.summary(PASS, {}, 0, 10);
-    const row = (f: FolderSummary) => [f.folder, f.destination, f.onSource, f.alreadyPresent, f.copied, f.bytesCopied, f.flagsUpdated, f.skipped.length];
+    const row = (f: FolderSummary) => [f.folder, f.destination, f.onSource, f.alreadyPresent, f.copied, f.bytesCopied, f.flagsUpdated];
     assert.deepEqual(
       s.folders.map(row),
       [
-        ["INBOX", "INBOX", 5, 3, 2, 300, 1, 0],
-        ["Work", "Work", 1, 0, 0, 0, 0, 1],
-        ["Job", "Work", 2, 1, 0, 0, 0, 0],
+        ["INBOX", "INBOX", 5, 3, 2, 300, 1],
+        ["Work", "Work", 1, 0, 0, 0, 0],
+        ["Job", "Work", 2, 1, 0, 0, 0],
       ],
     );
+    assert.deepEqual(s.folders[1].skipped, [{ folder: "Work", uid: 1, messageId: "<a@b>", size: 9, reason: "too big" }]);
     assert.deepEqual(s.folders[0].notes, ["merged"], "the group's notes go with its first source folder");
     assert.deepEqual(s.folders[2].unsupportedFlags, { $Label: 1 });
     assert.deepEqual(s.folders[2].notes, ["deleted on the source during the run"]);
@@ -74,6 +76,28 @@ describe("the ledger of a mailbox pass", () => {
     );
     assert.deepEqual(s.folders[0].notes, [], "a failed attempt's notes are not the run's");
     assert.equal(s.retries, 2, "the folder list's retry and the group's");
+  });
+
+  it("property: however many attempts fail, each copy counts once; present plus copied is what the last listing saw", () => {
+    const attempt = fc.record({ present: fc.nat({ max: 50 }), copies: fc.array(fc.nat({ max: 1000 }), { maxLength: 20 }) });
+    fc.assert(
+      fc.property(fc.array(attempt, { minLength: 1, maxLength: 6 }), (attempts) => {
+        const ledger = new PassLedger("a@old", [group(["INBOX"])], 0);
+        const g = ledger.groups[0];
+        for (const a of attempts) {
+          const rec = g.beginAttempt();
+          rec.listed(0, 100, a.present);
+          for (const bytes of a.copies) rec.copied(0, bytes);
+        }
+        g.finish({ missing: 0, unchanged: false });
+        const [f] = ledger.summary(PASS, {}, 0, 0).folders;
+        const last = attempts[attempts.length - 1];
+        assert.equal(f.copied + f.alreadyPresent, last.present + last.copies.length);
+        assert.equal(f.bytesCopied, attempts.flatMap((a) => a.copies).reduce((n, b) => n + b, 0));
+        assert.ok(f.alreadyPresent >= 0 && f.copied <= attempts.reduce((n, a) => n + a.copies.length, 0));
+        assert.equal(ledger.summary(PASS, {}, 0, 0).retries, attempts.length - 1);
+      }),
+    );
   });
 
   it("reports progress: copied so far, and to copy as earlier attempts' copies plus the latest listing's find", () => {

@@ -55,6 +55,8 @@ describe("the plan of a mailbox pass", () => {
         assert.ok(plan.lanes <= Math.max(1, groups.length), `${plan.lanes} lanes for ${groups.length} groups`);
         if (opts.lanes !== undefined) assert.ok(plan.lanes <= opts.lanes);
         if (opts.connections !== undefined) assert.equal(plan.connections, opts.connections);
+        // With marks from the folder list every group's strategy is decided before the pass starts.
+        if (withMarks) for (const p of plan.groups) assert.deepEqual(p.strategy, strategyOf(p.group, p.marks, p.previous));
       }),
     );
   });

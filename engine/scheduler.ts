@@ -7,13 +7,12 @@ import type { MailboxSession } from "./session";
 
 /**
  * Runs `work` for every group of the plan; stops handing out groups at the first failure, and throws it once the
- * groups under way are done. `more` makes the session of another lane; every lane opened is in `sessions`.
+ * groups under way are done. `more` makes the session of another lane (the caller closes them all).
  */
 export async function runPlan(
   plan: PassPlan,
   first: MailboxSession,
   more: () => MailboxSession,
-  sessions: MailboxSession[],
   work: (lane: MailboxSession, index: number) => Promise<void>,
 ): Promise<void> {
   let next = 0;
@@ -32,10 +31,7 @@ export async function runPlan(
   if (extra) await createInboxAlone(first);
   await Promise.all([
     runLane(first),
-    openLanes(first, extra, more).then((opened) => {
-      sessions.push(...opened);
-      return Promise.all(opened.map(runLane));
-    }),
+    openLanes(first, extra, more).then((opened) => Promise.all(opened.map(runLane))),
   ]);
   if (failure) throw failure.err;
 }

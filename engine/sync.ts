@@ -36,7 +36,6 @@ export interface SyncOptions {
   watermarks?: Watermarks;
 }
 
-
 export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOptions = {}): Promise<SyncSummary> {
   const started = Date.now();
   const retry = opts.retry ?? DEFAULT_RETRY;
@@ -45,9 +44,13 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
   const connect = { socketTimeoutMs: opts.socketTimeoutMs };
   const connections = connectionsFor(to, opts);
   const session = new MailboxSession(from, to, { ...connect, retry }, connections);
-  // Another lane gets a single attempt at its logins: a server that turns it away leaves the pass with fewer lanes.
-  const anotherLane = () => new MailboxSession(from, to, { ...connect, retry: { ...retry, attempts: 1 } }, connections);
   const sessions = [session];
+  // Another lane gets a single attempt at its logins: a server that turns it away leaves the pass with fewer lanes.
+  const anotherLane = () => {
+    const lane = new MailboxSession(from, to, { ...connect, retry: { ...retry, attempts: 1 } }, connections);
+    sessions.push(lane);
+    return lane;
+  };
   const limits: CopyLimits = {
     batchBytes: opts.batchBytes ?? 4 * 1024 * 1024,
     batchCount: 200,
@@ -58,7 +61,7 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
     const plan = planPass(to, folders.groups, folders.marks, opts.watermarks, opts);
     const ledger = new PassLedger(mailbox, folders.groups, retries, opts.onProgress);
 
-    await runPlan(plan, session, anotherLane, sessions, async (lane, index) => {
+    await runPlan(plan, session, anotherLane, async (lane, index) => {
       const planned = plan.groups[index];
       const record = ledger.groups[index];
       const folder = planned.group.sourceNames.join(", ");

@@ -1,6 +1,6 @@
 // Extra lanes for one mailbox: each a MailboxSession of its own (connections on both sides) that copies other
 // folders of the same mailbox at the same time, so one folder's tail (its last APPENDs, the arrival check, its
-// STATUS) overlaps the next folder's listing and reading. Which folder goes where is laneOrder.ts's.
+// STATUS) overlaps the next folder's listing and reading. How many lanes and in what order: passPlan.ts.
 import type { MailboxSession } from "./session";
 
 /**

@@ -4,8 +4,6 @@ import type { Endpoint } from "./endpoint";
 
 export const DEFAULT_CONNECTIONS = 4;
 export const EXCHANGE_CONNECTIONS = 2;
-/** Folders of one mailbox copied at the same time: two keep the source reading while a folder finishes. */
-export const DEFAULT_LANES = 2;
 
 export function isExchangeOnline(e: Pick<Endpoint, "host">): boolean {
   return /(^|\.)(outlook\.office365\.com|office365\.com|outlook\.com)$/i.test(e.host);
@@ -14,11 +12,6 @@ export function isExchangeOnline(e: Pick<Endpoint, "host">): boolean {
 /** APPEND connections to open when the user did not say. */
 export function defaultConnections(to: Pick<Endpoint, "host">): number {
   return isExchangeOnline(to) ? EXCHANGE_CONNECTIONS : DEFAULT_CONNECTIONS;
-}
-
-/** Folder lanes when the user did not say: one for Exchange Online, whose connections per mailbox are few. */
-export function defaultLanes(to: Pick<Endpoint, "host">): number {
-  return isExchangeOnline(to) ? 1 : DEFAULT_LANES;
 }
 
 /**

@@ -2,14 +2,11 @@
 // each batch to a free destination connection, recording per message what happened. Decides nothing about
 // what is missing (missing.ts) and proves nothing about what arrived (copyFolder's arrival check).
 import { digestsOf, type MessageMeta } from "./identity";
-import type { FolderGroup } from "./folderMap";
 import { batches, type SourceRef } from "./missing";
 import { storableFlags } from "./flags";
 import { classifyAppendFailure, errorFacts, isNonexistentFolder, serverWords } from "./classify";
 import { QuotaExceededError } from "./errors";
-import type { MailboxSession } from "./session";
-import type { FolderSummary } from "./summary";
-import type { CopyEvents, CopyLimits } from "./copyFolder";
+import type { GroupJob } from "./copyFolder";
 
 export interface Arrival {
   source: number;
@@ -18,19 +15,21 @@ export interface Arrival {
   destUid?: number;
 }
 
+/** How the destination stores what is sent, and whether the Message-IDs still have to be read (with the bodies). */
+export interface Sending {
+  permanentFlags?: Set<string>;
+  /** The listing had no Message-IDs: read each with its body (the arrival check compares them). */
+  idsWithBodies: boolean;
+}
+
 /** Copies `sendable`; returns what the destination accepted. Throws the first failure that stops the mailbox. */
 export async function sendMessages(
-  session: MailboxSession,
-  mailbox: string,
-  group: FolderGroup,
+  job: GroupJob,
   sendable: readonly SourceRef[],
-  permanentFlags: Set<string> | undefined,
-  limits: CopyLimits,
-  summaries: FolderSummary[],
-  events: CopyEvents,
-  /** The listing had no Message-IDs: read each with its body (the arrival check compares them). */
-  withIds = false,
+  { permanentFlags, idsWithBodies }: Sending,
 ): Promise<Arrival[]> {
+  const { session, mailbox, limits, ledger } = job;
+  const group = job.plan.group;
   const reader = await session.sourceReader();
   const pool = await session.appender();
   let fatal: unknown;
@@ -42,7 +41,7 @@ export async function sendMessages(
       await reader.examine(group.sources[i].path);
     } catch (err) {
       if (!isNonexistentFolder(errorFacts(err))) throw err;
-      summaries[i].notes.push("deleted on the source during the run: the rest of it was not copied");
+      ledger.note(i, "deleted on the source during the run: the rest of it was not copied");
       continue;
     }
     for (const batch of batches(mine, limits.batchBytes, limits.batchCount)) {
@@ -61,7 +60,7 @@ export async function sendMessages(
           if (!meta.messageId && !meta.contentDigest) Object.assign(meta, digestsOf(Buffer.concat(raw)));
           outgoing.push({ meta, raw, size });
         },
-        withIds,
+        idsWithBodies,
       );
       const messages = outgoing.map((o) => ({
         raw: o.raw,
@@ -72,15 +71,13 @@ export async function sendMessages(
         const { meta, size } = outgoing[k];
         if (r.ok) {
           arrived.push({ source: i, meta, destUid: r.uid });
-          summaries[i].copied += 1;
-          summaries[i].bytesCopied += size;
-          events.onCopied(size, i);
+          ledger.copied(i, size);
           return;
         }
         const f = errorFacts(r.error);
         const kind = classifyAppendFailure(f);
         if (kind === "refused-message") {
-          summaries[i].skipped.push({
+          ledger.skipped(i, {
             folder: group.sourceNames[i],
             uid: meta.uid,
             messageId: meta.messageId,

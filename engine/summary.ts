@@ -1,4 +1,5 @@
 // The result of a pass, per folder and in total: what the CLI prints and the Pulumi resource outputs.
+import type { Alteration } from "./identity";
 import type { Watermarks } from "./watermarks";
 
 export interface SkippedMessage {
@@ -94,3 +95,23 @@ export interface Progress {
   bytesCopied: number;
   bytesToCopy: number;
 }
+
+/**
+ * Said where the destination holds copies with other bytes or another size than the source's messages: which
+ * server, how many, and what it changed, as far as the digests tell.
+ */
+export function alteredNote(server: string, hows: readonly Alteration[]): string {
+  const counts = new Map<Alteration, number>();
+  for (const h of hows) counts.set(h, (counts.get(h) ?? 0) + 1);
+  const what = [...counts].map(([h, n]) => `${n} with ${ALTERATION_TEXT[h]}`).join(", ");
+  const n = hows.length;
+  return `${n} message${n === 1 ? " is" : "s are"} stored by ${server} altered (${what}): recognised as copies, not copied again`;
+}
+
+const ALTERATION_TEXT: Readonly<Record<Alteration, string>> = {
+  "line breaks": "line breaks changed (bare CR or LF)",
+  "8-bit bytes": "8-bit header bytes replaced",
+  size: "another size (the server stores its own rendering)",
+  content: "other content (matched by date, no Message-ID)",
+};
+

@@ -1,27 +1,28 @@
-// A whole-mailbox pass: plan the folders, copy what is missing folder by folder, then check the result.
+// A whole-mailbox pass, top to bottom: list the folders and create what is missing, plan the pass (passPlan.ts),
+// run the plan on its lanes (scheduler.ts) recording what happens (ledger.ts), settle the watermarks, summarize.
 // Idempotent: a pass after a complete pass copies nothing and changes nothing.
 import type { Endpoint } from "./endpoint";
 import { mailboxLabel } from "./endpoint";
 import { MailboxSession } from "./session";
 import { createFolders, planMailbox } from "./folderGroups";
 import type { FolderMapOptions } from "./folderMap";
-import { copyFolderGroup, type CopyLimits, type GroupResult } from "./copyFolder";
-import { marksNow, marksOfGroup, withCreatedFolders } from "./folderMarks";
-import { connectionsAhead } from "./connectionsAhead";
+import { copyFolderGroup, type CopyLimits } from "./copyFolder";
+import { withCreatedFolders } from "./folderMarks";
 import { withRetries } from "./withRetries";
-import { createInboxAlone, openLanes } from "./lanes";
-import { laneOrder } from "./laneOrder";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry";
-import { defaultConnections, defaultLanes } from "./limits";
-import { watermarkAfterCopy, type Watermarks } from "./watermarks";
-import { totalsOf, type FolderSummary, type Progress, type SyncSummary } from "./summary";
+import { connectionsFor, forRetry, planPass } from "./passPlan";
+import { PassLedger } from "./ledger";
+import { runPlan } from "./scheduler";
+import { settleWatermarks } from "./settle";
+import type { Watermarks } from "./watermarks";
+import type { Progress, SyncSummary } from "./summary";
 
 export interface SyncOptions {
   folders?: FolderMapOptions;
   /** Parallel APPEND connections to the destination, per lane. */
   connections?: number;
   /**
-   * Folders copied at the same time, each lane on its own connections (limits.ts defaultLanes). 1 where many
+   * Folders copied at the same time, each lane on its own connections (passPlan.ts). 1 where many
    * mailboxes already run at once (sync-many).
    */
   lanes?: number;
@@ -35,169 +36,69 @@ export interface SyncOptions {
   watermarks?: Watermarks;
 }
 
-
 export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOptions = {}): Promise<SyncSummary> {
   const started = Date.now();
   const retry = opts.retry ?? DEFAULT_RETRY;
   const mailbox = mailboxLabel(from);
   const destination = mailboxLabel(to);
-  const newSession = (connectRetry = retry) =>
-    new MailboxSession(
-      from,
-      to,
-      { retry: connectRetry, socketTimeoutMs: opts.socketTimeoutMs },
-      opts.connections ?? defaultConnections(to),
-    );
-  const session = newSession();
+  const connect = { socketTimeoutMs: opts.socketTimeoutMs };
+  const connections = connectionsFor(to, opts);
+  const session = new MailboxSession(from, to, { ...connect, retry }, connections);
   const sessions = [session];
-  // Connections the user counted (`connections`) are not multiplied behind their back.
-  const lanes = opts.lanes ?? (opts.connections === undefined ? defaultLanes(to) : 1);
+  // Another lane gets a single attempt at its logins: a server that turns it away leaves the pass with fewer lanes.
+  const anotherLane = () => {
+    const lane = new MailboxSession(from, to, { ...connect, retry: { ...retry, attempts: 1 } }, connections);
+    sessions.push(lane);
+    return lane;
+  };
   const limits: CopyLimits = {
     batchBytes: opts.batchBytes ?? 4 * 1024 * 1024,
     batchCount: 200,
     maxMessageBytes: opts.maxMessageBytes,
   };
-  let retries = 0;
-  const onRetry = (folder: string) => (attempt: number, cause: string) => {
-    retries += 1;
-    opts.onRetry?.(folder, attempt, cause);
-  };
   try {
-    const plan = await withRetries(session, retry, { mailbox, folder: "(folder list)" }, onRetry("(folder list)"), async () => {
-      const p = await planMailbox(session, opts.folders ?? {}, true);
-      // Logins the pass will surely need happen while the folders are created, not when the first folder waits.
-      const ahead = connectionsAhead(p.groups, p.marks, opts.watermarks);
-      if (ahead.reader) session.sourceReader().catch(() => undefined);
-      if (ahead.appender) session.appender().catch(() => undefined);
-      await createFolders(session, p);
-      if (p.marks) p.marks = await withCreatedFolders(session, p.marks, p.groups);
-      return p;
+    const { folders, retries } = await readFolders(session, mailbox, retry, opts);
+    const plan = planPass(to, folders.groups, folders.marks, opts.watermarks, opts);
+    const ledger = new PassLedger(mailbox, folders.groups, retries, opts.onProgress);
+
+    await runPlan(plan, session, anotherLane, async (lane, index) => {
+      const planned = plan.groups[index];
+      const record = ledger.groups[index];
+      const folder = planned.group.sourceNames.join(", ");
+      ledger.started(index);
+      const retried = (attempt: number, cause: string) => opts.onRetry?.(folder, attempt, cause);
+      const outcome = await withRetries(lane, retry, { mailbox, folder }, retried, () => {
+        // The first attempt follows the plan; a retry reads its own marks (forRetry).
+        const attempt = record.attemptCount === 0 ? planned : forRetry(planned);
+        return copyFolderGroup({ session: lane, mailbox: destination, limits, plan: attempt, ledger: record.beginAttempt() });
+      });
+      record.finish(outcome);
     });
 
-    const progress: Progress = {
-      mailbox,
-      folder: "",
-      folderIndex: 0,
-      folderCount: plan.groups.length,
-      copied: 0,
-      toCopy: 0,
-      bytesCopied: 0,
-      bytesToCopy: 0,
-    };
-    // Each group's "to copy": what this run copied of it before its latest listing, plus what that listing found
-    // (a retry lists again and finds only what is still missing).
-    const toCopy = plan.groups.map(() => ({ n: 0, bytes: 0 }));
-    const report = () => {
-      progress.toCopy = toCopy.reduce((t, f) => t + f.n, 0);
-      progress.bytesToCopy = toCopy.reduce((t, f) => t + f.bytes, 0);
-      opts.onProgress?.({ ...progress });
-    };
-
-    const copyGroup = async (lane: MailboxSession, index: number): Promise<GroupResult> => {
-      const group = plan.groups[index];
-      const name = group.sourceNames.join(", ");
-      progress.folder = name;
-      progress.folderIndex = index;
-      // Copies made by an attempt that then failed are "already present" to the retry that finishes the
-      // folder; they are moved back to "copied" so the summary tells what this run did.
-      const copiedInRun = group.sources.map(() => ({ n: 0, bytes: 0 }));
-      let beforeAttempt = copiedInRun.map((c) => ({ ...c }));
-      let attempt = 0;
-      const result = await withRetries(lane, retry, { mailbox, folder: name }, onRetry(name), () => {
-        beforeAttempt = copiedInRun.map((c) => ({ ...c }));
-        // The marks from the folder list hold for the first attempt; a retry takes its own, after what the
-        // failed attempt appended.
-        const planned = (attempt += 1) === 1 && plan.marks ? marksOfGroup(plan.marks, group) : undefined;
-        return copyFolderGroup(lane, destination, group, limits, {
-          onFound(n, bytes) {
-            toCopy[index] = copiedInRun.reduce((t, c) => ({ n: t.n + c.n, bytes: t.bytes + c.bytes }), { n, bytes });
-            report();
-          },
-          onCopied(bytes, source) {
-            copiedInRun[source].n += 1;
-            copiedInRun[source].bytes += bytes;
-            progress.copied += 1;
-            progress.bytesCopied += bytes;
-            report();
-          },
-        }, opts.watermarks?.[group.destination], planned);
-      });
-      result.summaries.forEach((f, i) => {
-        const earlier = beforeAttempt[i];
-        const moved = Math.min(earlier.n, f.alreadyPresent);
-        f.copied += moved;
-        f.alreadyPresent -= moved;
-        f.bytesCopied += earlier.bytes;
-      });
-      return result;
-    };
-
-    // Folders go to the lanes largest first, the next to whichever lane is free (a pass with watermarks is mostly
-    // skips, where the order matters little). Lanes beyond the first join as soon as their connections are open;
-    // the first starts at once.
-    const order = lanes > 1 && !opts.watermarks ? laneOrder(plan.groups) : plan.groups.map((_, i) => i);
-    const results: GroupResult[] = [];
-    let next = 0;
-    let failure: { err: unknown } | undefined;
-    const runLane = async (lane: MailboxSession): Promise<void> => {
-      while (!failure && next < order.length) {
-        const index = order[next++];
-        try {
-          results[index] = await copyGroup(lane, index);
-        } catch (err) {
-          failure ??= { err };
-        }
-      }
-    };
-    // A pass with a watermark for every folder is a resync (skips and small deltas), where another lane's logins
-    // would cost more than they save.
-    const resync = plan.groups.every((g) => opts.watermarks?.[g.destination]);
-    const more = lanes > 1 && plan.groups.length > 1 && !resync ? lanes - 1 : 0;
-    if (more) await createInboxAlone(session);
-    await Promise.all([
-      runLane(session),
-      openLanes(session, more, () => newSession({ ...retry, attempts: 1 })).then((opened) => {
-        sessions.push(...opened);
-        return Promise.all(opened.map(runLane));
-      }),
-    ]);
-    if (failure) throw failure.err;
-
-    const folders: FolderSummary[] = [];
-    const watermarks: Watermarks = {};
-    let unchanged = 0;
-    let missing = 0;
-    // Groups this pass completed get their watermark from the marks after it, all read at once.
-    const settling = [...results.keys()].filter((i) => results[i].settle);
-    const after = settling.length ? await marksNow(session, settling.map((i) => plan.groups[i])) : [];
-    settling.forEach((i, j) => {
-      const { before, appended } = results[i].settle!;
-      results[i].watermark = watermarkAfterCopy(before, after[j], appended);
-    });
-    for (const [index, result] of results.entries()) {
-      if (result.watermark) watermarks[plan.groups[index].destination] = result.watermark;
-      if (result.unchanged) unchanged += 1;
-      folders.push(...result.summaries);
-      missing += result.missing;
-    }
-
-    const finished = Date.now();
-    return {
-      source: mailbox,
-      destination,
-      folders,
-      excluded: plan.excluded,
-      totals: totalsOf(folders),
-      verified: missing === 0,
-      missing,
-      startedAt: new Date(started).toISOString(),
-      finishedAt: new Date(finished).toISOString(),
-      durationMs: finished - started,
-      retries,
-      watermarks,
-      unchangedFolders: unchanged,
-    };
+    const watermarks = await settleWatermarks(session, ledger.outcomes());
+    return ledger.summary({ source: mailbox, destination, excluded: folders.excluded }, watermarks, started, Date.now());
   } finally {
     await Promise.all(sessions.map((s) => s.close()));
   }
+}
+
+/**
+ * Both folder lists (with their marks where the servers give LIST-STATUS), the mapping, and the destination's
+ * missing folders created: what the plan is made from. `retries`: how many this took.
+ */
+async function readFolders(session: MailboxSession, mailbox: string, retry: RetryPolicy, opts: SyncOptions) {
+  let retries = 0;
+  const folder = "(folder list)";
+  const retried = (attempt: number, cause: string) => {
+    retries += 1;
+    opts.onRetry?.(folder, attempt, cause);
+  };
+  const folders = await withRetries(session, retry, { mailbox, folder }, retried, async () => {
+    const p = await planMailbox(session, opts.folders ?? {}, true);
+    await createFolders(session, p);
+    // The folders just created have marks too: the plan decides their strategy like the others'.
+    if (p.marks) p.marks = await withCreatedFolders(session, p.marks, p.groups);
+    return p;
+  });
+  return { folders, retries };
 }

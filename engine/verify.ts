@@ -11,7 +11,7 @@ import { fetchContentDigests, listMessages, type FolderListing } from "./listing
 import { needDigests, type Alteration, type MessageMeta } from "./identity";
 import { folderDelta } from "./missing";
 import { withRetries } from "./withRetries";
-import { listSources } from "./copyFolder";
+import { listSources } from "./compare";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry";
 import type { ConnectOptions } from "./connect";
 

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { laneOrder } from "../../../engine/laneOrder";
+import { laneOrder } from "../../../engine/passPlan";
 
 const group = (...messages: (number | undefined)[]) => ({
   sources: messages.map((m, i) => ({ path: `F${i}`, delimiter: "/", selectable: true, ...(m === undefined ? {} : { messages: m }) })),

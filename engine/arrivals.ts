@@ -1,0 +1,58 @@
+// The proof that what was sent arrived: the appended messages read back by the UIDs the server gave them.
+import type { MessageMeta } from "./identity";
+import { alteration, compareCopy, type Alteration } from "./identity";
+import type { FolderGroup } from "./folderMap";
+import type { FolderDelta } from "./missing";
+import { fetchContentDigests } from "./listing";
+import { flagChange } from "./flags";
+import type { Arrival } from "./sendMessages";
+import type { MailboxSession } from "./session";
+import { withDigests } from "./compare";
+
+/**
+ * Reads back just the appended messages by the UIDs the server gave them, and checks each against what was
+ * sent with the same tiers the next pass pairs by (identity.ts compareCopy): O(copied), not O(folder). A copy the
+ * server stored altered is arrived, and counted by what changed (`altered`). Returns the flag fixes still needed.
+ */
+export async function checkArrivals(
+  session: MailboxSession,
+  group: FolderGroup,
+  arrived: readonly Arrival[],
+  permanentFlags?: Set<string>,
+) {
+  const got = new Map<number, MessageMeta>();
+  const uids = arrived.map((a) => a.destUid!);
+  // On an append connection (idle now): read in bulk, like the source listing.
+  await (await session.appender()).use(async (c) => {
+    await c.open(group.destination, true);
+    for (let i = 0; i < uids.length; i += 2000) {
+      for (const m of await c.fetchMetas(uids.slice(i, i + 2000).join(","))) got.set(m.uid, m);
+    }
+  });
+  // Where the next pass would compare digests (no Message-ID, or a shared one), so does this check.
+  const digested = arrived.filter((a) => a.meta.contentDigest && got.has(a.destUid!));
+  if (digested.length) {
+    const dst = await session.destination();
+    await dst.mailboxOpen(group.destination);
+    withDigests(digested.map((a) => got.get(a.destUid!)!), await fetchContentDigests(dst, digested.map((a) => a.destUid!)));
+  }
+  const flagFixes: FolderDelta["flagFixes"] = [];
+  const unconfirmed = new Map<number, number>();
+  const altered = new Map<number, Alteration[]>();
+  let missing = 0;
+  for (const a of arrived) {
+    const d = got.get(a.destUid!);
+    const verdict = d ? compareCopy(a.meta, d) : "different";
+    if (!d || verdict === "different") {
+      missing += 1;
+      unconfirmed.set(a.source, (unconfirmed.get(a.source) ?? 0) + 1);
+      continue;
+    }
+    if (verdict !== "exact") altered.set(a.source, [...(altered.get(a.source) ?? []), alteration(a.meta, d)]);
+    const change = flagChange(a.meta.flags, d.flags, permanentFlags);
+    if (change.add.length || change.remove.length) flagFixes.push({ source: a.source, sourceUid: a.meta.uid, destUid: d.uid, ...change });
+  }
+  const delta: FolderDelta = { toCopy: [], flagFixes, present: [], rewritten: [], altered: [], destinationOnly: 0 };
+  return { delta, missing, unconfirmed, altered };
+}
+

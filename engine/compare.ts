@@ -1,0 +1,95 @@
+// Both sides of a folder group listed and paired: what is missing on the destination, which flags differ, and
+// which copies the destination stores altered. The pairing itself is pure (missing.ts, identity.ts); this reads
+// what it needs: the listings, and the digests only where the cheap identity cannot decide.
+import type { MessageMeta } from "./identity";
+import { needDigests, type Digests } from "./identity";
+import type { FolderGroup } from "./folderMap";
+import { folderDelta, type SourceRef } from "./missing";
+import { fetchContentDigests, listMessages, listMessagesBulk, type FolderListing } from "./listing";
+import { errorFacts, isNonexistentFolder } from "./classify";
+import type { MailboxSession } from "./session";
+import type { FullListing } from "./passPlan";
+
+/** Fills in digests where the cheap identity cannot settle a pairing (identity.ts needDigests). */
+async function disambiguate(
+  session: MailboxSession,
+  group: FolderGroup,
+  sources: FolderListing[],
+  dest: FolderListing,
+): Promise<void> {
+  const wanted = needDigests(sources.map((s) => s.metas), dest.metas);
+  const src = await session.source();
+  for (let i = 0; i < sources.length; i++) {
+    if (!wanted.sources[i].length) continue;
+    await src.mailboxOpen(group.sources[i].path, { readOnly: true });
+    withDigests(wanted.sources[i], await fetchContentDigests(src, wanted.sources[i].map((m) => m.uid)));
+  }
+  if (wanted.dest.length) {
+    const dst = await session.destination();
+    await dst.mailboxOpen(group.destination);
+    withDigests(wanted.dest, await fetchContentDigests(dst, wanted.dest.map((m) => m.uid)));
+  }
+}
+
+export function withDigests(metas: readonly MessageMeta[], digests: ReadonlyMap<number, Digests>): void {
+  for (const m of metas) Object.assign(m, digests.get(m.uid));
+}
+
+/**
+ * Lists every source folder of the group, read-only, one after the other on the source's bulk connection.
+ * `idsWithBodies`: without Message-IDs (BulkConnection.fetchMetas), which then come with the bodies.
+ */
+export async function listSources(session: MailboxSession, group: FolderGroup, idsWithBodies = false): Promise<FolderListing[]> {
+  const src = await session.sourceReader();
+  const out: FolderListing[] = [];
+  for (const f of group.sources) {
+    if (!f.selectable) {
+      out.push({ metas: [] });
+      continue;
+    }
+    try {
+      out.push(await listMessagesBulk(src, f.path, true, !idsWithBodies));
+    } catch (err) {
+      // Deleted on the source since the folder list was read: nothing left to copy from it, and not a failure.
+      if (!isNonexistentFolder(errorFacts(err))) throw err;
+      out.push({ metas: [], vanished: true });
+    }
+  }
+  return out;
+}
+
+/**
+ * Lists both sides (at the same time, on their own connections) and works out what is missing. Where the plan
+ * lists the sources without Message-IDs (passPlan.ts `idsWithBodies`: the destination was empty at the marks)
+ * the server reads each message's file once, while the appends run, rather than once for the listing and again
+ * for the copy; should the destination have mail by now after all, the sources are listed again with them.
+ */
+export async function compare(session: MailboxSession, group: FolderGroup, listing: FullListing) {
+  let [sources, dest] = await Promise.all([
+    listSources(session, group, listing.idsWithBodies),
+    session.destination().then((d) => listMessages(d, group.destination, false)),
+  ]);
+  const idsWithBodies = listing.idsWithBodies && !dest.metas.length;
+  if (listing.idsWithBodies && !idsWithBodies) sources = await listSources(session, group, false);
+  if (!idsWithBodies) await disambiguate(session, group, sources, dest);
+  return {
+    sources,
+    dest,
+    delta: folderDelta(sources.map((s) => s.metas), dest.metas, { permanentFlags: dest.permanentFlags }),
+    idsWithBodies,
+  };
+}
+
+/** The Message-IDs of messages listed without them and never read (skipped), for the report. */
+export async function readIds(session: MailboxSession, group: FolderGroup, refs: readonly SourceRef[]): Promise<void> {
+  if (!refs.length) return;
+  const src = await session.sourceReader();
+  for (const [i, f] of group.sources.entries()) {
+    const mine = refs.filter((r) => r.source === i);
+    if (!mine.length) continue;
+    await src.examine(f.path);
+    const ids = new Map((await src.fetchMetas(mine.map((r) => r.meta.uid).join(","))).map((m) => [m.uid, m.messageId]));
+    for (const r of mine) r.meta.messageId = ids.get(r.meta.uid) ?? "";
+  }
+}
+

@@ -51,7 +51,7 @@ export class UnsendableError extends Error {
 }
 
 // atom-char minus the list, quoted and resp specials; a flag may start with one backslash (system flags).
-const FLAG = /^\\?[^\x00-\x20\x7f()\{%*"\\\]]+$/;
+const FLAG = /^\\?[^\x00-\x20\x7f(){%*"\\\]]+$/;
 
 /** A mailbox name as a quoted string, modified UTF-7 unless the server accepts UTF-8. */
 export function quotedMailbox(path: string, utf8: boolean): string {
@@ -64,6 +64,14 @@ export function quotedMailbox(path: string, utf8: boolean): string {
  * The command as segments: each segment after the first may only be written once the server has answered
  * `+` to the previous one. With LITERAL+ there is a single segment. The last one ends with CRLF.
  */
+/**
+ * The largest literal sent without waiting for the server's `+`. A larger one is announced and waited for, so that a
+ * server over its size limit can say NO before the bytes go: Cyrus, sent a too-large literal with LITERAL+, says NO
+ * [TOOBIG] and closes at once, and the client, still writing megabytes, gets a reset instead of the reason. One round
+ * trip per message this large costs nothing next to its transfer.
+ */
+export const MAX_NON_SYNC_LITERAL = 1024 * 1024;
+
 export function appendSegments(tag: string, path: string, messages: readonly OutgoingMessage[], lit: LiteralSupport): Buffer[][] {
   if (!messages.length) throw new Error("an APPEND needs at least one message");
   const segments: Buffer[][] = [];
@@ -74,7 +82,7 @@ export function appendSegments(tag: string, path: string, messages: readonly Out
       if (!FLAG.test(f)) throw new UnsendableError(`the flag ${JSON.stringify(f)} is not a valid IMAP flag`);
     }
     const n = m.raw.reduce((k, b) => k + b.length, 0);
-    const nonSync = lit.plus || (lit.minus && n <= 4096);
+    const nonSync = (lit.plus && n <= MAX_NON_SYNC_LITERAL) || (lit.minus && n <= 4096);
     text += ` (${m.flags.join(" ")}) "${imapDateTime(m.internalDate)}" {${n}${nonSync ? "+" : ""}}\r\n`;
     current.push(Buffer.from(text, "utf8"));
     text = "";

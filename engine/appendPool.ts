@@ -17,6 +17,15 @@ function isRefusal(err: unknown): boolean {
   return f.responseStatus === "NO" || f.responseStatus === "BAD";
 }
 
+/** A refusal for the message's size (TOOBIG, LIMIT, or the server's words), after which a server may hang up. */
+function isSizeRefusal(err: unknown): boolean {
+  const f = errorFacts(err);
+  return (
+    isRefusal(err) &&
+    (["TOOBIG", "LIMIT"].includes((f.serverResponseCode ?? "").toUpperCase()) || /too (large|big)|size/i.test(f.responseText ?? ""))
+  );
+}
+
 /** Most throttled answers in a row before the message counts as refused: the server is not just pacing us. */
 const MAX_THROTTLED = 20;
 
@@ -30,7 +39,10 @@ async function appendOne(client: BulkConnection, path: string, m: OutgoingMessag
       return (await client.append(path, [m]))?.[0];
     } catch (err) {
       const f = errorFacts(err);
-      const crlf = isRefusal(err) && client.usable && /bare newline|bare lf|bare linefeed/i.test(f.responseText ?? "") ? withCrlfLines(m.raw) : undefined;
+      const crlf =
+        isRefusal(err) && client.usable && /bare newline|bare lf|bare linefeed/i.test(f.responseText ?? "")
+          ? withCrlfLines(m.raw)
+          : undefined;
       if (crlf) return (await client.append(path, [{ ...m, raw: crlf }]))?.[0];
       const wait = throttleDelayMs(f);
       if (wait === undefined || throttled >= MAX_THROTTLED) throw err;
@@ -125,7 +137,12 @@ export class AppendPool {
   }
 
   /** Appends the batch; returns the connection to give back (a replacement where the server closed the first). */
-  private async appendBatch(client: BulkConnection, path: string, batch: readonly OutgoingMessage[], done: (i: number, r: AppendOutcome) => void) {
+  private async appendBatch(
+    client: BulkConnection,
+    path: string,
+    batch: readonly OutgoingMessage[],
+    done: (i: number, r: AppendOutcome) => void,
+  ) {
     if (batch.length > 1 && client.multiAppend) {
       try {
         const uids = await client.append(path, batch);
@@ -140,13 +157,18 @@ export class AppendPool {
         // and a throttled batch is paced message by message as the server asks.
       }
     }
+    let suspect = false;
     for (const [i, m] of batch.entries()) {
       try {
-        if (!client.usable) client = await this.replace(client);
+        if (suspect || !client.usable) client = await this.replace(client);
+        suspect = false;
         const uid = await appendOne(client, path, m);
         done(i, { ok: true, uid });
       } catch (error) {
         done(i, { ok: false, error });
+        // After refusing a message for its size Cyrus says BYE and closes, maybe in a later packet than its NO: the
+        // next message goes on a new connection rather than racing the close.
+        suspect = isSizeRefusal(error);
         if (!isRefusal(error)) {
           // The connection is gone (or could not be replaced): the rest of the batch cannot be sent on it.
           for (let j = i + 1; j < batch.length; j++) done(j, { ok: false, error });
@@ -164,7 +186,10 @@ export class AppendPool {
   async submit(path: string, batch: readonly OutgoingMessage[], done: (i: number, r: AppendOutcome) => void): Promise<void> {
     const client = await this.acquire();
     const p = this.appendBatch(client, path, batch, done)
-      .then((last) => this.release(last), () => this.release(client))
+      .then(
+        (last) => this.release(last),
+        () => this.release(client),
+      )
       .finally(() => this.inFlight.delete(p));
     this.inFlight.add(p);
   }

@@ -38,7 +38,11 @@ const readConfigFile = (key: string, file: string): Buffer => {
   try {
     return fs.readFileSync(path.resolve(file));
   } catch (err) {
-    throw new PlanError(`mailshift:${key}`, `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, "Give a path relative to the project directory, or an absolute one");
+    throw new PlanError(
+      `mailshift:${key}`,
+      `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      "Give a path relative to the project directory, or an absolute one",
+    );
   }
 };
 
@@ -52,7 +56,15 @@ const { config, plan } = planned(() => {
   // The zone as it is today, when exported: SPF is counted through its records and collisions are warned about.
   const parsedZone = zoneFile ? parseZoneFile(readConfigFile("zoneFile", zoneFile), { file: zoneFile, origin: config.domain }) : undefined;
   const zone = parsedZone?.records ?? [];
-  return { config, plan: buildPlan(config, zone, undefined, parsedZone?.issues.map((i) => renderZoneFileIssue(zoneFile!, i))) };
+  return {
+    config,
+    plan: buildPlan(
+      config,
+      zone,
+      undefined,
+      parsedZone?.issues.map((i) => renderZoneFileIssue(zoneFile!, i)),
+    ),
+  };
 });
 
 // Secrets: presence is checked by the plan, values only ever travel as pulumi secrets.
@@ -73,17 +85,19 @@ const passwordOf = (address: string, which: "source" | "destination"): pulumi.Ou
   const v = passwords[address]?.[which];
   return typeof v === "string" && v !== "" ? pulumi.secret(v) : undefined;
 };
-planned(() => checkSecrets(config, plan.mailboxes, {
-  graphClientSecret: secret("graphClientSecret") !== undefined,
-  cpanelToken: secret("cpanelToken") !== undefined,
-  sshPrivateKey: secret("sshPrivateKey") !== undefined,
-  passwords: Object.fromEntries(
-    plan.mailboxes.map((m) => [
-      m.source,
-      { source: passwordOf(m.source, "source") !== undefined, destination: passwordOf(m.source, "destination") !== undefined },
-    ]),
-  ),
-}));
+planned(() =>
+  checkSecrets(config, plan.mailboxes, {
+    graphClientSecret: secret("graphClientSecret") !== undefined,
+    cpanelToken: secret("cpanelToken") !== undefined,
+    sshPrivateKey: secret("sshPrivateKey") !== undefined,
+    passwords: Object.fromEntries(
+      plan.mailboxes.map((m) => [
+        m.source,
+        { source: passwordOf(m.source, "source") !== undefined, destination: passwordOf(m.source, "destination") !== undefined },
+      ]),
+    ),
+  }),
+);
 
 const exchangeUsers = plan.mailboxes.filter((m) => m.route === "exchange");
 const imapUsers = plan.mailboxes.filter((m) => m.route === "imap");

@@ -38,13 +38,25 @@ export class MailDns extends pulumi.ComponentResource {
 
   constructor(name: string, args: MailDnsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mailshift:dns:MailDns", name, {}, opts);
-    const resolve = (content: DeclaredRecord["content"], type: string, recordName: string, source: string, key: string): pulumi.Input<string> => {
+    const resolve = (
+      content: DeclaredRecord["content"],
+      type: string,
+      recordName: string,
+      source: string,
+      key: string,
+    ): pulumi.Input<string> => {
       if (typeof content === "string") return content;
       const ref = content.ref;
       const value = args.tenant[ref];
-      if (value === undefined) throw new Error(`MailDns: record ${key} needs ${ref} from the tenant but none was wired; set ${source} or enable the Exchange components`);
+      if (value === undefined)
+        throw new Error(
+          `MailDns: record ${key} needs ${ref} from the tenant but none was wired; set ${source} or enable the Exchange components`,
+        );
       return pulumi.output(value).apply((v) => {
-        if (!v) throw new Error(`The tenant did not list the ${ref === "exchangeMx" ? "MX target" : "MS= verification value"} for ${recordName}; set ${source} in the stack file (Microsoft 365 admin center > Settings > Domains shows it), or run \`pulumi refresh\` once the tenant lists it`);
+        if (!v)
+          throw new Error(
+            `The tenant did not list the ${ref === "exchangeMx" ? "MX target" : "MS= verification value"} for ${recordName}; set ${source} in the stack file (Microsoft 365 admin center > Settings > Domains shows it), or run \`pulumi refresh\` once the tenant lists it`,
+          );
         return type === "TXT" ? quoteTxt(v) : v;
       });
     };
@@ -70,13 +82,19 @@ export class MailDns extends pulumi.ComponentResource {
     // Held records are not declared, so their tenant values are resolved here too (unknown until the tenant answers).
     this.mailRecords = pulumi.all(
       checkMailRecords(args.records).map((m, i) =>
-        pulumi.output(typeof m.content === "string" || args.tenant[m.content.ref] !== undefined ? resolve(m.content, m.type, m.name, args.records[i]!.source, args.records[i]!.key) : "").apply((content) => ({
-          name: m.name,
-          type: m.type,
-          content: m.type === "MX" ? `${m.priority ?? 0} ${content}` : content,
-          ttl: m.ttl,
-          role: m.role,
-        })),
+        pulumi
+          .output(
+            typeof m.content === "string" || args.tenant[m.content.ref] !== undefined
+              ? resolve(m.content, m.type, m.name, args.records[i]!.source, args.records[i]!.key)
+              : "",
+          )
+          .apply((content) => ({
+            name: m.name,
+            type: m.type,
+            content: m.type === "MX" ? `${m.priority ?? 0} ${content}` : content,
+            ttl: m.ttl,
+            role: m.role,
+          })),
       ),
     );
     this.registerOutputs({});

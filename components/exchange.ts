@@ -31,7 +31,12 @@ export class ExchangeDomain extends pulumi.ComponentResource {
     super("mailshift:exchange:ExchangeDomain", name, {}, opts);
     this.domain = new TenantDomain(
       `${name}-domain`,
-      { domain: args.domain, tenantId: args.exchange.tenantId, clientId: args.exchange.graphClientId, clientSecret: args.graphClientSecret },
+      {
+        domain: args.domain,
+        tenantId: args.exchange.tenantId,
+        clientId: args.exchange.graphClientId,
+        clientSecret: args.graphClientSecret,
+      },
       { parent: this },
     );
     this.verificationTxt = this.domain.verificationTxt;
@@ -126,17 +131,28 @@ export class Exchange extends pulumi.ComponentResource {
       this.users[u.key] = user;
       members.push(
         // retained too: a mailbox whose license is removed is deleted by Exchange 30 days later
-        new azuread.GroupMember(`${name}-license-${u.key}`, { groupObjectId: ex.licenseGroupId, memberObjectId: user.objectId }, { parent: this, retainOnDelete: true }),
+        new azuread.GroupMember(
+          `${name}-license-${u.key}`,
+          { groupObjectId: ex.licenseGroupId, memberObjectId: user.objectId },
+          { parent: this, retainOnDelete: true },
+        ),
       );
     }
 
     const forwards = args.forwards.map((f) => `${f.from}=${f.to}`).join(",");
     let appAccess: { APP_ID: pulumi.Output<string>; SP_ID: pulumi.Output<string> } | undefined;
     if (ex.imapAccess === "application" && args.users.length > 0) {
-      const exo = new azuread.ServicePrincipal(`${name}-exchange-online`, { clientId: EXCHANGE_ONLINE_APP_ID, useExisting: true }, { parent: this });
+      const exo = new azuread.ServicePrincipal(
+        `${name}-exchange-online`,
+        { clientId: EXCHANGE_ONLINE_APP_ID, useExisting: true },
+        { parent: this },
+      );
       const roleId = exo.appRoleIds.apply((ids) => {
         const id = ids[IMAP_ROLE];
-        if (!id) throw new Error(`Office 365 Exchange Online in tenant ${ex.tenantId} has no ${IMAP_ROLE} app role; is Exchange Online licensed in this tenant?`);
+        if (!id)
+          throw new Error(
+            `Office 365 Exchange Online in tenant ${ex.tenantId} has no ${IMAP_ROLE} app role; is Exchange Online licensed in this tenant?`,
+          );
         return id;
       });
       const app = new azuread.Application(
@@ -148,14 +164,28 @@ export class Exchange extends pulumi.ComponentResource {
         { parent: this },
       );
       const sp = new azuread.ServicePrincipal(`${name}-imap-sp`, { clientId: app.clientId }, { parent: this });
-      new azuread.AppRoleAssignment(`${name}-imap-role`, { appRoleId: roleId, principalObjectId: sp.objectId, resourceObjectId: exo.objectId }, { parent: this });
-      const secret = new azuread.ApplicationPassword(`${name}-imap-secret`, { applicationId: app.id, displayName: "mailshift copy engine", endDateRelative: "4320h" }, { parent: this });
+      new azuread.AppRoleAssignment(
+        `${name}-imap-role`,
+        { appRoleId: roleId, principalObjectId: sp.objectId, resourceObjectId: exo.objectId },
+        { parent: this },
+      );
+      const secret = new azuread.ApplicationPassword(
+        `${name}-imap-secret`,
+        { applicationId: app.id, displayName: "mailshift copy engine", endDateRelative: "4320h" },
+        { parent: this },
+      );
       this.imapApp = { clientId: app.clientId, clientSecret: pulumi.secret(secret.value), tenantId: ex.tenantId };
       appAccess = { APP_ID: app.clientId, SP_ID: sp.objectId };
     }
     if (appAccess || forwards) {
       const addresses = args.users.map((u) => u.address).join(",");
-      const env = { APP_ID: appAccess?.APP_ID ?? "", SP_ID: appAccess?.SP_ID ?? "", MAILBOXES: addresses, FORWARDS: forwards, ORG: ex.tenantDomain };
+      const env = {
+        APP_ID: appAccess?.APP_ID ?? "",
+        SP_ID: appAccess?.SP_ID ?? "",
+        MAILBOXES: addresses,
+        FORWARDS: forwards,
+        ORG: ex.tenantDomain,
+      };
       new command.local.Command(
         `${name}-exchange-powershell`,
         {

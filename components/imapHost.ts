@@ -34,15 +34,31 @@ export class ImapHost extends pulumi.ComponentResource {
     for (const a of args.accounts) {
       const rname = `${name}-${a.key}`;
       if (h.kind === "cpanel") {
-        if (args.cpanelToken === undefined) throw new Error("mailshift:cpanelToken is not set: `pulumi config set --secret mailshift:cpanelToken TOKEN`");
+        if (args.cpanelToken === undefined)
+          throw new Error("mailshift:cpanelToken is not set: `pulumi config set --secret mailshift:cpanelToken TOKEN`");
         this.accounts[a.key] = new CpanelMailAccount(
           rname,
-          { url: h.url, user: h.user, token: args.cpanelToken, address: a.address, password: args.password(a.address), ...(a.quotaBytes !== undefined ? { quotaBytes: a.quotaBytes } : {}) },
+          {
+            url: h.url,
+            user: h.user,
+            token: args.cpanelToken,
+            address: a.address,
+            password: args.password(a.address),
+            ...(a.quotaBytes !== undefined ? { quotaBytes: a.quotaBytes } : {}),
+          },
           { parent: this, retainOnDelete: true },
         );
       } else {
-        if (args.sshPrivateKey === undefined) throw new Error("mailshift:sshPrivateKey is not set: `pulumi config set --secret mailshift:sshPrivateKey < KEYFILE`");
-        const set = dovecotCommand("set", { user: a.address, quotaBytes: a.quotaBytes, passwdFile: h.passwdFile, maildirRoot: h.maildirRoot, uid: h.uid, gid: h.gid });
+        if (args.sshPrivateKey === undefined)
+          throw new Error("mailshift:sshPrivateKey is not set: `pulumi config set --secret mailshift:sshPrivateKey < KEYFILE`");
+        const set = dovecotCommand("set", {
+          user: a.address,
+          quotaBytes: a.quotaBytes,
+          passwdFile: h.passwdFile,
+          maildirRoot: h.maildirRoot,
+          uid: h.uid,
+          gid: h.gid,
+        });
         this.accounts[a.key] = new command.remote.Command(
           rname,
           {

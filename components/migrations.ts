@@ -1,7 +1,7 @@
 // Migrations: one MailboxMigration per planned migration (plan.migrations: none in prepare, one per mailbox from
 // copy on), each after its destination account exists. The endpoints are decided by migrationEndpoints (pure);
 // syncGeneration comes from the plan, so cutover and finalize each run a delta pass by themselves.
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { cfgPath } from "../plan/errors";
 import type { PlannedMigration } from "../plan/plan";
 import { MailboxMigration, type EndpointArgs } from "../providers/mailboxMigration/resource";
@@ -42,7 +42,11 @@ export type PasswordOf = (sourceAddress: string, which: "source" | "destination"
  * destination address, or Exchange Online through the app registration (a password only when there is no app).
  * Throws naming the config path when something the migration needs is not configured.
  */
-export function migrationEndpoints(m: PlannedMigration, hosts: MigrationHosts, password: PasswordOf): { source: EndpointArgs; destination: EndpointArgs } {
+export function migrationEndpoints(
+  m: PlannedMigration,
+  hosts: MigrationHosts,
+  password: PasswordOf,
+): { source: EndpointArgs; destination: EndpointArgs } {
   const sourcePassword = password(m.source, "source");
   if (sourcePassword === undefined)
     throw new MigrationWiringError(
@@ -50,7 +54,8 @@ export function migrationEndpoints(m: PlannedMigration, hosts: MigrationHosts, p
     );
   const source: EndpointArgs = { host: hosts.oldHost.imapHost, port: hosts.oldHost.imapPort, user: m.sourceUser, password: sourcePassword };
   if (m.route === "imap") {
-    if (!hosts.newHost) throw new MigrationWiringError(`${cfgPath("newHost")} is not set but ${m.source} is routed to imap; configure the new IMAP host`);
+    if (!hosts.newHost)
+      throw new MigrationWiringError(`${cfgPath("newHost")} is not set but ${m.source} is routed to imap; configure the new IMAP host`);
     const p = password(m.source, "destination");
     if (p === undefined)
       throw new MigrationWiringError(
@@ -60,7 +65,14 @@ export function migrationEndpoints(m: PlannedMigration, hosts: MigrationHosts, p
   }
   if (hosts.exchangeApp) {
     const a = hosts.exchangeApp;
-    return { source, destination: { ...EXCHANGE_IMAP, user: m.destination, oauth2: { tenantId: a.tenantId, clientId: a.clientId, clientSecret: a.clientSecret } } };
+    return {
+      source,
+      destination: {
+        ...EXCHANGE_IMAP,
+        user: m.destination,
+        oauth2: { tenantId: a.tenantId, clientId: a.clientId, clientSecret: a.clientSecret },
+      },
+    };
   }
   throw new MigrationWiringError(
     `${cfgPath("exchange", "imapAccess")} is not "application": mailshift has no way to log in to Exchange Online for ${m.destination} (basic IMAP logins are off there); set it to application`,
@@ -88,7 +100,10 @@ export class Migrations {
     for (const m of args.migrations) {
       const account = args.accounts[m.accountKey];
       // copying into an account that does not exist yet would fail (or land in a host's catch-all)
-      if (!account) throw new MigrationWiringError(`no destination account was declared for ${m.source} (${m.route} ${m.destination}); check ${cfgPath("mailboxes")} and the ${m.route === "imap" ? "newHost" : "exchange"} settings`);
+      if (!account)
+        throw new MigrationWiringError(
+          `no destination account was declared for ${m.source} (${m.route} ${m.destination}); check ${cfgPath("mailboxes")} and the ${m.route === "imap" ? "newHost" : "exchange"} settings`,
+        );
       const ends = migrationEndpoints(m, args, args.password);
       this.migrations[m.accountKey] = new MailboxMigration(
         `${name}-${m.accountKey}`,

@@ -17,14 +17,21 @@ export class MailZone extends pulumi.ComponentResource {
     super("mailshift:dns:MailZone", name, {}, opts);
     if (source.kind === "create") {
       // type full: Cloudflare is authoritative once the registrar points at its nameservers
-      this.zone = new cloudflare.Zone(name, { account: { id: source.accountId }, name: source.name, type: "full" }, { parent: this, protect });
+      this.zone = new cloudflare.Zone(
+        name,
+        { account: { id: source.accountId }, name: source.name, type: "full" },
+        { parent: this, protect },
+      );
       this.zoneId = this.zone.id;
       this.nameServers = this.zone.nameServers;
     } else if (source.kind === "lookup") {
       const found = cloudflare.getZoneOutput({ filter: { name: source.name } }, { parent: this });
       this.zone = undefined;
       this.zoneId = found.apply((z) => {
-        if (!z.id) throw new Error(`mailshift:cloudflare.zone: no Cloudflare zone named ${source.name} is visible to the API token; create it (set zone to create and accountId) or give its zoneId`);
+        if (!z.id)
+          throw new Error(
+            `mailshift:cloudflare.zone: no Cloudflare zone named ${source.name} is visible to the API token; create it (set zone to create and accountId) or give its zoneId`,
+          );
         return z.id;
       });
       this.nameServers = found.apply((z) => z.nameServers ?? []);

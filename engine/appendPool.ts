@@ -146,11 +146,11 @@ export class AppendPool {
     if (batch.length > 1 && client.multiAppend) {
       try {
         const uids = await client.append(path, batch);
-        batch.forEach((_, i) => done(i, { ok: true, uid: uids?.[i] }));
+        for (let i = 0; i < batch.length; i++) done(i, { ok: true, uid: uids?.[i] });
         return client;
       } catch (error) {
         if (!isRefusal(error)) {
-          batch.forEach((_, i) => done(i, { ok: false, error }));
+          for (let i = 0; i < batch.length; i++) done(i, { ok: false, error });
           return client;
         }
         // Refused as a whole (nothing stored): one by one, so only the refused message is skipped,

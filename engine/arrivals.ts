@@ -34,7 +34,13 @@ export async function checkArrivals(
   if (digested.length) {
     const dst = await session.destination();
     await dst.mailboxOpen(group.destination);
-    withDigests(digested.map((a) => got.get(a.destUid!)!), await fetchContentDigests(dst, digested.map((a) => a.destUid!)));
+    withDigests(
+      digested.map((a) => got.get(a.destUid!)!),
+      await fetchContentDigests(
+        dst,
+        digested.map((a) => a.destUid!),
+      ),
+    );
   }
   const flagFixes: FolderDelta["flagFixes"] = [];
   const unconfirmed = new Map<number, number>();
@@ -55,4 +61,3 @@ export async function checkArrivals(
   const delta: FolderDelta = { toCopy: [], flagFixes, present: [], rewritten: [], altered: [], destinationOnly: 0 };
   return { delta, missing, unconfirmed, altered };
 }
-

@@ -26,26 +26,36 @@ export async function auditMailbox(from: Endpoint, opts: { retry?: RetryPolicy }
   const mailbox = mailboxLabel(from);
   const session = new MailboxSession(from, undefined, { retry }, 0);
   try {
-    const { folders, namespace } = await withRetries(session, retry, { mailbox, folder: "(folder list)" }, () => undefined, async () =>
-      listFolders(await session.source()),
+    const { folders, namespace } = await withRetries(
+      session,
+      retry,
+      { mailbox, folder: "(folder list)" },
+      () => undefined,
+      async () => listFolders(await session.source()),
     );
     const out: FolderAudit[] = [];
     for (const f of folders.filter((x) => x.selectable).sort((a, b) => (a.path < b.path ? -1 : 1))) {
       const folder = logicalSegments(f.path, namespace).join("/");
       out.push(
-        await withRetries(session, retry, { mailbox, folder }, () => undefined, async () => {
-          const client = await session.source();
-          const box = await client.mailboxOpen(f.path, { readOnly: true });
-          const a: FolderAudit = { folder, messages: 0, bytes: 0, largest: 0 };
-          if (box.exists > 0) {
-            for await (const m of client.fetch("1:*", { size: true }, { uid: false })) {
-              a.messages += 1;
-              a.bytes += m.size ?? 0;
-              a.largest = Math.max(a.largest, m.size ?? 0);
+        await withRetries(
+          session,
+          retry,
+          { mailbox, folder },
+          () => undefined,
+          async () => {
+            const client = await session.source();
+            const box = await client.mailboxOpen(f.path, { readOnly: true });
+            const a: FolderAudit = { folder, messages: 0, bytes: 0, largest: 0 };
+            if (box.exists > 0) {
+              for await (const m of client.fetch("1:*", { size: true }, { uid: false })) {
+                a.messages += 1;
+                a.bytes += m.size ?? 0;
+                a.largest = Math.max(a.largest, m.size ?? 0);
+              }
             }
-          }
-          return a;
-        }),
+            return a;
+          },
+        ),
       );
     }
     return {

@@ -68,7 +68,13 @@ export class BulkConnection {
     input.on("data", (chunk: Buffer) => this.onData(chunk));
     // unbind() unpiped the stream from imapflow, which may leave it paused: a 'data' listener alone does not resume it.
     input.resume();
-    const gone = (err?: Error) => this.fail(new ConnectionLostError("NoConnection", `the connection closed${this.bye ? ` (server said: ${this.bye})` : err ? ` (${err.message})` : ""}`));
+    const gone = (err?: Error) =>
+      this.fail(
+        new ConnectionLostError(
+          "NoConnection",
+          `the connection closed${this.bye ? ` (server said: ${this.bye})` : err ? ` (${err.message})` : ""}`,
+        ),
+      );
     input.on("error", gone);
     input.on("close", () => gone());
     input.on("end", () => gone());
@@ -109,7 +115,7 @@ export class BulkConnection {
   }
 
   private onData(chunk: Buffer): void {
-    let units;
+    let units: ReturnType<ImapLineSplitter["push"]>;
     try {
       units = this.splitter.push(chunk);
     } catch (err) {
@@ -171,7 +177,11 @@ export class BulkConnection {
   }
 
   /** Sends one command and waits for its tagged answer, writing each further segment on a `+`. */
-  private run(segments: Buffer[][], tag: string, onUntagged?: (u: Untagged) => void): Promise<{ code?: string; args: string[]; text: string }> {
+  private run(
+    segments: Buffer[][],
+    tag: string,
+    onUntagged?: (u: Untagged) => void,
+  ): Promise<{ code?: string; args: string[]; text: string }> {
     if (this.lost) return Promise.reject(this.lost);
     if (this.pending) return Promise.reject(new Error("a command is already running on this connection"));
     return new Promise((resolve, reject) => {
@@ -287,4 +297,3 @@ export class BulkConnection {
     this.drop();
   }
 }
-

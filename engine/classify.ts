@@ -83,7 +83,7 @@ export function classifyAppendFailure(f: ErrorFacts): FailureKind {
   if (f.code && TRANSIENT.has(f.code)) return "transient";
   const text = `${f.responseText ?? ""} ${f.message ?? ""}`.toLowerCase();
   const code = (f.serverResponseCode ?? "").toUpperCase();
-  if (code === "OVERQUOTA" || /quota exceeded|over quota|mailbox is full|quota/.test(text) && !/too large|too big|size/.test(text)) {
+  if (code === "OVERQUOTA" || (/quota exceeded|over quota|mailbox is full|quota/.test(text) && !/too large|too big|size/.test(text))) {
     return "overquota";
   }
   if (code === "TOOBIG" || code === "LIMIT" || code === "APPENDLIMIT") return "refused-message";
@@ -119,5 +119,8 @@ export function throttleDelayMs(f: ErrorFacts): number | undefined {
 /** The server says the folder is not there (deleted since it was listed). */
 export function isNonexistentFolder(f: ErrorFacts): boolean {
   if (f.responseStatus !== "NO") return false;
-  return f.serverResponseCode === "NONEXISTENT" || /doesn't exist|does not exist|not exist|unknown mailbox|no such mailbox/i.test(f.responseText ?? "");
+  return (
+    f.serverResponseCode === "NONEXISTENT" ||
+    /doesn't exist|does not exist|not exist|unknown mailbox|no such mailbox/i.test(f.responseText ?? "")
+  );
 }

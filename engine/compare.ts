@@ -11,23 +11,33 @@ import type { MailboxSession } from "./session";
 import type { FullListing } from "./passPlan";
 
 /** Fills in digests where the cheap identity cannot settle a pairing (identity.ts needDigests). */
-async function disambiguate(
-  session: MailboxSession,
-  group: FolderGroup,
-  sources: FolderListing[],
-  dest: FolderListing,
-): Promise<void> {
-  const wanted = needDigests(sources.map((s) => s.metas), dest.metas);
+async function disambiguate(session: MailboxSession, group: FolderGroup, sources: FolderListing[], dest: FolderListing): Promise<void> {
+  const wanted = needDigests(
+    sources.map((s) => s.metas),
+    dest.metas,
+  );
   const src = await session.source();
   for (let i = 0; i < sources.length; i++) {
     if (!wanted.sources[i].length) continue;
     await src.mailboxOpen(group.sources[i].path, { readOnly: true });
-    withDigests(wanted.sources[i], await fetchContentDigests(src, wanted.sources[i].map((m) => m.uid)));
+    withDigests(
+      wanted.sources[i],
+      await fetchContentDigests(
+        src,
+        wanted.sources[i].map((m) => m.uid),
+      ),
+    );
   }
   if (wanted.dest.length) {
     const dst = await session.destination();
     await dst.mailboxOpen(group.destination);
-    withDigests(wanted.dest, await fetchContentDigests(dst, wanted.dest.map((m) => m.uid)));
+    withDigests(
+      wanted.dest,
+      await fetchContentDigests(
+        dst,
+        wanted.dest.map((m) => m.uid),
+      ),
+    );
   }
 }
 
@@ -75,7 +85,11 @@ export async function compare(session: MailboxSession, group: FolderGroup, listi
   return {
     sources,
     dest,
-    delta: folderDelta(sources.map((s) => s.metas), dest.metas, { permanentFlags: dest.permanentFlags }),
+    delta: folderDelta(
+      sources.map((s) => s.metas),
+      dest.metas,
+      { permanentFlags: dest.permanentFlags },
+    ),
     idsWithBodies,
   };
 }
@@ -92,4 +106,3 @@ export async function readIds(session: MailboxSession, group: FolderGroup, refs:
     for (const r of mine) r.meta.messageId = ids.get(r.meta.uid) ?? "";
   }
 }
-

@@ -102,7 +102,10 @@ async function copyMissing(pass: GroupPass, { toCopy, permanentFlags, touched, i
       ledger.skipped(ref.source, { folder: group.sourceNames[ref.source], uid, messageId, size, reason });
     } else sendable.push(ref);
   }
-  ledger.found(sendable.length, sendable.reduce((n, r) => n + r.meta.size, 0));
+  ledger.found(
+    sendable.length,
+    sendable.reduce((n, r) => n + r.meta.size, 0),
+  );
   // Nothing to copy: every source message is there (the listing, or the watermark, is the proof).
   if (!toCopy.length) {
     if (touched) return { missing: 0, settle: settleAfter(pass, 0), unchanged: false };
@@ -140,7 +143,7 @@ async function copyNewMail(pass: GroupPass, before: GroupWatermark, fresh: Messa
   let permanentFlags: Set<string> | undefined;
   if (toCopy.length) {
     permanentFlags = (await (await pass.session.destination()).mailboxOpen(pass.group.destination)).permanentFlags;
-    fresh.forEach((metas, i) => countUnsupported(pass.ledger, i, metas, permanentFlags));
+    for (const [i, metas] of fresh.entries()) countUnsupported(pass.ledger, i, metas, permanentFlags);
   }
   return copyMissing(pass, { toCopy, permanentFlags, touched: false, idsWithBodies: false });
 }
@@ -181,14 +184,18 @@ export async function copyFolderGroup(job: GroupJob): Promise<GroupOutcome> {
     case "skip":
     case "empty": {
       const { marks } = strategy;
-      marks.sources.forEach((m, i) => job.ledger.listed(i, m.messages, m.messages));
+      for (const [i, m] of marks.sources.entries()) job.ledger.listed(i, m.messages, m.messages);
       job.ledger.found(0, 0);
       return { missing: 0, watermark: marks, unchanged: strategy.kind === "skip" };
     }
     case "incremental": {
       const { marks } = strategy;
       const fresh = await newSinceProof(job.session, group, strategy.sources);
-      const allMissing = (f: MessageMeta[][]) => newMailIsAllMissing(marks, f.map((m) => m.length));
+      const allMissing = (f: MessageMeta[][]) =>
+        newMailIsAllMissing(
+          marks,
+          f.map((m) => m.length),
+        );
       const copyable = fresh && (allMissing(fresh) || (await noneOnDestination(job.session, group, fresh.flat())));
       if (fresh && copyable) return copyNewMail(pass, marks, fresh);
       // The proof does not carry over (a flag changed on an older message, or new mail may already be there).

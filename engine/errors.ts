@@ -14,16 +14,21 @@ export class UsageError extends MailshiftError {}
 
 /** The server refused the credentials. Retrying cannot help. */
 export class AuthenticationError extends MailshiftError {
-  constructor(readonly mailbox: string, hint: string, serverText?: string) {
-    super(
-      `authentication failed for ${mailbox}${serverText ? ` (server said: ${serverText})` : ""}: ${hint}`,
-    );
+  constructor(
+    readonly mailbox: string,
+    hint: string,
+    serverText?: string,
+  ) {
+    super(`authentication failed for ${mailbox}${serverText ? ` (server said: ${serverText})` : ""}: ${hint}`);
   }
 }
 
 /** The host could not be reached at all (DNS, refused, timeout) after the retries. */
 export class UnreachableError extends MailshiftError {
-  constructor(readonly mailbox: string, reason: string) {
+  constructor(
+    readonly mailbox: string,
+    reason: string,
+  ) {
     super(
       `cannot reach the IMAP server for ${mailbox}: ${reason}. ` +
         `Check the host name and port, that the server is running, and that no firewall is in the way.`,
@@ -43,7 +48,11 @@ export class InsecureConnectionError extends MailshiftError {
 
 /** The destination mailbox is full: nothing more can be copied until its quota is raised. */
 export class QuotaExceededError extends MailshiftError {
-  constructor(readonly mailbox: string, readonly folder: string, serverText: string) {
+  constructor(
+    readonly mailbox: string,
+    readonly folder: string,
+    serverText: string,
+  ) {
     super(
       `the destination mailbox ${mailbox} is over its quota while copying folder "${folder}" ` +
         `(server said: ${serverText}). Raise the quota (run \`mailshift audit\` on the source for the size it must hold), ` +
@@ -54,7 +63,12 @@ export class QuotaExceededError extends MailshiftError {
 
 /** A transient failure survived every retry. The next run resumes without duplicates. */
 export class RetriesExhaustedError extends MailshiftError {
-  constructor(readonly mailbox: string, readonly folder: string, attempts: number, cause: string) {
+  constructor(
+    readonly mailbox: string,
+    readonly folder: string,
+    attempts: number,
+    cause: string,
+  ) {
     super(
       `gave up on folder "${folder}" of ${mailbox} after ${attempts} attempts: ${cause}. ` +
         `Nothing copied so far is lost; run the sync again when the server is reachable and it resumes where it stopped.`,

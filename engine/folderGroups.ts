@@ -15,9 +15,16 @@ export interface MailboxMarks {
  * `marks`: with every folder's STATUS on both sides, where both servers give it with the folder list
  * (LIST-STATUS) and so at no extra round trip. Also the source folders' message counts then, which order lanes.
  */
-export async function planMailbox(session: MailboxSession, opts: FolderMapOptions, marks = false): Promise<FolderPlan & { marks?: MailboxMarks }> {
+export async function planMailbox(
+  session: MailboxSession,
+  opts: FolderMapOptions,
+  marks = false,
+): Promise<FolderPlan & { marks?: MailboxMarks }> {
   // Both sides at once: a pass's first two logins are its start-up time.
-  const [src, dst] = await Promise.all([session.source().then((c) => listFolders(c, marks)), session.destination().then((c) => listFolders(c, marks))]);
+  const [src, dst] = await Promise.all([
+    session.source().then((c) => listFolders(c, marks)),
+    session.destination().then((c) => listFolders(c, marks)),
+  ]);
   const plan = planFolders(src.folders, src.namespace, dst.folders, dst.namespace, opts);
   return src.marks && dst.marks ? { ...plan, marks: { source: src.marks, destination: dst.marks } } : plan;
 }

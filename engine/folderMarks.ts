@@ -71,11 +71,16 @@ export async function marksNow(session: MailboxSession, groups: readonly FolderG
  * The marks of the destination folders created after the folder list (they were not in it), added to those it
  * gave, which stay as they were: they were taken before this pass changed anything.
  */
-export async function withCreatedFolders(session: MailboxSession, marks: MailboxMarks, groups: readonly FolderGroup[]): Promise<MailboxMarks> {
+export async function withCreatedFolders(
+  session: MailboxSession,
+  marks: MailboxMarks,
+  groups: readonly FolderGroup[],
+): Promise<MailboxMarks> {
   if (groups.every((g) => g.refused || marks.destination.has(g.destination))) return marks;
   const now = await listMarks(await session.destination());
   if (!now) return marks;
   const destination = new Map(marks.destination);
-  for (const g of groups) if (!destination.has(g.destination) && now.has(g.destination)) destination.set(g.destination, now.get(g.destination)!);
+  for (const g of groups)
+    if (!destination.has(g.destination) && now.has(g.destination)) destination.set(g.destination, now.get(g.destination)!);
   return { ...marks, destination };
 }

@@ -60,7 +60,8 @@ export const TIERS: readonly { tier: Tier; key: (m: MessageMeta) => string | und
  * recognises it, or "different". Uses the digests where both sides have them, as the next pass's pairing does.
  */
 export function compareCopy(source: MessageMeta, copy: MessageMeta): Tier | "different" {
-  const exact = baseKey(source) === baseKey(copy) && (!source.contentDigest || !copy.contentDigest || source.contentDigest === copy.contentDigest);
+  const exact =
+    baseKey(source) === baseKey(copy) && (!source.contentDigest || !copy.contentDigest || source.contentDigest === copy.contentDigest);
   if (exact) return "exact";
   for (const { tier, key } of TIERS.slice(1)) {
     const k = key(source);
@@ -102,7 +103,10 @@ export function ambiguousKeys(sources: readonly (readonly MessageMeta[])[]): Set
  * messages that could be their copies: the same key, or (no Message-ID) the same second as a source message
  * without one, which a server may have stored altered.
  */
-export function needDigests(sources: readonly (readonly MessageMeta[])[], dest: readonly MessageMeta[]): { sources: MessageMeta[][]; dest: MessageMeta[] } {
+export function needDigests(
+  sources: readonly (readonly MessageMeta[])[],
+  dest: readonly MessageMeta[],
+): { sources: MessageMeta[][]; dest: MessageMeta[] } {
   const ambiguous = ambiguousKeys(sources);
   const bareSeconds = new Set<number>();
   for (const list of sources) for (const m of list) if (!canonicalId(m)) bareSeconds.add(seconds(m));

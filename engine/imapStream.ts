@@ -61,7 +61,8 @@ export class ImapLineSplitter {
       const lf = buf.indexOf(0x0a, pos);
       if (lf < 0) {
         this.partial = Buffer.from(buf.subarray(pos));
-        if (this.partial.length > MAX_LINE) throw new ImapStreamError(`an IMAP line longer than ${MAX_LINE} bytes without an end: not an IMAP stream`);
+        if (this.partial.length > MAX_LINE)
+          throw new ImapStreamError(`an IMAP line longer than ${MAX_LINE} bytes without an end: not an IMAP stream`);
         break;
       }
       const crlf = lf > pos && buf[lf - 1] === 0x0d;

@@ -12,7 +12,11 @@ import type { NewMail } from "./watermarks";
  * Per source folder, the messages that arrived since the proof. Undefined when the proof does not carry over:
  * an older message changed flags (its destination copy is known only to a listing), or a folder is gone.
  */
-export async function newSinceProof(session: MailboxSession, group: FolderGroup, plan: readonly NewMail[]): Promise<MessageMeta[][] | undefined> {
+export async function newSinceProof(
+  session: MailboxSession,
+  group: FolderGroup,
+  plan: readonly NewMail[],
+): Promise<MessageMeta[][] | undefined> {
   const src = await session.source();
   const out: MessageMeta[][] = [];
   for (const [i, f] of group.sources.entries()) {

@@ -29,7 +29,8 @@ export function appendConnectionsFor(greeting: string, wanted: number): number {
  * it is sent, with the reason. Undefined: send it.
  */
 export function sizeRefusal(size: number, userMax: number | undefined, appendLimit: number | undefined): string | undefined {
-  if (appendLimit !== undefined && size > appendLimit) return `larger than the destination accepts (APPENDLIMIT ${appendLimit} bytes; this message is ${size})`;
+  if (appendLimit !== undefined && size > appendLimit)
+    return `larger than the destination accepts (APPENDLIMIT ${appendLimit} bytes; this message is ${size})`;
   if (userMax !== undefined && size > userMax) return `larger than the maximum message size (${size} > ${userMax} bytes)`;
   return undefined;
 }

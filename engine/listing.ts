@@ -111,7 +111,11 @@ export async function listMessages(client: ImapFlow, path: string, readOnly: boo
 export async function listUidRange(client: ImapFlow, from: number, to: number): Promise<MessageMeta[]> {
   const out: MessageMeta[] = [];
   if (from > to) return out;
-  for await (const msg of client.fetch(`${from}:${to}`, { uid: true, flags: true, internalDate: true, size: true, headers: ["message-id"] }, { uid: true })) {
+  for await (const msg of client.fetch(
+    `${from}:${to}`,
+    { uid: true, flags: true, internalDate: true, size: true, headers: ["message-id"] },
+    { uid: true },
+  )) {
     if (msg.uid >= from && msg.uid <= to) out.push(toMeta(msg));
   }
   return out.sort((a, b) => a.uid - b.uid);
@@ -124,7 +128,8 @@ export async function listUidRange(client: ImapFlow, from: number, to: number): 
  */
 export async function noFlagChangeSince(client: ImapFlow, below: number, modseq: string): Promise<boolean> {
   const box = client.mailbox;
-  if (!client.enabled.has("CONDSTORE") || !box || box.noModseq || box.highestModseq === undefined || !/^[1-9]\d*$/.test(modseq)) return false;
+  if (!client.enabled.has("CONDSTORE") || !box || box.noModseq || box.highestModseq === undefined || !/^[1-9]\d*$/.test(modseq))
+    return false;
   if (below <= 1) return true;
   let changed = 0;
   // Read to the end (a flag change is O(changed) to read); leaving the loop early would leave the command running.

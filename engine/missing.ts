@@ -72,7 +72,9 @@ function pairWithin(srcs: readonly SourceRef[], dests: readonly MessageMeta[]): 
   }
   const candidates: [SourceRef, MessageMeta][] = [];
   for (const r of srcs) for (const d of dests) candidates.push([r, d]);
-  candidates.sort(([a, x], [b, y]) => Math.abs(a.meta.size - x.size) - Math.abs(b.meta.size - y.size) || a.meta.uid - b.meta.uid || x.uid - y.uid);
+  candidates.sort(
+    ([a, x], [b, y]) => Math.abs(a.meta.size - x.size) - Math.abs(b.meta.size - y.size) || a.meta.uid - b.meta.uid || x.uid - y.uid,
+  );
   const usedSrc = new Set<SourceRef>();
   const usedDest = new Set<MessageMeta>();
   const out: [SourceRef, MessageMeta][] = [];
@@ -116,18 +118,34 @@ export function folderDelta(
         pairedDest.add(match);
         present[ref.source] += 1;
         const change = flagChange(ref.meta.flags, match.flags, opts.permanentFlags);
-        if (change.add.length || change.remove.length) flagFixes.push({ source: ref.source, sourceUid: ref.meta.uid, destUid: match.uid, ...change });
+        if (change.add.length || change.remove.length)
+          flagFixes.push({ source: ref.source, sourceUid: ref.meta.uid, destUid: match.uid, ...change });
         if (tier !== "exact") {
           rewritten[ref.source] += 1;
-          altered.push({ source: ref.source, sourceUid: ref.meta.uid, destUid: match.uid, messageId: ref.meta.messageId, how: alteration(ref.meta, match), tier });
+          altered.push({
+            source: ref.source,
+            sourceUid: ref.meta.uid,
+            destUid: match.uid,
+            messageId: ref.meta.messageId,
+            how: alteration(ref.meta, match),
+            tier,
+          });
         }
       }
     }
     unpaired = unpaired.filter((r) => !pairedSrc.has(r));
     left = left.filter((m) => !pairedDest.has(m));
   }
-  const order = (a: { source: number; sourceUid: number }, b: { source: number; sourceUid: number }) => a.source - b.source || a.sourceUid - b.sourceUid;
-  return { toCopy: unpaired, flagFixes: flagFixes.sort(order), present, rewritten, altered: altered.sort(order), destinationOnly: left.length };
+  const order = (a: { source: number; sourceUid: number }, b: { source: number; sourceUid: number }) =>
+    a.source - b.source || a.sourceUid - b.sourceUid;
+  return {
+    toCopy: unpaired,
+    flagFixes: flagFixes.sort(order),
+    present,
+    rewritten,
+    altered: altered.sort(order),
+    destinationOnly: left.length,
+  };
 }
 
 /** Groups flag fixes into as few STORE commands as possible: one per (add|remove, flag set). */

@@ -29,9 +29,6 @@ export async function runPlan(
   };
   const extra = plan.lanes - 1;
   if (extra) await createInboxAlone(first);
-  await Promise.all([
-    runLane(first),
-    openLanes(first, extra, more).then((opened) => Promise.all(opened.map(runLane))),
-  ]);
+  await Promise.all([runLane(first), openLanes(first, extra, more).then((opened) => Promise.all(opened.map(runLane)))]);
   if (failure) throw failure.err;
 }

@@ -12,7 +12,12 @@ export async function settleWatermarks(
   done: readonly { group: FolderGroup; outcome: GroupOutcome }[],
 ): Promise<Watermarks> {
   const settling = done.filter((d) => d.outcome.settle);
-  const after = settling.length ? await marksNow(session, settling.map((d) => d.group)) : [];
+  const after = settling.length
+    ? await marksNow(
+        session,
+        settling.map((d) => d.group),
+      )
+    : [];
   const settled = new Map(settling.map((d, j) => [d, watermarkAfterCopy(d.outcome.settle!.before, after[j], d.outcome.settle!.appended)]));
   const watermarks: Watermarks = {};
   for (const d of done) {

@@ -114,4 +114,3 @@ const ALTERATION_TEXT: Readonly<Record<Alteration, string>> = {
   size: "another size (the server stores its own rendering)",
   content: "other content (matched by date, no Message-ID)",
 };
-

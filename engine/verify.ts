@@ -67,7 +67,10 @@ async function digestAll(session: MailboxSession, side: "source" | "destination"
   if (!metas.length) return;
   const client = side === "source" ? await session.source() : await session.destination();
   await client.mailboxOpen(path, { readOnly: true });
-  const digests = await fetchContentDigests(client, metas.map((m) => m.uid));
+  const digests = await fetchContentDigests(
+    client,
+    metas.map((m) => m.uid),
+  );
   for (const m of metas) Object.assign(m, digests.get(m.uid) ?? { contentDigest: "unreadable" });
 }
 
@@ -83,11 +86,19 @@ export async function checkGroup(session: MailboxSession, group: FolderGroup, de
     listSources(session, group),
     exists ? listMessages(dstClient, group.destination, true) : Promise.resolve<FolderListing>({ metas: [] }),
   ]);
-  const wanted = deep ? { sources: sources.map((s) => s.metas), dest: dest.metas } : needDigests(sources.map((s) => s.metas), dest.metas);
+  const wanted = deep
+    ? { sources: sources.map((s) => s.metas), dest: dest.metas }
+    : needDigests(
+        sources.map((s) => s.metas),
+        dest.metas,
+      );
   for (let i = 0; i < sources.length; i++) await digestAll(session, "source", group.sources[i].path, wanted.sources[i]);
   await digestAll(session, "destination", group.destination, wanted.dest);
   const keyed = (m: MessageMeta): MessageMeta => (deep ? { ...m, size: 0 } : m);
-  const delta = folderDelta(sources.map((s) => s.metas.map(keyed)), dest.metas.map(keyed));
+  const delta = folderDelta(
+    sources.map((s) => s.metas.map(keyed)),
+    dest.metas.map(keyed),
+  );
   return group.sourceNames.map((name, i) => {
     const byUid = new Map(sources[i].metas.map((m) => [m.uid, m]));
     const missing = delta.toCopy
@@ -109,19 +120,32 @@ export async function checkGroup(session: MailboxSession, group: FolderGroup, de
   });
 }
 
-export async function verifyMailbox(from: Endpoint, to: Endpoint, opts: VerifyOptions = {}, connect?: Partial<ConnectOptions>): Promise<VerifyReport> {
+export async function verifyMailbox(
+  from: Endpoint,
+  to: Endpoint,
+  opts: VerifyOptions = {},
+  connect?: Partial<ConnectOptions>,
+): Promise<VerifyReport> {
   const retry = opts.retry ?? DEFAULT_RETRY;
   const session = new MailboxSession(from, to, { retry, ...connect }, 1);
   const mailbox = mailboxLabel(from);
   try {
-    const plan = await withRetries(session, retry, { mailbox, folder: "(folder list)" }, () => undefined, () =>
-      planMailbox(session, opts.folders ?? {}),
+    const plan = await withRetries(
+      session,
+      retry,
+      { mailbox, folder: "(folder list)" },
+      () => undefined,
+      () => planMailbox(session, opts.folders ?? {}),
     );
     const folders: FolderVerification[] = [];
     for (const g of plan.groups) {
       folders.push(
-        ...(await withRetries(session, retry, { mailbox, folder: g.sourceNames.join(", ") }, () => undefined, () =>
-          checkGroup(session, g, opts.deep ?? true),
+        ...(await withRetries(
+          session,
+          retry,
+          { mailbox, folder: g.sourceNames.join(", ") },
+          () => undefined,
+          () => checkGroup(session, g, opts.deep ?? true),
         )),
       );
     }

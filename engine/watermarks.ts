@@ -81,7 +81,11 @@ export function resyncPath(previous: GroupWatermark | undefined, now: GroupWater
   for (const [i, p] of previous.sources.entries()) {
     const n = now.sources[i];
     const comparable =
-      p.path === n.path && p.uidValidity === n.uidValidity && n.uidNext >= p.uidNext && p.highestModseq !== undefined && n.highestModseq !== undefined;
+      p.path === n.path &&
+      p.uidValidity === n.uidValidity &&
+      n.uidNext >= p.uidNext &&
+      p.highestModseq !== undefined &&
+      n.highestModseq !== undefined;
     if (!comparable) return { kind: "full" };
     sources.push({
       provenBelow: p.uidNext,
@@ -125,7 +129,11 @@ function notCreatedYet(m: FolderMark): boolean {
  * too, so it would be missed. Flags changed on the destination by its users after the migration are theirs
  * anyway, as with any watermark.
  */
-export function watermarkAfterCopy(before: GroupWatermark, after: GroupWatermark | undefined, appended: number): GroupWatermark | undefined {
+export function watermarkAfterCopy(
+  before: GroupWatermark,
+  after: GroupWatermark | undefined,
+  appended: number,
+): GroupWatermark | undefined {
   if (!after || after.sources.length !== before.sources.length) return undefined;
   if (!before.sources.every((m, i) => sameSource(m, after.sources[i]))) return undefined;
   const b = before.destination;

@@ -124,7 +124,7 @@ export class AuthDns {
       ...zoneBlocks,
     ].join("\n");
     const confFile = join(dir, "nsd.conf");
-    writeFileSync(confFile, conf + "\n");
+    writeFileSync(confFile, `${conf}\n`);
     const child = spawn(NSD, ["-d", "-c", confFile], { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr!.on("data", (d) => (stderr += String(d)));

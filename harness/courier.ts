@@ -495,7 +495,7 @@ export class Courier implements ImapServer {
     const etc = path.join(this.dir, "etc");
     const text = path.join(etc, "userdb");
     const lines = [...this.users.values()].map((u) => userdbLine(u, this.identity, this.home(u.user)));
-    fs.writeFileSync(text, lines.join("\n") + "\n", { mode: 0o600 });
+    fs.writeFileSync(text, `${lines.join("\n")}\n`, { mode: 0o600 });
     fs.chmodSync(text, 0o600); // makeuserdb refuses a userdb readable by others
     try {
       execFileSync(this.bins.makeuserdb, ["-f", text], { stdio: ["ignore", "pipe", "pipe"] });

@@ -43,7 +43,14 @@ export function imapdState(c: Courier): string {
     };
     // syscall 270 is pselect6; its first argument is nfds: 1 = waiting for the client (fd 0), 5 = for the FAM socket (fd 4)
     const [nr, nfds] = read("syscall").split(" ");
-    const what = nr === "270" ? (nfds === "0x1" ? "waiting for the client" : nfds === "0x5" ? "waiting for a FAM event (fd 4)" : `pselect6 nfds=${nfds}`) : `syscall ${nr}`;
+    const what =
+      nr === "270"
+        ? nfds === "0x1"
+          ? "waiting for the client"
+          : nfds === "0x5"
+            ? "waiting for a FAM event (fd 4)"
+            : `pselect6 nfds=${nfds}`
+        : `syscall ${nr}`;
     lines.push(`  imapd ${pid}: ${what}; fd 4 = ${link(4)}`);
   }
   const maildirs = path.join(c.dir, "mail");
@@ -59,11 +66,23 @@ export function imapdState(c: Courier): string {
   return lines.join("\n");
 }
 
-async function run(c: Courier, folder: string, connections: number, afterS: number): Promise<{ ms: number; stalled: number; state?: string }> {
+async function run(
+  c: Courier,
+  folder: string,
+  connections: number,
+  afterS: number,
+): Promise<{ ms: number; stalled: number; state?: string }> {
   const msgs = readCorpus("spam", 500).map((m) => m.raw);
   const clients: ImapFlow[] = [];
   for (let i = 0; i < connections; i++) {
-    const f = new ImapFlow({ host: c.host, port: c.port, secure: false, auth: { user: "stall", pass: "stall-pw" }, logger: false, disableAutoIdle: true });
+    const f = new ImapFlow({
+      host: c.host,
+      port: c.port,
+      secure: false,
+      auth: { user: "stall", pass: "stall-pw" },
+      logger: false,
+      disableAutoIdle: true,
+    });
     f.on("error", () => undefined);
     await f.connect();
     clients.push(f);

@@ -85,14 +85,18 @@ export function ensureCyrus(): CyrusInstall {
     if (!fs.existsSync(path.join(root, "usr/lib/cyrus/bin", b))) missing.push(path.join(root, "usr/lib/cyrus/bin", b));
   }
   const libRel = fs.existsSync(path.join(root, "usr/lib"))
-    ? fs.readdirSync(path.join(root, "usr/lib")).find((d) => /-linux-gnu/.test(d) && fs.existsSync(path.join(root, "usr/lib", d, "libcyrus.so.0")))
+    ? fs
+        .readdirSync(path.join(root, "usr/lib"))
+        .find((d) => /-linux-gnu/.test(d) && fs.existsSync(path.join(root, "usr/lib", d, "libcyrus.so.0")))
     : undefined;
   if (!libRel) missing.push(`${root}/usr/lib/<triplet>/libcyrus.so.0`);
   const saslpasswd2 = findOnPath("saslpasswd2");
   if (!saslpasswd2) missing.push("saslpasswd2 (Debian's sasl2-bin)");
   if (process.getuid?.() === 0 && uidOf("cyrus") === undefined) missing.push("the system user `cyrus`");
   if (missing.length > 0 || !libRel || !saslpasswd2)
-    throw new CyrusError(`Cyrus IMAP is not installed for the test harness (missing: ${missing.join(", ")}): ${SETUP_HINT}; MAILSHIFT_CACHE moves the cache folder (now ${root}).`);
+    throw new CyrusError(
+      `Cyrus IMAP is not installed for the test harness (missing: ${missing.join(", ")}): ${SETUP_HINT}; MAILSHIFT_CACHE moves the cache folder (now ${root}).`,
+    );
   return { root, libRel: path.join("usr/lib", libRel), saslpasswd2 };
 }
 
@@ -134,7 +138,10 @@ function mountNamespaceAllowed(): boolean {
   if (namespacesAllowed === undefined) {
     const probe = fs.mkdtempSync(path.join(os.tmpdir(), "cy-ns-probe-"));
     try {
-      execFileSync("unshare", ["--mount", "--propagation", "private", "--", "mount", "-t", "tmpfs", "mailshift-probe", probe], { stdio: "ignore", timeout: 10_000 });
+      execFileSync("unshare", ["--mount", "--propagation", "private", "--", "mount", "-t", "tmpfs", "mailshift-probe", probe], {
+        stdio: "ignore",
+        timeout: 10_000,
+      });
       namespacesAllowed = true;
     } catch {
       namespacesAllowed = false;
@@ -149,7 +156,8 @@ export function cyrusIdentity(): CyrusIdentity {
   if (process.getuid?.() === 0) {
     const uid = uidOf("cyrus");
     const gid = gidOf("cyrus");
-    if (uid === undefined || gid === undefined) throw new CyrusError(`running as root but the system user \`cyrus\` does not exist: ${SETUP_HINT}`);
+    if (uid === undefined || gid === undefined)
+      throw new CyrusError(`running as root but the system user \`cyrus\` does not exist: ${SETUP_HINT}`);
     return { user: "cyrus", uid, gid, asRoot: true, mode: mountNamespaceAllowed() ? "namespace" : "copy" };
   }
   const me = os.userInfo();
@@ -169,7 +177,8 @@ export function validateCyrusUser(u: MailUser, h: CyrusHierarchy): void {
     throw new CyrusError(
       `mail user ${JSON.stringify(u.user)}: on Cyrus (${h} hierarchy) use letters, digits and _ + -${h === "slash" ? " ." : ""} only, optionally @domain`,
     );
-  if (u.user.split("@")[0].toLowerCase() === CYRUS_ADMIN) throw new CyrusError(`mail user ${u.user}: ${CYRUS_ADMIN} is the harness's Cyrus administrator`);
+  if (u.user.split("@")[0].toLowerCase() === CYRUS_ADMIN)
+    throw new CyrusError(`mail user ${u.user}: ${CYRUS_ADMIN} is the harness's Cyrus administrator`);
   if (u.password.length === 0 || /[\r\n\0]/.test(u.password))
     throw new CyrusError(`mail user ${u.user}: the password must be non-empty without line breaks or NUL (saslpasswd2 reads one line)`);
   if (u.quotaBytes !== undefined && (!Number.isSafeInteger(u.quotaBytes) || u.quotaBytes <= 0))
@@ -266,7 +275,7 @@ function makeDirs(dir: string): string[] {
  */
 const NAMESPACE_SCRIPT = [
   "set -e",
-  'cache=$1; dir=$2; user=$3; shift 3',
+  "cache=$1; dir=$2; user=$3; shift 3",
   'mount --bind "$cache" "$dir/cyrus"',
   'mount -o remount,bind,ro "$dir/cyrus" 2>/dev/null || true',
   'mount --rbind /dev "$dir/hostdev"',
@@ -392,12 +401,15 @@ export class Cyrus implements ImapServer {
       const mailbox = this.adminMailbox(user);
       const created = await admin.command(["CREATE", astring(mailbox)]);
       if (created.status !== "OK" && !/ALREADYEXISTS|already exists/i.test(created.text))
-        throw new CyrusError(`${this.label}: CREATE ${mailbox} for ${u.user} failed: ${created.status} ${created.text}; log:\n${this.logs().slice(-2000)}`);
+        throw new CyrusError(
+          `${this.label}: CREATE ${mailbox} for ${u.user} failed: ${created.status} ${created.text}; log:\n${this.logs().slice(-2000)}`,
+        );
       // no quota: no quota root at all (SETQUOTA () would leave an empty one), unless one must be lifted
       if (u.quotaBytes !== undefined || before?.quotaBytes !== undefined) {
         const limit = u.quotaBytes === undefined ? "()" : `(STORAGE ${quotaKiB(u.quotaBytes)})`;
         const quota = await admin.command(["SETQUOTA", astring(mailbox), limit]);
-        if (quota.status !== "OK") throw new CyrusError(`${this.label}: SETQUOTA ${mailbox} ${limit} for ${u.user} failed: ${quota.status} ${quota.text}`);
+        if (quota.status !== "OK")
+          throw new CyrusError(`${this.label}: SETQUOTA ${mailbox} ${limit} for ${u.user} failed: ${quota.status} ${quota.text}`);
       }
       await admin.command(["LOGOUT"]).catch(() => undefined);
     } finally {
@@ -408,7 +420,9 @@ export class Cyrus implements ImapServer {
       // a replaced user keeps its folders: CREATE ... (USE (\Sent)) of an existing \Sent folder answers
       // NO [USEATTR] SPECIAL-USE flag conflict (Cyrus checks the use before the name), so only missing ones
       const listed = await own.command(["LIST", '""', '"*"']);
-      const existing = new Set(listed.lines.map((l) => /^\* LIST \([^)]*\) (?:"[^"]*"|NIL) "?(.*?)"?$/.exec(l)?.[1]).filter((n) => n !== undefined));
+      const existing = new Set(
+        listed.lines.map((l) => /^\* LIST \([^)]*\) (?:"[^"]*"|NIL) "?(.*?)"?$/.exec(l)?.[1]).filter((n) => n !== undefined),
+      );
       for (const f of this.spec.specialFolders) {
         const name = this.spec.prefix + f.name;
         if (existing.has(name)) continue;
@@ -431,7 +445,10 @@ export class Cyrus implements ImapServer {
   /** Cyrus's syslog messages (as root) and master's stderr. */
   logs(): string {
     const log = this.logText;
-    const note = this.identity.mode === "namespace" ? "" : "(Cyrus's syslog messages are captured only when the harness runs as root and may create a mount namespace)\n";
+    const note =
+      this.identity.mode === "namespace"
+        ? ""
+        : "(Cyrus's syslog messages are captured only when the harness runs as root and may create a mount namespace)\n";
     return note + log + (this.stderr ? `master stderr:\n${this.stderr}` : "");
   }
 
@@ -474,9 +491,14 @@ export class Cyrus implements ImapServer {
     const [name, realm] = at < 0 ? [user, this.servername] : [user.slice(0, at), user.slice(at + 1)];
     const db = path.join(this.dir, "sasldb2");
     try {
-      execFileSync(this.install.saslpasswd2, ["-p", "-c", "-f", db, "-u", realm, name], { input: password + "\n", stdio: ["pipe", "ignore", "pipe"] });
+      execFileSync(this.install.saslpasswd2, ["-p", "-c", "-f", db, "-u", realm, name], {
+        input: `${password}\n`,
+        stdio: ["pipe", "ignore", "pipe"],
+      });
     } catch (err) {
-      throw new CyrusError(`${this.label}: saslpasswd2 for ${user} into ${db} failed: ${String((err as { stderr?: Buffer }).stderr ?? (err as Error).message).trim()}`);
+      throw new CyrusError(
+        `${this.label}: saslpasswd2 for ${user} into ${db} failed: ${String((err as { stderr?: Buffer }).stderr ?? (err as Error).message).trim()}`,
+      );
     }
     if (this.identity.asRoot) fs.chownSync(db, 0, this.identity.gid);
     fs.chmodSync(db, 0o640);
@@ -506,7 +528,7 @@ export class Cyrus implements ImapServer {
         pending += d.toString("utf8");
         const parts = pending.split("\0");
         pending = parts.pop() ?? "";
-        const text = parts.map((p) => p.replace(/^<\d+>/, "").replace(/\n$/, "") + "\n").join("");
+        const text = parts.map((p) => `${p.replace(/^<\d+>/, "").replace(/\n$/, "")}\n`).join("");
         if (text) {
           this.logText += text;
           fs.writeSync(fd, text);
@@ -532,11 +554,36 @@ export class Cyrus implements ImapServer {
       LD_LIBRARY_PATH: path.join(this.root, this.install.libRel),
       LANG: "C",
     };
-    const masterArgs = [path.join(this.root, "usr/lib/cyrus/bin/master"), "-D", "-C", path.join(this.dir, "imapd.conf"), "-M", path.join(this.dir, "cyrus.conf"), "-p", path.join(this.dir, "tmp", "master.pid")];
+    const masterArgs = [
+      path.join(this.root, "usr/lib/cyrus/bin/master"),
+      "-D",
+      "-C",
+      path.join(this.dir, "imapd.conf"),
+      "-M",
+      path.join(this.dir, "cyrus.conf"),
+      "-p",
+      path.join(this.dir, "tmp", "master.pid"),
+    ];
     const asCyrus = ["--reuid", this.identity.user, "--regid", this.identity.user, "--init-groups"];
     const [cmd, args] =
       this.identity.mode === "namespace"
-        ? ["unshare", ["--mount", "--propagation", "private", "--", "sh", "-c", NAMESPACE_SCRIPT, "mailshift-cyrus", this.install.root, this.dir, this.identity.user, ...masterArgs]]
+        ? [
+            "unshare",
+            [
+              "--mount",
+              "--propagation",
+              "private",
+              "--",
+              "sh",
+              "-c",
+              NAMESPACE_SCRIPT,
+              "mailshift-cyrus",
+              this.install.root,
+              this.dir,
+              this.identity.user,
+              ...masterArgs,
+            ],
+          ]
         : this.identity.mode === "copy"
           ? ["setpriv", [...asCyrus, ...masterArgs]]
           : [masterArgs[0], masterArgs.slice(1)];
@@ -556,13 +603,16 @@ export class Cyrus implements ImapServer {
     master.unref();
     (master.stderr as net.Socket | null)?.unref();
     running.add(this);
-    if (master.pid !== undefined) this.watchdog = startWatchdog(master.pid, this.opts.keepDir === false ? this.dir : "", "mailshift-cyrus-watchdog");
+    if (master.pid !== undefined)
+      this.watchdog = startWatchdog(master.pid, this.opts.keepDir === false ? this.dir : "", "mailshift-cyrus-watchdog");
 
     const deadline = Date.now() + 15_000;
     for (;;) {
       if (master.exitCode !== null || master.signalCode !== null) {
         await this.halt().catch(() => undefined);
-        throw new CyrusError(`${this.label} exited while starting (code ${master.exitCode ?? master.signalCode}): ${this.stderr.trim()}\n${this.logs().trim()}\nconfig: ${this.dir}/imapd.conf`);
+        throw new CyrusError(
+          `${this.label} exited while starting (code ${master.exitCode ?? master.signalCode}): ${this.stderr.trim()}\n${this.logs().trim()}\nconfig: ${this.dir}/imapd.conf`,
+        );
       }
       if (/unable to bind|Address already in use/i.test(this.logs())) {
         await this.halt().catch(() => undefined);
@@ -575,7 +625,9 @@ export class Cyrus implements ImapServer {
       } catch (err) {
         if (Date.now() > deadline) {
           await this.halt().catch(() => undefined);
-          throw new CyrusError(`${this.label} did not greet within 15 s (${(err as Error).message}); log:\n${this.logs().trim()}\nconfig: ${this.dir}/imapd.conf`);
+          throw new CyrusError(
+            `${this.label} did not greet within 15 s (${(err as Error).message}); log:\n${this.logs().trim()}\nconfig: ${this.dir}/imapd.conf`,
+          );
         }
         await sleep(30);
       }
@@ -616,7 +668,8 @@ export class Cyrus implements ImapServer {
     }
     const deadline = Date.now() + 10_000;
     while (!(await portClosed(this.host, this.port))) {
-      if (Date.now() > deadline) throw new CyrusError(`${this.label}: port ${this.port} still accepts connections 10 s after stopping Cyrus; see ${this.logPath}`);
+      if (Date.now() > deadline)
+        throw new CyrusError(`${this.label}: port ${this.port} still accepts connections 10 s after stopping Cyrus; see ${this.logPath}`);
       await sleep(20);
     }
   }

@@ -154,7 +154,8 @@ export function ensureDovecot(): void {
     if (ownPolicy) fs.rmSync(policy, { force: true });
   }
   const bin = findDovecotBinary();
-  if (!bin || !hasImapServer(bin)) throw new DovecotError(`${what}; apt-get install dovecot-imapd finished but dovecot or its imap server is still missing.`);
+  if (!bin || !hasImapServer(bin))
+    throw new DovecotError(`${what}; apt-get install dovecot-imapd finished but dovecot or its imap server is still missing.`);
 }
 
 function idOf(flag: "-u" | "-g", user: string): number | undefined {
@@ -171,7 +172,9 @@ export function processIdentity(): ProcessIdentity {
     const uid = idOf("-u", "dovecot");
     const gid = idOf("-g", "dovecot");
     if (uid === undefined || gid === undefined)
-      throw new DovecotError("running as root but the system user `dovecot` does not exist: reinstall dovecot-core (apt-get install --reinstall dovecot-core)");
+      throw new DovecotError(
+        "running as root but the system user `dovecot` does not exist: reinstall dovecot-core (apt-get install --reinstall dovecot-core)",
+      );
     const loginUser = idOf("-u", "dovenull") === undefined ? "dovecot" : "dovenull";
     return { uid, gid, loginUser, internalUser: "dovecot", internalGroup: "dovecot", asRoot: true };
   }
@@ -277,7 +280,9 @@ export function dovecotConfig(c: ConfigInput): string {
     // Dovecot re-stats a passwd-file at most once a second, but a file it has never opened is read at once,
     // so a new user can log in immediately after addUser.
     // master users first: a login that names another user (authzid) is checked here, then the user looked up below
-    ...(c.masters ? [`passdb {`, `  driver = passwd-file`, `  master = yes`, `  pass = yes`, `  args = scheme=PLAIN ${c.masters}`, `}`] : []),
+    ...(c.masters
+      ? [`passdb {`, `  driver = passwd-file`, `  master = yes`, `  pass = yes`, `  args = scheme=PLAIN ${c.masters}`, `}`]
+      : []),
     `passdb {`,
     `  driver = passwd-file`,
     `  args = scheme=PLAIN username_format=%u ${path.join(c.dir, "users")}/%u`,
@@ -328,7 +333,9 @@ export function dovecotConfig(c: ConfigInput): string {
 
 export function validateUser(u: MailUser): void {
   if (!/^[A-Za-z0-9_][A-Za-z0-9._@+-]*$/.test(u.user))
-    throw new DovecotError(`mail user ${JSON.stringify(u.user)}: use letters, digits and . _ @ + - only, not first a dot or dash (it names a passwd-file and a folder)`);
+    throw new DovecotError(
+      `mail user ${JSON.stringify(u.user)}: use letters, digits and . _ @ + - only, not first a dot or dash (it names a passwd-file and a folder)`,
+    );
   if (/[:\r\n]/.test(u.password) || u.password.length === 0)
     throw new DovecotError(`mail user ${u.user}: the password must be non-empty without ':' or line breaks (passwd-file format)`);
   if (u.quotaBytes !== undefined && (!Number.isSafeInteger(u.quotaBytes) || u.quotaBytes <= 0))
@@ -484,7 +491,12 @@ export class Dovecot implements ImapServer {
         return d;
       } catch (err) {
         // another process may have taken the free port between our probe and Dovecot's bind
-        if ((!fixedPort || (opts.tls && opts.imapsPort === undefined)) && attempt < 4 && /Address already in use/.test(String((err as Error).message))) continue;
+        if (
+          (!fixedPort || (opts.tls && opts.imapsPort === undefined)) &&
+          attempt < 4 &&
+          /Address already in use/.test(String((err as Error).message))
+        )
+          continue;
         throw err;
       }
     }
@@ -512,7 +524,8 @@ export class Dovecot implements ImapServer {
   }
 
   async storeAsIs(user: string, folder: string, msgs: readonly RawMessage[]): Promise<void> {
-    if (this.layout !== "old") throw new DovecotError(`storeAsIs: the ${this.label} server's layout is not Maildir++; use the "old" layout`);
+    if (this.layout !== "old")
+      throw new DovecotError(`storeAsIs: the ${this.label} server's layout is not Maildir++; use the "old" layout`);
     const id = processIdentity();
     storeInMaildir(this.maildir(user), folder, msgs, id.asRoot ? { uid: id.uid, gid: id.gid } : undefined);
   }
@@ -569,7 +582,10 @@ export class Dovecot implements ImapServer {
     }
     const deadline = Date.now() + 10_000;
     while (!(await portClosed(this.host, this.port))) {
-      if (Date.now() > deadline) throw new DovecotError(`${this.label}: port ${this.port} still accepts connections 10 s after stopping Dovecot; see ${this.dir}/dovecot.log`);
+      if (Date.now() > deadline)
+        throw new DovecotError(
+          `${this.label}: port ${this.port} still accepts connections 10 s after stopping Dovecot; see ${this.dir}/dovecot.log`,
+        );
       await sleep(20);
     }
   }
@@ -616,7 +632,9 @@ export class Dovecot implements ImapServer {
     });
     if (this.opts.masterUsers?.length) {
       for (const u of this.opts.masterUsers) validateUser(u);
-      fs.writeFileSync(path.join(this.dir, "masters"), this.opts.masterUsers.map((u) => `${u.user}:{PLAIN}${u.password}\n`).join(""), { mode: 0o640 });
+      fs.writeFileSync(path.join(this.dir, "masters"), this.opts.masterUsers.map((u) => `${u.user}:{PLAIN}${u.password}\n`).join(""), {
+        mode: 0o640,
+      });
       if (this.identity.asRoot) fs.chownSync(path.join(this.dir, "masters"), 0, this.identity.gid);
     }
     fs.writeFileSync(this.confPath, conf);
@@ -633,7 +651,7 @@ export class Dovecot implements ImapServer {
     const previous = fs.statSync(file, { throwIfNoEntry: false });
     const replaced = previous !== undefined;
     const tmp = `${usersDir}/.${u.user.toLowerCase()}.tmp`;
-    fs.writeFileSync(tmp, passwdLine(u, this.identity, this.home(u.user)) + "\n", { mode: 0o640 });
+    fs.writeFileSync(tmp, `${passwdLine(u, this.identity, this.home(u.user))}\n`, { mode: 0o640 });
     if (process.getuid?.() === 0) fs.chownSync(tmp, 0, this.identity.gid); // auth runs as the internal user
     if (previous) {
       const stamp = Math.max(Math.floor(Date.now() / 1000), Math.floor(previous.mtimeMs / 1000) + 1);
@@ -677,7 +695,9 @@ export class Dovecot implements ImapServer {
         running.delete(this);
         this.master = undefined;
         this.releaseWatchdog();
-        throw new DovecotError(`${this.label} exited while starting (code ${master.exitCode ?? master.signalCode}): ${this.stderr.trim()}\n${this.logs().trim()}\nconfig: ${this.confPath}`);
+        throw new DovecotError(
+          `${this.label} exited while starting (code ${master.exitCode ?? master.signalCode}): ${this.stderr.trim()}\n${this.logs().trim()}\nconfig: ${this.confPath}`,
+        );
       }
       try {
         const line = await greeting(this.host, this.port, 2_000);
@@ -686,7 +706,9 @@ export class Dovecot implements ImapServer {
       } catch (err) {
         if (Date.now() > deadline) {
           await this.halt().catch(() => undefined);
-          throw new DovecotError(`${this.label} did not greet within 15 s (${(err as Error).message}); log:\n${this.logs().trim()}\nconfig: ${this.confPath}`);
+          throw new DovecotError(
+            `${this.label} did not greet within 15 s (${(err as Error).message}); log:\n${this.logs().trim()}\nconfig: ${this.confPath}`,
+          );
         }
         await sleep(master.exitCode === null ? 15 : 0);
       }
@@ -700,7 +722,8 @@ export class Dovecot implements ImapServer {
   private startWatchdog(master: ChildProcess): void {
     if (master.pid === undefined) return;
     // $1: the master's pid, which is also its process group; $2: the folder to remove once it is gone (empty when keepDir is not false)
-    const script = 'read -r _ && exit 0; kill -s TERM -- "-$1" 2>/dev/null; [ -n "$2" ] || exit 0; while kill -0 "$1" 2>/dev/null; do sleep 0.2; done; rm -rf -- "$2"';
+    const script =
+      'read -r _ && exit 0; kill -s TERM -- "-$1" 2>/dev/null; [ -n "$2" ] || exit 0; while kill -0 "$1" 2>/dev/null; do sleep 0.2; done; rm -rf -- "$2"';
     const removeDir = this.opts.keepDir === false ? this.dir : "";
     const w = spawn("sh", ["-c", script, "mailshift-dovecot-watchdog", String(master.pid), removeDir], {
       stdio: ["pipe", "ignore", "ignore"],

@@ -39,20 +39,36 @@ const SYSTEM_FLAGS = new Set(["\\seen", "\\answered", "\\flagged", "\\deleted", 
 
 /** Removes Exchange's missing capabilities from a CAPABILITY answer or a [CAPABILITY ...] response code. */
 export function stripCapabilities(line: string): string {
-  return line.replace(/(^\* CAPABILITY |\[CAPABILITY )([^\]]*)/i, (_, head: string, list: string) =>
-    head + list.split(" ").filter((c) => !MISSING_CAPABILITIES.has(c.toUpperCase())).join(" "),
+  return line.replace(
+    /(^\* CAPABILITY |\[CAPABILITY )([^\]]*)/i,
+    (_, head: string, list: string) =>
+      head +
+      list
+        .split(" ")
+        .filter((c) => !MISSING_CAPABILITIES.has(c.toUpperCase()))
+        .join(" "),
   );
 }
 
 /** PERMANENTFLAGS without `\*`: keywords cannot be stored. */
 export function withoutKeywordPermission(line: string): string {
-  return line.replace(/\[PERMANENTFLAGS \(([^)]*)\)/i, (_, list: string) => `[PERMANENTFLAGS (${list.split(" ").filter((f) => f && f !== "\\*").join(" ")})`);
+  return line.replace(
+    /\[PERMANENTFLAGS \(([^)]*)\)/i,
+    (_, list: string) =>
+      `[PERMANENTFLAGS (${list
+        .split(" ")
+        .filter((f) => f && f !== "\\*")
+        .join(" ")})`,
+  );
 }
 
 /** Mod-sequences are a CONDSTORE thing: no HIGHESTMODSEQ/NOMODSEQ codes, no HIGHESTMODSEQ in STATUS. */
 export function withoutModseq(line: string): string | string[] {
   if (/^\* OK \[(HIGHESTMODSEQ \d+|NOMODSEQ)\]/i.test(line)) return [];
-  return line.replace(/^(\* STATUS .*\()(.*)\)$/i, (_, head: string, items: string) => head + items.replace(/\s*HIGHESTMODSEQ \d+/i, "").trim() + ")");
+  return line.replace(
+    /^(\* STATUS .*\()(.*)\)$/i,
+    (_, head: string, items: string) => `${head + items.replace(/\s*HIGHESTMODSEQ \d+/i, "").trim()})`,
+  );
 }
 
 /** Exchange's size for a message of n bytes: close to it, never equal (deterministic, for the tests). */
@@ -91,7 +107,7 @@ export function parseMailboxCommand(line: string): { tag: string; verb: string; 
 /** The APPEND line with the flags Exchange keeps: no \Flagged (when asked), no keywords. */
 export function exchangeAppendFlags(line: string, dropFlagged: boolean): { line: string; droppedFlagged: boolean } {
   const c = parseMailboxCommand(line);
-  if (!c || c.verb !== "APPEND") return { line, droppedFlagged: false };
+  if (c?.verb !== "APPEND") return { line, droppedFlagged: false };
   const rest = line.slice(c.restAt);
   const m = /^ \(([^)]*)\)/.exec(rest);
   if (!m) return { line, droppedFlagged: false };
@@ -111,7 +127,7 @@ export function exchangeEmulation(opts: ExchangeEmulationOptions = {}): { rules:
   const reject = opts.rejectFolder ?? defaultRejectFolder;
   const rules: ProxyRules = {
     server: (line) => {
-      const sized = opts.estimatedSizes ?? true ? withEstimatedSizes(line) : line;
+      const sized = (opts.estimatedSizes ?? true) ? withEstimatedSizes(line) : line;
       return withoutModseq(withoutKeywordPermission(stripCapabilities(sized)));
     },
     client: (line) => {

@@ -117,10 +117,14 @@ export class Exim {
   /** Starts Exim on a free loopback port; fails with what to install when Exim is missing. */
   static async start(): Promise<Exim> {
     const bin = findExim();
-    if (!bin) throw new EximError("Exim is not installed: the SMTP tests need Debian's exim4-daemon-light (scripts/setup.sh installs it; or apt-get install -y --no-install-recommends exim4-daemon-light)");
+    if (!bin)
+      throw new EximError(
+        "Exim is not installed: the SMTP tests need Debian's exim4-daemon-light (scripts/setup.sh installs it; or apt-get install -y --no-install-recommends exim4-daemon-light)",
+      );
     const root = process.getuid?.() === 0;
     const eximUid = root ? uidOf(EXIM_USER) : undefined;
-    if (root && eximUid === undefined) throw new EximError(`the system user ${EXIM_USER} does not exist: reinstall exim4-base (apt-get install --reinstall exim4-base)`);
+    if (root && eximUid === undefined)
+      throw new EximError(`the system user ${EXIM_USER} does not exist: reinstall exim4-base (apt-get install --reinstall exim4-base)`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "exim-"));
     fs.chmodSync(dir, 0o755);
     for (const d of ["spool", "log", "maildir"]) {
@@ -130,7 +134,10 @@ export class Exim {
     const port = await freePort();
     fs.writeFileSync(path.join(dir, "exim.conf"), eximConfig({ dir, port, deliveryUser: root ? EXIM_USER : String(process.getuid?.()) }));
     // -bdf: the daemon in the foreground, so it is this child and stops with it; -odi: deliver at once.
-    const daemon = spawn(bin, ["-C", path.join(dir, "exim.conf"), "-bdf", "-odi", "-q10s"], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+    const daemon = spawn(bin, ["-C", path.join(dir, "exim.conf"), "-bdf", "-odi", "-q10s"], {
+      cwd: dir,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     daemon.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
     const e = new Exim(dir, port, daemon);
@@ -164,7 +171,9 @@ export class Exim {
       const got = this.delivered();
       if (got.length >= n) return got;
       if (Date.now() > deadline) {
-        const log = fs.existsSync(path.join(this.dir, "log", "mainlog")) ? fs.readFileSync(path.join(this.dir, "log", "mainlog"), "utf8") : "(no log)";
+        const log = fs.existsSync(path.join(this.dir, "log", "mainlog"))
+          ? fs.readFileSync(path.join(this.dir, "log", "mainlog"), "utf8")
+          : "(no log)";
         throw new EximError(`Exim delivered ${got.length} of ${n} messages within ${timeoutMs} ms; its log:\n${log}`);
       }
       await sleep(50);

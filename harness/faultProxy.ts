@@ -15,17 +15,25 @@ import { ImapLineSplitter, ImapStreamError, literalAtEnd, serializeUnit, type St
 export function rewrittenUnits(original: Extract<StreamUnit, { kind: "line" }>, result: string | readonly string[]): StreamUnit[] {
   const lines = typeof result === "string" ? [result] : [...result];
   for (const [i, text] of lines.entries()) {
-    if (/[\r\n]/.test(text)) throw new ImapStreamError(`a rewritten line contains a line break: ${JSON.stringify(text)}; return several lines as an array instead`);
+    if (/[\r\n]/.test(text))
+      throw new ImapStreamError(
+        `a rewritten line contains a line break: ${JSON.stringify(text)}; return several lines as an array instead`,
+      );
     const mark = literalAtEnd(text);
     const last = i === lines.length - 1;
     if (original.literal && last) {
       if (!mark || mark.size !== original.literal.size || mark.sync !== original.literal.sync)
-        throw new ImapStreamError(`a rewrite of ${JSON.stringify(original.text)} must keep its literal announcement at the end of its last line; got ${JSON.stringify(text)}`);
+        throw new ImapStreamError(
+          `a rewrite of ${JSON.stringify(original.text)} must keep its literal announcement at the end of its last line; got ${JSON.stringify(text)}`,
+        );
     } else if (mark) {
-      throw new ImapStreamError(`a rewrite may not announce a new literal: ${JSON.stringify(text)} (from ${JSON.stringify(original.text)})`);
+      throw new ImapStreamError(
+        `a rewrite may not announce a new literal: ${JSON.stringify(text)} (from ${JSON.stringify(original.text)})`,
+      );
     }
   }
-  if (original.literal && lines.length === 0) throw new ImapStreamError(`a line that announces a literal cannot be dropped: ${JSON.stringify(original.text)}`);
+  if (original.literal && lines.length === 0)
+    throw new ImapStreamError(`a line that announces a literal cannot be dropped: ${JSON.stringify(original.text)}`);
   return lines.map((text) => {
     const literal = literalAtEnd(text);
     return literal && original.literal ? { kind: "line", text, eol: original.eol, literal } : { kind: "line", text, eol: original.eol };
@@ -129,7 +137,8 @@ class Link {
       this.destroy();
       return;
     }
-    if (allowed < chunk.length) this.proxy.cutNow({ connectionId: this.id, midUnit: !(from === "server" ? this.fromServer : this.fromClient).atBoundary });
+    if (allowed < chunk.length)
+      this.proxy.cutNow({ connectionId: this.id, midUnit: !(from === "server" ? this.fromServer : this.fromClient).atBoundary });
   }
 
   private ctx(from: Direction): LineContext {
@@ -157,7 +166,7 @@ class Link {
   }
 
   private inject(lines: readonly string[]): void {
-    const data = Buffer.from(lines.map((l) => l + "\r\n").join(""), "latin1");
+    const data = Buffer.from(lines.map((l) => `${l}\r\n`).join(""), "latin1");
     if (this.fromServer.atBoundary) this.client.write(data);
     else this.injected.push(data);
   }
@@ -241,7 +250,11 @@ export class FaultProxy {
   /** Rule errors (a rewrite that broke the stream): the connection is dropped and the error kept here. */
   readonly errors: Error[] = [];
 
-  private constructor(private readonly server: net.Server, readonly port: number, readonly target: { host: string; port: number }) {}
+  private constructor(
+    private readonly server: net.Server,
+    readonly port: number,
+    readonly target: { host: string; port: number },
+  ) {}
 
   readonly host = "127.0.0.1";
 
@@ -350,7 +363,8 @@ export class FaultProxy {
    * from now). Exactly that many pass; then every connection is reset. One-shot; settles when it happened.
    */
   cutAfter(opts: { direction: Direction; bytes: number }): Promise<CutReport> {
-    if (!Number.isSafeInteger(opts.bytes) || opts.bytes < 0) throw new FaultProxyError(`cutAfter: bytes must be a whole number >= 0, got ${opts.bytes}`);
+    if (!Number.isSafeInteger(opts.bytes) || opts.bytes < 0)
+      throw new FaultProxyError(`cutAfter: bytes must be a whole number >= 0, got ${opts.bytes}`);
     return new Promise<CutReport>((resolve) => {
       this.cut = { direction: opts.direction, left: opts.bytes, done: resolve };
     });

@@ -89,11 +89,19 @@ export function alteredOnAppend(seed: number, withId: boolean): RawMessage[] {
   const rand = prng(seed ^ 0x3c);
   const date = dateFrom(rand);
   const id = (n: number, tail = "") => (withId ? `<altered-${seed}-${n}${tail}@generated.mailshift.test>` : undefined);
-  const bareCr = textMessage(rand, { subject: `Bare CRs (seed ${seed})`, messageId: id(1), date, bodyLines: ["first\r", "second\rthird\r\r", ...paragraph(rand, 2)] });
+  const bareCr = textMessage(rand, {
+    subject: `Bare CRs (seed ${seed})`,
+    messageId: id(1),
+    date,
+    bodyLines: ["first\r", "second\rthird\r\r", ...paragraph(rand, 2)],
+  });
   const eightBit = Buffer.concat([
     Buffer.from(`From: =?utf-8?q?Test?= <sender@old.example.com>\r\nSubject: Caf`, "latin1"),
     Buffer.from([0xc3, 0xa9]),
-    Buffer.from(` 8-bit header (seed ${seed})\r\nDate: ${rfc5322Date(date)}\r\n${withId ? `Message-ID: ${id(2)}\r\n` : ""}\r\n${paragraph(rand, 3).join("\r\n")}\r\n`, "latin1"),
+    Buffer.from(
+      ` 8-bit header (seed ${seed})\r\nDate: ${rfc5322Date(date)}\r\n${withId ? `Message-ID: ${id(2)}\r\n` : ""}\r\n${paragraph(rand, 3).join("\r\n")}\r\n`,
+      "latin1",
+    ),
   ]);
   const messages = [
     { raw: bareCr, flags: ["\\Seen"], internalDate: date, origin: `generate.alteredOnAppend(${seed}) bare CR` },
@@ -106,7 +114,12 @@ export function alteredOnAppend(seed: number, withId: boolean): RawMessage[] {
       Buffer.from([0xc3, 0xa9]),
       Buffer.from(`-${seed}@generated.mailshift.test>\r\n\r\nbody\r\n`, "latin1"),
     ]);
-    messages.push({ raw: eightBitId, flags: ["\\Flagged"], internalDate: date, origin: `generate.alteredOnAppend(${seed}) 8-bit Message-ID` });
+    messages.push({
+      raw: eightBitId,
+      flags: ["\\Flagged"],
+      internalDate: date,
+      origin: `generate.alteredOnAppend(${seed}) 8-bit Message-ID`,
+    });
   }
   return messages;
 }

@@ -66,7 +66,12 @@ export class TokenEndpoint {
   accepted = 0;
   lifetimeMs: number;
 
-  private constructor(private readonly server: http.Server, readonly port: number, private readonly apps: readonly OAuthApp[], lifetimeMs: number) {
+  private constructor(
+    private readonly server: http.Server,
+    readonly port: number,
+    private readonly apps: readonly OAuthApp[],
+    lifetimeMs: number,
+  ) {
     this.lifetimeMs = lifetimeMs;
   }
 
@@ -113,33 +118,56 @@ export class TokenEndpoint {
 
   private token(form: URLSearchParams, res: http.ServerResponse): void {
     if (form.get("grant_type") !== "client_credentials")
-      return reply(res, 400, { error: "unsupported_grant_type", error_description: "only client_credentials is supported" });
+      return void reply(res, 400, { error: "unsupported_grant_type", error_description: "only client_credentials is supported" });
     const app = this.apps.find((a) => a.clientId === form.get("client_id"));
-    if (!app || app.clientSecret !== form.get("client_secret")) return reply(res, 401, { error: "invalid_client", error_description: "unknown client or wrong secret" });
-    if (form.get("scope") !== EXCHANGE_SCOPE) return reply(res, 400, { error: "invalid_scope", error_description: `the scope must be ${EXCHANGE_SCOPE}` });
+    if (!app || app.clientSecret !== form.get("client_secret"))
+      return void reply(res, 401, { error: "invalid_client", error_description: "unknown client or wrong secret" });
+    if (form.get("scope") !== EXCHANGE_SCOPE)
+      return void reply(res, 400, { error: "invalid_scope", error_description: `the scope must be ${EXCHANGE_SCOPE}` });
     const token = randomBytes(24).toString("base64url");
     this.tokens.set(token, { app, expires: Date.now() + this.lifetimeMs });
     this.issued += 1;
-    reply(res, 200, { token_type: "Bearer", expires_in: Math.max(1, Math.round(this.lifetimeMs / 1000)), ext_expires_in: Math.max(1, Math.round(this.lifetimeMs / 1000)), access_token: token });
+    reply(res, 200, {
+      token_type: "Bearer",
+      expires_in: Math.max(1, Math.round(this.lifetimeMs / 1000)),
+      ext_expires_in: Math.max(1, Math.round(this.lifetimeMs / 1000)),
+      access_token: token,
+    });
   }
 
   private introspect(token: string, res: http.ServerResponse): void {
     this.introspections += 1;
     const t = this.tokens.get(token);
-    if (t === undefined || t.expires <= Date.now()) return reply(res, 200, { active: false });
+    if (t === undefined || t.expires <= Date.now()) {
+      reply(res, 200, { active: false });
+      return;
+    }
     this.accepted += 1;
-    reply(res, 200, { active: true, username: t.app.mailbox, client_id: t.app.clientId, scope: EXCHANGE_SCOPE, exp: Math.floor(t.expires / 1000) });
+    reply(res, 200, {
+      active: true,
+      username: t.app.mailbox,
+      client_id: t.app.clientId,
+      scope: EXCHANGE_SCOPE,
+      exp: Math.floor(t.expires / 1000),
+    });
   }
 
   /** Asks for a token the way a client does (HTTP, form-encoded); rejects with the endpoint's error. */
-  async fetchToken(clientId: string, clientSecret: string, scope = EXCHANGE_SCOPE): Promise<{ accessToken: string; expiresInSeconds: number }> {
+  async fetchToken(
+    clientId: string,
+    clientSecret: string,
+    scope = EXCHANGE_SCOPE,
+  ): Promise<{ accessToken: string; expiresInSeconds: number }> {
     const res = await fetch(this.tokenUrl, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ grant_type: "client_credentials", client_id: clientId, client_secret: clientSecret, scope }).toString(),
     });
     const body = (await res.json()) as { access_token?: string; expires_in?: number; error?: string; error_description?: string };
-    if (!res.ok || !body.access_token) throw new OAuthHarnessError(`token request for client ${clientId} failed: ${res.status} ${body.error ?? ""} ${body.error_description ?? ""}`.trim());
+    if (!res.ok || !body.access_token)
+      throw new OAuthHarnessError(
+        `token request for client ${clientId} failed: ${res.status} ${body.error ?? ""} ${body.error_description ?? ""}`.trim(),
+      );
     return { accessToken: body.access_token, expiresInSeconds: body.expires_in ?? 0 };
   }
 

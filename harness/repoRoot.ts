@@ -18,7 +18,8 @@ export function repoRoot(): string {
       }
     }
     const up = path.dirname(dir);
-    if (up === dir) throw new Error(`repoRoot: no package.json named "mailshift" above ${__dirname}; run from inside the mailshift checkout`);
+    if (up === dir)
+      throw new Error(`repoRoot: no package.json named "mailshift" above ${__dirname}; run from inside the mailshift checkout`);
     dir = up;
   }
 }

@@ -45,9 +45,49 @@ function issue(dir: string, name: string, cn: string, san: string, days: number)
   const csr = path.join(dir, `${name}.csr`);
   const cert = path.join(dir, `${name}.pem`);
   const ext = path.join(dir, `${name}.ext`);
-  fs.writeFileSync(ext, `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n`);
-  openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", csr, "-subj", `/CN=${cn}`], dir);
-  openssl(["x509", "-req", "-in", csr, "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", String(days), "-sha256", "-extfile", ext, "-out", cert], dir);
+  fs.writeFileSync(
+    ext,
+    `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n`,
+  );
+  openssl(
+    [
+      "req",
+      "-new",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      key,
+      "-out",
+      csr,
+      "-subj",
+      `/CN=${cn}`,
+    ],
+    dir,
+  );
+  openssl(
+    [
+      "x509",
+      "-req",
+      "-in",
+      csr,
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      String(days),
+      "-sha256",
+      "-extfile",
+      ext,
+      "-out",
+      cert,
+    ],
+    dir,
+  );
   return { cert, key };
 }
 
@@ -57,8 +97,31 @@ export function makeTestPki(opts: { days?: number } = {}): TestPki {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mailshift-pki-"));
   // Dovecot's config process reads the files (as root it could anyway; as a user it is ourselves)
   fs.chmodSync(dir, 0o755);
-  openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
-    "-days", String(days), "-sha256", "-subj", "/CN=mailshift test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"], dir);
+  openssl(
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.pem",
+      "-days",
+      String(days),
+      "-sha256",
+      "-subj",
+      "/CN=mailshift test CA",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+    ],
+    dir,
+  );
   const server = issue(dir, "server", "localhost", "IP:127.0.0.1,IP:::1,DNS:localhost", days);
   const wrongNameHost = "imap.wrong-name.test";
   const wrongName = issue(dir, "wrong", wrongNameHost, `DNS:${wrongNameHost}`, days);

@@ -58,7 +58,8 @@ class Reader {
   }
   /** Refuses every key of `o` the schema does not list, naming the nearest valid key when one is close. */
   keys(path: string, o: Record<string, unknown>, schema: ObjectSchema): void {
-    for (const k of Object.keys(o)) if (!schema.keys.includes(k)) this.unknownKey(childPath(path, k), k, schema.what, schema.keys, schema.keys);
+    for (const k of Object.keys(o))
+      if (!schema.keys.includes(k)) this.unknownKey(childPath(path, k), k, schema.what, schema.keys, schema.keys);
   }
   unknownKey(path: string, key: string, what: string, valid: readonly string[], listed: readonly string[]): void {
     const near = nearestKeys(key, valid);
@@ -66,13 +67,20 @@ class Reader {
     this.fail(path, `is not ${what}`, `${guess}Valid keys: ${listed.join(", ")}`);
   }
   obj(path: string, v: unknown, required: boolean): Record<string, unknown> | undefined {
-    if (v === undefined || v === null) return required ? this.fail(path, "is missing", `Set it in the stack file (see the Configuration section of the README)`) : undefined;
-    if (typeof v !== "object" || Array.isArray(v)) return this.fail(path, `must be an object, got ${JSON.stringify(v)}`, "Write it as a YAML mapping");
+    if (v === undefined || v === null)
+      return required ? this.fail(path, "is missing", `Set it in the stack file (see the Configuration section of the README)`) : undefined;
+    if (typeof v !== "object" || Array.isArray(v))
+      return this.fail(path, `must be an object, got ${JSON.stringify(v)}`, "Write it as a YAML mapping");
     return v as Record<string, unknown>;
   }
   str(path: string, v: unknown, required: true, fix?: string): string | undefined;
   str(path: string, v: unknown, required: false, fix?: string): string | undefined;
-  str(path: string, v: unknown, required: boolean, fix = "Set it in the stack file (see the Configuration section of the README)"): string | undefined {
+  str(
+    path: string,
+    v: unknown,
+    required: boolean,
+    fix = "Set it in the stack file (see the Configuration section of the README)",
+  ): string | undefined {
     if (v === undefined || v === null || v === "") return required ? this.fail(path, "is missing", fix) : undefined;
     if (typeof v !== "string") return this.fail(path, `must be a string, got ${JSON.stringify(v)}`, "Quote it in the stack file");
     return v.trim();
@@ -101,16 +109,23 @@ class Reader {
     return d;
   }
   stage(path: string, v: unknown, required: boolean): Stage | undefined {
-    const s = required ? this.str(path, v, true, `Set it to one of ${STAGES.join(", ")}: \`pulumi config set ${path} prepare\``) : this.str(path, v, false);
+    const s = required
+      ? this.str(path, v, true, `Set it to one of ${STAGES.join(", ")}: \`pulumi config set ${path} prepare\``)
+      : this.str(path, v, false);
     if (s === undefined) return undefined;
-    if (!(STAGES as readonly string[]).includes(s)) return this.fail(path, `unknown stage ${JSON.stringify(s)}`, `Use one of ${STAGES.join(", ")}`);
+    if (!(STAGES as readonly string[]).includes(s))
+      return this.fail(path, `unknown stage ${JSON.stringify(s)}`, `Use one of ${STAGES.join(", ")}`);
     return s as Stage;
   }
 }
 
 function parseMx(r: Reader, path: string, v: unknown): MxHost[] {
   if (!Array.isArray(v) || v.length === 0) {
-    r.fail(path, "must list the MX records in place today", "Write e.g. [{ host: mx.oldhost.net, priority: 10 }] (dig MX example.com shows them)");
+    r.fail(
+      path,
+      "must list the MX records in place today",
+      "Write e.g. [{ host: mx.oldhost.net, priority: 10 }] (dig MX example.com shows them)",
+    );
     return [];
   }
   const out: MxHost[] = [];
@@ -128,7 +143,11 @@ function parseMx(r: Reader, path: string, v: unknown): MxHost[] {
 function parseSpfTerms(r: Reader, path: string, v: unknown): string {
   const s = r.str(path, v, false) ?? "";
   if (/(^|\s)v=spf1(\s|$)/i.test(s) || /(^|\s)[-~?+]?all(\s|$)/i.test(s)) {
-    r.fail(path, `lists "v=spf1" or "all" (${JSON.stringify(s)})`, "Give only the terms that authorize the host, e.g. include:_spf.oldhost.net; mailshift writes v=spf1 and ~all itself");
+    r.fail(
+      path,
+      `lists "v=spf1" or "all" (${JSON.stringify(s)})`,
+      "Give only the terms that authorize the host, e.g. include:_spf.oldhost.net; mailshift writes v=spf1 and ~all itself",
+    );
   }
   return s.replace(/\s+/g, " ");
 }
@@ -163,7 +182,8 @@ function parseMailboxes(r: Reader, v: unknown, domain: string | undefined): Mail
       const at = address.lastIndexOf("@");
       const local = address.slice(0, at);
       const host = address.slice(at + 1);
-      if (at < 1 || !LOCAL_RE.test(local)) ok = !!r.fail(p("address"), `${JSON.stringify(address)} is not an e-mail address`, "Write it as name@domain");
+      if (at < 1 || !LOCAL_RE.test(local))
+        ok = !!r.fail(p("address"), `${JSON.stringify(address)} is not an e-mail address`, "Write it as name@domain");
       else if (domain !== undefined && host !== domain)
         ok = !!r.fail(p("address"), `${address} is not on ${domain}`, `List only addresses @${domain}; mailshift moves one domain`);
     }
@@ -171,7 +191,12 @@ function parseMailboxes(r: Reader, v: unknown, domain: string | undefined): Mail
     let route: Route | undefined;
     if (routeRaw !== undefined) {
       if ((ROUTES as readonly string[]).includes(routeRaw)) route = routeRaw as Route;
-      else r.fail(p("route"), `unknown route ${JSON.stringify(routeRaw)}`, "Use exchange (Exchange Online, same address) or imap (the new IMAP host, address on the subdomain)");
+      else
+        r.fail(
+          p("route"),
+          `unknown route ${JSON.stringify(routeRaw)}`,
+          "Use exchange (Exchange Online, same address) or imap (the new IMAP host, address on the subdomain)",
+        );
     }
     let quota: MailboxConfig["quota"];
     if (o.quota !== undefined && o.quota !== null) {
@@ -181,7 +206,11 @@ function parseMailboxes(r: Reader, v: unknown, domain: string | undefined): Mail
         r.fail(p("quota"), (err as Error).message, 'Write auto, a number of bytes, or a size like "5GB" or "500MiB"');
       }
       if (quota && route === "exchange")
-        r.fail(p("quota"), "is set on a mailbox routed to exchange", "Exchange sizes mailboxes by license; remove the quota or route the mailbox to imap");
+        r.fail(
+          p("quota"),
+          "is set on a mailbox routed to exchange",
+          "Exchange sizes mailboxes by license; remove the quota or route the mailbox to imap",
+        );
     }
     const sourceUser = r.str(p("sourceUser"), o.sourceUser, false) ?? address;
     const displayName = r.str(p("displayName"), o.displayName, false) ?? address?.split("@")[0] ?? "";
@@ -204,7 +233,11 @@ function outsideAddress(r: Reader, path: string, v: unknown, domain: string | un
   if (!ADDRESS_RE.test(s)) return r.fail(path, `${JSON.stringify(s)} is not an e-mail address`, `Write ${what} as name@domain`);
   const host = s.slice(s.lastIndexOf("@") + 1);
   if (domain !== undefined && (host === domain || host.endsWith(`.${domain}`)))
-    return r.fail(path, `${s} is on ${domain}, the domain being moved`, `Give ${what} on another domain: it is what still works when ${domain}'s mail does not`);
+    return r.fail(
+      path,
+      `${s} is on ${domain}, the domain being moved`,
+      `Give ${what} on another domain: it is what still works when ${domain}'s mail does not`,
+    );
   return s;
 }
 
@@ -222,13 +255,15 @@ function parseWindow(r: Reader, path: string, v: unknown, schema: ObjectSchema):
     if (!m || Number.isNaN(Date.parse(s))) return r.fail(`${path}.${k}`, `${JSON.stringify(s)} is not a time with its UTC offset`, fix);
     // Date.parse takes 30 February as 2 March; the notice would name a day that does not exist
     const day = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-    if (day.getUTCMonth() !== Number(m[2]) - 1 || Number(m[4]) > 23 || Number(m[5]) > 59) return r.fail(`${path}.${k}`, `${JSON.stringify(s)} is not a day and time that exist`, fix);
+    if (day.getUTCMonth() !== Number(m[2]) - 1 || Number(m[4]) > 23 || Number(m[5]) > 59)
+      return r.fail(`${path}.${k}`, `${JSON.stringify(s)} is not a day and time that exist`, fix);
     return s;
   };
   const start = at("start");
   const end = at("end");
   if (start === undefined || end === undefined) return undefined;
-  if (Date.parse(end) <= Date.parse(start)) return r.fail(`${path}.end`, `${end} is not after start ${start}`, "End the window after it starts");
+  if (Date.parse(end) <= Date.parse(start))
+    return r.fail(`${path}.end`, `${end} is not after start ${start}`, "End the window after it starts");
   return { start, end };
 }
 
@@ -242,18 +277,25 @@ function parseNotices(r: Reader, v: unknown, domain: string | undefined): Notice
   r.keys(p("contact"), c, SCHEMA["notices.contact"]);
   const name = r.str(p("contact", "name"), c.name, true, "Name who people call when email does not work, e.g. IT help desk") ?? "";
   const phone = r.str(p("contact", "phone"), c.phone, false);
-  if (phone !== undefined && !/^\+?[0-9][0-9 ().-]{4,30}$/.test(phone)) r.fail(p("contact", "phone"), `${JSON.stringify(phone)} is not a phone number`, 'Write it as people dial it, e.g. "+1 555 0100"');
+  if (phone !== undefined && !/^\+?[0-9][0-9 ().-]{4,30}$/.test(phone))
+    r.fail(p("contact", "phone"), `${JSON.stringify(phone)} is not a phone number`, 'Write it as people dial it, e.g. "+1 555 0100"');
   const url = r.str(p("contact", "url"), c.url, false);
-  if (url !== undefined && !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(url)) r.fail(p("contact", "url"), `${JSON.stringify(url)} is not a web address`, "Write https://status.example.net/mail");
+  if (url !== undefined && !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(url))
+    r.fail(p("contact", "url"), `${JSON.stringify(url)} is not a web address`, "Write https://status.example.net/mail");
   const email = outsideAddress(r, p("contact", "email"), c.email, domain, "the contact address");
   if (phone === undefined && url === undefined)
-    r.fail(p("contact"), "has no phone and no url", "Give a phone number or a web page people can reach when email does not work (an email address alone is not a backup channel)");
+    r.fail(
+      p("contact"),
+      "has no phone and no url",
+      "Give a phone number or a web page people can reach when email does not work (an email address alone is not a backup channel)",
+    );
   let from: NoticesConfig["from"];
   const f = r.obj(p("from"), o.from, false);
   if (f) {
     r.keys(p("from"), f, SCHEMA["notices.from"]);
     const address = r.str(p("from", "address"), f.address, true, "Give the sender address, e.g. it@example.com")?.toLowerCase();
-    if (address !== undefined && !ADDRESS_RE.test(address)) r.fail(p("from", "address"), `${JSON.stringify(address)} is not an e-mail address`, "Write it as name@domain");
+    if (address !== undefined && !ADDRESS_RE.test(address))
+      r.fail(p("from", "address"), `${JSON.stringify(address)} is not an e-mail address`, "Write it as name@domain");
     else if (address !== undefined) from = { name: r.str(p("from", "name"), f.name, false) ?? name, address };
   }
   const w = r.obj(p("windows"), o.windows, false) ?? {};
@@ -261,7 +303,11 @@ function parseNotices(r: Reader, v: unknown, domain: string | undefined): Notice
   const cutover = parseWindow(r, p("windows", "cutover"), w.cutover, SCHEMA["notices.windows.cutover"]);
   const finalize = parseWindow(r, p("windows", "finalize"), w.finalize, SCHEMA["notices.windows.finalize"]);
   if (cutover && finalize && Date.parse(finalize.start) < Date.parse(cutover.end))
-    r.fail(p("windows", "finalize", "start"), `${finalize.start} is before the cutover window ends (${cutover.end})`, "Finalize comes after cutover, at least 5 days later (senders retry for up to 5 days)");
+    r.fail(
+      p("windows", "finalize", "start"),
+      `${finalize.start} is before the cutover window ends (${cutover.end})`,
+      "Finalize comes after cutover, at least 5 days later (senders retry for up to 5 days)",
+    );
   return {
     ...(from ? { from } : {}),
     contact: { name, ...(phone ? { phone } : {}), ...(url ? { url } : {}), ...(email ? { email } : {}) },
@@ -276,21 +322,39 @@ function parseExchange(r: Reader, v: unknown): ExchangeConfig | undefined {
   const p = (f: string) => cfgPath("exchange", f);
   const guid = (f: string, fix: string): string => {
     const s = r.str(p(f), o[f], true, fix) ?? "";
-    if (s && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s)) r.fail(p(f), `${JSON.stringify(s)} is not a GUID`, fix);
+    if (s && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s))
+      r.fail(p(f), `${JSON.stringify(s)} is not a GUID`, fix);
     return s.toLowerCase();
   };
   const tenantId = guid("tenantId", "Copy the tenant id from Entra admin center > Overview");
   const licenseGroupId = guid("licenseGroupId", "Copy the object id of the group that assigns the Exchange Online license");
-  const graphClientId = guid("graphClientId", "Copy the client id of the app registration mailshift calls Graph with (Domain.ReadWrite.All)");
+  const graphClientId = guid(
+    "graphClientId",
+    "Copy the client id of the app registration mailshift calls Graph with (Domain.ReadWrite.All)",
+  );
   const tenantDomain = r.domain(p("tenantDomain"), o.tenantDomain, true) ?? "";
-  if (tenantDomain && !tenantDomain.endsWith(".onmicrosoft.com")) r.fail(p("tenantDomain"), `${tenantDomain} is not the tenant's initial domain`, "Give the contoso.onmicrosoft.com name shown in Entra admin center > Domains");
-  const usageLocation = (r.str(p("usageLocation"), o.usageLocation, true, "Set the two-letter country code licensing needs, e.g. US") ?? "").toUpperCase();
-  if (usageLocation && !/^[A-Z]{2}$/.test(usageLocation)) r.fail(p("usageLocation"), `${JSON.stringify(usageLocation)} is not a two-letter country code`, "Use ISO 3166 alpha-2, e.g. US, DE");
+  if (tenantDomain && !tenantDomain.endsWith(".onmicrosoft.com"))
+    r.fail(
+      p("tenantDomain"),
+      `${tenantDomain} is not the tenant's initial domain`,
+      "Give the contoso.onmicrosoft.com name shown in Entra admin center > Domains",
+    );
+  const usageLocation = (
+    r.str(p("usageLocation"), o.usageLocation, true, "Set the two-letter country code licensing needs, e.g. US") ?? ""
+  ).toUpperCase();
+  if (usageLocation && !/^[A-Z]{2}$/.test(usageLocation))
+    r.fail(p("usageLocation"), `${JSON.stringify(usageLocation)} is not a two-letter country code`, "Use ISO 3166 alpha-2, e.g. US, DE");
   const access = r.str(p("imapAccess"), o.imapAccess, false) ?? "application";
-  if (access !== "application" && access !== "none") r.fail(p("imapAccess"), `unknown mode ${JSON.stringify(access)}`, "Use application (IMAP.AccessAsApp app for the copy) or none");
+  if (access !== "application" && access !== "none")
+    r.fail(p("imapAccess"), `unknown mode ${JSON.stringify(access)}`, "Use application (IMAP.AccessAsApp app for the copy) or none");
   const mx = r.domain(p("mx"), o.mx, false);
   const verificationTxt = r.str(p("verificationTxt"), o.verificationTxt, false);
-  if (verificationTxt !== undefined && !/^MS=ms\d+$/.test(verificationTxt)) r.fail(p("verificationTxt"), `${JSON.stringify(verificationTxt)} is not an MS=msNNNNNNNN value`, "Copy it from the domain's verification page, or remove it to take it from the tenant");
+  if (verificationTxt !== undefined && !/^MS=ms\d+$/.test(verificationTxt))
+    r.fail(
+      p("verificationTxt"),
+      `${JSON.stringify(verificationTxt)} is not an MS=msNNNNNNNN value`,
+      "Copy it from the domain's verification page, or remove it to take it from the tenant",
+    );
   return {
     tenantId,
     tenantDomain,
@@ -309,17 +373,26 @@ function parseNewHost(r: Reader, v: unknown): NewHostConfig | undefined {
   const p = (f: string) => cfgPath("newHost", f);
   const mx = r.domain(p("mx"), o.mx, true) ?? "";
   const spf = parseSpfTerms(r, p("spf"), o.spf);
-  if (!spf) r.fail(p("spf"), "is missing", "Give the SPF terms that authorize the new host, e.g. a:mail.newhost.net or include:_spf.newhost.net");
+  if (!spf)
+    r.fail(p("spf"), "is missing", "Give the SPF terms that authorize the new host, e.g. a:mail.newhost.net or include:_spf.newhost.net");
   const imapHost = r.domain(p("imapHost"), o.imapHost, true) ?? "";
   const imapPort = r.int(p("imapPort"), o.imapPort, 993, 1, 65535);
   // Outgoing server the notices tell people to set; optional (default imapHost, 587).
   const smtpHost = r.domain(p("smtpHost"), o.smtpHost, false);
-  const smtp = { ...(smtpHost ? { smtpHost } : {}), ...(o.smtpPort !== undefined ? { smtpPort: r.int(p("smtpPort"), o.smtpPort, 587, 1, 65535) } : {}) };
+  const smtp = {
+    ...(smtpHost ? { smtpHost } : {}),
+    ...(o.smtpPort !== undefined ? { smtpPort: r.int(p("smtpPort"), o.smtpPort, 587, 1, 65535) } : {}),
+  };
   const kind = r.str(p("kind"), o.kind, true, "Set it to cpanel or dovecot");
-  r.keys(cfgPath("newHost"), o, kind === "cpanel" ? SCHEMA["newHost:cpanel"] : kind === "dovecot" ? SCHEMA["newHost:dovecot"] : NEW_HOST_ANY);
+  r.keys(
+    cfgPath("newHost"),
+    o,
+    kind === "cpanel" ? SCHEMA["newHost:cpanel"] : kind === "dovecot" ? SCHEMA["newHost:dovecot"] : NEW_HOST_ANY,
+  );
   if (kind === "cpanel") {
     const url = r.str(p("url"), o.url, true, "Give the cPanel URL, e.g. https://host.example.net:2083") ?? "";
-    if (url && !/^https?:\/\/[^/\s]+\/?$/.test(url)) r.fail(p("url"), `${JSON.stringify(url)} is not a base URL`, "Write scheme, host and port only: https://host.example.net:2083");
+    if (url && !/^https?:\/\/[^/\s]+\/?$/.test(url))
+      r.fail(p("url"), `${JSON.stringify(url)} is not a base URL`, "Write scheme, host and port only: https://host.example.net:2083");
     const user = r.str(p("user"), o.user, true, "Give the cPanel account name the API token belongs to") ?? "";
     return { kind, url: url.replace(/\/$/, ""), user, mx, spf, imapHost, imapPort, ...smtp };
   }
@@ -329,12 +402,18 @@ function parseNewHost(r: Reader, v: unknown): NewHostConfig | undefined {
     const sp = (f: string) => cfgPath("newHost", "ssh", f);
     const abs = (f: string, fix: string): string => {
       const s = r.str(p(f), o[f], true, fix) ?? "";
-      if (s && (!s.startsWith("/") || /[\s'"\\$`]/.test(s))) r.fail(p(f), `${JSON.stringify(s)} must be an absolute path without spaces, quotes or $`, fix);
+      if (s && (!s.startsWith("/") || /[\s'"\\$`]/.test(s)))
+        r.fail(p(f), `${JSON.stringify(s)} must be an absolute path without spaces, quotes or $`, fix);
       return s.replace(/\/$/, "");
     };
     const id = (f: string): string => {
       const s = String(o[f] ?? "");
-      if (!/^[a-z_][a-z0-9_-]*$|^\d+$/i.test(s)) r.fail(p(f), `${JSON.stringify(o[f])} is not a user/group name or number`, "Give the system user/group that owns the mail (e.g. vmail)");
+      if (!/^[a-z_][a-z0-9_-]*$|^\d+$/i.test(s))
+        r.fail(
+          p(f),
+          `${JSON.stringify(o[f])} is not a user/group name or number`,
+          "Give the system user/group that owns the mail (e.g. vmail)",
+        );
       return s;
     };
     return {
@@ -373,31 +452,61 @@ function parseZoneSource(r: Reader, cf: Record<string, unknown>, domain: string,
   r.keys(cfgPath("cloudflare"), cf, SCHEMA.cloudflare);
   const mode = r.str(p("zone"), cf.zone, false);
   if (mode !== undefined && !(ZONE_MODES as readonly string[]).includes(mode))
-    r.fail(p("zone"), `unknown mode ${JSON.stringify(mode)}`, "Use existing (the zone is in Cloudflare: by zoneId, or looked up by the domain name) or create (mailshift creates it)");
+    r.fail(
+      p("zone"),
+      `unknown mode ${JSON.stringify(mode)}`,
+      "Use existing (the zone is in Cloudflare: by zoneId, or looked up by the domain name) or create (mailshift creates it)",
+    );
   const create = mode === "create";
   const importZoneFile = r.bool(p("importZoneFile"), cf.importZoneFile, create);
   if (importZoneFile && (zoneFile === undefined || zoneFile === null || zoneFile === ""))
-    r.fail(p("importZoneFile"), "is on but mailshift:zoneFile is not set", "Export the zone from the old DNS host (BIND format) and set mailshift:zoneFile to its path, or set importZoneFile to false");
-  const zoneIdFix = "Copy the zone id from the Cloudflare dashboard's Overview page, or set mailshift:cloudflare.zone to existing (look it up by the domain name) or create";
+    r.fail(
+      p("importZoneFile"),
+      "is on but mailshift:zoneFile is not set",
+      "Export the zone from the old DNS host (BIND format) and set mailshift:zoneFile to its path, or set importZoneFile to false",
+    );
+  const zoneIdFix =
+    "Copy the zone id from the Cloudflare dashboard's Overview page, or set mailshift:cloudflare.zone to existing (look it up by the domain name) or create";
   const zoneId = (mode === undefined ? r.str(p("zoneId"), cf.zoneId, true, zoneIdFix) : r.str(p("zoneId"), cf.zoneId, false)) ?? "";
-  if (zoneId && !HEX32.test(zoneId)) r.fail(p("zoneId"), `${JSON.stringify(zoneId)} is not a Cloudflare zone id`, "Copy the 32-hex-digit zone id from the Overview page");
+  if (zoneId && !HEX32.test(zoneId))
+    r.fail(p("zoneId"), `${JSON.stringify(zoneId)} is not a Cloudflare zone id`, "Copy the 32-hex-digit zone id from the Overview page");
   if (create) {
-    if (zoneId) r.fail(p("zoneId"), "is set but cloudflare.zone is create", "Remove zoneId to create the zone, or set zone to existing to use the zone that id names");
-    const accountId = r.str(p("accountId"), cf.accountId, true, "Copy the account id from the Cloudflare dashboard (Account home > the account's menu > Copy account ID)") ?? "";
-    if (accountId && !HEX32.test(accountId)) r.fail(p("accountId"), `${JSON.stringify(accountId)} is not a Cloudflare account id`, "Copy the 32-hex-digit account id from the dashboard");
+    if (zoneId)
+      r.fail(
+        p("zoneId"),
+        "is set but cloudflare.zone is create",
+        "Remove zoneId to create the zone, or set zone to existing to use the zone that id names",
+      );
+    const accountId =
+      r.str(
+        p("accountId"),
+        cf.accountId,
+        true,
+        "Copy the account id from the Cloudflare dashboard (Account home > the account's menu > Copy account ID)",
+      ) ?? "";
+    if (accountId && !HEX32.test(accountId))
+      r.fail(
+        p("accountId"),
+        `${JSON.stringify(accountId)} is not a Cloudflare account id`,
+        "Copy the 32-hex-digit account id from the dashboard",
+      );
     return { zoneId: "", zone: { kind: "create", name: domain, accountId, importZoneFile } };
   }
   if (cf.accountId !== undefined) r.fail(p("accountId"), "is only used when cloudflare.zone is create", "Remove it, or set zone to create");
-  return zoneId ? { zoneId, zone: { kind: "id", zoneId, importZoneFile } } : { zoneId: "", zone: { kind: "lookup", name: domain, importZoneFile } };
+  return zoneId
+    ? { zoneId, zone: { kind: "id", zoneId, importZoneFile } }
+    : { zoneId: "", zone: { kind: "lookup", name: domain, importZoneFile } };
 }
 
 function parseDmarc(r: Reader, v: unknown): DmarcConfig {
   const o = r.obj(cfgPath("dmarc"), v, false) ?? {};
   r.keys(cfgPath("dmarc"), o, SCHEMA.dmarc);
   const policy = r.str(cfgPath("dmarc", "policy"), o.policy, false) ?? "none";
-  if (!["none", "quarantine", "reject"].includes(policy)) r.fail(cfgPath("dmarc", "policy"), `unknown policy ${JSON.stringify(policy)}`, "Use none, quarantine or reject");
+  if (!["none", "quarantine", "reject"].includes(policy))
+    r.fail(cfgPath("dmarc", "policy"), `unknown policy ${JSON.stringify(policy)}`, "Use none, quarantine or reject");
   const rua = r.str(cfgPath("dmarc", "rua"), o.rua, false);
-  if (rua !== undefined && !/^mailto:[^@\s;,]+@[^@\s;,]+$/.test(rua)) r.fail(cfgPath("dmarc", "rua"), `${JSON.stringify(rua)} is not a mailto: address`, "Write mailto:dmarc@example.com");
+  if (rua !== undefined && !/^mailto:[^@\s;,]+@[^@\s;,]+$/.test(rua))
+    r.fail(cfgPath("dmarc", "rua"), `${JSON.stringify(rua)} is not a mailto: address`, "Write mailto:dmarc@example.com");
   return { policy: policy as DmarcConfig["policy"], ...(rua ? { rua } : {}) };
 }
 
@@ -405,7 +514,8 @@ function parseAudit(r: Reader, v: unknown): Record<string, number> {
   const o = r.obj(cfgPath("audit"), v, false) ?? {};
   const out: Record<string, number> = {};
   for (const [k, n] of Object.entries(o)) {
-    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) r.fail(cfgPath("audit", k), `must be a number of bytes, got ${JSON.stringify(n)}`, "Copy totals.bytes from `mailshift audit --json`");
+    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0)
+      r.fail(cfgPath("audit", k), `must be a number of bytes, got ${JSON.stringify(n)}`, "Copy totals.bytes from `mailshift audit --json`");
     else out[k.toLowerCase()] = n;
   }
   return out;
@@ -448,12 +558,18 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
     normal: r.int(cfgPath("ttl", "normal"), ttlObj.normal, 3600, 60, 86400),
     lowered: r.int(cfgPath("ttl", "lowered"), ttlObj.lowered, 300, 60, 86400),
   };
-  if (ttl.lowered > ttl.normal) r.fail(cfgPath("ttl", "lowered"), `${ttl.lowered} is above ttl.normal ${ttl.normal}`, "The lowered TTL must not exceed the normal one");
+  if (ttl.lowered > ttl.normal)
+    r.fail(cfgPath("ttl", "lowered"), `${ttl.lowered} is above ttl.normal ${ttl.normal}`, "The lowered TTL must not exceed the normal one");
   const dmarc = parseDmarc(r, raw.dmarc);
   let quotaHeadroom = 1.25;
   if (raw.quotaHeadroom !== undefined) {
     const h = Number(raw.quotaHeadroom);
-    if (!Number.isFinite(h) || h < 1 || h > 10) r.fail(cfgPath("quotaHeadroom"), `must be a factor from 1 to 10, got ${JSON.stringify(raw.quotaHeadroom)}`, "Write e.g. 1.25 for 25% room to grow");
+    if (!Number.isFinite(h) || h < 1 || h > 10)
+      r.fail(
+        cfgPath("quotaHeadroom"),
+        `must be a factor from 1 to 10, got ${JSON.stringify(raw.quotaHeadroom)}`,
+        "Write e.g. 1.25 for 25% room to grow",
+      );
     else quotaHeadroom = h;
   }
   const audit = { ...auditEntries, ...parseAudit(r, raw.audit) };
@@ -496,12 +612,20 @@ export function parseAuditLines(text: string, file: string): Record<string, numb
     try {
       v = JSON.parse(line);
     } catch {
-      throw new PlanError(`${file}:${i + 1}`, "is not JSON", "Write the file with `mailshift audit --from ... --json >> FILE`, one report per line");
+      throw new PlanError(
+        `${file}:${i + 1}`,
+        "is not JSON",
+        "Write the file with `mailshift audit --from ... --json >> FILE`, one report per line",
+      );
     }
     const o = v as { mailbox?: unknown; totals?: { bytes?: unknown } };
     const m = typeof o.mailbox === "string" ? /^(.*)@[^@]+:\d+$/.exec(o.mailbox) : null;
     if (!m || typeof o.totals?.bytes !== "number") {
-      throw new PlanError(`${file}:${i + 1}`, "is not a mailshift audit report (no mailbox user@host:port and totals.bytes)", "Regenerate it with `mailshift audit --json`");
+      throw new PlanError(
+        `${file}:${i + 1}`,
+        "is not a mailshift audit report (no mailbox user@host:port and totals.bytes)",
+        "Regenerate it with `mailshift audit --json`",
+      );
     }
     out[m[1]!.toLowerCase()] = o.totals.bytes;
   });

@@ -63,7 +63,7 @@ export function planDnsRecords(c: DnsPlanInput, stage: Stage): PlannedRecord[] {
       source: cfgPath("exchange", "mx"),
     });
   } else {
-    c.oldHost.mx.forEach((mx, i) =>
+    for (const [i, mx] of c.oldHost.mx.entries()) {
       add({
         key: `apex-mx-${i}`,
         name: c.domain,
@@ -72,8 +72,8 @@ export function planDnsRecords(c: DnsPlanInput, stage: Stage): PlannedRecord[] {
         priority: mx.priority,
         purpose: ex ? "apex MX on the old host until cutover" : "apex MX on the old host (no mailbox goes to exchange)",
         source: cfgPath("oldHost", "mx", i),
-      }),
-    );
+      });
+    }
   }
 
   // SPF: the old host stays authorized until finalize (its queue may still send); Exchange from prepare on,

@@ -13,7 +13,11 @@ export interface ImportedConflict {
 const isDmarc = (content: string) => /^v=DMARC1(;|\s|$)/i.test(txtToString(content));
 
 /** Imported records that collide with planned ones, each with what to do. */
-export function importedConflicts(planned: readonly PlannedRecord[], imported: readonly DnsRecordLike[], zoneId: string): ImportedConflict[] {
+export function importedConflicts(
+  planned: readonly PlannedRecord[],
+  imported: readonly DnsRecordLike[],
+  zoneId: string,
+): ImportedConflict[] {
   const out: ImportedConflict[] = [];
   const mxTarget = (content: string) => normalizeName(content.trim().split(/\s+/).at(-1)!);
   for (const r of imported) {

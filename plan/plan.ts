@@ -69,7 +69,9 @@ export function buildPlan(
   const recordKeysByStage = Object.fromEntries(
     STAGES.map((s) => {
       const planned = s === config.stage ? records : planDnsRecords(input, s);
-      const declared = zone ? (s === config.stage ? zone : zoneAt(s, planned)).records.map((r) => r.resourceKey) : planned.map((r) => r.key);
+      const declared = zone
+        ? (s === config.stage ? zone : zoneAt(s, planned)).records.map((r) => r.resourceKey)
+        : planned.map((r) => r.key);
       return [s, declared];
     }),
   ) as Record<Stage, string[]>;

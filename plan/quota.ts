@@ -71,11 +71,15 @@ export function sizeQuota(spec: QuotaSpec | undefined, audited: number | undefin
   if (spec === undefined) return { bytes: undefined, basis: "no quota set: the host's default applies" };
   if (spec.kind === "auto") {
     if (audited === undefined)
-      throw new QuotaError("quota is auto but there is no audit for this mailbox. Run `mailshift audit --from imap://USER@OLDHOST:993 --json >> audit.jsonl` and set mailshift:auditFile (or mailshift:audit), or give an explicit quota");
+      throw new QuotaError(
+        "quota is auto but there is no audit for this mailbox. Run `mailshift audit --from imap://USER@OLDHOST:993 --json >> audit.jsonl` and set mailshift:auditFile (or mailshift:audit), or give an explicit quota",
+      );
     const bytes = autoQuota(audited, headroom);
     return { bytes, basis: `auto: audited ${formatBytes(audited)} x ${headroom}` };
   }
   if (audited !== undefined && spec.bytes < audited)
-    throw new QuotaError(`quota ${formatBytes(spec.bytes)} is below the audited size ${formatBytes(audited)}; the copy would stop over quota. Raise the quota to at least ${formatBytes(audited)} or use auto`);
+    throw new QuotaError(
+      `quota ${formatBytes(spec.bytes)} is below the audited size ${formatBytes(audited)}; the copy would stop over quota. Raise the quota to at least ${formatBytes(audited)} or use auto`,
+    );
   return { bytes: spec.bytes, basis: audited === undefined ? "explicit (no audit)" : `explicit, audited ${formatBytes(audited)}` };
 }

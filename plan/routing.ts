@@ -28,7 +28,9 @@ export function destinationAddress(m: Pick<MailboxConfig, "address" | "route">, 
 }
 
 /** Routes every mailbox; throws PlanErrors naming each offending mailboxes[i] path. */
-export function routeMailboxes(config: Pick<MailshiftConfig, "mailboxes" | "subdomain" | "exchange" | "newHost" | "audit" | "quotaHeadroom">): MailboxPlan[] {
+export function routeMailboxes(
+  config: Pick<MailshiftConfig, "mailboxes" | "subdomain" | "exchange" | "newHost" | "audit" | "quotaHeadroom">,
+): MailboxPlan[] {
   const errors: PlanError[] = [];
   const firstIndex = new Map<string, number>();
   config.mailboxes.forEach((m, i) => {
@@ -51,11 +53,29 @@ export function routeMailboxes(config: Pick<MailshiftConfig, "mailboxes" | "subd
   const imapIdx = config.mailboxes.findIndex((m) => m.route === "imap");
   const exIdx = config.mailboxes.findIndex((m) => m.route === "exchange");
   if (imapIdx >= 0 && !config.subdomain)
-    errors.push(new PlanError(cfgPath("subdomain"), `is missing but mailboxes[${imapIdx}] (${config.mailboxes[imapIdx]!.address}) goes to imap`, "Set a subdomain for the IMAP-hosted users, e.g. `pulumi config set mailshift:subdomain mail2.example.com`"));
+    errors.push(
+      new PlanError(
+        cfgPath("subdomain"),
+        `is missing but mailboxes[${imapIdx}] (${config.mailboxes[imapIdx]!.address}) goes to imap`,
+        "Set a subdomain for the IMAP-hosted users, e.g. `pulumi config set mailshift:subdomain mail2.example.com`",
+      ),
+    );
   if (imapIdx >= 0 && !config.newHost)
-    errors.push(new PlanError(cfgPath("newHost"), `is missing but mailboxes[${imapIdx}] goes to imap`, "Describe the new IMAP host (kind cpanel or dovecot)"));
+    errors.push(
+      new PlanError(
+        cfgPath("newHost"),
+        `is missing but mailboxes[${imapIdx}] goes to imap`,
+        "Describe the new IMAP host (kind cpanel or dovecot)",
+      ),
+    );
   if (exIdx >= 0 && !config.exchange)
-    errors.push(new PlanError(cfgPath("exchange"), `is missing but mailboxes[${exIdx}] goes to exchange`, "Describe the Exchange tenant (tenantId, tenantDomain, licenseGroupId, ...)"));
+    errors.push(
+      new PlanError(
+        cfgPath("exchange"),
+        `is missing but mailboxes[${exIdx}] goes to exchange`,
+        "Describe the Exchange tenant (tenantId, tenantDomain, licenseGroupId, ...)",
+      ),
+    );
 
   const out: MailboxPlan[] = [];
   config.mailboxes.forEach((m, i) => {

@@ -13,23 +13,33 @@ export interface SecretPresence {
   passwords: Readonly<Record<string, { source: boolean; destination: boolean }>>;
 }
 
-const setSecret = (path: string, what: string) => `Set it with \`pulumi config set --secret ${path.includes("[") ? "--path " : ""}'${path}' ${what}\``;
+const setSecret = (path: string, what: string) =>
+  `Set it with \`pulumi config set --secret ${path.includes("[") ? "--path " : ""}'${path}' ${what}\``;
 
 export function checkSecrets(config: MailshiftConfig, mailboxes: readonly MailboxPlan[], has: SecretPresence): void {
   const errors: PlanError[] = [];
   const need = (ok: boolean, path: string, why: string, what: string) => {
     if (!ok) errors.push(new PlanError(path, `is not set but ${why}`, setSecret(path, what)));
   };
-  if (mailboxes.some((m) => m.route === "exchange")) need(has.graphClientSecret, cfgPath("graphClientSecret"), "mailboxes go to exchange (the domain is added through Graph)", "CLIENT_SECRET");
+  if (mailboxes.some((m) => m.route === "exchange"))
+    need(
+      has.graphClientSecret,
+      cfgPath("graphClientSecret"),
+      "mailboxes go to exchange (the domain is added through Graph)",
+      "CLIENT_SECRET",
+    );
   if (mailboxes.some((m) => m.route === "imap")) {
     if (config.newHost?.kind === "cpanel") need(has.cpanelToken, cfgPath("cpanelToken"), "the new host is cPanel", "API_TOKEN");
-    if (config.newHost?.kind === "dovecot") need(has.sshPrivateKey, cfgPath("sshPrivateKey"), "the new host is reached over SSH", "-- \"$(cat KEYFILE)\"");
+    if (config.newHost?.kind === "dovecot")
+      need(has.sshPrivateKey, cfgPath("sshPrivateKey"), "the new host is reached over SSH", '-- "$(cat KEYFILE)"');
   }
   const copying = stageIndex(config.stage) >= stageIndex("copy");
   for (const m of mailboxes) {
     const p = has.passwords[m.source] ?? { source: false, destination: false };
-    if (m.route === "imap") need(p.destination, cfgPath("passwords", m.source, "destination"), `${m.source} gets an account on the new host`, "PASSWORD");
-    if (copying) need(p.source, cfgPath("passwords", m.source, "source"), `stage ${config.stage} copies ${m.source} from the old host`, "PASSWORD");
+    if (m.route === "imap")
+      need(p.destination, cfgPath("passwords", m.source, "destination"), `${m.source} gets an account on the new host`, "PASSWORD");
+    if (copying)
+      need(p.source, cfgPath("passwords", m.source, "source"), `stage ${config.stage} copies ${m.source} from the old host`, "PASSWORD");
   }
   if (errors.length > 0) throw new PlanErrors(errors);
 }

@@ -26,15 +26,22 @@ export function checkSpf(planned: readonly PlannedRecord[], others: readonly Dns
   const plannedNames = new Set(literal.filter((r) => r.type === "TXT" && isSpfTxt(r.content)).map((r) => normalizeName(r.name)));
   // Records mailshift replaces are not "others": a zone import of the current SPF at a name mailshift manages
   // is the very record being replaced.
-  const all = [...literal, ...others.filter((o) => !(o.type.toUpperCase() === "TXT" && isSpfTxt(o.content) && plannedNames.has(normalizeName(o.name))))];
+  const all = [
+    ...literal,
+    ...others.filter((o) => !(o.type.toUpperCase() === "TXT" && isSpfTxt(o.content) && plannedNames.has(normalizeName(o.name)))),
+  ];
   const reports: SpfReport[] = [];
   const warnings: string[] = [];
   for (const name of plannedNames) {
     const mine = literal.filter((r) => r.type === "TXT" && isSpfTxt(r.content) && normalizeName(r.name) === name);
     const source = mine[0]!.source ?? name;
     if (mine.length > 1)
-      throw new PlanError(source, `${name} would get ${mine.length} SPF records; receivers treat that as a permanent error`, "Merge the terms into one record");
-    let count;
+      throw new PlanError(
+        source,
+        `${name} would get ${mine.length} SPF records; receivers treat that as a permanent error`,
+        "Merge the terms into one record",
+      );
+    let count: ReturnType<typeof countSpfLookups>;
     try {
       count = countSpfLookups(name, all);
     } catch (err) {
@@ -47,7 +54,9 @@ export function checkSpf(planned: readonly PlannedRecord[], others: readonly Dns
         "Replace includes with ip4:/ip6: ranges or drop senders that no longer send for this name",
       );
     for (const u of count.unresolved)
-      warnings.push(`SPF at ${name}: ${u} is outside the records mailshift knows; its own lookups are not counted (${count.lookups} counted so far)`);
+      warnings.push(
+        `SPF at ${name}: ${u} is outside the records mailshift knows; its own lookups are not counted (${count.lookups} counted so far)`,
+      );
     reports.push({ name, lookups: count.lookups, terms: count.terms, unresolved: count.unresolved });
   }
   return { reports, warnings };

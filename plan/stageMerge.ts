@@ -87,7 +87,7 @@ export function mergeForStage(
   // stand alone (an SPF and a verification TXT share a name without competing), so each is its own decision.
   const groups = new Map<string, GeneratedRecord[]>();
   for (const g of generated) {
-    const k = `${canonicalName(g.name)}\t${g.type}\t${g.role}` + (g.type === "TXT" ? `\t${g.content}` : "");
+    const k = `${canonicalName(g.name)}\t${g.type}\t${g.role}${g.type === "TXT" ? `\t${g.content}` : ""}`;
     groups.set(k, [...(groups.get(k) ?? []), g]);
   }
   for (const group of groups.values()) {
@@ -118,7 +118,9 @@ export function mergeForStage(
     }
     for (const i of met) displaced.add(recordKey(i));
     publishedGenerated.push(...group.map((g) => ({ ...g, source: "generated" as const, role: g.role })));
-    const when = switching ? `${stage}: from cutover the new ${first.role} records are published` : `${stage}: ${first.role} records are published from prepare on`;
+    const when = switching
+      ? `${stage}: from cutover the new ${first.role} records are published`
+      : `${stage}: ${first.role} records are published from prepare on`;
     decisions.push({
       ...base,
       outcome: met.length === 0 ? "generated-added" : sameAsImported ? "already-present" : "generated-replaces-imported",

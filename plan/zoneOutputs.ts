@@ -35,15 +35,24 @@ export const STRANGER_HOST: SpfHost = { label: "a stranger (TEST-NET-3)", ip: "2
  * What each published SPF record must do: at the apex, Exchange Online passes when mailshift authorizes it; at
  * the subdomain, the new IMAP host (its MX target's addresses, `newHostIps`) passes; a stranger never passes.
  */
-export function spfExpectations(published: readonly ZoneRecord[], config: Pick<MailshiftConfig, "domain" | "subdomain">, newHostIps: readonly string[]): SpfExpectation[] {
+export function spfExpectations(
+  published: readonly ZoneRecord[],
+  config: Pick<MailshiftConfig, "domain" | "subdomain">,
+  newHostIps: readonly string[],
+): SpfExpectation[] {
   // mailshift's SPF records are the apex's and the subdomain's; others in the zone (_spf includes) are their parts
-  return spfNames(published).filter((name) => name === config.domain || name === config.subdomain).map((name) => {
-    const txt = published.filter((r) => r.name === name && r.type === "TXT").map((r) => r.content).join(" ");
-    const allow: SpfHost[] = [];
-    if (name === config.domain && txt.includes(EXCHANGE_SPF_INCLUDE)) allow.push(EXCHANGE_ONLINE_HOST);
-    if (name === config.subdomain) allow.push(...newHostIps.map((ip) => ({ label: "new IMAP host", ip })));
-    return { domain: name, allow, deny: [STRANGER_HOST] };
-  });
+  return spfNames(published)
+    .filter((name) => name === config.domain || name === config.subdomain)
+    .map((name) => {
+      const txt = published
+        .filter((r) => r.name === name && r.type === "TXT")
+        .map((r) => r.content)
+        .join(" ");
+      const allow: SpfHost[] = [];
+      if (name === config.domain && txt.includes(EXCHANGE_SPF_INCLUDE)) allow.push(EXCHANGE_ONLINE_HOST);
+      if (name === config.subdomain) allow.push(...newHostIps.map((ip) => ({ label: "new IMAP host", ip })));
+      return { domain: name, allow, deny: [STRANGER_HOST] };
+    });
 }
 
 /** Names in the zone are answered by the planned records; others by `outside`. */
@@ -70,5 +79,7 @@ export async function proveZoneSpf(plan: Pick<MigrationPlan, "zone" | "records" 
     }
   }
   const proof = await proveSpf(spfExpectations(published, plan.config, newHostIps), lookup, { softfailDenies: true });
-  return renderSpfProof(proof).split("\n").filter((l) => l !== "");
+  return renderSpfProof(proof)
+    .split("\n")
+    .filter((l) => l !== "");
 }

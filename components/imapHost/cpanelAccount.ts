@@ -18,7 +18,8 @@ export const cpanelAccountProvider: pulumi.dynamic.ResourceProvider<CpanelAccoun
   },
   async diff(_id, olds, news) {
     const replaces = (["url", "user", "address"] as const).filter((k) => olds[k] !== news[k]);
-    const changes = replaces.length > 0 || olds.password !== news.password || olds.quotaBytes !== news.quotaBytes || olds.token !== news.token;
+    const changes =
+      replaces.length > 0 || olds.password !== news.password || olds.quotaBytes !== news.quotaBytes || olds.token !== news.token;
     return { changes, replaces, deleteBeforeReplace: true };
   },
   async update(_id, olds, news) {

@@ -29,7 +29,9 @@ export interface UapiError extends Error {
 }
 
 export function uapiError(call: string, errors: readonly string[], httpStatus: number, fix: string): UapiError {
-  const e = new Error(`cPanel ${call} failed${httpStatus === 200 ? "" : ` (HTTP ${httpStatus})`}: ${errors.join("; ") || "no reason given"}. ${fix}`) as UapiError;
+  const e = new Error(
+    `cPanel ${call} failed${httpStatus === 200 ? "" : ` (HTTP ${httpStatus})`}: ${errors.join("; ") || "no reason given"}. ${fix}`,
+  ) as UapiError;
   e.name = "UapiError";
   e.call = call;
   e.errors = errors;
@@ -51,7 +53,13 @@ export function quotaMegabytes(bytes: number): number {
   return Math.ceil(bytes / (1024 * 1024));
 }
 
-export async function uapi(ep: CpanelEndpoint, module: string, fn: string, params: Record<string, string>, what: string): Promise<UapiResponse> {
+export async function uapi(
+  ep: CpanelEndpoint,
+  module: string,
+  fn: string,
+  params: Record<string, string>,
+  what: string,
+): Promise<UapiResponse> {
   const call = `${module}::${fn} (${what})`;
   let res: Response;
   try {
@@ -65,12 +73,22 @@ export async function uapi(ep: CpanelEndpoint, module: string, fn: string, param
   }
   const text = await res.text();
   if (res.status === 401 || res.status === 403)
-    throw uapiError(call, ["the API token was refused"], res.status, "Create a cPanel API token for mailshift:newHost.user and set it with `pulumi config set --secret mailshift:cpanelToken`");
+    throw uapiError(
+      call,
+      ["the API token was refused"],
+      res.status,
+      "Create a cPanel API token for mailshift:newHost.user and set it with `pulumi config set --secret mailshift:cpanelToken`",
+    );
   let body: UapiResponse;
   try {
     body = JSON.parse(text) as UapiResponse;
   } catch {
-    throw uapiError(call, [`the answer is not UAPI JSON: ${JSON.stringify(text.slice(0, 120))}`], res.status, "Check that mailshift:newHost.url is the cPanel port (2083), not WHM or webmail");
+    throw uapiError(
+      call,
+      [`the answer is not UAPI JSON: ${JSON.stringify(text.slice(0, 120))}`],
+      res.status,
+      "Check that mailshift:newHost.url is the cPanel port (2083), not WHM or webmail",
+    );
   }
   if (res.status !== 200 || body.status !== 1) {
     throw uapiError(call, body.errors ?? [], res.status, "Fix the cause on the cPanel side and run pulumi up again");
@@ -109,7 +127,13 @@ export async function ensureAccount(ep: CpanelEndpoint, a: CpanelAccount): Promi
 export async function setQuota(ep: CpanelEndpoint, address: string, quotaBytes: number | undefined): Promise<void> {
   const { email, domain } = split(address);
   // 0 is cPanel's "unlimited": an unset quota falls back to it on update
-  await uapi(ep, "Email", "edit_pop_quota", { email, domain, quota: String(quotaBytes === undefined ? 0 : quotaMegabytes(quotaBytes)) }, address);
+  await uapi(
+    ep,
+    "Email",
+    "edit_pop_quota",
+    { email, domain, quota: String(quotaBytes === undefined ? 0 : quotaMegabytes(quotaBytes)) },
+    address,
+  );
 }
 
 export async function setPassword(ep: CpanelEndpoint, address: string, password: string): Promise<void> {

@@ -98,7 +98,10 @@ export interface DovecotAccountSpec {
 export function dovecotCommand(action: "set", a: DovecotAccountSpec): string;
 export function dovecotCommand(action: "quota", a: Pick<DovecotAccountSpec, "user" | "quotaBytes" | "passwdFile">): string;
 export function dovecotCommand(action: "remove", a: Pick<DovecotAccountSpec, "user" | "passwdFile">): string;
-export function dovecotCommand(action: "set" | "quota" | "remove", a: Partial<DovecotAccountSpec> & { user: string; passwdFile: string }): string {
+export function dovecotCommand(
+  action: "set" | "quota" | "remove",
+  a: Partial<DovecotAccountSpec> & { user: string; passwdFile: string },
+): string {
   const q = String(a.quotaBytes ?? 0);
   const args =
     action === "set"

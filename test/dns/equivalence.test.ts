@@ -36,7 +36,10 @@ function newZoneText(records: readonly ZoneRecord[]): string {
     { name: "example.com", type: "NS", content: "ada.ns.cloudflare.com", ttl: 86400 },
     { name: "example.com", type: "NS", content: "bob.ns.cloudflare.com", ttl: 86400 },
   ];
-  return printZoneFile("example.com", [...own, ...records.map(({ name, type, content, ttl }) => ({ name, type, content, ttl: ttl === 1 ? 300 : ttl }))]);
+  return printZoneFile("example.com", [
+    ...own,
+    ...records.map(({ name, type, content, ttl }) => ({ name, type, content, ttl: ttl === 1 ? 300 : ttl })),
+  ]);
 }
 
 // Stand-in for Microsoft's published SPF (loopback has no internet); the addresses are Exchange Online's ranges.
@@ -89,7 +92,20 @@ describe("dns-check against two real authoritative servers (NSD)", function () {
   it("prepare: the new zone answers like the old one but for what prepare changes on purpose (exit 0)", async () => {
     const fresh = await serve("new-prepare", planned("prepare").records);
     const t0 = Date.now();
-    const { code, report } = await runCli(["--zone", ZONE_FILE, "--old", ns(old), "--new", ns(fresh), "--stage", "prepare", "--mail", MAIL_FILE, "--low-ttl", String(LOW_TTL)]);
+    const { code, report } = await runCli([
+      "--zone",
+      ZONE_FILE,
+      "--old",
+      ns(old),
+      "--new",
+      ns(fresh),
+      "--stage",
+      "prepare",
+      "--mail",
+      MAIL_FILE,
+      "--low-ttl",
+      String(LOW_TTL),
+    ]);
     const ms = Date.now() - t0;
     assert.equal(code, 0, JSON.stringify(report.differences, null, 1));
     assert.equal(report.ok, true);
@@ -107,7 +123,10 @@ describe("dns-check against two real authoritative servers (NSD)", function () {
     const mx = report.expected.find((d) => d.type === "MX")!;
     assert.match(mx.detail, /10 mail\.example\.com: TTL 3600 -> 300/);
     assert.match(mx.detail, /prepare: the old mx records stay until cutover, with TTL lowered to 300s/);
-    assert.match(report.expected.find((d) => d.name === "example.com" && d.type === "TXT")!.detail, /only on the new side: "MS=ms12345678"/);
+    assert.match(
+      report.expected.find((d) => d.name === "example.com" && d.type === "TXT")!.detail,
+      /only on the new side: "MS=ms12345678"/,
+    );
     assert.ok(report.equal >= 18, `only ${report.equal} equal answers`);
     assert.equal(report.questions, report.equal + report.expected.length);
     console.log(`      (dns-check over ${report.questions} name/type pairs took ${ms} ms, process start included)`);
@@ -123,11 +142,29 @@ describe("dns-check against two real authoritative servers (NSD)", function () {
     });
     planted.push({ name: "stray.example.com", type: "A", content: "192.0.2.200", ttl: 300, source: "imported" });
     const fresh = await serve("new-planted", planted);
-    const { code, report } = await runCli(["--zone", ZONE_FILE, "--old", ns(old), "--new", ns(fresh), "--stage", "prepare", "--mail", MAIL_FILE, "--low-ttl", String(LOW_TTL)]);
+    const { code, report } = await runCli([
+      "--zone",
+      ZONE_FILE,
+      "--old",
+      ns(old),
+      "--new",
+      ns(fresh),
+      "--stage",
+      "prepare",
+      "--mail",
+      MAIL_FILE,
+      "--low-ttl",
+      String(LOW_TTL),
+    ]);
     assert.equal(code, 1);
     assert.equal(report.ok, false);
     // stray.example.com is not in either zone, so nobody asks for it: the check covers the zone's names
-    assert.deepEqual(keys(report.differences), ["_spf.example.com TXT", "mail.example.com AAAA", "relay.example.com A", "www.example.com CNAME"]);
+    assert.deepEqual(keys(report.differences), [
+      "_spf.example.com TXT",
+      "mail.example.com AAAA",
+      "relay.example.com A",
+      "www.example.com CNAME",
+    ]);
     const d = Object.fromEntries(report.differences.map((x) => [`${x.name} ${x.type}`, x.detail]));
     assert.match(d["relay.example.com A"]!, /only on the old side: 192\.0\.2\.11 \(TTL 3600\)/);
     assert.match(d["mail.example.com AAAA"]!, /only on the old side: 2001:db8::10 .*only on the new side: 2001:db8::99/);
@@ -139,32 +176,71 @@ describe("dns-check against two real authoritative servers (NSD)", function () {
   it("cutover: the new MX, SPF, autodiscover and DKIM are expected; a new zone still at prepare is caught", async () => {
     const cut = planned("cutover");
     const fresh = await serve("new-cutover", cut.records);
-    const ok = await checkEquivalence({ zone: "example.com", imported: zone.records, planned: cut.records, decisions: cut.decisions, fit, old: old.server, new: fresh.server });
+    const ok = await checkEquivalence({
+      zone: "example.com",
+      imported: zone.records,
+      planned: cut.records,
+      decisions: cut.decisions,
+      fit,
+      old: old.server,
+      new: fresh.server,
+    });
     assert.deepEqual(ok.differences, []);
     const mx = ok.expected.find((x) => x.name === "example.com" && x.type === "MX")!;
     assert.match(mx.detail, /only on the new side: 0 example-com\.mail\.protection\.outlook\.com/);
-    assert.match(mx.detail, /cutover: from cutover the new mx records are published, replacing MX 10 mail\.example\.com, MX 20 mail\.backup-mx\.example\.net/);
+    assert.match(
+      mx.detail,
+      /cutover: from cutover the new mx records are published, replacing MX 10 mail\.example\.com, MX 20 mail\.backup-mx\.example\.net/,
+    );
     assert.ok(keys(ok.expected).includes("mail2.example.com MX"));
     assert.ok(keys(ok.expected).includes("autodiscover.example.com CNAME"));
     assert.ok(keys(ok.expected).includes("selector1._domainkey.example.com CNAME"));
 
     // the new nameservers were never moved on from prepare: the MX that should have switched is a difference
     const stale = await serve("new-stale", planned("prepare").records);
-    const bad = await checkEquivalence({ zone: "example.com", imported: zone.records, planned: cut.records, decisions: cut.decisions, fit, old: old.server, new: stale.server });
+    const bad = await checkEquivalence({
+      zone: "example.com",
+      imported: zone.records,
+      planned: cut.records,
+      decisions: cut.decisions,
+      fit,
+      old: old.server,
+      new: stale.server,
+    });
     assert.ok(keys(bad.differences).includes("example.com MX"));
-    assert.match(bad.differences.find((x) => x.type === "MX")!.detail, /the new side does not answer what is planned \(0 example-com\.mail\.protection\.outlook\.com/);
+    assert.match(
+      bad.differences.find((x) => x.type === "MX")!.detail,
+      /the new side does not answer what is planned \(0 example-com\.mail\.protection\.outlook\.com/,
+    );
   });
 
   it("before the new nameservers exist, the planned records stand in; an old server that drifted from the export is caught", async () => {
     const plan = planned("copy");
-    const alone = await checkEquivalence({ zone: "example.com", imported: zone.records, planned: plan.records, decisions: plan.decisions, fit, old: old.server });
+    const alone = await checkEquivalence({
+      zone: "example.com",
+      imported: zone.records,
+      planned: plan.records,
+      decisions: plan.decisions,
+      fit,
+      old: old.server,
+    });
     assert.equal(alone.newSide, "the planned records");
     assert.deepEqual(alone.differences, []);
     assert.ok(keys(alone.expected).includes("example.com SOA"));
 
-    const drifted = await AuthDns.start({ name: "old-drifted", zones: [{ origin: "example.com", text: zoneText.replace("relay\t\tA\t192.0.2.11", "relay\t\tA\t192.0.2.12") }] });
+    const drifted = await AuthDns.start({
+      name: "old-drifted",
+      zones: [{ origin: "example.com", text: zoneText.replace("relay\t\tA\t192.0.2.11", "relay\t\tA\t192.0.2.12") }],
+    });
     started.push(drifted);
-    const report = await checkEquivalence({ zone: "example.com", imported: zone.records, planned: plan.records, decisions: plan.decisions, fit, old: drifted.server });
+    const report = await checkEquivalence({
+      zone: "example.com",
+      imported: zone.records,
+      planned: plan.records,
+      decisions: plan.decisions,
+      fit,
+      old: drifted.server,
+    });
     assert.deepEqual(keys(report.differences), ["relay.example.com A"]);
     assert.match(report.differences[0]!.detail, /the old server no longer answers what the zone file says: export the zone again/);
   });
@@ -173,7 +249,10 @@ describe("dns-check against two real authoritative servers (NSD)", function () {
     const fresh = await serve("new-spf", planned("cutover").records);
     const lookup = serverLookup(fresh.server);
     const apexExchange = await evaluateSpf({ ip: "40.107.22.5", domain: "example.com", lookup });
-    assert.deepEqual([apexExchange.result, apexExchange.lookups, apexExchange.matched], ["pass", 1, "spf.protection.outlook.com: ip4:40.107.0.0/16"]);
+    assert.deepEqual(
+      [apexExchange.result, apexExchange.lookups, apexExchange.matched],
+      ["pass", 1, "spf.protection.outlook.com: ip4:40.107.0.0/16"],
+    );
     assert.equal((await evaluateSpf({ ip: "2a01:111:f400:fe1e::3", domain: "example.com", lookup })).result, "pass");
     const imap = await evaluateSpf({ ip: "198.51.100.25", domain: "mail2.example.com", lookup });
     assert.deepEqual([imap.result, imap.lookups, imap.matched], ["pass", 1, "mail2.example.com: a:imap.mail2.example.com"]);
@@ -188,8 +267,19 @@ describe("dns-check against two real authoritative servers (NSD)", function () {
   });
 
   it("SPF is permerror when the published chain needs more than 10 lookups", async () => {
-    const chain: ZoneRecord[] = [{ name: "example.com", type: "TXT", content: `"v=spf1 ${Array.from({ length: 6 }, (_, i) => `include:s${i}.example.com`).join(" ")} -all"`, ttl: 300 }];
-    for (let i = 0; i < 6; i++) chain.push({ name: `s${i}.example.com`, type: "TXT", content: `"v=spf1 a:h${i}.example.com -all"`, ttl: 300 }, { name: `h${i}.example.com`, type: "A", content: `192.0.2.${100 + i}`, ttl: 300 });
+    const chain: ZoneRecord[] = [
+      {
+        name: "example.com",
+        type: "TXT",
+        content: `"v=spf1 ${Array.from({ length: 6 }, (_, i) => `include:s${i}.example.com`).join(" ")} -all"`,
+        ttl: 300,
+      },
+    ];
+    for (let i = 0; i < 6; i++)
+      chain.push(
+        { name: `s${i}.example.com`, type: "TXT", content: `"v=spf1 a:h${i}.example.com -all"`, ttl: 300 },
+        { name: `h${i}.example.com`, type: "A", content: `192.0.2.${100 + i}`, ttl: 300 },
+      );
     const fresh = await serve("new-chain", chain);
     const res = await evaluateSpf({ ip: "203.0.113.1", domain: "example.com", lookup: serverLookup(fresh.server) });
     assert.equal(res.result, "permerror");

@@ -33,7 +33,7 @@ function bigZoneText(): string {
     if (i % 10 === 0) lines.push(`www${i} CNAME ${h}`);
     if (i % 25 === 0) lines.push(`_svc._tcp.${h} 2h SRV 10 5 ${1000 + i} ${h}`);
   }
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 describe("dns-check on a large zone (NSD)", function () {
@@ -51,7 +51,10 @@ describe("dns-check on a large zone (NSD)", function () {
     const parseMs = Date.now() - t;
     assert.ok(zone.records.length > 3000, `${zone.records.length} records`);
     const fit = fitForCloudflare(zone.origin, zone.records);
-    assert.deepEqual(fit.reported.map((r) => `${r.record.type} ${r.record.name}`), ["SOA big.example", "NS big.example", "NS big.example", "HINFO gw.big.example"]);
+    assert.deepEqual(
+      fit.reported.map((r) => `${r.record.type} ${r.record.name}`),
+      ["SOA big.example", "NS big.example", "NS big.example", "HINFO gw.big.example"],
+    );
     const plan = mergeForStage(fit.importable, [], "prepare");
 
     const planted = plan.records
@@ -65,13 +68,24 @@ describe("dns-check on a large zone (NSD)", function () {
     t = Date.now();
     const [old, fresh] = await Promise.all([
       AuthDns.start({ name: "big-old", zones: [{ origin: "big.example", text }] }),
-      AuthDns.start({ name: "big-new", zones: [{ origin: "big.example", text: printZoneFile("big.example", [...own, ...planted], { relative: true, defaultTtl: 3600 }) }] }),
+      AuthDns.start({
+        name: "big-new",
+        zones: [{ origin: "big.example", text: printZoneFile("big.example", [...own, ...planted], { relative: true, defaultTtl: 3600 }) }],
+      }),
     ]);
     started.push(old, fresh);
     const startMs = Date.now() - t;
 
     t = Date.now();
-    const report = await checkEquivalence({ zone: "big.example", imported: zone.records, planned: plan.records, decisions: plan.decisions, fit, old: old.server, new: fresh.server });
+    const report = await checkEquivalence({
+      zone: "big.example",
+      imported: zone.records,
+      planned: plan.records,
+      decisions: plan.decisions,
+      fit,
+      old: old.server,
+      new: fresh.server,
+    });
     const checkMs = Date.now() - t;
     const keys = (xs: { name: string; type: string }[]) => xs.map((x) => `${x.name} ${x.type}`);
     assert.deepEqual(keys(report.differences), ["h1200.big.example TXT", "h700.big.example A", "www30.big.example CNAME"]);
@@ -80,6 +94,8 @@ describe("dns-check on a large zone (NSD)", function () {
     assert.deepEqual(report.notCompared, [], "LOC is compared server to server");
     assert.equal(report.ok, false);
     assert.equal(report.questions, report.equal + 6);
-    console.log(`      (${zone.records.length} records: parse ${parseMs} ms, two NSD servers up in ${startMs} ms, ${report.questions} name/type pairs compared in ${checkMs} ms)`);
+    console.log(
+      `      (${zone.records.length} records: parse ${parseMs} ms, two NSD servers up in ${startMs} ms, ${report.questions} name/type pairs compared in ${checkMs} ms)`,
+    );
   });
 });

@@ -31,12 +31,18 @@ const CASES: Case[] = [
   {
     file: "registrar-export-crlf.zone",
     zone: "example.org",
-    forBind: { transform: (b) => (b.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])) ? b.subarray(3) : b), why: "BIND does not read a byte-order mark; mailshift skips it" },
+    forBind: {
+      transform: (b) => (b.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])) ? b.subarray(3) : b),
+      why: "BIND does not read a byte-order mark; mailshift skips it",
+    },
   },
   {
     file: "cloudflare-export.zone",
     zone: "example.net",
-    bindRefuses: { message: /CNAME and other data/, why: "Cloudflare's flattened apex CNAME beside other records: BIND refuses the zone; mailshift imports it and cloudflareFit decides" },
+    bindRefuses: {
+      message: /CNAME and other data/,
+      why: "Cloudflare's flattened apex CNAME beside other records: BIND refuses the zone; mailshift imports it and cloudflareFit decides",
+    },
   },
   ...readdirSync(CORPUS)
     .filter((f) => f.endsWith(".zone"))
@@ -61,8 +67,36 @@ function compile(zone: string, bytes: Buffer): Compiled {
     const input = join(dir, "in.zone");
     const output = join(dir, "out.zone");
     writeFileSync(input, bytes);
-    const run = spawnSync("named-compilezone", ["-i", "none", "-k", "ignore", "-n", "ignore", "-m", "ignore", "-r", "ignore", "-M", "ignore", "-S", "ignore", "-W", "ignore", "-s", "full", "-o", output, zone, input], { encoding: "utf8" });
-    if (run.error) throw new Error(`named-compilezone could not run (${run.error.message}): run scripts/setup.sh, which installs Debian's bind9-utils`);
+    const run = spawnSync(
+      "named-compilezone",
+      [
+        "-i",
+        "none",
+        "-k",
+        "ignore",
+        "-n",
+        "ignore",
+        "-m",
+        "ignore",
+        "-r",
+        "ignore",
+        "-M",
+        "ignore",
+        "-S",
+        "ignore",
+        "-W",
+        "ignore",
+        "-s",
+        "full",
+        "-o",
+        output,
+        zone,
+        input,
+      ],
+      { encoding: "utf8" },
+    );
+    if (run.error)
+      throw new Error(`named-compilezone could not run (${run.error.message}): run scripts/setup.sh, which installs Debian's bind9-utils`);
     const messages = `${run.stdout}${run.stderr}`;
     return { ok: run.status === 0, output: run.status === 0 ? readFileSync(output, "latin1") : "", messages };
   } finally {
@@ -84,15 +118,20 @@ function minus(a: readonly string[], b: readonly string[]): string[] {
   });
 }
 
-const linesOf = (issues: readonly ZoneFileIssue[], kind: ZoneFileIssue["kind"]) => [...new Set(issues.filter((i) => i.kind === kind).map((i) => i.line))].sort((a, b) => a - b);
-const bindLines = (messages: string, pattern: RegExp) => [...new Set([...messages.matchAll(pattern)].map((m) => Number(m[1])))].sort((a, b) => a - b);
+const linesOf = (issues: readonly ZoneFileIssue[], kind: ZoneFileIssue["kind"]) =>
+  [...new Set(issues.filter((i) => i.kind === kind).map((i) => i.line))].sort((a, b) => a - b);
+const bindLines = (messages: string, pattern: RegExp) =>
+  [...new Set([...messages.matchAll(pattern)].map((m) => Number(m[1])))].sort((a, b) => a - b);
 
 describe("dns/zonefile agrees with BIND 9 (named-compilezone) on a corpus of zone files", function () {
   this.timeout(60_000);
 
   it("named-compilezone is installed (scripts/setup.sh installs bind9-utils)", () => {
     const run = spawnSync("named-compilezone", ["-v"], { encoding: "utf8" });
-    assert.ok(!run.error, `named-compilezone could not run (${run.error?.message}): run scripts/setup.sh, which installs Debian's bind9-utils`);
+    assert.ok(
+      !run.error,
+      `named-compilezone could not run (${run.error?.message}): run scripts/setup.sh, which installs Debian's bind9-utils`,
+    );
     assert.match(run.stdout + run.stderr, /^9\./m);
   });
 
@@ -114,9 +153,17 @@ describe("dns/zonefile agrees with BIND 9 (named-compilezone) on a corpus of zon
       assert.equal(ours.origin, c.zone);
 
       // What mailshift skipped is exactly what BIND's output holds that mailshift reads as unrepresentable.
-      const skipped = (issues: readonly ZoneFileIssue[]) => issues.filter((i) => i.kind === "skipped").map((i) => `${i.name} ${i.type}`).sort();
+      const skipped = (issues: readonly ZoneFileIssue[]) =>
+        issues
+          .filter((i) => i.kind === "skipped")
+          .map((i) => `${i.name} ${i.type}`)
+          .sort();
       assert.deepEqual([...new Set(skipped(ours.issues))], [...new Set(skipped(theirs.issues))], "the record sets mailshift skipped");
-      assert.deepEqual(theirs.issues.filter((i) => i.kind !== "skipped"), [], "BIND's output is clean: no duplicate, out-of-zone or TTL issue");
+      assert.deepEqual(
+        theirs.issues.filter((i) => i.kind !== "skipped"),
+        [],
+        "BIND's output is clean: no duplicate, out-of-zone or TTL issue",
+      );
 
       const a = ours.records.map(key);
       const b = theirs.records.map(key);
@@ -129,16 +176,28 @@ describe("dns/zonefile agrees with BIND 9 (named-compilezone) on a corpus of zon
       for (const [k, set] of groupRrsets(ours.records)) {
         const ttls = [...new Set(set.map((r) => r.ttl))];
         if (ttls.length > 1) {
-          assert.ok(ours.issues.some((i) => i.kind === "ttl-mismatch" && `${i.name}\t${i.type}` === k), `${k}: TTLs ${ttls.join(", ")} not reported`);
+          assert.ok(
+            ours.issues.some((i) => i.kind === "ttl-mismatch" && `${i.name}\t${i.type}` === k),
+            `${k}: TTLs ${ttls.join(", ")} not reported`,
+          );
           continue;
         }
         assert.equal(ttls[0], bindSets.get(k)![0]!.ttl, `${k.replace("\t", " ")}: TTL ${ttls[0]}, BIND ${bindSets.get(k)![0]!.ttl}`);
       }
 
       // BIND's warnings, line for line, appear in mailshift's import report.
-      assert.deepEqual(linesOf(ours.issues, "out-of-zone"), bindLines(bind.messages, /:(\d+): ignoring out-of-zone data/g), "out-of-zone lines");
-      assert.deepEqual(linesOf(ours.issues, "ttl"), bindLines(bind.messages, /:(\d+): \$TTL \d+ > MAXTTL/g), "lines with a TTL above 2^31-1");
-      for (const i of ours.issues) assert.match(renderZoneFileIssue(c.file, i), new RegExp(`^${c.file.replace(/[.]/g, "\\.")} line \\d+: `));
+      assert.deepEqual(
+        linesOf(ours.issues, "out-of-zone"),
+        bindLines(bind.messages, /:(\d+): ignoring out-of-zone data/g),
+        "out-of-zone lines",
+      );
+      assert.deepEqual(
+        linesOf(ours.issues, "ttl"),
+        bindLines(bind.messages, /:(\d+): \$TTL \d+ > MAXTTL/g),
+        "lines with a TTL above 2^31-1",
+      );
+      for (const i of ours.issues)
+        assert.match(renderZoneFileIssue(c.file, i), new RegExp(`^${c.file.replace(/[.]/g, "\\.")} line \\d+: `));
     });
   }
 });

@@ -105,11 +105,11 @@ describe("the real Pulumi engine, Automation API inline program: a dynamic resou
     );
   });
 
-  after(function () {
+  after(() => {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it("preview plans one File to create and writes nothing", async function () {
+  it("preview plans one File to create and writes nothing", async () => {
     const events: EngineEvent[] = [];
     const r = await stack.preview({ onEvent: (e) => events.push(e) });
     assert.deepEqual(opsOf(events, FILE_TYPE), ["create"]);
@@ -117,7 +117,7 @@ describe("the real Pulumi engine, Automation API inline program: a dynamic resou
     assert.equal(fs.existsSync(target), false, "preview must not run the provider's create");
   });
 
-  it("up runs the provider: the file is on disk with the declared content", async function () {
+  it("up runs the provider: the file is on disk with the declared content", async () => {
     const events: EngineEvent[] = [];
     const r = await stack.up({ onEvent: (e) => events.push(e) });
     assert.equal(r.summary.result, "succeeded");
@@ -126,7 +126,7 @@ describe("the real Pulumi engine, Automation API inline program: a dynamic resou
     assert.equal(r.outputs.content?.value, CONTENT);
   });
 
-  it("a second up changes nothing", async function () {
+  it("a second up changes nothing", async () => {
     const before = fs.statSync(target).mtimeMs;
     const events: EngineEvent[] = [];
     const r = await stack.up({ onEvent: (e) => events.push(e) });
@@ -135,7 +135,7 @@ describe("the real Pulumi engine, Automation API inline program: a dynamic resou
     assert.equal(fs.statSync(target).mtimeMs, before, "the file was not rewritten");
   });
 
-  it("refresh reads drift from disk into the state, and the next up puts the declared content back", async function () {
+  it("refresh reads drift from disk into the state, and the next up puts the declared content back", async () => {
     const same = await stack.refresh();
     assert.deepEqual(changesOf(same.summary.resourceChanges), {}, "an untouched file refreshes as unchanged");
 
@@ -152,7 +152,7 @@ describe("the real Pulumi engine, Automation API inline program: a dynamic resou
     assert.equal(fs.readFileSync(target, "utf8"), CONTENT);
   });
 
-  it("destroy runs the provider's delete: the file is gone and the state holds no resources", async function () {
+  it("destroy runs the provider's delete: the file is gone and the state holds no resources", async () => {
     const r = await stack.destroy();
     assert.equal(r.summary.result, "succeeded");
     assert.equal(fs.existsSync(target), false);
@@ -163,7 +163,8 @@ describe("the real Pulumi engine, Automation API inline program: a dynamic resou
 
 /** Every file below a folder (the file backend keeps state, history and backups there). */
 function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => path.join(e.parentPath, e.name));
 }
@@ -197,7 +198,12 @@ describe("the real Pulumi engine, pulumi CLI on a Pulumi.yaml project: preview, 
     fs.writeFileSync(path.join(project, "index.js"), `module.exports = require(${JSON.stringify(fixture)}).configProgram();\n`);
     const env = { ...process.env, ...engineEnv(bin, tmp) };
     pulumi = (...args) => {
-      const r = spawnSync(path.join(bin, "pulumi"), [...args, "--non-interactive"], { cwd: project, env, encoding: "utf8", timeout: 180_000 });
+      const r = spawnSync(path.join(bin, "pulumi"), [...args, "--non-interactive"], {
+        cwd: project,
+        env,
+        encoding: "utf8",
+        timeout: 180_000,
+      });
       if (r.status !== 0) throw new Error(`pulumi ${args.join(" ")} exited with ${r.status ?? r.signal}:\n${r.stdout}\n${r.stderr}`);
       return r.stdout;
     };
@@ -207,32 +213,35 @@ describe("the real Pulumi engine, pulumi CLI on a Pulumi.yaml project: preview, 
     pulumi("config", "set", "--secret", "token", TOKEN);
   });
 
-  after(function () {
+  after(() => {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it("pulumi preview plans one File to create and writes nothing", function () {
+  it("pulumi preview plans one File to create and writes nothing", () => {
     const p = JSON.parse(pulumi("preview", "--json")) as PreviewJson;
     assert.deepEqual(fileOps(p), ["create"]);
     assert.deepEqual(p.changeSummary, { create: 2 }, "the stack and the File");
     assert.equal(fs.existsSync(target), false, "preview must not run the provider's create");
   });
 
-  it("pulumi up writes the file from stack config, and the stack output carries its content", function () {
+  it("pulumi up writes the file from stack config, and the stack output carries its content", () => {
     pulumi("up", "--yes", "--skip-preview");
     assert.equal(fs.readFileSync(target, "utf8"), CLI_CONTENT);
     assert.equal(pulumi("stack", "output", "content").trim(), CLI_CONTENT);
   });
 
-  it("a secret from stack config is encrypted at rest: its plain text is in no state or config file", function () {
+  it("a secret from stack config is encrypted at rest: its plain text is in no state or config file", () => {
     assert.equal(pulumi("stack", "output", "token").trim(), "[secret]");
     assert.equal(pulumi("stack", "output", "token", "--show-secrets").trim(), TOKEN, "the engine can still decrypt it");
     const files = [...filesUnder(path.join(tmp, "backend")), ...filesUnder(path.join(tmp, "work"))];
-    assert.ok(files.some((f) => f.endsWith(path.join("engine-smoke-cli", "smoke.json"))), `the stack's state file is among ${files.join(", ")}`);
+    assert.ok(
+      files.some((f) => f.endsWith(path.join("engine-smoke-cli", "smoke.json"))),
+      `the stack's state file is among ${files.join(", ")}`,
+    );
     for (const f of files) assert.equal(fs.readFileSync(f, "utf8").includes(TOKEN), false, `${f} holds the secret in plain text`);
   });
 
-  it("pulumi up again changes nothing (--expect-no-changes succeeds, the file is not rewritten)", function () {
+  it("pulumi up again changes nothing (--expect-no-changes succeeds, the file is not rewritten)", () => {
     const before = fs.statSync(target).mtimeMs;
     const p = JSON.parse(pulumi("preview", "--json")) as PreviewJson;
     assert.deepEqual(p.changeSummary, { same: 2 });
@@ -240,7 +249,7 @@ describe("the real Pulumi engine, pulumi CLI on a Pulumi.yaml project: preview, 
     assert.equal(fs.statSync(target).mtimeMs, before);
   });
 
-  it("pulumi preview --refresh shows drift without touching it, and pulumi up --refresh puts the content back", function () {
+  it("pulumi preview --refresh shows drift without touching it, and pulumi up --refresh puts the content back", () => {
     fs.writeFileSync(target, "edited by hand");
     const p = JSON.parse(pulumi("preview", "--refresh", "--json")) as PreviewJson;
     assert.deepEqual(fileOps(p), ["refresh", "update"]);
@@ -250,7 +259,7 @@ describe("the real Pulumi engine, pulumi CLI on a Pulumi.yaml project: preview, 
     assert.equal(fs.readFileSync(target, "utf8"), CLI_CONTENT);
   });
 
-  it("pulumi destroy deletes the file, and the exported state holds no resources", function () {
+  it("pulumi destroy deletes the file, and the exported state holds no resources", () => {
     pulumi("destroy", "--yes", "--skip-preview");
     assert.equal(fs.existsSync(target), false);
     const state = JSON.parse(pulumi("stack", "export")) as { deployment: { resources?: unknown[] } };

@@ -36,7 +36,8 @@ describe("sandbox rehearsal under the real Pulumi engine: preview, up, up, new m
   const loadedOf = (i: number) => Object.values(s.mailboxes[i]!.load).reduce((n, l) => n + l.length, 0);
   const onNew = (i: number) => countMaildir(s.fresh.maildir(s.mailboxes[i]!.destination));
   const onOld = (i: number) => countMaildir(s.old.maildir(s.mailboxes[i]!.sourceUser));
-  const status = (): Record<string, Status> => (JSON.parse(s.pulumi(["stack", "output", "--json"]).stdout) as { migrationStatus: Record<string, Status> }).migrationStatus;
+  const status = (): Record<string, Status> =>
+    (JSON.parse(s.pulumi(["stack", "output", "--json"]).stdout) as { migrationStatus: Record<string, Status> }).migrationStatus;
   const preview = (...extra: string[]) => JSON.parse(s.pulumi(["preview", "--json", ...extra]).stdout) as PreviewJson;
 
   before(async function () {
@@ -49,13 +50,17 @@ describe("sandbox rehearsal under the real Pulumi engine: preview, up, up, new m
     s = await Sandbox.start(bin, { show: false });
   });
 
-  after(async function () {
+  after(async () => {
     await s?.stop();
   });
 
   it("pulumi preview plans an account and a migration per mailbox, and copies nothing", () => {
     const p = preview();
-    assert.deepEqual(opsByType(p), { "pulumi:pulumi:Stack": ["create"], [ACCOUNT]: ["create", "create"], [MIGRATION]: ["create", "create"] });
+    assert.deepEqual(opsByType(p), {
+      "pulumi:pulumi:Stack": ["create"],
+      [ACCOUNT]: ["create", "create"],
+      [MIGRATION]: ["create", "create"],
+    });
     assert.equal(s.counts().new, 0, "no message on the new host");
     assert.equal(fs.readdirSync(`${s.fresh.dir}/users`).filter((f) => !f.startsWith(".")).length, 0, "no account on the new host");
   });
@@ -69,7 +74,10 @@ describe("sandbox rehearsal under the real Pulumi engine: preview, up, up, new m
     const st = status();
     for (let i = 0; i < s.mailboxes.length; i++) {
       const m = st[s.mailboxes[i]!.address]!;
-      assert.deepEqual([m.totals.onSource, m.totals.copied, m.totals.alreadyPresent, m.totals.skipped, m.missing, m.generation], [loadedOf(i), loadedOf(i), 0, 0, 0, 1]);
+      assert.deepEqual(
+        [m.totals.onSource, m.totals.copied, m.totals.alreadyPresent, m.totals.skipped, m.missing, m.generation],
+        [loadedOf(i), loadedOf(i), 0, 0, 0, 1],
+      );
     }
   });
 
@@ -99,12 +107,19 @@ describe("sandbox rehearsal under the real Pulumi engine: preview, up, up, new m
     const st = status();
     const alice = st[s.mailboxes[0]!.address]!;
     assert.deepEqual([alice.totals.copied, alice.totals.alreadyPresent, alice.missing], [n, loadedOf(0), 0]);
-    assert.equal(st[s.mailboxes[1]!.address]!.totals.copied, loadedOf(1), "the other mailbox had no pass (its counts are the first pass's)");
+    assert.equal(
+      st[s.mailboxes[1]!.address]!.totals.copied,
+      loadedOf(1),
+      "the other mailbox had no pass (its counts are the first pass's)",
+    );
   });
 
   it("the passwords appear nowhere in plain text in the stack's state, history, backups or config files", () => {
     const files = s.stateFiles();
-    assert.ok(files.some((f) => f.endsWith(".json") && f.includes("/stacks/")), `the state file is among ${files.join(", ")}`);
+    assert.ok(
+      files.some((f) => f.endsWith(".json") && f.includes("/stacks/")),
+      `the state file is among ${files.join(", ")}`,
+    );
     for (const f of files) {
       const text = fs.readFileSync(f, "utf8");
       for (const m of s.mailboxes) {

@@ -130,7 +130,7 @@ for (const spec of PAIRS) {
       const parent = after.find((f) => f.path === `${pair!.fresh.spec.prefix}Parent`);
       const child = after.find((f) => f.path === `${pair!.fresh.spec.prefix}Parent${pair!.fresh.spec.separator}Child`);
       assert.ok(child && !child.flags.has("\\Noselect"), "the child is a mail folder");
-      if (parentOnSource && parentOnSource.flags.has("\\Noselect")) {
+      if (parentOnSource?.flags.has("\\Noselect")) {
         // Where the source's parent holds no mail, mailshift does not create it (a pass that plans it says so).
         const planned = r.folders.find((f) => f.folder === "Parent");
         if (planned) assert.match(planned.notes.join(" "), /Noselect/);

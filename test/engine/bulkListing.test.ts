@@ -32,8 +32,14 @@ describe("bulk listing (real Dovecot): the same metadata as imapflow's listing",
       assert.equal(got.metas.length, mail.length);
       assert.deepEqual(got.metas, expected.metas);
       assert.deepEqual(got.permanentFlags, expected.permanentFlags);
-      assert.ok(got.metas.some((x) => x.flags.includes("Work") && x.flags.includes("$Forwarded")), "keywords are read");
-      assert.ok(got.metas.some((x) => x.messageId === ""), "a message without Message-ID reads as empty");
+      assert.ok(
+        got.metas.some((x) => x.flags.includes("Work") && x.flags.includes("$Forwarded")),
+        "keywords are read",
+      );
+      assert.ok(
+        got.metas.some((x) => x.messageId === ""),
+        "a message without Message-ID reads as empty",
+      );
     } finally {
       await client.logout();
       await bulk.close();

@@ -41,7 +41,10 @@ describe("mailshift command line (real Dovecot)", function () {
     assert.equal(summary.verified, true);
     type Row = { folder: string; destination: string; copied: number };
     assert.deepEqual(
-      summary.folders.filter((f: Row) => f.copied > 0).map((f: Row) => `${f.folder}->${f.destination}:${f.copied}`).sort(),
+      summary.folders
+        .filter((f: Row) => f.copied > 0)
+        .map((f: Row) => `${f.folder}->${f.destination}:${f.copied}`)
+        .sort(),
       ["Drafts->Drafts:5", "INBOX->INBOX:30"],
     );
     assert.ok(!sync.stdout.includes(m.fromPassword) && !sync.stderr.includes(m.toPassword));

@@ -25,7 +25,12 @@ describe("copy engine: every message exactly once (real Dovecot)", function () {
     const spam = readCorpus("spam", 120);
     const nonAscii = gen.nonAsciiFolderNames();
     await appendAll(m.fromUrl, m.fromPassword, "INBOX", ham.slice(0, 250));
-    await appendAll(m.fromUrl, m.fromPassword, "INBOX.Sent", ham.slice(250, 320).map((x) => ({ ...x, flags: ["\\Seen"] })));
+    await appendAll(
+      m.fromUrl,
+      m.fromPassword,
+      "INBOX.Sent",
+      ham.slice(250, 320).map((x) => ({ ...x, flags: ["\\Seen"] })),
+    );
     await appendAll(m.fromUrl, m.fromPassword, "INBOX.Junk", spam);
     await appendAll(m.fromUrl, m.fromPassword, "INBOX.Projects.2024", notmuch);
     await appendAll(m.fromUrl, m.fromPassword, "INBOX.Trash", ham.slice(320, 330));
@@ -46,7 +51,7 @@ describe("copy engine: every message exactly once (real Dovecot)", function () {
       "INBOX.Trash": "Deleted Items",
       "INBOX.Projects.2024": "Projects/2024",
     };
-    nonAscii.forEach((n, i) => (expected[nonAsciiPaths[i]] = n));
+    for (const [i, n] of nonAscii.entries()) expected[nonAsciiPaths[i]] = n;
     for (const [src, dst] of Object.entries(expected)) {
       assert.ok(after.has(dst), `destination folder "${dst}" exists (has: ${[...after.keys()].join(", ")})`);
       assert.deepEqual(fingerprint(after.get(dst)), fingerprint(before.get(src)), `${src} -> ${dst}: same bytes, dates and flags`);
@@ -56,7 +61,8 @@ describe("copy engine: every message exactly once (real Dovecot)", function () {
     const c = await connect(m.toUrl, m.toPassword);
     try {
       const subscribed = new Set((await c.list()).filter((f) => f.subscribed).map((f) => f.path));
-      for (const dst of Object.values(expected)) assert.ok(subscribed.has(dst) || dst === "INBOX", `destination folder "${dst}" subscribed`);
+      for (const dst of Object.values(expected))
+        assert.ok(subscribed.has(dst) || dst === "INBOX", `destination folder "${dst}" subscribed`);
     } finally {
       await c.logout();
     }

@@ -2,12 +2,7 @@
 import { strict as assert } from "node:assert";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import {
-  AuthenticationError,
-  QuotaExceededError,
-  UnreachableError,
-  syncMailbox,
-} from "../../engine";
+import { AuthenticationError, QuotaExceededError, UnreachableError, syncMailbox } from "../../engine";
 import { appendAll, readCorpus } from "../../harness/corpus";
 import * as gen from "../../harness/generate";
 import { stopAllDovecots } from "../../harness/dovecot";

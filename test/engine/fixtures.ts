@@ -49,7 +49,10 @@ export async function mailboxPair(pair: Pair, opts: { quotaBytes?: number } = {}
  * the suite, each test's proxies stop after it, the servers stop after the suite. `pair()` is valid inside tests;
  * `proxy(server)` starts a proxy in front of one of them.
  */
-export function pairWithProxies(opts: { maxMessageBytes?: number } = {}): { pair: () => Pair; proxy: (target: { host: string; port: number }) => Promise<FaultProxy> } {
+export function pairWithProxies(opts: { maxMessageBytes?: number } = {}): {
+  pair: () => Pair;
+  proxy: (target: { host: string; port: number }) => Promise<FaultProxy>;
+} {
   let pair: Pair | undefined;
   const proxies: FaultProxy[] = [];
   before(async () => {

@@ -64,8 +64,19 @@ describe("Dovecot test harness (real Dovecot on loopback)", function () {
   before(async () => {
     ensureDovecot();
     [old, fresh] = await Promise.all([
-      Dovecot.start({ layout: "old", name: "harness-old", users: [{ user: "alice", password: "alice-old-pw", quotaBytes: 512 * 1024 }], keepDir: false }),
-      Dovecot.start({ layout: "new", name: "harness-new", users: [{ user: "alice", password: "alice-new-pw" }], maxMessageBytes: MAX, keepDir: false }),
+      Dovecot.start({
+        layout: "old",
+        name: "harness-old",
+        users: [{ user: "alice", password: "alice-old-pw", quotaBytes: 512 * 1024 }],
+        keepDir: false,
+      }),
+      Dovecot.start({
+        layout: "new",
+        name: "harness-new",
+        users: [{ user: "alice", password: "alice-new-pw" }],
+        maxMessageBytes: MAX,
+        keepDir: false,
+      }),
     ]);
   });
   after(async () => {
@@ -85,7 +96,8 @@ describe("Dovecot test harness (real Dovecot on loopback)", function () {
         "INBOX.Trash": "\\Trash",
       });
       const subscribed = (await c.list({ statusQuery: {} })).filter((f) => f.subscribed).map((f) => f.path);
-      for (const f of ["INBOX.Sent", "INBOX.Drafts", "INBOX.Trash", "INBOX.Junk", "INBOX.Archive"]) assert.ok(subscribed.includes(f), `${f} subscribed`);
+      for (const f of ["INBOX.Sent", "INBOX.Drafts", "INBOX.Trash", "INBOX.Junk", "INBOX.Archive"])
+        assert.ok(subscribed.includes(f), `${f} subscribed`);
     });
   });
 
@@ -114,8 +126,8 @@ describe("Dovecot test harness (real Dovecot on loopback)", function () {
     ] as const) {
       await withLogin(d, "alice", pw, async (c) => {
         for (const cap of ["UIDPLUS", "LITERAL+", "SPECIAL-USE", "QUOTA"]) assert.ok(c.capabilities.has(cap), `${d.layout}: ${cap}`);
-        const appended = await c.append("INBOX", messageOfSize(300, `kw-${d.layout}`), ["\\Seen", "$Label1", "Project-X"]);
-        assert.ok(appended && appended.uid);
+        const appended = (await c.append("INBOX", messageOfSize(300, `kw-${d.layout}`), ["\\Seen", "$Label1", "Project-X"])) || undefined;
+        assert.ok(appended?.uid);
         const box = await c.mailboxOpen("INBOX");
         assert.ok(box.permanentFlags?.has("\\*"), `${d.layout}: PERMANENTFLAGS has \\*`);
         const msg = await c.fetchOne(String(appended.uid), { flags: true }, { uid: true });
@@ -139,7 +151,7 @@ describe("Dovecot test harness (real Dovecot on loopback)", function () {
         return true;
       });
       const after = await c.getQuota("INBOX");
-      const used = after ? after.storage?.usage ?? 0 : 0;
+      const used = after ? (after.storage?.usage ?? 0) : 0;
       assert.ok(used >= 15 * 1024 && used < 16 * 1024, `usage ${used} after one 15 KiB message`);
     });
   });
@@ -147,18 +159,21 @@ describe("Dovecot test harness (real Dovecot on loopback)", function () {
   it(`refuses an APPEND over maxMessageBytes (${MAX} bytes) and accepts one of exactly that size`, async () => {
     await withLogin(fresh, "alice", "alice-new-pw", async (c) => {
       assert.ok(await c.append("INBOX", messageOfSize(MAX, "at-limit")));
-      await assert.rejects(c.append("INBOX", messageOfSize(MAX + 1, "over-limit")), (e: Error & { serverResponseCode?: string; responseText?: string }) => {
-        assert.equal(e.serverResponseCode, "LIMIT");
-        assert.match(e.responseText ?? "", /larger than the maximum size/);
-        return true;
-      });
+      await assert.rejects(
+        c.append("INBOX", messageOfSize(MAX + 1, "over-limit")),
+        (e: Error & { serverResponseCode?: string; responseText?: string }) => {
+          assert.equal(e.serverResponseCode, "LIMIT");
+          assert.match(e.responseText ?? "", /larger than the maximum size/);
+          return true;
+        },
+      );
     });
   });
 
   it("addUser and setQuota take effect on the running server, for the next login", async () => {
     await assert.rejects(login(fresh, "bob", "bob-pw"), /Command failed|Authentication/i, "bob does not exist yet");
     await fresh.addUser({ user: "bob", password: "bob-pw" });
-    const limit = () => withLogin(fresh, "bob", "bob-pw", async (c) => (await c.getQuota("INBOX") || undefined)?.storage?.limit);
+    const limit = () => withLogin(fresh, "bob", "bob-pw", async (c) => ((await c.getQuota("INBOX")) || undefined)?.storage?.limit);
     assert.equal(await limit(), undefined, "no quota");
     await fresh.setQuota("bob", 100 * 1024);
     assert.equal(await limit(), 100 * 1024);
@@ -183,7 +198,11 @@ describe("Dovecot test harness (real Dovecot on loopback)", function () {
       await c.mailboxOpen("INBOX.Lists.Corpus", { readOnly: true });
       const out: { flags: string[]; date: number; raw: Buffer }[] = [];
       for await (const m of c.fetch("1:*", { flags: true, internalDate: true, source: true })) {
-        out.push({ flags: [...(m.flags ?? [])].filter((f) => f !== "\\Recent").sort(), date: new Date(m.internalDate ?? 0).getTime(), raw: m.source ?? Buffer.alloc(0) });
+        out.push({
+          flags: [...(m.flags ?? [])].filter((f) => f !== "\\Recent").sort(),
+          date: new Date(m.internalDate ?? 0).getTime(),
+          raw: m.source ?? Buffer.alloc(0),
+        });
       }
       return out;
     });
@@ -201,7 +220,12 @@ describe("Dovecot test harness (real Dovecot on loopback)", function () {
   });
 
   it("restart keeps the mail and the port; stop closes the port (refused afterwards) and is idempotent", async () => {
-    const d = await Dovecot.start({ layout: "new", name: "harness-restart", users: [{ user: "carol", password: "carol-pw" }], keepDir: false });
+    const d = await Dovecot.start({
+      layout: "new",
+      name: "harness-restart",
+      users: [{ user: "carol", password: "carol-pw" }],
+      keepDir: false,
+    });
     await appendAll(d.url("carol"), "carol-pw", "Sent Items", gen.many(5, 1));
     const port = d.port;
     await d.restart();
@@ -266,7 +290,10 @@ describe("Dovecot test harness: building blocks (no server)", () => {
     const identity = { uid: 102, gid: 105, loginUser: "dovenull", internalUser: "dovecot", internalGroup: "dovecot", asRoot: true };
     for (const layout of ["old", "new"] as const) {
       const conf = dovecotConfig({ layout, dir: "/tmp/x", port: 1143, instanceName: "t", identity, maxMessageBytes: 4096, fsync: false });
-      const settings = conf.split("\n").filter((l) => !l.trimStart().startsWith("#")).join("\n");
+      const settings = conf
+        .split("\n")
+        .filter((l) => !l.trimStart().startsWith("#"))
+        .join("\n");
       assert.doesNotMatch(settings, /\/etc\/dovecot|!include/);
       assert.match(conf, /^listen = 127\.0\.0\.1$/m);
       assert.match(conf, /^protocols = imap$/m);
@@ -284,7 +311,10 @@ describe("Dovecot test harness: building blocks (no server)", () => {
 
   it("passwd-file lines carry the quota in bytes, and users or passwords that would break the file are refused", () => {
     const id = { uid: 7, gid: 8, loginUser: "l", internalUser: "i", internalGroup: "g", asRoot: false };
-    assert.equal(passwdLine({ user: "Alice", password: "p w", quotaBytes: 1000 }, id, "/h/alice"), "alice:{PLAIN}p w:7:8::/h/alice::userdb_quota_rule=*:storage=1000B");
+    assert.equal(
+      passwdLine({ user: "Alice", password: "p w", quotaBytes: 1000 }, id, "/h/alice"),
+      "alice:{PLAIN}p w:7:8::/h/alice::userdb_quota_rule=*:storage=1000B",
+    );
     assert.equal(passwdLine({ user: "bob", password: "x" }, id, "/h/bob"), "bob:{PLAIN}x:7:8::/h/bob::");
     assert.throws(() => validateUser({ user: "../etc", password: "x" }), /letters, digits/);
     assert.throws(() => validateUser({ user: "a b", password: "x" }), /letters, digits/);
@@ -297,7 +327,10 @@ describe("Dovecot test harness: building blocks (no server)", () => {
       fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (a, b) => {
         const one = [gen.withoutMessageId(a), ...gen.sharedMessageId(2, a), gen.withAttachment(4096, a), ...gen.many(3, a)];
         const again = [gen.withoutMessageId(a), ...gen.sharedMessageId(2, a), gen.withAttachment(4096, a), ...gen.many(3, a)];
-        assert.deepEqual(one.map((m) => m.raw), again.map((m) => m.raw));
+        assert.deepEqual(
+          one.map((m) => m.raw),
+          again.map((m) => m.raw),
+        );
         for (const m of one) assert.doesNotMatch(m.raw.toString("latin1"), /[^\r]\n/, m.origin);
         if (a !== b) assert.notDeepEqual(gen.withoutMessageId(a).raw, gen.withoutMessageId(b).raw);
       }),
@@ -319,7 +352,10 @@ describe("Dovecot test harness: building blocks (no server)", () => {
     );
     const msgs = gen.many(2000, 3);
     assert.equal(new Set(msgs.map((m) => /^Message-ID: (.*)$/im.exec(m.raw.toString())?.[1])).size, 2000);
-    assert.ok(msgs.every((m) => m.internalDate && m.internalDate.getTime() % 1000 === 0), "INTERNALDATE in whole seconds");
+    assert.ok(
+      msgs.every((m) => m.internalDate && m.internalDate.getTime() % 1000 === 0),
+      "INTERNALDATE in whole seconds",
+    );
     for (const name of gen.nonAsciiFolderNames()) assert.ok(/[^\x00-\x7f]/.test(name) && !name.includes("."), name);
   });
 
@@ -334,11 +370,22 @@ describe("Dovecot test harness: building blocks (no server)", () => {
         const disk = fs.readFileSync(path.join(dir, kind, files[i]));
         assert.ok(!m.raw.subarray(0, 5).equals(Buffer.from("From ")));
         assert.ok(disk.subarray(disk.length - m.raw.length).equals(m.raw), `${m.origin}: a suffix of the file`);
-        assert.ok(disk.length === m.raw.length || disk.subarray(0, disk.length - m.raw.length).toString("latin1").match(/^From [^\n]*\n$/));
+        assert.ok(
+          disk.length === m.raw.length ||
+            disk
+              .subarray(0, disk.length - m.raw.length)
+              .toString("latin1")
+              .match(/^From [^\n]*\n$/),
+        );
       });
     }
     assert.equal(readCorpus("notmuch").length, 263, "the README's count");
-    assert.deepEqual(readCorpus("spam", 5).map((m) => m.origin), readCorpus("spam").slice(0, 5).map((m) => m.origin));
+    assert.deepEqual(
+      readCorpus("spam", 5).map((m) => m.origin),
+      readCorpus("spam")
+        .slice(0, 5)
+        .map((m) => m.origin),
+    );
   });
 
   it("maildir flags and INTERNALDATE come from the file name and the Date header, with a fixed date when it is unreadable", () => {

@@ -77,7 +77,7 @@ describe("copy engine: idempotent resync (real Dovecot)", function () {
     for (let stable = 0; stable < 3; ) {
       await new Promise((r) => setTimeout(r, 300));
       const st = await watcher.status("INBOX", { messages: true });
-      const n = st ? st.messages ?? 0 : 0;
+      const n = st ? (st.messages ?? 0) : 0;
       stable = n === partial ? stable + 1 : 0;
       partial = n;
     }
@@ -185,11 +185,18 @@ describe("copy engine: watermarks make an unchanged folder free (real Dovecot)",
     ps.rewriteClient(record);
     pd.rewriteClient(record);
     const first = await syncMailbox({ ...m.from, port: ps.port }, { ...m.to, port: pd.port }, { retry: FAST_RETRY });
-    assert.ok(opened.some((l) => /INBOX/.test(l)), "INBOX, with mail, was opened");
-    assert.deepEqual(opened.filter((l) => /Later/.test(l)), [], "the empty folder was not");
+    assert.ok(
+      opened.some((l) => /INBOX/.test(l)),
+      "INBOX, with mail, was opened",
+    );
+    assert.deepEqual(
+      opened.filter((l) => /Later/.test(l)),
+      [],
+      "the empty folder was not",
+    );
     const later = first.folders.find((f) => f.folder === "Later");
     assert.deepEqual([later?.onSource, later?.copied, first.verified], [0, 0, true]);
-    assert.ok(first.watermarks["Later"], "an empty folder is proven complete");
+    assert.ok(first.watermarks.Later, "an empty folder is proven complete");
     assert.ok((await snapshot(m.toUrl, m.toPassword)).has("Later"), "and exists on the destination");
 
     await appendAll(m.fromUrl, m.fromPassword, "INBOX.Later", gen.many(3, 83));
@@ -273,7 +280,8 @@ describe("copy engine: a resync after new mail reads what changed, not what exis
 
   async function assertExactlyOnce(m: Mailbox, folders: Record<string, string> = { INBOX: "INBOX" }) {
     const [src, dst] = await Promise.all([snapshot(m.fromUrl, m.fromPassword), snapshot(m.toUrl, m.toPassword)]);
-    for (const [s, d] of Object.entries(folders)) assert.deepEqual(fingerprint(dst.get(d)), fingerprint(src.get(s)), `${s} -> ${d}: every message once, bytes, date and flags`);
+    for (const [s, d] of Object.entries(folders))
+      assert.deepEqual(fingerprint(dst.get(d)), fingerprint(src.get(s)), `${s} -> ${d}: every message once, bytes, date and flags`);
   }
 
   /** A folder of `size` messages copied, then 10 new ones: the delta pass, metered. */
@@ -286,7 +294,10 @@ describe("copy engine: a resync after new mail reads what changed, not what exis
     await appendAll(m.fromUrl, m.fromPassword, "INBOX", mail.slice(size));
     const via = await metered(m);
     const delta = await syncMailbox(via.from, via.to, { retry: FAST_RETRY, watermarks: first.watermarks });
-    assert.deepEqual([delta.totals.copied, delta.totals.alreadyPresent, delta.totals.onSource, delta.verified], [10, size, size + 10, true]);
+    assert.deepEqual(
+      [delta.totals.copied, delta.totals.alreadyPresent, delta.totals.onSource, delta.verified],
+      [10, size, size + 10, true],
+    );
     await assertExactlyOnce(m);
     return { m, delta, read: via.source.bytes + via.destination.bytes, fetches: via.source.fetches + via.destination.fetches };
   }
@@ -295,7 +306,10 @@ describe("copy engine: a resync after new mail reads what changed, not what exis
     const small = await deltaPass(1000, 71);
     const large = await deltaPass(4000, 72);
     // Each new message is read three times: its identity, its bytes, and its arrival check on the destination.
-    assert.ok(small.fetches <= 40 && large.fetches <= 40, `FETCH responses: ${small.fetches} and ${large.fetches}, not one per message of the folder`);
+    assert.ok(
+      small.fetches <= 40 && large.fetches <= 40,
+      `FETCH responses: ${small.fetches} and ${large.fetches}, not one per message of the folder`,
+    );
     assert.ok(large.read < small.read * 1.25, `bytes read: ${large.read} for 4,000 messages vs ${small.read} for 1,000`);
 
     // The pass after it skips the folder; a pass without the state (lost) still works, and lists everything.
@@ -304,7 +318,10 @@ describe("copy engine: a resync after new mail reads what changed, not what exis
     const via = await metered(large.m);
     const lost = await syncMailbox(via.from, via.to, { retry: FAST_RETRY });
     assert.deepEqual([lost.totals.copied, lost.totals.alreadyPresent, lost.verified], [0, 4010, true]);
-    assert.ok(via.source.fetches >= 4010 && via.source.bytes > 10 * large.read, `a full listing reads every message (${via.source.fetches} FETCH, ${via.source.bytes} bytes)`);
+    assert.ok(
+      via.source.fetches >= 4010 && via.source.bytes > 10 * large.read,
+      `a full listing reads every message (${via.source.fetches} FETCH, ${via.source.bytes} bytes)`,
+    );
     await assertExactlyOnce(large.m);
   });
 

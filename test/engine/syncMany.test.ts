@@ -25,7 +25,13 @@ function syncMany(args: string[], env: Record<string, string> = {}) {
 }
 
 /** Old-host folder (INBOX.Projects.Alpha) as the new host names it (Projects/Alpha). */
-const destName = (f: string) => (f === "INBOX" ? f : f.replace(/^INBOX\./, "").split(".").join("/"));
+const destName = (f: string) =>
+  f === "INBOX"
+    ? f
+    : f
+        .replace(/^INBOX\./, "")
+        .split(".")
+        .join("/");
 
 function assertExactlyOnce(src: Snapshot, dst: Snapshot, who: string): void {
   assert.equal(total(dst), total(src), `${who}: message count`);
@@ -48,7 +54,10 @@ describe("mailshift sync-many (real Dovecot)", function () {
       const m = await mailboxPair(pair);
       await appendAll(m.fromUrl, m.fromPassword, "INBOX", ham.slice(i * 10, i * 10 + 8 + i));
       await appendAll(m.fromUrl, m.fromPassword, "INBOX.Clients", gen.many(3 + i, 100 + i));
-      await appendAll(m.fromUrl, m.fromPassword, "INBOX.Projects.Alpha", [gen.withAttachment(300 * 1024, i), gen.withoutMessageId(200 + i)]);
+      await appendAll(m.fromUrl, m.fromPassword, "INBOX.Projects.Alpha", [
+        gen.withAttachment(300 * 1024, i),
+        gen.withoutMessageId(200 + i),
+      ]);
       boxes.push(m);
     }
     dir = mkdtempSync(path.join(os.tmpdir(), "mailshift-sync-many-"));
@@ -74,8 +83,20 @@ describe("mailshift sync-many (real Dovecot)", function () {
     const first = syncMany(["--mailboxes", list, "--parallel", "2", "--state", state, "--json"], env);
     assert.equal(first.code, 0, first.stderr);
     const out = JSON.parse(first.stdout);
-    assert.deepEqual(out.totals, { mailboxes: 5, verified: 5, failed: 0, onSource: expected, copied: expected, bytesCopied: out.totals.bytesCopied, skipped: 0, missing: 0 });
-    assert.deepEqual(out.mailboxes.map((r: { entry: string }) => r.entry), ["mailboxes[0]", "mailboxes[1]", "mailboxes[2]", "mailboxes[3]", "mailboxes[4]"]);
+    assert.deepEqual(out.totals, {
+      mailboxes: 5,
+      verified: 5,
+      failed: 0,
+      onSource: expected,
+      copied: expected,
+      bytesCopied: out.totals.bytesCopied,
+      skipped: 0,
+      missing: 0,
+    });
+    assert.deepEqual(
+      out.mailboxes.map((r: { entry: string }) => r.entry),
+      ["mailboxes[0]", "mailboxes[1]", "mailboxes[2]", "mailboxes[3]", "mailboxes[4]"],
+    );
     assert.match(first.stderr, /\[2\/5 mailboxes\][\s\S]*\[4\/5 mailboxes\][\s\S]*\[5\/5 mailboxes\]/);
     for (const [i, m] of boxes.entries()) assertExactlyOnce(sources[i], await snapshot(m.toUrl, m.toPassword), m.name);
     assert.equal(Object.keys(JSON.parse(readFileSync(state, "utf8")).pairs).length, 5);
@@ -84,7 +105,8 @@ describe("mailshift sync-many (real Dovecot)", function () {
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, new RegExp(`^5 of 5 mailboxes verified; ${expected} messages on the sources, 0 copied`));
     for (const [i, m] of boxes.entries()) assertExactlyOnce(sources[i], await snapshot(m.toUrl, m.toPassword), `${m.name} after resync`);
-    for (const m of boxes) for (const o of [first, again]) assert.ok(!o.stdout.includes(m.fromPassword) && !o.stderr.includes(m.toPassword));
+    for (const m of boxes)
+      for (const o of [first, again]) assert.ok(!o.stdout.includes(m.fromPassword) && !o.stderr.includes(m.toPassword));
   });
 
   it("a mailbox that cannot log in stops alone: the others are copied, exit code 3, the entry named, no password shown", async () => {
@@ -113,10 +135,17 @@ describe("mailshift sync-many (real Dovecot)", function () {
 
   it("refuses a list file others can read when it holds passwords, naming the file and entry (exit 2)", () => {
     const list = path.join(dir, "open.json");
-    writeFileSync(list, JSON.stringify([{ from: boxes[0].fromUrl, fromPassword: boxes[0].fromPassword, to: boxes[0].toUrl }]), { mode: 0o644 });
+    writeFileSync(list, JSON.stringify([{ from: boxes[0].fromUrl, fromPassword: boxes[0].fromPassword, to: boxes[0].toUrl }]), {
+      mode: 0o644,
+    });
     const r = syncMany(["--mailboxes", list], { MAILSHIFT_TO_PASSWORD: boxes[0].toPassword });
     assert.equal(r.code, 2);
-    assert.match(r.stderr, new RegExp(`${list.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: mailboxes\\[0\\]\\.fromPassword: the file can be read by other users; chmod 600`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `${list.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: mailboxes\\[0\\]\\.fromPassword: the file can be read by other users; chmod 600`,
+      ),
+    );
     assert.ok(!r.stderr.includes(boxes[0].fromPassword));
   });
 });

@@ -5,7 +5,7 @@ import { strict as assert } from "node:assert";
 import { syncMailbox } from "../../engine";
 import { appendAll, readCorpus } from "../../harness/corpus";
 import * as gen from "../../harness/generate";
-import { FaultProxy } from "../../harness/faultProxy";
+import type { FaultProxy } from "../../harness/faultProxy";
 import { FAST_RETRY, mailboxPair, pairWithProxies } from "../engine/fixtures";
 import { fingerprint, snapshot, total } from "../engine/snapshot";
 
@@ -51,14 +51,18 @@ describe("faults: cut, lost and stalled connections (real Dovecot behind the fau
     await appendAll(m.fromUrl, m.fromPassword, "INBOX", readCorpus("easy_ham", 300));
     const p = await proxy({ host: pair().fresh.host, port: pair().fresh.port });
     let cut: ReturnType<FaultProxy["cutAfter"]> | undefined;
-    const s = await syncMailbox(m.from, { ...m.to, port: p.port }, {
-      retry: FAST_RETRY,
-      batchBytes: 32 * 1024,
-      connections: 2,
-      onProgress: (pr) => {
-        if (!cut && pr.copied >= 40) cut = p.cutAfter({ direction: "client", bytes: 10_000 });
+    const s = await syncMailbox(
+      m.from,
+      { ...m.to, port: p.port },
+      {
+        retry: FAST_RETRY,
+        batchBytes: 32 * 1024,
+        connections: 2,
+        onProgress: (pr) => {
+          if (!cut && pr.copied >= 40) cut = p.cutAfter({ direction: "client", bytes: 10_000 });
+        },
       },
-    });
+    );
     assert.ok(cut, "the cut was armed during the copy");
     const where = await cut;
     assert.ok(where.midUnit, "the cut left an APPEND literal half-sent");

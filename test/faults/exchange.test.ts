@@ -66,7 +66,7 @@ describe("faults: an Exchange Online destination (Dovecot behind the emulating p
     const s = await syncMailbox(m.from, to, { retry: FAST_RETRY });
     assert.equal(s.totals.copied, 30);
     assert.equal(s.verified, true);
-    assert.equal(s.folders[0].unsupportedFlags["$Label1"], 10, "the 10 messages with a keyword are reported");
+    assert.equal(s.folders[0].unsupportedFlags.$Label1, 10, "the 10 messages with a keyword are reported");
     assert.ok(stats.flaggedDropped >= 1, "the emulation dropped \\Flagged from APPENDs");
     const dst = await snapshot(m.toUrl, m.toPassword);
     const flagged = (dst.get("INBOX") ?? []).filter((x) => x.flags.includes("\\Flagged")).length;
@@ -75,12 +75,20 @@ describe("faults: an Exchange Online destination (Dovecot behind the emulating p
     const withoutKeywords = (l: typeof src extends Map<string, infer V> ? V : never) =>
       fingerprint(l.map((x) => ({ ...x, flags: x.flags.filter((f) => f.startsWith("\\")) })));
     assert.deepEqual(withoutKeywords(dst.get("INBOX") ?? []), withoutKeywords(src.get("INBOX") ?? []), "system flags all match");
-    assert.ok((dst.get("INBOX") ?? []).every((x) => !x.flags.includes("$Label1")), "no keyword reached the destination");
+    assert.ok(
+      (dst.get("INBOX") ?? []).every((x) => !x.flags.includes("$Label1")),
+      "no keyword reached the destination",
+    );
   });
 
   it("works without CONDSTORE/QRESYNC: a later pass still sees a flag changed on the source", async () => {
     const { m, to } = await exchangeMailbox();
-    await appendAll(m.fromUrl, m.fromPassword, "INBOX", gen.many(20, 73).map((x) => ({ ...x, flags: [] })));
+    await appendAll(
+      m.fromUrl,
+      m.fromPassword,
+      "INBOX",
+      gen.many(20, 73).map((x) => ({ ...x, flags: [] })),
+    );
     const first = await syncMailbox(m.from, to, { retry: FAST_RETRY });
     assert.equal(first.verified, true);
     // the user reads a message on the old host between passes
@@ -92,7 +100,11 @@ describe("faults: an Exchange Online destination (Dovecot behind the emulating p
       await c.logout();
     }
     const second = await syncMailbox(m.from, to, { retry: FAST_RETRY, watermarks: first.watermarks });
-    assert.equal(second.unchangedFolders, Object.keys(first.watermarks).length - 1, "every folder but INBOX, where a flag changed, is skipped");
+    assert.equal(
+      second.unchangedFolders,
+      Object.keys(first.watermarks).length - 1,
+      "every folder but INBOX, where a flag changed, is skipped",
+    );
     assert.equal(second.totals.flagsUpdated, 1);
     const src = await snapshot(m.fromUrl, m.fromPassword);
     const dst = await snapshot(m.toUrl, m.toPassword);
@@ -109,7 +121,11 @@ describe("faults: an Exchange Online destination (Dovecot behind the emulating p
     assert.equal(s.verified, true);
     const src = await snapshot(m.fromUrl, m.fromPassword);
     const dst = await snapshot(m.toUrl, m.toPassword);
-    for (const [a, b] of [["INBOX.Sent", "Sent Items"], ["INBOX.Trash", "Deleted Items"], ["INBOX.Junk", "Junk Email"]]) {
+    for (const [a, b] of [
+      ["INBOX.Sent", "Sent Items"],
+      ["INBOX.Trash", "Deleted Items"],
+      ["INBOX.Junk", "Junk Email"],
+    ]) {
       assert.deepEqual(fingerprint(dst.get(b)), fingerprint(src.get(a)), `${a} -> ${b}`);
     }
     assert.equal(total(dst), 30);
@@ -130,8 +146,15 @@ describe("faults: an Exchange Online destination (Dovecot behind the emulating p
     const notes = refused.folders.find((f) => f.folder === "Notes v1.");
     assert.ok(notes, JSON.stringify(refused.folders.map((f) => f.folder)));
     assert.equal(notes.copied, 0);
-    assert.match(notes.notes.join(" "), /refused to create folder "Notes v1\.": .*Folder name is not valid.*--rename "Notes v1\.=NEW NAME"/);
-    assert.deepEqual([refused.verified, refused.missing, refused.totals.copied], [false, 5, 5], "INBOX copied, the refused folder's 5 reported missing");
+    assert.match(
+      notes.notes.join(" "),
+      /refused to create folder "Notes v1\.": .*Folder name is not valid.*--rename "Notes v1\.=NEW NAME"/,
+    );
+    assert.deepEqual(
+      [refused.verified, refused.missing, refused.totals.copied],
+      [false, 5, 5],
+      "INBOX copied, the refused folder's 5 reported missing",
+    );
     const s = await syncMailbox(from, to, { retry: FAST_RETRY, folders: { rename: { "Notes v1.": "Notes v1" } } });
     assert.equal(s.verified, true);
     const src = await snapshot(fromUrl, "src-pw");
@@ -148,7 +171,12 @@ describe("faults: an Exchange Online destination (Dovecot behind the emulating p
     const first = await syncMailbox(m.from, to, { retry: FAST_RETRY });
     assert.equal(first.totals.copied, mail.length);
     assert.equal(first.verified, true, JSON.stringify(first.folders[0].notes));
-    assert.match(first.folders[0].notes.join(" "), new RegExp(`${mail.length} messages are stored by the destination server \\(127\\.0\\.0\\.1\\) altered \\(${mail.length} with another size`));
+    assert.match(
+      first.folders[0].notes.join(" "),
+      new RegExp(
+        `${mail.length} messages are stored by the destination server \\(127\\.0\\.0\\.1\\) altered \\(${mail.length} with another size`,
+      ),
+    );
     for (let pass = 2; pass <= 3; pass++) {
       const again = await syncMailbox(m.from, to, { retry: FAST_RETRY });
       assert.equal(again.totals.copied, 0, `pass ${pass} copies nothing`);
@@ -171,7 +199,11 @@ describe("faults: an Exchange Online destination (Dovecot behind the emulating p
     for (let pass = 1; pass <= 3; pass++) {
       const r = await syncMailbox(m.from, to, { retry: FAST_RETRY });
       assert.deepEqual([r.totals.copied, r.verified, r.missing], [pass === 1 ? 8 : 0, true, 0], `pass ${pass}`);
-      assert.match(r.folders[0].notes.join(" "), /stored by the destination server \(127\.0\.0\.1\) altered/, `pass ${pass}: the sizes it reports are not the bytes`);
+      assert.match(
+        r.folders[0].notes.join(" "),
+        /stored by the destination server \(127\.0\.0\.1\) altered/,
+        `pass ${pass}: the sizes it reports are not the bytes`,
+      );
       const dst = await snapshot(m.toUrl, m.toPassword);
       assert.equal(dst.get("INBOX")!.length, mail.length, `pass ${pass}: the destination holds each message once`);
     }

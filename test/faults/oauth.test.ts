@@ -29,7 +29,13 @@ describe("faults: OAuth2 client-credentials tokens and XOAUTH2 (real Dovecot, lo
     endpoint = await TokenEndpoint.start({ apps: [] });
     [source, exchange] = await Promise.all([
       Dovecot.start({ layout: "old", users: [], name: "oauth-src", keepDir: false }),
-      Dovecot.start({ layout: "new", users: [], name: "oauth-exo", keepDir: false, oauth2: { introspectionUrl: endpoint.introspectionUrl } }),
+      Dovecot.start({
+        layout: "new",
+        users: [],
+        name: "oauth-exo",
+        keepDir: false,
+        oauth2: { introspectionUrl: endpoint.introspectionUrl },
+      }),
     ]);
   });
   afterEach(async () => {
@@ -71,7 +77,10 @@ describe("faults: OAuth2 client-credentials tokens and XOAUTH2 (real Dovecot, lo
   }
 
   function tokenLogins(user: string): number {
-    return exchange.logs().split("\n").filter((l) => l.includes(`Login: user=<${user}>`) && /method=(XOAUTH2|OAUTHBEARER)/.test(l)).length;
+    return exchange
+      .logs()
+      .split("\n")
+      .filter((l) => l.includes(`Login: user=<${user}>`) && /method=(XOAUTH2|OAUTHBEARER)/.test(l)).length;
   }
 
   it("issues a token for the Exchange scope to the client-credentials flow, and refuses a wrong secret or scope", async () => {
@@ -133,7 +142,7 @@ describe("faults: OAuth2 client-credentials tokens and XOAUTH2 (real Dovecot, lo
     };
     const issuedBefore = endpoint.issued;
     const timer = setTimeout(() => proxy.dropAll(), 2_500);
-    let s;
+    let s: Awaited<ReturnType<typeof syncMailbox>>;
     try {
       s = await syncMailbox(from, to, { retry: FAST_RETRY, connections: 1 });
     } finally {
@@ -141,7 +150,10 @@ describe("faults: OAuth2 client-credentials tokens and XOAUTH2 (real Dovecot, lo
     }
     assert.ok(s.durationMs > 2_500, `the copy outlived the token (${s.durationMs} ms)`);
     assert.ok(s.retries >= 1, "the dropped connections were retried");
-    assert.ok(endpoint.issued - issuedBefore >= 2, `a second token was fetched (${endpoint.issued - issuedBefore} in all, ${calls} provider calls)`);
+    assert.ok(
+      endpoint.issued - issuedBefore >= 2,
+      `a second token was fetched (${endpoint.issued - issuedBefore} in all, ${calls} provider calls)`,
+    );
     assert.equal(s.verified, true);
     const src = await assertExactlyOnce(user);
     // what the interrupted attempt copied shows as already present when the folder is retried

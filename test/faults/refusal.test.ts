@@ -45,8 +45,15 @@ describe("copy engine: a refused message and a server that hangs up after refusi
     await appendAll(m.fromUrl, m.fromPassword, "INBOX", [...ham.slice(0, 10), big[0], ...ham.slice(10, 20), big[1], ...ham.slice(20)]);
     for (let pass = 1; pass <= 3; pass++) {
       const s = await syncMailbox(m.from, to, { retry: FAST_RETRY, connections: 1 });
-      assert.deepEqual([s.totals.copied, s.missing, s.verified], [pass === 1 ? 30 : 0, 2, false], `pass ${pass}: ${JSON.stringify(s.folders[0].skipped.slice(0, 3))} ${s.retries}`);
-      assert.deepEqual(s.folders[0].skipped.map((k) => k.messageId).sort(), big.map((b) => /Message-ID: (\S+)/.exec(b.raw.toString())![1]).sort());
+      assert.deepEqual(
+        [s.totals.copied, s.missing, s.verified],
+        [pass === 1 ? 30 : 0, 2, false],
+        `pass ${pass}: ${JSON.stringify(s.folders[0].skipped.slice(0, 3))} ${s.retries}`,
+      );
+      assert.deepEqual(
+        s.folders[0].skipped.map((k) => k.messageId).sort(),
+        big.map((b) => /Message-ID: (\S+)/.exec(b.raw.toString())![1]).sort(),
+      );
       for (const k of s.folders[0].skipped) assert.match(k.reason, /refused by the destination: \[TOOBIG\]/);
       const dst = await snapshot(m.toUrl, m.toPassword);
       assert.equal(dst.get("INBOX")!.length, 30, `pass ${pass}: every other message once`);

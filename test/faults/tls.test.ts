@@ -52,7 +52,10 @@ describe("faults: TLS with a test CA (real Dovecot)", function () {
 
   /** The server's log says this user's logins were over TLS. */
   function loginsOverTls(d: Dovecot): string[] {
-    return d.logs().split("\n").filter((l) => l.includes(`Login: user=<${user}>`) && /, TLS(,|$)/.test(l));
+    return d
+      .logs()
+      .split("\n")
+      .filter((l) => l.includes(`Login: user=<${user}>`) && /, TLS(,|$)/.test(l));
   }
 
   it("copies over implicit TLS (imaps port) when told to trust the test CA", async () => {

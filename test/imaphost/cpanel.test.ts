@@ -87,7 +87,14 @@ describe("imapHost/cpanel: accounts over UAPI", () => {
   let inputs: CpanelAccountInputs;
   before(async () => {
     await cp.start();
-    inputs = { url: cp.url, user: "acct", token: "TOKEN123", address: "bob@mail2.example.com", password: "s3cret!", quotaBytes: 5 * 1024 ** 3 + 1 };
+    inputs = {
+      url: cp.url,
+      user: "acct",
+      token: "TOKEN123",
+      address: "bob@mail2.example.com",
+      password: "s3cret!",
+      quotaBytes: 5 * 1024 ** 3 + 1,
+    };
   });
   after(() => cp.stop());
 
@@ -95,7 +102,10 @@ describe("imapHost/cpanel: accounts over UAPI", () => {
     const r = await cpanelAccountProvider.create!(inputs);
     assert.equal(r.id, "bob@mail2.example.com");
     assert.deepEqual(cp.accounts.get("bob@mail2.example.com"), { password: "s3cret!", quota: "5121", suspended: false });
-    assert.deepEqual(cp.calls.at(-1), { fn: "add_pop", params: { email: "bob", domain: "mail2.example.com", password: "s3cret!", quota: "5121" } });
+    assert.deepEqual(cp.calls.at(-1), {
+      fn: "add_pop",
+      params: { email: "bob", domain: "mail2.example.com", password: "s3cret!", quota: "5121" },
+    });
     assert.equal(quotaMegabytes(1), 1);
   });
 
@@ -105,17 +115,30 @@ describe("imapHost/cpanel: accounts over UAPI", () => {
     assert.deepEqual([d.changes, d.replaces], [true, []]);
     await cpanelAccountProvider.update!("bob@mail2.example.com", inputs, news);
     assert.deepEqual(cp.accounts.get("bob@mail2.example.com"), { password: "n3w", quota: "8192", suspended: false });
-    assert.deepEqual(cp.calls.slice(-2).map((c) => c.fn), ["edit_pop_quota", "passwd_pop"]);
+    assert.deepEqual(
+      cp.calls.slice(-2).map((c) => c.fn),
+      ["edit_pop_quota", "passwd_pop"],
+    );
   });
 
   it("a status 0 answer on HTTP 200 is a failure, with cPanel's errors in the message", async () => {
     cp.failNext.set("edit_pop_quota", ["The quota exceeds the maximum allowed for this account (4096 MB)."]);
-    await assert.rejects(cpanelAccountProvider.update!("bob@mail2.example.com", { ...inputs, password: "n3w" }, { ...inputs, password: "n3w", quotaBytes: 9 * 1024 ** 3 }), (err: Error) => {
-      assert.ok(isUapiError(err));
-      assert.equal(err.message, "cPanel Email::edit_pop_quota (bob@mail2.example.com) failed: The quota exceeds the maximum allowed for this account (4096 MB).. Fix the cause on the cPanel side and run pulumi up again");
-      assert.ok(!err.message.includes("n3w") && !err.message.includes("TOKEN123"));
-      return true;
-    });
+    await assert.rejects(
+      cpanelAccountProvider.update!(
+        "bob@mail2.example.com",
+        { ...inputs, password: "n3w" },
+        { ...inputs, password: "n3w", quotaBytes: 9 * 1024 ** 3 },
+      ),
+      (err: Error) => {
+        assert.ok(isUapiError(err));
+        assert.equal(
+          err.message,
+          "cPanel Email::edit_pop_quota (bob@mail2.example.com) failed: The quota exceeds the maximum allowed for this account (4096 MB).. Fix the cause on the cPanel side and run pulumi up again",
+        );
+        assert.ok(!err.message.includes("n3w") && !err.message.includes("TOKEN123"));
+        return true;
+      },
+    );
     assert.equal(cp.accounts.get("bob@mail2.example.com")!.quota, "8192");
   });
 
@@ -125,12 +148,18 @@ describe("imapHost/cpanel: accounts over UAPI", () => {
     const r = await cpanelAccountProvider.create!({ ...inputs, password: "again", quotaBytes: 1024 ** 3 });
     assert.equal(r.outs?.adopted, true);
     assert.deepEqual(cp.accounts.get("bob@mail2.example.com"), { password: "again", quota: "1024", suspended: false });
-    assert.deepEqual(cp.calls.slice(-4).map((c) => c.fn), ["add_pop", "unsuspend_login", "passwd_pop", "edit_pop_quota"]);
+    assert.deepEqual(
+      cp.calls.slice(-4).map((c) => c.fn),
+      ["add_pop", "unsuspend_login", "passwd_pop", "edit_pop_quota"],
+    );
   });
 
   it("an add_pop refusal other than 'already exists' stops with cPanel's reason", async () => {
     cp.failNext.set("add_pop", ["The domain “mail2.example.com” does not exist."]);
-    await assert.rejects(cpanelAccountProvider.create!({ ...inputs, address: "zed@mail2.example.com" }), /add_pop \(zed@mail2\.example\.com\) failed: The domain “mail2\.example\.com” does not exist\./);
+    await assert.rejects(
+      cpanelAccountProvider.create!({ ...inputs, address: "zed@mail2.example.com" }),
+      /add_pop \(zed@mail2\.example\.com\) failed: The domain “mail2\.example\.com” does not exist\./,
+    );
     assert.equal(cp.accounts.has("zed@mail2.example.com"), false);
   });
 
@@ -147,7 +176,10 @@ describe("imapHost/cpanel: accounts over UAPI", () => {
     await provider.create!({ ...inputs, address: "sam@mail2.example.com", quotaBytes: 3 * 1024 ** 2 });
     assert.deepEqual(cp.accounts.get("sam@mail2.example.com"), { password: "s3cret!", quota: "3", suspended: false });
     cp.failNext.set("suspend_login", ["You do not have the feature “popaccts”."]);
-    await assert.rejects(provider.delete!("sam@mail2.example.com", { ...inputs, address: "sam@mail2.example.com" }), /suspend_login \(sam@mail2\.example\.com\) failed: You do not have the feature/);
+    await assert.rejects(
+      provider.delete!("sam@mail2.example.com", { ...inputs, address: "sam@mail2.example.com" }),
+      /suspend_login \(sam@mail2\.example\.com\) failed: You do not have the feature/,
+    );
   });
 
   it("changing the address or the host replaces the account", async () => {

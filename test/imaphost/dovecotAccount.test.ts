@@ -29,8 +29,8 @@ async function quotaLimit(d: Dovecot, user: string, pass: string): Promise<numbe
   const c = await login(d, user, pass);
   assert.ok(c, `${user} cannot log in`);
   try {
-    const q = await c.getQuota("INBOX");
-    return q && q.storage ? q.storage.limit : undefined;
+    const q = (await c.getQuota("INBOX")) || undefined;
+    return q?.storage ? q.storage.limit : undefined;
   } finally {
     await c.logout();
   }
@@ -40,7 +40,7 @@ async function quotaLimit(d: Dovecot, user: string, pass: string): Promise<numbe
 const settle = () => new Promise((r) => setTimeout(r, 1100));
 const MiB = 1024 * 1024;
 
-describe("imapHost/dovecot: account scripts against the test Dovecot", function () {
+describe("imapHost/dovecot: account scripts against the test Dovecot", () => {
   let d: Dovecot;
   let spec: { passwdFile: string; maildirRoot: string; uid: string; gid: string };
   before(async () => {
@@ -117,13 +117,19 @@ describe("imapHost/dovecot: one shared passwd-file", () => {
       assert.equal(run(dovecotCommand("set", { user: "Bob@mail2.example.com", quotaBytes: 2048, ...base }), "pw\n").code, 0);
       assert.equal(run(dovecotCommand("set", { user: "dan@mail2.example.com", quotaBytes: 0, ...base }), "pw\n").code, 0);
       let lines = fs.readFileSync(file, "utf8").trim().split("\n");
-      assert.deepEqual(lines.map((l) => l.split(":")[0]), ["carol@mail2.example.com", "bob@mail2.example.com", "dan@mail2.example.com"]);
+      assert.deepEqual(
+        lines.map((l) => l.split(":")[0]),
+        ["carol@mail2.example.com", "bob@mail2.example.com", "dan@mail2.example.com"],
+      );
       assert.match(lines[1]!, /::userdb_quota_rule=\*:storage=2048B$/);
       assert.match(lines[2]!, /:[^:]*\/mail\/dan@mail2\.example\.com::$/, "quota 0 sets no quota rule");
       assert.equal(run(dovecotCommand("quota", { user: "dan@mail2.example.com", quotaBytes: 4096, passwdFile: file })).code, 0);
       assert.equal(run(dovecotCommand("remove", { user: "bob@mail2.example.com", passwdFile: file })).code, 0);
       lines = fs.readFileSync(file, "utf8").trim().split("\n");
-      assert.deepEqual(lines.map((l) => l.split(":")[0]), ["carol@mail2.example.com", "dan@mail2.example.com"]);
+      assert.deepEqual(
+        lines.map((l) => l.split(":")[0]),
+        ["carol@mail2.example.com", "dan@mail2.example.com"],
+      );
       assert.match(lines[1]!, /::userdb_quota_rule=\*:storage=4096B$/);
       assert.equal(lines[0], "carol@mail2.example.com:{PLAIN}x:1000:1000::/m/carol::");
     } finally {

@@ -17,8 +17,8 @@ async function quotaOf(d: Dovecot, user: string, pass: string): Promise<number |
     return undefined;
   }
   try {
-    const q = await c.getQuota("INBOX");
-    return q && q.storage ? q.storage.limit : undefined;
+    const q = (await c.getQuota("INBOX")) || undefined;
+    return q?.storage ? q.storage.limit : undefined;
   } finally {
     await c.logout();
   }
@@ -49,7 +49,10 @@ describe("imapHost/dovecot: the staging stack's accounts, created by the command
     };
     const { declared } = await runProgram(configFor("staging", "prepare", { "mailshift:newHost": newHost }));
     const commands = declared.filter((x): x is Declared => x.type === "command:remote:Command");
-    assert.deepEqual(commands.map((c) => c.name).sort(), ["imaphost-imap-bob.test@mail2.staging-example.com", "imaphost-imap-carol.test@mail2.staging-example.com"]);
+    assert.deepEqual(commands.map((c) => c.name).sort(), [
+      "imaphost-imap-bob.test@mail2.staging-example.com",
+      "imaphost-imap-carol.test@mail2.staging-example.com",
+    ]);
     for (const c of commands) sh(c.inputs.create, String(secretValue(c.inputs.stdin)));
 
     // bob: quota auto, audited 734003200 bytes (700 MiB) x 1.25 = 875 MiB; carol: 2GiB as written

@@ -36,10 +36,12 @@ class FakeGraph {
       const url = req.url ?? "";
       if (/^\/login\/tenant-1\/oauth2\/v2\.0\/token$/.test(url)) {
         const p = new URLSearchParams(body);
-        if (p.get("client_secret") !== "graph-secret") return send(401, { error: "invalid_client", error_description: "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x" });
+        if (p.get("client_secret") !== "graph-secret")
+          return send(401, { error: "invalid_client", error_description: "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x" });
         return send(200, { access_token: "tok", token_type: "Bearer" });
       }
-      if (req.headers.authorization !== "Bearer tok") return send(401, { error: { code: "InvalidAuthenticationToken", message: "Access token is empty." } });
+      if (req.headers.authorization !== "Bearer tok")
+        return send(401, { error: { code: "InvalidAuthenticationToken", message: "Access token is empty." } });
       const m = /^\/graph\/domains(?:\/([^/]+))?(?:\/(\w+))?$/.exec(url);
       if (!m) return send(404, { error: { code: "Request_ResourceNotFound", message: url } });
       const id = m[1] ? decodeURIComponent(m[1]) : undefined;
@@ -47,21 +49,36 @@ class FakeGraph {
       if (req.method === "POST" && !id) {
         const d = (JSON.parse(body) as { id: string }).id;
         const st = this.domains.get(d) ?? "absent";
-        if (st === "unverified" || st === "verified") return send(400, { error: { code: "Request_BadRequest", message: "Another object with the same value for property id already exists." } });
+        if (st === "unverified" || st === "verified")
+          return send(400, {
+            error: { code: "Request_BadRequest", message: "Another object with the same value for property id already exists." },
+          });
         if (st === "absent") this.domains.set(d, "unverified");
         return send(201, { id: d, isVerified: false });
       }
       const st = id ? this.domains.get(id) : undefined;
-      if (!id || !st || st === "absent") return send(404, { error: { code: "Request_ResourceNotFound", message: `Resource '${id}' does not exist` } });
+      if (!id || !st || st === "absent")
+        return send(404, { error: { code: "Request_ResourceNotFound", message: `Resource '${id}' does not exist` } });
       if (req.method === "GET" && !sub) return send(200, { id, isVerified: st === "verified" });
       if (req.method === "GET" && sub === "verificationDnsRecords")
-        return send(200, { value: [{ recordType: "Mx", mailExchange: "ms90.msv1.invalid" }, { recordType: "Txt", label: id, text: "MS=ms90817263", ttl: 3600 }] });
+        return send(200, {
+          value: [
+            { recordType: "Mx", mailExchange: "ms90.msv1.invalid" },
+            { recordType: "Txt", label: id, text: "MS=ms90817263", ttl: 3600 },
+          ],
+        });
       if (req.method === "GET" && sub === "serviceConfigurationRecords")
         return send(200, {
           value:
             st === "verified"
               ? [
-                  { recordType: "Mx", label: id, supportedService: "Email", mailExchange: `${id.replace(/\./g, "-")}.mail.protection.outlook.com`, preference: 0 },
+                  {
+                    recordType: "Mx",
+                    label: id,
+                    supportedService: "Email",
+                    mailExchange: `${id.replace(/\./g, "-")}.mail.protection.outlook.com`,
+                    preference: 0,
+                  },
                   { recordType: "Txt", label: id, supportedService: "Email", text: "v=spf1 include:spf.protection.outlook.com -all" },
                 ]
               : [],
@@ -86,7 +103,13 @@ describe("Graph domain resources against a loopback Graph", () => {
   let creds: { tenantId: string; clientId: string; clientSecret: string; loginUrl: string; graphUrl: string };
   before(async () => {
     await g.start();
-    creds = { tenantId: "tenant-1", clientId: "client-1", clientSecret: "graph-secret", loginUrl: `${g.url}/login`, graphUrl: `${g.url}/graph` };
+    creds = {
+      tenantId: "tenant-1",
+      clientId: "client-1",
+      clientSecret: "graph-secret",
+      loginUrl: `${g.url}/login`,
+      graphUrl: `${g.url}/graph`,
+    };
   });
   after(() => g.stop());
 
@@ -124,11 +147,17 @@ describe("Graph domain resources against a loopback Graph", () => {
   });
 
   it("a wrong client secret says which setting to fix, without the secret", async () => {
-    await assert.rejects((await asSerialized(domainProvider)).create!({ ...creds, clientSecret: "nope", domain: "example.com" }), (err: Error) => {
-      assert.match(err.message, /sign-in for app client-1 in tenant tenant-1 failed \(HTTP 401: AADSTS7000215: Invalid client secret provided\.\).*mailshift:graphClientSecret/);
-      assert.ok(!err.message.includes("nope"));
-      return true;
-    });
+    await assert.rejects(
+      (await asSerialized(domainProvider)).create!({ ...creds, clientSecret: "nope", domain: "example.com" }),
+      (err: Error) => {
+        assert.match(
+          err.message,
+          /sign-in for app client-1 in tenant tenant-1 failed \(HTTP 401: AADSTS7000215: Invalid client secret provided\.\).*mailshift:graphClientSecret/,
+        );
+        assert.ok(!err.message.includes("nope"));
+        return true;
+      },
+    );
   });
 });
 
@@ -136,19 +165,51 @@ describe("Graph domain decisions", () => {
   const claimed = { status: 400, body: { error: { code: "Request_BadRequest", message: CLAIMED_MESSAGE } } };
   it("add: created, exists here (adopt), claimed elsewhere, no permission", () => {
     assert.equal(decideDomainAdd("example.com", "t", { status: 201, body: {} }), "created");
-    assert.equal(decideDomainAdd("example.com", "t", { status: 400, body: { error: { message: "Another object with the same value for property id already exists." } } }), "exists");
+    assert.equal(
+      decideDomainAdd("example.com", "t", {
+        status: 400,
+        body: { error: { message: "Another object with the same value for property id already exists." } },
+      }),
+      "exists",
+    );
     assert.throws(() => decideDomainAdd("example.org", "t", claimed), { name: "DomainClaimedError" });
-    assert.throws(() => decideDomainAdd("example.com", "t", { status: 403, body: { error: { code: "Authorization_RequestDenied", message: "Insufficient privileges" } } }), /Domain\.ReadWrite\.All/);
+    assert.throws(
+      () =>
+        decideDomainAdd("example.com", "t", {
+          status: 403,
+          body: { error: { code: "Authorization_RequestDenied", message: "Insufficient privileges" } },
+        }),
+      /Domain\.ReadWrite\.All/,
+    );
   });
   it("verify: verified, retry while the record is not visible, claimed elsewhere", () => {
     assert.equal(decideDomainVerify("example.com", "t", { status: 200, body: { isVerified: true } }), "verified");
-    assert.equal(decideDomainVerify("example.com", "t", { status: 400, body: { error: { message: "the TXT record was not found" } } }), "retry");
+    assert.equal(
+      decideDomainVerify("example.com", "t", { status: 400, body: { error: { message: "the TXT record was not found" } } }),
+      "retry",
+    );
     assert.throws(() => decideDomainVerify("example.org", "t", claimed), /already verified in another Microsoft 365 tenant/);
     assert.throws(() => decideDomainVerify("example.com", "t", { status: 500, body: undefined }), /HTTP 500/);
   });
   it("reads the Email MX and the MS= value out of Graph's record lists", () => {
-    assert.equal(exchangeMxFrom({ value: [{ recordType: "Txt", text: "x" }, { recordType: "Mx", supportedService: "Email", mailExchange: "Contoso-com.mail.protection.outlook.com." }] }), "contoso-com.mail.protection.outlook.com");
+    assert.equal(
+      exchangeMxFrom({
+        value: [
+          { recordType: "Txt", text: "x" },
+          { recordType: "Mx", supportedService: "Email", mailExchange: "Contoso-com.mail.protection.outlook.com." },
+        ],
+      }),
+      "contoso-com.mail.protection.outlook.com",
+    );
     assert.equal(exchangeMxFrom({ value: [] }), undefined);
-    assert.equal(verificationTxtFrom({ value: [{ recordType: "Txt", text: "v=spf1 -all" }, { recordType: "Txt", text: "MS=ms1234" }] }), "MS=ms1234");
+    assert.equal(
+      verificationTxtFrom({
+        value: [
+          { recordType: "Txt", text: "v=spf1 -all" },
+          { recordType: "Txt", text: "MS=ms1234" },
+        ],
+      }),
+      "MS=ms1234",
+    );
   });
 });

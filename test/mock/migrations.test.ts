@@ -88,7 +88,12 @@ const passwords = (a: string, w: "source" | "destination") => `${w}-${a}`;
 describe("Migrations component under mocks", function () {
   this.timeout(30_000);
   before(async () => {
-    await pulumi.runtime.setMocks({ newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs }, "mailshift", "test", true);
+    await pulumi.runtime.setMocks(
+      { newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs },
+      "mailshift",
+      "test",
+      true,
+    );
   });
 
   it("each MailboxMigration depends on its own destination account and carries the plan's syncGeneration", async () => {
@@ -98,14 +103,24 @@ describe("Migrations component under mocks", function () {
       "migration",
       {
         ...hosts,
-        migrations: [planned(), planned({ accountKey: "imap-carol@example.com", source: "carol@example.com", sourceUser: "carol", destination: "carol@mail2.example.com", syncGeneration: 2 })],
+        migrations: [
+          planned(),
+          planned({
+            accountKey: "imap-carol@example.com",
+            source: "carol@example.com",
+            sourceUser: "carol",
+            destination: "carol@mail2.example.com",
+            syncGeneration: 2,
+          }),
+        ],
         password: passwords,
         accounts,
       },
       {
         transformations: [
           (a) => {
-            if (a.type === MAILBOX_MIGRATION_TYPE) seen.push({ name: a.name, dependsOn: a.opts.dependsOn, generation: a.props.syncGeneration });
+            if (a.type === MAILBOX_MIGRATION_TYPE)
+              seen.push({ name: a.name, dependsOn: a.opts.dependsOn, generation: a.props.syncGeneration });
             return undefined;
           },
         ],
@@ -131,14 +146,20 @@ describe("Migrations component under mocks", function () {
 describe("migrationEndpoints (pure)", () => {
   it("a missing source password names its config path and never a value", () => {
     assert.throws(
-      () => migrationEndpoints(planned(), hosts, (a, w) => (w === "source" ? undefined : "s3cret-value")),
-      (e: unknown) => e instanceof MigrationWiringError && e.message.includes(`mailshift:passwords["bob@example.com"].source`) && !e.message.includes("s3cret-value"),
+      () => migrationEndpoints(planned(), hosts, (_a, w) => (w === "source" ? undefined : "s3cret-value")),
+      (e: unknown) =>
+        e instanceof MigrationWiringError &&
+        e.message.includes(`mailshift:passwords["bob@example.com"].source`) &&
+        !e.message.includes("s3cret-value"),
     );
   });
 
   it("an imap route without a new host, or without a destination password, fails with the config path", () => {
     assert.throws(() => migrationEndpoints(planned(), { oldHost: hosts.oldHost }, passwords), /mailshift:newHost/);
-    assert.throws(() => migrationEndpoints(planned(), hosts, (a, w) => (w === "source" ? "x" : undefined)), /mailshift:passwords\["bob@example\.com"\]\.destination/);
+    assert.throws(
+      () => migrationEndpoints(planned(), hosts, (_a, w) => (w === "source" ? "x" : undefined)),
+      /mailshift:passwords\["bob@example\.com"\]\.destination/,
+    );
   });
 
   it("an exchange route uses the app registration, and fails when imapAccess is not application", () => {

@@ -28,13 +28,22 @@ describe("program under mocks: every stage of both example stacks", function () 
           assert.equal(r.inputs.zoneId, (cfg["mailshift:cloudflare"] as { zoneId: string }).zoneId);
         }
         // apex MX: old host until cutover, then the tenant's MX target
-        const apexMx = records.filter((r) => r.inputs.type === "MX" && r.inputs.name === domain).map((r) => [r.inputs.content, r.inputs.priority]);
-        if (stage === "prepare" || stage === "copy") assert.deepEqual(apexMx, [["mx1.oldhost.net", 10], ["mx2.oldhost.net", 20]]);
+        const apexMx = records
+          .filter((r) => r.inputs.type === "MX" && r.inputs.name === domain)
+          .map((r) => [r.inputs.content, r.inputs.priority]);
+        if (stage === "prepare" || stage === "copy")
+          assert.deepEqual(apexMx, [
+            ["mx1.oldhost.net", 10],
+            ["mx2.oldhost.net", 20],
+          ]);
         else assert.deepEqual(apexMx, [[mxFor(domain), 0]]);
         // the MS= value from the tenant, quoted
         assert.equal(byName(declared, "dns-apex-ms-verification").inputs.content, quoteTxt(MS_TXT));
         assert.equal(byName(declared, "dns-sub-mx").inputs.name, sub);
-        assert.equal(records.some((r) => r.name === "dns-autodiscover"), stage === "cutover" || stage === "finalize");
+        assert.equal(
+          records.some((r) => r.name === "dns-autodiscover"),
+          stage === "cutover" || stage === "finalize",
+        );
         const spf = String(byName(declared, "dns-apex-spf").inputs.content);
         assert.match(spf, /^"v=spf1 .*include:spf\.protection\.outlook\.com ~all"$/);
         assert.equal(spf.includes("_spf.oldhost.net"), stage !== "finalize");
@@ -48,19 +57,39 @@ describe("program under mocks: every stage of both example stacks", function () 
           assert.equal(user.inputs.usageLocation, exchange.usageLocation);
           assert.equal(secretValue(user.inputs.password), `new-${m.address}`);
           const member = byName(declared, `exchange-license-${key}`);
-          assert.deepEqual([member.inputs.groupObjectId, member.inputs.memberObjectId], [exchange.licenseGroupId, `exchange-user-${key}-object-id`]);
+          assert.deepEqual(
+            [member.inputs.groupObjectId, member.inputs.memberObjectId],
+            [exchange.licenseGroupId, `exchange-user-${key}-object-id`],
+          );
         }
         const role = byName(declared, "exchange-imap-role");
         assert.deepEqual([role.inputs.appRoleId, role.inputs.resourceObjectId], [ROLE_ID, EXO_SP]);
         assert.equal(byName(declared, "exchange-exchange-online").inputs.clientId, "00000002-0000-0ff1-ce00-000000000000");
-        const app = byName(declared, "exchange-imap-app").inputs.requiredResourceAccesses as { resourceAppId: string; resourceAccesses: { id: string; type: string }[] }[];
-        assert.deepEqual(app, [{ resourceAppId: "00000002-0000-0ff1-ce00-000000000000", resourceAccesses: [{ id: ROLE_ID, type: "Role" }] }]);
+        const app = byName(declared, "exchange-imap-app").inputs.requiredResourceAccesses as {
+          resourceAppId: string;
+          resourceAccesses: { id: string; type: string }[];
+        }[];
+        assert.deepEqual(app, [
+          { resourceAppId: "00000002-0000-0ff1-ce00-000000000000", resourceAccesses: [{ id: ROLE_ID, type: "Role" }] },
+        ]);
         assert.ok(declared.some((d) => d.name === "exchange-imap-secret"));
         const ps = byName(declared, "exchange-exchange-powershell").inputs.environment as Record<string, string>;
-        assert.equal(ps.MAILBOXES, mailboxes.filter((x) => x.route === "exchange").map((x) => x.address).join(","));
+        assert.equal(
+          ps.MAILBOXES,
+          mailboxes
+            .filter((x) => x.route === "exchange")
+            .map((x) => x.address)
+            .join(","),
+        );
         assert.equal(ps.SP_ID, "exchange-imap-sp-object-id");
         // moved addresses keep working: a forwarding contact per address change
-        assert.equal(ps.FORWARDS, mailboxes.filter((x) => x.route === "imap").map((x) => `${x.address}=${x.address.split("@")[0]}@${sub}`).join(","));
+        assert.equal(
+          ps.FORWARDS,
+          mailboxes
+            .filter((x) => x.route === "imap")
+            .map((x) => `${x.address}=${x.address.split("@")[0]}@${sub}`)
+            .join(","),
+        );
 
         // IMAP accounts with the planned quota
         for (const m of mailboxes.filter((x) => x.route === "imap")) {
@@ -68,7 +97,10 @@ describe("program under mocks: every stage of both example stacks", function () 
           const acct = byName(declared, `imaphost-imap-${dest}`);
           if (newHost.kind === "dovecot") {
             assert.equal(acct.type, "command:remote:Command");
-            assert.match(String(acct.inputs.create), new RegExp(`mailshift-account 'set' '${dest.replace(/\./g, "\\.")}' '\\d+' '${newHost.passwdFile}'`));
+            assert.match(
+              String(acct.inputs.create),
+              new RegExp(`mailshift-account 'set' '${dest.replace(/\./g, "\\.")}' '\\d+' '${newHost.passwdFile}'`),
+            );
             assert.match(String(acct.inputs.delete), /mailshift-account 'remove'/);
             assert.equal(secretValue(acct.inputs.stdin), `new-${m.address}\n`);
           } else {
@@ -80,7 +112,10 @@ describe("program under mocks: every stage of both example stacks", function () 
 
         // outputs for people
         const changes = exports.addressChanges as string[];
-        assert.deepEqual(changes, mailboxes.filter((x) => x.route === "imap").map((x) => `${x.address} -> ${x.address.split("@")[0]}@${sub}`));
+        assert.deepEqual(
+          changes,
+          mailboxes.filter((x) => x.route === "imap").map((x) => `${x.address} -> ${x.address.split("@")[0]}@${sub}`),
+        );
         assert.equal(exports.stage, stage);
         const planned = exports.plannedMigrations as { syncGeneration: number }[];
         assert.equal(planned.length, stage === "prepare" ? 0 : mailboxes.length);
@@ -89,7 +124,8 @@ describe("program under mocks: every stage of both example stacks", function () 
         if (stage === "cutover") assert.ok(dnsChanges.some((c) => c.startsWith(`change MX ${domain} from 10 mx1.oldhost.net`)));
         if (stage === "finalize") assert.ok(dnsChanges.some((c) => c.includes(`ttl ${ttl.lowered} to`) && c.endsWith(`ttl ${ttl.normal}`)));
         const plain = JSON.stringify(exports);
-        for (const s of [...Object.values(SECRETS), "new-", "old-", "app-secret-value"]) assert.ok(!plain.includes(s), `an output shows a secret (${s})`);
+        for (const s of [...Object.values(SECRETS), "new-", "old-", "app-secret-value"])
+          assert.ok(!plain.includes(s), `an output shows a secret (${s})`);
       });
     }
   }
@@ -97,9 +133,17 @@ describe("program under mocks: every stage of both example stacks", function () 
   it("with no mailbox on exchange: no Entra or Graph resources, the apex MX stays on the old host, and a warning says so", async () => {
     const mailboxes = (stackConfig("staging")["mailshift:mailboxes"] as { route: string }[]).map((m) => ({ ...m, route: "imap" }));
     const { declared, exports } = await runProgram(configFor("staging", "cutover", { "mailshift:mailboxes": mailboxes }));
-    assert.deepEqual(declared.filter((d) => /^azuread:|mailshift:TenantDomain|mailshift:DomainVerification|command:local/.test(d.type)).map((d) => d.name), []);
-    const apexMx = declared.filter((d) => d.type === "cloudflare:index/dnsRecord:DnsRecord" && d.inputs.type === "MX" && d.inputs.name === "staging-example.com");
-    assert.deepEqual(apexMx.map((d) => d.inputs.content), ["mx1.oldhost.net", "mx2.oldhost.net"]);
+    assert.deepEqual(
+      declared.filter((d) => /^azuread:|mailshift:TenantDomain|mailshift:DomainVerification|command:local/.test(d.type)).map((d) => d.name),
+      [],
+    );
+    const apexMx = declared.filter(
+      (d) => d.type === "cloudflare:index/dnsRecord:DnsRecord" && d.inputs.type === "MX" && d.inputs.name === "staging-example.com",
+    );
+    assert.deepEqual(
+      apexMx.map((d) => d.inputs.content),
+      ["mx1.oldhost.net", "mx2.oldhost.net"],
+    );
     assert.equal(declared.filter((d) => d.type === "command:remote:Command").length, 3);
     assert.ok((exports.warnings as string[]).includes("no mailbox goes to exchange: the apex MX stays on the old host"));
   });
@@ -112,7 +156,10 @@ describe("program under mocks: every stage of both example stacks", function () 
   it("names the missing password's config path", async () => {
     const cfg = configFor("staging", "copy", { "mailshift:passwords": { "bob.test@staging-example.com": { source: "x" } } });
     await assert.rejects(runProgram(cfg), (err: Error) => {
-      assert.match(err.message, /mailshift:passwords\["bob\.test@staging-example\.com"\]\.destination: is not set but bob\.test@staging-example\.com gets an account on the new host/);
+      assert.match(
+        err.message,
+        /mailshift:passwords\["bob\.test@staging-example\.com"\]\.destination: is not set but bob\.test@staging-example\.com gets an account on the new host/,
+      );
       assert.match(err.message, /mailshift:passwords\["alice\.test@staging-example\.com"\]\.source: is not set but stage copy copies/);
       return true;
     });

@@ -36,7 +36,10 @@ function recordOptions(into: Map<string, ResourceOptionsSent>): void {
   const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, cb: unknown): unknown };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
-    into.set(`${req.getType()}::${req.getName()}`, { protect: req.getProtect() ?? false, retainOnDelete: req.getRetainondelete() ?? false });
+    into.set(`${req.getType()}::${req.getName()}`, {
+      protect: req.getProtect() ?? false,
+      retainOnDelete: req.getRetainondelete() ?? false,
+    });
     return register(req, cb);
   };
 }
@@ -58,7 +61,7 @@ function mocks(declared: Declared[], options: Map<string, ResourceOptionsSent>):
       if (args.name.endsWith("-verification")) state.exchangeMx = mxFor(domain);
       if (args.type === "azuread:index/servicePrincipal:ServicePrincipal") {
         state.objectId = args.inputs.useExisting ? EXO_SP : `${args.name}-object-id`;
-        state.appRoleIds = { "IMAP.AccessAsApp": ROLE_ID, "full_access_as_app": "other" };
+        state.appRoleIds = { "IMAP.AccessAsApp": ROLE_ID, full_access_as_app: "other" };
       }
       if (args.type === "azuread:index/user:User") state.objectId = `${args.name}-object-id`;
       // a created zone's nameservers, as Cloudflare assigns them
@@ -71,7 +74,11 @@ function mocks(declared: Declared[], options: Map<string, ResourceOptionsSent>):
   };
 }
 
-export const SECRETS = { graphClientSecret: "graph-s3cret", cpanelToken: "cpanel-t0ken", sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nfake\n-----END OPENSSH PRIVATE KEY-----" };
+export const SECRETS = {
+  graphClientSecret: "graph-s3cret",
+  cpanelToken: "cpanel-t0ken",
+  sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nfake\n-----END OPENSSH PRIVATE KEY-----",
+};
 
 export function configFor(stack: StackName, stage: Stage, over: Record<string, unknown> = {}): Record<string, string> {
   const c: Record<string, unknown> = { ...stackConfig(stack), "mailshift:stage": stage };
@@ -81,9 +88,15 @@ export function configFor(stack: StackName, stage: Stage, over: Record<string, u
   Object.assign(c, over);
   const mailboxes = c["mailshift:mailboxes"] as { address: string }[];
   if (!("mailshift:passwords" in over))
-    c["mailshift:passwords"] = Object.fromEntries(mailboxes.map((m) => [m.address, { source: `old-${m.address}`, destination: `new-${m.address}` }]));
+    c["mailshift:passwords"] = Object.fromEntries(
+      mailboxes.map((m) => [m.address, { source: `old-${m.address}`, destination: `new-${m.address}` }]),
+    );
   for (const [k, v] of Object.entries(SECRETS)) if (!(`mailshift:${k}` in over)) c[`mailshift:${k}`] = v;
-  return Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+  return Object.fromEntries(
+    Object.entries(c)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+  );
 }
 
 export function outputValue<T>(o: pulumi.Output<T> | T): Promise<T> {
@@ -91,12 +104,20 @@ export function outputValue<T>(o: pulumi.Output<T> | T): Promise<T> {
 }
 
 /** Runs the compiled program with the config (as stack `stack`); resolves when no more resources are being declared. */
-export async function runProgram(config: Record<string, string>, stack = "test"): Promise<{ declared: Declared[]; exports: Record<string, unknown> }> {
+export async function runProgram(
+  config: Record<string, string>,
+  stack = "test",
+): Promise<{ declared: Declared[]; exports: Record<string, unknown> }> {
   const declared: Declared[] = [];
   const options = new Map<string, ResourceOptionsSent>();
   await pulumi.runtime.setMocks(mocks(declared, options), "mailshift", stack, true);
   recordOptions(options);
-  pulumi.runtime.setAllConfig(config, ["mailshift:passwords", "mailshift:graphClientSecret", "mailshift:cpanelToken", "mailshift:sshPrivateKey"]);
+  pulumi.runtime.setAllConfig(config, [
+    "mailshift:passwords",
+    "mailshift:graphClientSecret",
+    "mailshift:cpanelToken",
+    "mailshift:sshPrivateKey",
+  ]);
   const main = path.join(repoRoot(), "dist", "index.js");
   delete require.cache[require.resolve(main)];
   const mod = require(main) as Record<string, unknown>;

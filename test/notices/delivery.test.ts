@@ -28,10 +28,32 @@ async function people(old: Dovecot, fresh: Dovecot): Promise<{ plan: NoticePlan;
   counter += 1;
   const tag = `${counter}x${process.pid}`;
   const list: NoticePerson[] = [
-    { source: `alice${tag}@example.com`, sourceUser: `alice${tag}@example.com`, displayName: "Zoë Ångström <b>&</b>", route: "exchange", destination: `alice${tag}@example.com`, addressChanges: false, backupAddress: `alice${tag}@private.example.org` },
-    { source: `bob${tag}@example.com`, sourceUser: `bob${tag}@example.com`, displayName: "مريم الحسن", route: "imap", destination: `bob${tag}@mail2.example.com`, addressChanges: true },
+    {
+      source: `alice${tag}@example.com`,
+      sourceUser: `alice${tag}@example.com`,
+      displayName: "Zoë Ångström <b>&</b>",
+      route: "exchange",
+      destination: `alice${tag}@example.com`,
+      addressChanges: false,
+      backupAddress: `alice${tag}@private.example.org`,
+    },
+    {
+      source: `bob${tag}@example.com`,
+      sourceUser: `bob${tag}@example.com`,
+      displayName: "مريم الحسن",
+      route: "imap",
+      destination: `bob${tag}@mail2.example.com`,
+      addressChanges: true,
+    },
     // a login that is not the address, as mailboxes[i].sourceUser allows
-    { source: `eve${tag}@example.com`, sourceUser: `eve${tag}`, displayName: 'דוד "Dudu" כהן', route: "imap", destination: `eve${tag}@mail2.example.com`, addressChanges: true },
+    {
+      source: `eve${tag}@example.com`,
+      sourceUser: `eve${tag}`,
+      displayName: 'דוד "Dudu" כהן',
+      route: "imap",
+      destination: `eve${tag}@mail2.example.com`,
+      addressChanges: true,
+    },
   ];
   const passwords = new Map<string, string>();
   for (const p of list) {
@@ -49,7 +71,10 @@ async function people(old: Dovecot, fresh: Dovecot): Promise<{ plan: NoticePlan;
       contact: { name: "IT help desk", phone: "+1 555 0100", url: "https://status.example.net/mail" },
       windows: { cutover: { start: "2026-12-12T20:00+01:00", end: "2026-12-12T23:00+01:00" } },
       oldAddressForwarded: true,
-      newHost: { imap: { host: "imap.newhost.net", port: 993, security: "SSL/TLS" }, smtp: { host: "imap.newhost.net", port: 587, security: "STARTTLS" } },
+      newHost: {
+        imap: { host: "imap.newhost.net", port: 993, security: "SSL/TLS" },
+        smtp: { host: "imap.newhost.net", port: 587, security: "STARTTLS" },
+      },
       people: list,
     },
   };
@@ -63,14 +88,20 @@ async function inbox(server: Dovecot, user: string, password: string): Promise<P
     if ((c.mailbox as { exists: number }).exists > 0) for await (const m of c.fetch("1:*", { source: true })) raws.push(m.source!);
     return await Promise.all(raws.map((r) => simpleParser(r)));
   } catch (err) {
-    throw new Error(`reading the INBOX of ${user} on ${server.url(user)}: ${(err as Error).message} ${(err as { responseText?: string }).responseText ?? ""}`);
+    throw new Error(
+      `reading the INBOX of ${user} on ${server.url(user)}: ${(err as Error).message} ${(err as { responseText?: string }).responseText ?? ""}`,
+    );
   } finally {
     await c.logout();
   }
 }
 
 function mailshift(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [path.join(repoRoot(), "bin", "mailshift.js"), ...args], { env: { ...process.env, ...env }, encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(process.execPath, [path.join(repoRoot(), "bin", "mailshift.js"), ...args], {
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -106,9 +137,13 @@ describe("notices delivered to real servers (Dovecot INBOX, Exim SMTP)", functio
           const n = composeNotice(plan, p, stage);
           const c = await connect((n.appendHost === "old" ? old : fresh).url(n.appendTo), passwords.get(n.appendTo)!);
           try {
-            const result = await appendNotice(c, n.appendTo, n, await noticeMime(n, new Date())).catch((err: Error & { responseText?: string }) => {
-              throw new Error(`${stage} notice into the INBOX of ${n.appendTo} on the ${n.appendHost} host: ${err.message} ${err.responseText ?? ""}`);
-            });
+            const result = await appendNotice(c, n.appendTo, n, await noticeMime(n, new Date())).catch(
+              (err: Error & { responseText?: string }) => {
+                throw new Error(
+                  `${stage} notice into the INBOX of ${n.appendTo} on the ${n.appendHost} host: ${err.message} ${err.responseText ?? ""}`,
+                );
+              },
+            );
             assert.equal(result, round === 0 ? "delivered" : "already there", `${p.source} ${stage} round ${round + 1}`);
           } finally {
             await c.logout();
@@ -120,7 +155,11 @@ describe("notices delivered to real servers (Dovecot INBOX, Exim SMTP)", functio
       const onOld = await inbox(old, p.sourceUser, passwords.get(p.sourceUser)!);
       const onNew = await inbox(fresh, p.destination, passwords.get(p.destination)!);
       const stages = (ms: ParsedMail[]) => ms.map((m) => m.headers.get(NOTICE_HEADER.toLowerCase())).sort();
-      assert.deepEqual(stages(onOld), ["at-cutover", "before-cutover"], `${p.source}: the old host's INBOX holds each notice before finalize once`);
+      assert.deepEqual(
+        stages(onOld),
+        ["at-cutover", "before-cutover"],
+        `${p.source}: the old host's INBOX holds each notice before finalize once`,
+      );
       assert.deepEqual(stages(onNew), ["after-finalize"], `${p.source}: the new mailbox holds the after-finalize notice once`);
       for (const m of [...onOld, ...onNew]) {
         const stage = m.headers.get(NOTICE_HEADER.toLowerCase()) as (typeof NOTICE_STAGES)[number];
@@ -142,7 +181,12 @@ describe("notices delivered to real servers (Dovecot INBOX, Exim SMTP)", functio
     const c = await connect(old.url(bob!.sourceUser), passwords.get(bob!.sourceUser)!);
     try {
       const n = composeNotice(plan, alice!, "at-cutover");
-      await assert.rejects(appendNotice(c, bob!.sourceUser, n, await noticeMime(n, new Date())), (e: Error) => e instanceof NoticeDeliveryError && e.message.includes(`INBOX of ${alice!.sourceUser} on the old host, not of ${bob!.sourceUser}`));
+      await assert.rejects(
+        appendNotice(c, bob!.sourceUser, n, await noticeMime(n, new Date())),
+        (e: Error) =>
+          e instanceof NoticeDeliveryError &&
+          e.message.includes(`INBOX of ${alice!.sourceUser} on the old host, not of ${bob!.sourceUser}`),
+      );
     } finally {
       await c.logout();
     }
@@ -156,7 +200,17 @@ describe("notices delivered to real servers (Dovecot INBOX, Exim SMTP)", functio
     const outputs = path.join(dir, "outputs.json");
     writeFileSync(outputs, JSON.stringify({ stage: "cutover", notices: plan, graphClientSecret: "SECRET-never-in-a-notice" }));
     const list = path.join(dir, "mailboxes.json");
-    writeFileSync(list, JSON.stringify({ mailboxes: plan.people.map((p) => ({ from: old.url(p.sourceUser), fromPassword: passwords.get(p.sourceUser), to: fresh.url(p.destination), toPassword: passwords.get(p.destination) })) }));
+    writeFileSync(
+      list,
+      JSON.stringify({
+        mailboxes: plan.people.map((p) => ({
+          from: old.url(p.sourceUser),
+          fromPassword: passwords.get(p.sourceUser),
+          to: fresh.url(p.destination),
+          toPassword: passwords.get(p.destination),
+        })),
+      }),
+    );
     chmodSync(list, 0o600);
 
     const review = path.join(dir, "review");
@@ -174,17 +228,32 @@ describe("notices delivered to real servers (Dovecot INBOX, Exim SMTP)", functio
     const wa = mailshift(["notices", "--stack-outputs", outputs, "--out", all, "--notice", "all"]);
     assert.equal(wa.code, 0, wa.stderr);
     assert.deepEqual(readdirSync(all).sort(), plan.people.flatMap((p) => NOTICE_STAGES.map((st) => `${p.source}.${st}.eml`)).sort());
-    for (const p of plan.people) assert.equal((await inbox(old, p.sourceUser, passwords.get(p.sourceUser)!)).length, 0, "writing for review sends nothing");
+    for (const p of plan.people)
+      assert.equal((await inbox(old, p.sourceUser, passwords.get(p.sourceUser)!)).length, 0, "writing for review sends nothing");
 
     const sent = path.join(dir, "sent.json");
-    const send = () => mailshift(["notices", "--stack-outputs", outputs, "--send", "--mailboxes", list, "--smtp", `smtp://${exim!.host}:${exim!.port}`, "--sent", sent]);
+    const send = () =>
+      mailshift([
+        "notices",
+        "--stack-outputs",
+        outputs,
+        "--send",
+        "--mailboxes",
+        list,
+        "--smtp",
+        `smtp://${exim!.host}:${exim!.port}`,
+        "--sent",
+        sent,
+      ]);
     const first = send();
     assert.equal(first.code, 0, first.stdout + first.stderr);
-    for (const p of plan.people) assert.match(first.stdout, new RegExp(`${p.source} at-cutover: INBOX of ${p.sourceUser} on the old host delivered`));
+    for (const p of plan.people)
+      assert.match(first.stdout, new RegExp(`${p.source} at-cutover: INBOX of ${p.sourceUser} on the old host delivered`));
     assert.match(first.stdout, new RegExp(`backup ${plan.people[0]!.backupAddress} sent`));
     const second = send();
     assert.equal(second.code, 0, second.stdout + second.stderr);
-    for (const p of plan.people) assert.match(second.stdout, new RegExp(`${p.source} at-cutover: INBOX of ${p.sourceUser} on the old host already there`));
+    for (const p of plan.people)
+      assert.match(second.stdout, new RegExp(`${p.source} at-cutover: INBOX of ${p.sourceUser} on the old host already there`));
     assert.match(second.stdout, new RegExp(`backup ${plan.people[0]!.backupAddress} already sent`));
 
     for (const p of plan.people) {
@@ -209,11 +278,26 @@ describe("notices delivered to real servers (Dovecot INBOX, Exim SMTP)", functio
     writeFileSync(outputs, JSON.stringify({ stage: "finalize", notices: plan }));
     const list = path.join(dir, "mailboxes.json");
     const known = plan.people.slice(1);
-    writeFileSync(list, JSON.stringify({ mailboxes: known.map((p) => ({ from: old.url(p.sourceUser), fromPassword: passwords.get(p.sourceUser), to: fresh.url(p.destination), toPassword: passwords.get(p.destination) })) }));
+    writeFileSync(
+      list,
+      JSON.stringify({
+        mailboxes: known.map((p) => ({
+          from: old.url(p.sourceUser),
+          fromPassword: passwords.get(p.sourceUser),
+          to: fresh.url(p.destination),
+          toPassword: passwords.get(p.destination),
+        })),
+      }),
+    );
     chmodSync(list, 0o600);
     const r = mailshift(["notices", "--stack-outputs", outputs, "--send", "--mailboxes", list, "--sent", path.join(dir, "sent.json")]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.match(r.stdout, new RegExp(`${plan.people[0]!.source} after-finalize: INBOX not delivered: .*no entry whose "to" logs in as ${plan.people[0]!.destination}`));
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `${plan.people[0]!.source} after-finalize: INBOX not delivered: .*no entry whose "to" logs in as ${plan.people[0]!.destination}`,
+      ),
+    );
     assert.match(r.stdout, new RegExp(`backup ${plan.people[0]!.backupAddress} not sent: give --smtp`));
     for (const p of known) {
       assert.match(r.stdout, new RegExp(`${p.source} after-finalize: INBOX of ${p.destination} on the new host delivered`));

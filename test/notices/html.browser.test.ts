@@ -13,7 +13,8 @@ import type { NoticePerson, NoticePlan } from "../../notices/types";
 import { launchChromium, type Browser } from "../report/browser";
 
 /** Runs in the page: the element's computed direction (the test compiles without the DOM's types). */
-const direction = (el: unknown) => (globalThis as unknown as { getComputedStyle(e: unknown): { direction: string } }).getComputedStyle(el).direction;
+const direction = (el: unknown) =>
+  (globalThis as unknown as { getComputedStyle(e: unknown): { direction: string } }).getComputedStyle(el).direction;
 
 const NAMES = ["<img src=x onerror=alert(1)>Zoë", "مريم الحسن", 'דוד "Dudu" כהן & Co'];
 
@@ -24,7 +25,10 @@ function plan(people: NoticePerson[]): NoticePlan {
     contact: { name: "خدمة المساعدة <IT>", phone: "+1 555 0100", url: "https://status.example.net/mail" },
     windows: { cutover: { start: "2026-12-12T20:00+01:00", end: "2026-12-12T23:00+01:00" } },
     oldAddressForwarded: true,
-    newHost: { imap: { host: "imap.newhost.net", port: 993, security: "SSL/TLS" }, smtp: { host: "imap.newhost.net", port: 587, security: "STARTTLS" } },
+    newHost: {
+      imap: { host: "imap.newhost.net", port: 993, security: "SSL/TLS" },
+      smtp: { host: "imap.newhost.net", port: 587, security: "STARTTLS" },
+    },
     people,
   };
 }
@@ -44,7 +48,14 @@ describe("notice HTML in headless Chromium", function () {
 
   it("shows every name as text, right-to-left names isolated, with no script, image or request", async () => {
     for (const [i, name] of NAMES.entries()) {
-      const p: NoticePerson = { source: `p${i}@example.com`, sourceUser: `p${i}@example.com`, displayName: name, route: "imap", destination: `p${i}@mail2.example.com`, addressChanges: true };
+      const p: NoticePerson = {
+        source: `p${i}@example.com`,
+        sourceUser: `p${i}@example.com`,
+        displayName: name,
+        route: "imap",
+        destination: `p${i}@mail2.example.com`,
+        addressChanges: true,
+      };
       const n = composeNotice(plan([p]), p, "before-cutover");
       const parsed = await simpleParser(await noticeMime(n, new Date("2026-12-01T10:00:00Z")));
       const file = path.join(dir, `notice-${i}.html`);

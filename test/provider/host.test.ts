@@ -98,7 +98,11 @@ describe("MailboxMigration through the dynamic-provider host (real Dovecot)", fu
     const m = await mailboxPair(pair);
     secrets.push(m.fromPassword, m.toPassword);
     await appendAll(m.fromUrl, m.fromPassword, "INBOX", readCorpus("easy_ham", 5));
-    const bad = await host.check(urn, {}, { ...inputsFor(m, { source: { ...(inputsFor(m).source as Props), port: 0 } }), __provider: provider });
+    const bad = await host.check(
+      urn,
+      {},
+      { ...inputsFor(m, { source: { ...(inputsFor(m).source as Props), port: 0 } }), __provider: provider },
+    );
     assert.deepEqual(bad.failures, [{ property: "source.port", reason: "must be a whole number from 1 to 65535, not 0" }]);
     const ok = await host.check(urn, {}, { ...inputsFor(m), __provider: provider });
     assert.deepEqual(ok.failures, []);
@@ -126,7 +130,9 @@ describe("MailboxMigration through the dynamic-provider host (real Dovecot)", fu
     assert.equal(created.outs.verified, true);
     assert.equal(typeof created.outs.lastPassAt, "string");
     assert.deepEqual(
-      (created.outs.perFolder as Props[]).filter((f) => (f.onSource as number) > 0).map((f) => [f.folder, f.destination, f.onSource, f.copied]),
+      (created.outs.perFolder as Props[])
+        .filter((f) => (f.onSource as number) > 0)
+        .map((f) => [f.folder, f.destination, f.onSource, f.copied]),
       [
         ["INBOX", "INBOX", 40, 40],
         ["Sent", "Sent Items", 12, 12],
@@ -143,8 +149,19 @@ describe("MailboxMigration through the dynamic-provider host (real Dovecot)", fu
 
     // progress reached the engine, on this resource's row, while it copied; and a closing line stayed
     const said = engine.messages.slice(logsBefore);
-    assert.ok(said.some((x) => x.ephemeral && x.urn === urn && /this pass copied \d+ of \d+ messages/.test(x.message)), JSON.stringify(said));
-    assert.ok(said.some((x) => !x.ephemeral && x.urn === urn && /copied 52 message\(s\)/.test(x.message) && /every source message is on the destination/.test(x.message)));
+    assert.ok(
+      said.some((x) => x.ephemeral && x.urn === urn && /this pass copied \d+ of \d+ messages/.test(x.message)),
+      JSON.stringify(said),
+    );
+    assert.ok(
+      said.some(
+        (x) =>
+          !x.ephemeral &&
+          x.urn === urn &&
+          /copied 52 message\(s\)/.test(x.message) &&
+          /every source message is on the destination/.test(x.message),
+      ),
+    );
 
     // a diff with the same inputs: nothing to do; a bumped syncGeneration: an update, not a replacement
     assert.deepEqual(await host.diff(urn, created.id, created.outs, news), { changes: "none", replaces: [] });
@@ -319,7 +336,11 @@ describe("MailboxMigration through the dynamic-provider host (real Dovecot)", fu
     assert.deepEqual(await host.diff(urn, created.id, created.outs, news), { changes: "none", replaces: [] });
     const refreshed = await host.read(urn, created.id, created.outs, news);
     assert.deepEqual((refreshed.props.drift as Props).folders, [{ folder: "INBOX", missing: 1, pending: 0 }]);
-    assert.deepEqual(await host.diff(urn, created.id, refreshed.props, news), { changes: "none", replaces: [] }, "a refresh does not ask to copy what will be refused again");
+    assert.deepEqual(
+      await host.diff(urn, created.id, refreshed.props, news),
+      { changes: "none", replaces: [] },
+      "a refresh does not ask to copy what will be refused again",
+    );
   });
 
   it("a refused password fails the pass with the mailbox named and the password nowhere", async () => {
@@ -347,17 +368,39 @@ describe("MailboxMigration through the dynamic-provider host (real Dovecot)", fu
     secrets.push(m.fromPassword, m.toPassword, clientSecret);
     // tokens that live two seconds: shorter than the provider's margin, so every connection fetches its own
     const tokens = await TokenEndpoint.start({ apps: [{ clientId: "mailshift-app", clientSecret, mailbox: m.name }], lifetimeMs: 2000 });
-    const exchange = await Dovecot.start({ layout: "new", users: [{ user: m.name, password: m.toPassword }], name: "oauth-host", keepDir: false, oauth2: { introspectionUrl: tokens.introspectionUrl } });
+    const exchange = await Dovecot.start({
+      layout: "new",
+      users: [{ user: m.name, password: m.toPassword }],
+      name: "oauth-host",
+      keepDir: false,
+      oauth2: { introspectionUrl: tokens.introspectionUrl },
+    });
     try {
       await appendAll(m.fromUrl, m.fromPassword, "INBOX", readCorpus("easy_ham", 10));
-      const destination = { host: exchange.host, port: exchange.port, tls: "starttls", user: m.name, oauth2: { tenantId: "t", clientId: "mailshift-app", clientSecret, tokenUrl: tokens.tokenUrl } };
+      const destination = {
+        host: exchange.host,
+        port: exchange.port,
+        tls: "starttls",
+        user: m.name,
+        oauth2: { tenantId: "t", clientId: "mailshift-app", clientSecret, tokenUrl: tokens.tokenUrl },
+      };
       const news = (await host.check(urn, {}, { ...inputsFor(m), destination, __provider: provider, statusUrn: urn })).inputs;
       const created = await host.create(urn, news);
       assert.deepEqual([(created.outs.totals as Props).copied, created.outs.verified], [10, true]);
       // the pass opens a source, a destination and APPEND connections: more than one token, not one per operation
-      assert.ok(tokens.issued >= 2 && tokens.accepted >= tokens.issued, `tokens issued ${tokens.issued}, logins accepted ${tokens.accepted}`);
-      assert.deepEqual(pathsHolding(created.outs, [clientSecret]), ["destination.oauth2.clientSecret"], "no token stored, the client secret only where it was a secret input");
-      assert.deepEqual(fingerprint((await snapshot(exchange.url(m.name), m.toPassword)).get("INBOX")), fingerprint((await snapshot(m.fromUrl, m.fromPassword)).get("INBOX")));
+      assert.ok(
+        tokens.issued >= 2 && tokens.accepted >= tokens.issued,
+        `tokens issued ${tokens.issued}, logins accepted ${tokens.accepted}`,
+      );
+      assert.deepEqual(
+        pathsHolding(created.outs, [clientSecret]),
+        ["destination.oauth2.clientSecret"],
+        "no token stored, the client secret only where it was a secret input",
+      );
+      assert.deepEqual(
+        fingerprint((await snapshot(exchange.url(m.name), m.toPassword)).get("INBOX")),
+        fingerprint((await snapshot(m.fromUrl, m.fromPassword)).get("INBOX")),
+      );
     } finally {
       await exchange.stop();
       await tokens.stop();

@@ -51,7 +51,10 @@ export class FakeEngine {
 
 /** A provider call that failed: the message, and the partial state the host attached (ErrorResourceInitFailed). */
 export class ProviderCallError extends Error {
-  constructor(message: string, readonly initFailed?: { id: string; properties: Props; reasons: string[] }) {
+  constructor(
+    message: string,
+    readonly initFailed?: { id: string; properties: Props; reasons: string[] },
+  ) {
     super(message);
   }
 }
@@ -63,7 +66,11 @@ function toError(err: grpc.ServiceError): ProviderCallError {
     for (const any of status.getDetailsList()) {
       if (any.getTypeName() === "pulumirpc.ErrorResourceInitFailed") {
         const d = prov.ErrorResourceInitFailed.deserializeBinary(any.getValue_asU8());
-        return new ProviderCallError(err.details, { id: d.getId(), properties: d.getProperties()?.toJavaScript() as Props, reasons: d.getReasonsList() });
+        return new ProviderCallError(err.details, {
+          id: d.getId(),
+          properties: d.getProperties()?.toJavaScript() as Props,
+          reasons: d.getReasonsList(),
+        });
       }
     }
   }
@@ -80,7 +87,11 @@ export class ProviderHost {
     const h = new ProviderHost();
     const root = repoRoot();
     const entry = path.join(root, "node_modules", "@pulumi", "pulumi", "cmd", "dynamic-provider", "index.js");
-    h.child = spawn(process.execPath, [entry, engineAddress], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    h.child = spawn(process.execPath, [entry, engineAddress], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     h.child.stderr!.on("data", (d: Buffer) => (h.stderr += d.toString()));
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the dynamic-provider host printed no port in 20 s; stderr: ${h.stderr}`)), 20_000);

@@ -48,7 +48,12 @@ export async function launchChromium(): Promise<Browser> {
   ensureChromium();
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "mailshift-chromium-"));
   try {
-    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 20_000 });
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      timeout: 20_000,
+    });
     return {
       context,
       close: async () => {

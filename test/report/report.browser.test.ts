@@ -24,7 +24,10 @@ interface Totals {
 const state = JSON.parse(fs.readFileSync(STATE, "utf8")) as {
   deployment: { resources: { outputs: { destination?: { user: string }; totals?: Totals; verified?: boolean; skipped?: unknown[] } }[] };
 };
-const outputs = JSON.parse(fs.readFileSync(OUTPUTS, "utf8")) as { mailboxes: { source: string; destination: string }[]; addressChanges: string[] };
+const outputs = JSON.parse(fs.readFileSync(OUTPUTS, "utf8")) as {
+  mailboxes: { source: string; destination: string }[];
+  addressChanges: string[];
+};
 
 describe("report in headless Chromium", function () {
   this.timeout(60_000);
@@ -78,7 +81,10 @@ describe("report in headless Chromium", function () {
     }
     const reasons = await page.locator('[data-field="reason"]').allTextContents();
     const skipped = state.deployment.resources.flatMap((r) => (r.outputs.skipped ?? []) as { reason: string }[]);
-    assert.deepEqual(reasons, skipped.map((s) => s.reason));
+    assert.deepEqual(
+      reasons,
+      skipped.map((s) => s.reason),
+    );
 
     // the folder named <script>...</script> is text, not a script
     assert.equal(await page.locator("script").count(), 0);

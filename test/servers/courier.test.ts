@@ -10,7 +10,14 @@ import { appendAll, readCorpus } from "../../harness/corpus";
 import { Courier, CourierError, ensureCourier, stopAllCouriers } from "../../harness/courier";
 
 function client(c: Courier, user: string, password: string): ImapFlow {
-  const f = new ImapFlow({ host: c.host, port: c.port, secure: false, auth: { user, pass: password }, logger: false, disableAutoIdle: true });
+  const f = new ImapFlow({
+    host: c.host,
+    port: c.port,
+    secure: false,
+    auth: { user, pass: password },
+    logger: false,
+    disableAutoIdle: true,
+  });
   f.on("error", () => undefined);
   return f;
 }
@@ -98,8 +105,8 @@ describe("Courier test harness (real Courier IMAP on loopback)", function () {
 
   it("a quota: GETQUOTAROOT reports the user's limit, and an APPEND over it is refused", async () => {
     await withLogin(courier, "carol", "carol-pw", async (f) => {
-      const q = await f.getQuota("INBOX");
-      assert.ok(q && q.storage, `no STORAGE quota reported: ${JSON.stringify(q)}`);
+      const q = (await f.getQuota("INBOX")) || undefined;
+      assert.ok(q?.storage, `no STORAGE quota reported: ${JSON.stringify(q)}`);
       assert.equal(q.storage.limit, 1024 * 1024);
       const big = Buffer.from(`Subject: big\r\nMessage-ID: <big@courier.test>\r\n\r\n${"x".repeat(1100 * 1024)}\r\n`, "latin1");
       await assert.rejects(f.append("INBOX", big), (e: Error & { responseText?: string }) => /quota/i.test(e.responseText ?? e.message));
@@ -115,7 +122,8 @@ describe("Courier test harness (real Courier IMAP on loopback)", function () {
       const lock = await f.getMailboxLock("INBOX.Corpus", { readOnly: true });
       try {
         const got: { size: number; source: Buffer }[] = [];
-        for await (const m of f.fetch("1:*", { size: true, source: true })) got.push({ size: m.size ?? -1, source: m.source ?? Buffer.alloc(0) });
+        for await (const m of f.fetch("1:*", { size: true, source: true }))
+          got.push({ size: m.size ?? -1, source: m.source ?? Buffer.alloc(0) });
         assert.equal(got.length, msgs.length);
         let bytes = 0;
         for (let i = 0; i < msgs.length; i++) {
@@ -136,7 +144,11 @@ describe("Courier test harness (real Courier IMAP on loopback)", function () {
     const saved = process.env.MAILSHIFT_CACHE;
     process.env.MAILSHIFT_CACHE = fs.mkdtempSync(path.join(os.tmpdir(), "no-courier-"));
     try {
-      assert.throws(ensureCourier, (e: Error) => e instanceof CourierError && /scripts\/courier\.sh/.test(e.message) && e.message.includes(process.env.MAILSHIFT_CACHE ?? "?"));
+      assert.throws(
+        ensureCourier,
+        (e: Error) =>
+          e instanceof CourierError && /scripts\/courier\.sh/.test(e.message) && e.message.includes(process.env.MAILSHIFT_CACHE ?? "?"),
+      );
     } finally {
       fs.rmSync(process.env.MAILSHIFT_CACHE, { recursive: true, force: true });
       if (saved === undefined) delete process.env.MAILSHIFT_CACHE;
@@ -145,7 +157,10 @@ describe("Courier test harness (real Courier IMAP on loopback)", function () {
   });
 
   it("maxMessageBytes is refused: Courier has no per-message limit", async () => {
-    await assert.rejects(Courier.start({ name: "limit", users: [], maxMessageBytes: 1000 }), (e: Error) => e instanceof CourierError && /no per-message size limit/.test(e.message));
+    await assert.rejects(
+      Courier.start({ name: "limit", users: [], maxMessageBytes: 1000 }),
+      (e: Error) => e instanceof CourierError && /no per-message size limit/.test(e.message),
+    );
   });
 
   it("two servers at once, each with its own users; stop() leaves no process and no port behind", async () => {

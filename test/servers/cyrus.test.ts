@@ -10,7 +10,14 @@ import { Cyrus, ensureCyrus, quotaKiB, type CyrusHierarchy } from "../../harness
 import { astring, RawImap } from "../../harness/rawImap";
 
 async function login(s: Cyrus, user: string, password: string): Promise<ImapFlow> {
-  const c = new ImapFlow({ host: s.host, port: s.port, secure: false, auth: { user, pass: password }, logger: false, disableAutoIdle: true });
+  const c = new ImapFlow({
+    host: s.host,
+    port: s.port,
+    secure: false,
+    auth: { user, pass: password },
+    logger: false,
+    disableAutoIdle: true,
+  });
   c.on("error", () => undefined);
   await c.connect();
   return c;
@@ -119,7 +126,10 @@ for (const hierarchy of ["dot", "slash"] as CyrusHierarchy[]) {
         ["nobody", "x"],
       ]) {
         await assert.rejects(login(s, user, pass), (err: Error & { authenticationFailed?: boolean; responseText?: string }) => {
-          assert.ok(err.authenticationFailed || /authentication failure|Login failed/i.test(`${err.responseText} ${err.message}`), `${user}: ${err.message}`);
+          assert.ok(
+            err.authenticationFailed || /authentication failure|Login failed/i.test(`${err.responseText} ${err.message}`),
+            `${user}: ${err.message}`,
+          );
           return true;
         });
       }
@@ -130,8 +140,8 @@ for (const hierarchy of ["dot", "slash"] as CyrusHierarchy[]) {
       await s.addUser({ user: "dave", password: "second-pw" });
       await assert.rejects(login(s, "dave", "first-pw"));
       await withLogin(s, "dave", "second-pw", async (c) => {
-        const q = await c.getQuota("INBOX");
-        assert.ok(!q || !q.storage, `the quota was lifted: ${JSON.stringify(q)}`);
+        const q = (await c.getQuota("INBOX")) || undefined;
+        assert.ok(!q?.storage, `the quota was lifted: ${JSON.stringify(q)}`);
       });
     });
 
@@ -149,13 +159,13 @@ for (const hierarchy of ["dot", "slash"] as CyrusHierarchy[]) {
 
     it("a quota in whole KiB, rounded up from the bytes asked; none for a user without one", async () => {
       await withLogin(s, BOB.user, BOB.password, async (c) => {
-        const q = await c.getQuota("INBOX");
-        assert.ok(q && q.storage, `bob has a storage quota: ${JSON.stringify(q)}`);
+        const q = (await c.getQuota("INBOX")) || undefined;
+        assert.ok(q?.storage, `bob has a storage quota: ${JSON.stringify(q)}`);
         assert.equal(q.storage.limit, quotaKiB(BOB.quotaBytes) * 1024);
       });
       await withLogin(s, ALICE.user, ALICE.password, async (c) => {
-        const q = await c.getQuota("INBOX");
-        assert.ok(!q || !q.storage, `alice has no storage quota: ${JSON.stringify(q)}`);
+        const q = (await c.getQuota("INBOX")) || undefined;
+        assert.ok(!q?.storage, `alice has no storage quota: ${JSON.stringify(q)}`);
       });
     });
 
@@ -173,7 +183,9 @@ for (const hierarchy of ["dot", "slash"] as CyrusHierarchy[]) {
         const created = await c.mailboxCreate(parent);
         assert.deepEqual([created.path, created.created], [parent, true]);
         // Cyrus answers a second CREATE with a bare "NO Mailbox already exists", not NO [ALREADYEXISTS]
-        await assert.rejects(c.mailboxCreate(parent), (err: Error & { responseText?: string }) => /already exists/i.test(err.responseText ?? ""));
+        await assert.rejects(c.mailboxCreate(parent), (err: Error & { responseText?: string }) =>
+          /already exists/i.test(err.responseText ?? ""),
+        );
       });
       // appendAll creates the folder below the new one
       await appendAll(s.url(ALICE.user), ALICE.password, folder, msgs);
@@ -194,20 +206,31 @@ for (const hierarchy of ["dot", "slash"] as CyrusHierarchy[]) {
           total += got[i].length;
           assert.ok(got[i].equals(munged(m.raw)), `${m.origin}: stored bytes differ from the CRLF message with 8-bit header bytes as X`);
         });
-        assert.equal(total, msgs.reduce((n, m) => n + m.raw.length, 0));
+        assert.equal(
+          total,
+          msgs.reduce((n, m) => n + m.raw.length, 0),
+        );
       });
     });
 
     it(`maxMessageBytes: APPENDLIMIT=${MAX} advertised; ${MAX} bytes accepted, ${MAX + 1} refused with NO [TOOBIG]`, async () => {
       await withLogin(s, ALICE.user, ALICE.password, async (c) => {
-        assert.ok(c.capabilities.has(`APPENDLIMIT=${MAX}`) || c.capabilities.get("APPENDLIMIT") === MAX, `capabilities: ${[...c.capabilities.keys()].join(" ")}`);
+        assert.ok(
+          c.capabilities.has(`APPENDLIMIT=${MAX}`) || c.capabilities.get("APPENDLIMIT") === MAX,
+          `capabilities: ${[...c.capabilities.keys()].join(" ")}`,
+        );
       });
       assert.match(await rawAppend(s, ALICE.user, ALICE.password, "INBOX", messageOfSize(MAX, "at-limit")), /^r\d+ OK /);
       assert.match(await rawAppend(s, ALICE.user, ALICE.password, "INBOX", messageOfSize(MAX + 1, "over-limit")), /^r\d+ NO \[TOOBIG\]/);
     });
 
     it("a second server runs beside the first, with its own users", async () => {
-      const other = await Cyrus.start({ hierarchy, name: `second-${hierarchy}`, users: [{ user: "alice", password: "other-pw" }], keepDir: false });
+      const other = await Cyrus.start({
+        hierarchy,
+        name: `second-${hierarchy}`,
+        users: [{ user: "alice", password: "other-pw" }],
+        keepDir: false,
+      });
       try {
         assert.notEqual(other.port, s.port);
         await withLogin(other, "alice", "other-pw", async (c) => assert.equal(c.namespace?.delimiter, sep));
@@ -220,7 +243,12 @@ for (const hierarchy of ["dot", "slash"] as CyrusHierarchy[]) {
     });
 
     it("stop() leaves no process behind and closes the port", async () => {
-      const extra = await Cyrus.start({ hierarchy, name: `stop-${hierarchy}`, users: [{ user: "carol", password: "carol-pw" }], keepDir: false });
+      const extra = await Cyrus.start({
+        hierarchy,
+        name: `stop-${hierarchy}`,
+        users: [{ user: "carol", password: "carol-pw" }],
+        keepDir: false,
+      });
       const held = await login(extra, "carol", "carol-pw"); // a logged-in imapd must go too
       assert.ok(processesNaming(extra.dir).length >= 2, "master and an imapd run before stop()");
       await extra.stop();

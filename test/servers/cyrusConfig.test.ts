@@ -12,7 +12,13 @@ const input = (over: Partial<CyrusConfigInput> = {}): CyrusConfigInput => ({
   ...over,
 });
 
-const settings = (conf: string) => new Map(conf.split("\n").filter((l) => /^\w[\w-]*:/.test(l)).map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()]));
+const settings = (conf: string) =>
+  new Map(
+    conf
+      .split("\n")
+      .filter((l) => /^\w[\w-]*:/.test(l))
+      .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()]),
+  );
 
 describe("Cyrus harness configuration (pure)", () => {
   it("dot: the classic namespace; slash: unixhierarchysep and altnamespace", () => {
@@ -22,13 +28,17 @@ describe("Cyrus harness configuration (pure)", () => {
     const slash = settings(imapdConf(input({ hierarchy: "slash" })));
     assert.equal(slash.get("unixhierarchysep"), "yes");
     assert.equal(slash.get("altnamespace"), "yes");
-    assert.deepEqual([cyrusSpec("dot").prefix, cyrusSpec("dot").separator, cyrusSpec("slash").prefix, cyrusSpec("slash").separator], ["INBOX.", ".", "", "/"]);
+    assert.deepEqual(
+      [cyrusSpec("dot").prefix, cyrusSpec("dot").separator, cyrusSpec("slash").prefix, cyrusSpec("slash").separator],
+      ["INBOX.", ".", "", "/"],
+    );
   });
 
   it("everything lives in the temp folder; munge8bit is left at Cyrus's default; maxmessagesize only when asked", () => {
     const conf = imapdConf(input());
     const s = settings(conf);
-    for (const k of ["configdirectory", "partition-default", "sievedir", "temp_path", "sasl_sasldb_path"]) assert.ok(s.get(k)?.startsWith("/tmp/cy-x/"), `${k}: ${s.get(k)}`);
+    for (const k of ["configdirectory", "partition-default", "sievedir", "temp_path", "sasl_sasldb_path"])
+      assert.ok(s.get(k)?.startsWith("/tmp/cy-x/"), `${k}: ${s.get(k)}`);
     assert.equal(s.has("munge8bit"), false);
     assert.equal(s.has("maxmessagesize"), false);
     assert.equal(settings(imapdConf(input({ maxMessageBytes: 5000 }))).get("maxmessagesize"), "5000");

@@ -75,12 +75,41 @@ async function probe(h: CyrusHierarchy): Promise<void> {
       ["bare LF in the body only", Buffer.from("Subject: lf-body\r\nMessage-ID: <c@x>\r\n\r\nline1\nline2\r\n", "latin1")],
       ["bare CR in the body", Buffer.from("Subject: cr\r\nMessage-ID: <d@x>\r\n\r\nline1\rline2\r\n", "latin1")],
       ["bare CR in a header", Buffer.from("Subject: cr\rhead\r\nMessage-ID: <e@x>\r\n\r\nbody\r\n", "latin1")],
-      ["8-bit Subject (latin1 e9, utf-8 c3 a9, 80, ff)", Buffer.concat([Buffer.from("Subject: caf"), Buffer.from([0xe9, 0x20, 0xc3, 0xa9, 0x20, 0x80, 0xff]), Buffer.from("\r\nMessage-ID: <f@x>\r\n\r\nbody\r\n")])],
-      ["8-bit From display name (utf-8)", Buffer.concat([Buffer.from("From: "), Buffer.from("Jos\u00e9 <j@x>", "utf8"), Buffer.from("\r\nSubject: s\r\nMessage-ID: <g@x>\r\n\r\nbody\r\n")])],
-      ["8-bit Message-ID (utf-8 c3 a9)", Buffer.concat([Buffer.from("Subject: mid8\r\nMessage-ID: <caf"), Buffer.from([0xc3, 0xa9]), Buffer.from("@x>\r\n\r\nbody\r\n")])],
-      ["8-bit body (utf-8)", Buffer.concat([Buffer.from("Subject: b8\r\nMessage-ID: <h@x>\r\n\r\n"), Buffer.from("caf\u00e9\r\n", "utf8")])],
+      [
+        "8-bit Subject (latin1 e9, utf-8 c3 a9, 80, ff)",
+        Buffer.concat([
+          Buffer.from("Subject: caf"),
+          Buffer.from([0xe9, 0x20, 0xc3, 0xa9, 0x20, 0x80, 0xff]),
+          Buffer.from("\r\nMessage-ID: <f@x>\r\n\r\nbody\r\n"),
+        ]),
+      ],
+      [
+        "8-bit From display name (utf-8)",
+        Buffer.concat([
+          Buffer.from("From: "),
+          Buffer.from("Jos\u00e9 <j@x>", "utf8"),
+          Buffer.from("\r\nSubject: s\r\nMessage-ID: <g@x>\r\n\r\nbody\r\n"),
+        ]),
+      ],
+      [
+        "8-bit Message-ID (utf-8 c3 a9)",
+        Buffer.concat([Buffer.from("Subject: mid8\r\nMessage-ID: <caf"), Buffer.from([0xc3, 0xa9]), Buffer.from("@x>\r\n\r\nbody\r\n")]),
+      ],
+      [
+        "8-bit body (utf-8)",
+        Buffer.concat([Buffer.from("Subject: b8\r\nMessage-ID: <h@x>\r\n\r\n"), Buffer.from("caf\u00e9\r\n", "utf8")]),
+      ],
       ["no Message-ID", Buffer.from("Subject: no id\r\nFrom: a@x\r\n\r\nbody\r\n", "latin1")],
-      ["8-bit in a MIME part's header (utf-8 filename)", Buffer.concat([Buffer.from('Subject: mime8\r\nMessage-ID: <j@x>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename="caf'), Buffer.from([0xc3, 0xa9]), Buffer.from('.txt"\r\n\r\nhi\r\n--b--\r\n')])],
+      [
+        "8-bit in a MIME part's header (utf-8 filename)",
+        Buffer.concat([
+          Buffer.from(
+            'Subject: mime8\r\nMessage-ID: <j@x>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename="caf',
+          ),
+          Buffer.from([0xc3, 0xa9]),
+          Buffer.from('.txt"\r\n\r\nhi\r\n--b--\r\n'),
+        ]),
+      ],
       ["NUL in the body", Buffer.from("Subject: nul\r\nMessage-ID: <i@x>\r\n\r\na\0b\r\n", "latin1")],
     ];
     for (const [label, raw] of cases) {
@@ -108,7 +137,12 @@ async function probe(h: CyrusHierarchy): Promise<void> {
     c2.write(Buffer.concat([Buffer.from(`${tag} APPEND `), astring(box), Buffer.from(` {${big.length}+}\r\n`), big, Buffer.from("\r\n")]));
     const r2 = await c2.until(tag, 10_000).catch((e: Error) => ({ tag, status: "ERR", text: e.message, lines: [] as string[] }));
     const unprompted2 = await c2.nextLine(1_500);
-    show(`APPEND ${big.length} bytes, LITERAL+ (non-synchronizing)`, [...r2.lines, `${tag} ${r2.status} ${r2.text}`, `then, unprompted within 1.5 s: ${unprompted2}`, `closed: ${c2.closed}`]);
+    show(`APPEND ${big.length} bytes, LITERAL+ (non-synchronizing)`, [
+      ...r2.lines,
+      `${tag} ${r2.status} ${r2.text}`,
+      `then, unprompted within 1.5 s: ${unprompted2}`,
+      `closed: ${c2.closed}`,
+    ]);
     if (!c2.closed) {
       const n = await c2.command(["NOOP"], 5_000).catch((e: Error) => ({ status: "ERR", text: e.message, lines: [] as string[] }));
       show("NOOP after it", [...n.lines, `${n.status} ${n.text}`, `closed: ${c2.closed}`]);
@@ -127,11 +161,19 @@ async function probe(h: CyrusHierarchy): Promise<void> {
     const unprompted3 = await c3.nextLine(1_500);
     const lines3 = [...r3.lines, `${t3} ${r3.status} ${r3.text}`, `then, unprompted within 1.5 s: ${unprompted3}`, `closed: ${c3.closed}`];
     if (!c3.closed) {
-      const st1 = await c3.command(["STATUS", astring(box), "(MESSAGES)"], 5_000).catch((e: Error) => ({ status: "ERR", text: e.message, lines: [] as string[] }));
-      lines3.push(`STATUS before: ${st0.lines.join(" ")}`, `STATUS after: ${st1.lines.join(" ")} ${st1.status} ${st1.text}`, `closed: ${c3.closed}`);
+      const st1 = await c3
+        .command(["STATUS", astring(box), "(MESSAGES)"], 5_000)
+        .catch((e: Error) => ({ status: "ERR", text: e.message, lines: [] as string[] }));
+      lines3.push(
+        `STATUS before: ${st0.lines.join(" ")}`,
+        `STATUS after: ${st1.lines.join(" ")} ${st1.status} ${st1.text}`,
+        `closed: ${c3.closed}`,
+      );
     }
     c3.close();
-    lines3.push(`messages in ${box} before: ${/MESSAGES (\d+)/.exec(st0.lines.join(" "))?.[1]}, after (new connection): ${await countIn(cy, box)}`);
+    lines3.push(
+      `messages in ${box} before: ${/MESSAGES (\d+)/.exec(st0.lines.join(" "))?.[1]}, after (new connection): ${await countIn(cy, box)}`,
+    );
     show("MULTIAPPEND 3 messages (LITERAL+), the 2nd too big", lines3);
     // the same with synchronizing literals: the server answers the 2nd literal's announcement
     const c4 = await RawImap.connect(cy.host, cy.port);

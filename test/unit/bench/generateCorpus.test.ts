@@ -32,10 +32,12 @@ describe("bench corpus generator", () => {
 
   it("gives different mail for different seeds and different mailboxes", () => {
     const ids = new Set<string>();
-    for (const seed of [1, 2]) for (let mb = 0; mb < 3; mb++) for (const p of planMailbox({ seed, mailboxes: 3, messagesPerMailbox: 50 }, mb)) {
-      const raw = renderMessage({ ...p, attachmentBytes: 0 });
-      ids.add(digest(raw));
-    }
+    for (const seed of [1, 2])
+      for (let mb = 0; mb < 3; mb++)
+        for (const p of planMailbox({ seed, mailboxes: 3, messagesPerMailbox: 50 }, mb)) {
+          const raw = renderMessage({ ...p, attachmentBytes: 0 });
+          ids.add(digest(raw));
+        }
     assert.equal(ids.size, 2 * 3 * 50);
   });
 

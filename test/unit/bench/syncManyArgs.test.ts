@@ -8,7 +8,13 @@ const list = (entries: unknown) => JSON.stringify({ mailboxes: entries });
 
 describe("mailshift sync-many arguments", () => {
   it("reads --mailboxes, --parallel (default 4), --connections, --state and --json", () => {
-    assert.deepEqual(parseSyncManyArgs(["--mailboxes", "m.json"]), { mailboxesFile: "m.json", parallel: 4, connections: undefined, stateFile: undefined, json: false });
+    assert.deepEqual(parseSyncManyArgs(["--mailboxes", "m.json"]), {
+      mailboxesFile: "m.json",
+      parallel: 4,
+      connections: undefined,
+      stateFile: undefined,
+      json: false,
+    });
     assert.deepEqual(parseSyncManyArgs(["--mailboxes=m.json", "--parallel", "8", "--connections=2", "--state", "s.json", "--json"]), {
       mailboxesFile: "m.json",
       parallel: 8,
@@ -19,8 +25,14 @@ describe("mailshift sync-many arguments", () => {
   });
 
   it("refuses a missing list, a bad number, an unknown option and credentials on the command line", () => {
-    assert.throws(() => parseSyncManyArgs([]), (e: Error) => e instanceof UsageError && /needs --mailboxes FILE\.json/.test(e.message));
-    assert.throws(() => parseSyncManyArgs(["--mailboxes", "m.json", "--parallel", "0"]), /--parallel takes a positive whole number, not "0"/);
+    assert.throws(
+      () => parseSyncManyArgs([]),
+      (e: Error) => e instanceof UsageError && /needs --mailboxes FILE\.json/.test(e.message),
+    );
+    assert.throws(
+      () => parseSyncManyArgs(["--mailboxes", "m.json", "--parallel", "0"]),
+      /--parallel takes a positive whole number, not "0"/,
+    );
     assert.throws(() => parseSyncManyArgs(["--mailboxes", "m.json", "--bogus"]), /unknown option "--bogus"/);
     assert.throws(() => parseSyncManyArgs(["--mailboxes", "m.json", "--from", "imap://a@b"]), /not "--from" on the command line/);
     assert.throws(() => parseSyncManyArgs(["--mailboxes", "m.json", "--password", "x"]), /not "--password" on the command line/);
@@ -33,7 +45,12 @@ describe("mailshift sync-many mailbox list", () => {
     const pairs = parseMailboxList(
       list([
         { from: "imap://bob@old.example:143", to: "imap://bob@new.example:143" },
-        { from: "imap://alice@old.example:143", fromPasswordEnv: "ALICE_PW", to: "imap://alice@new.example:143", toPassword: "inline-secret" },
+        {
+          from: "imap://alice@old.example:143",
+          fromPasswordEnv: "ALICE_PW",
+          to: "imap://alice@new.example:143",
+          toPassword: "inline-secret",
+        },
       ]),
       "m.json",
       env,
@@ -51,7 +68,12 @@ describe("mailshift sync-many mailbox list", () => {
   });
 
   it("takes an administrator per side, whose password the variable holds, for every user of the list", () => {
-    const [p] = parseMailboxList(list([{ from: "imap://carol@old.example:143", fromAdmin: "mspadmin", to: "imap://carol@new.example:143" }]), "m.json", env, false);
+    const [p] = parseMailboxList(
+      list([{ from: "imap://carol@old.example:143", fromAdmin: "mspadmin", to: "imap://carol@new.example:143" }]),
+      "m.json",
+      env,
+      false,
+    );
     assert.deepEqual([p.from.user, p.from.admin, p.from.password, p.to.admin], ["carol", "mspadmin", "from-secret", undefined]);
   });
 
@@ -65,26 +87,41 @@ describe("mailshift sync-many mailbox list", () => {
       [list([{ from: "imap://a@h:1", to: 5 }]), /^m\.json: mailboxes\[0\]\.to: must be a string/],
       [list([{ from: "imap://a@h:1", to: "imap://a@h:2" }, "x"]), /^m\.json: mailboxes\[1\]: expected an object/],
       [list([{ from: "http://a@h:1", to: "imap://a@h:2" }]), /^m\.json: mailboxes\[0\]\.from: scheme "http" is not supported/],
-      [list([{ from: "imap://a@h:1", to: "imap://a@h:2", toPasswordEnv: "NOPE" }]), /^m\.json: mailboxes\[0\]\.to: no password for a@h; set NOPE in the environment/],
-      [list([{ from: "imap://a@h:1", to: "imap://a@h:2" }, { from: "imap://a@h:1", to: "imap://a@h:2" }]), /^m\.json: mailboxes\[1\]: the same pair as mailboxes\[0\]/],
+      [
+        list([{ from: "imap://a@h:1", to: "imap://a@h:2", toPasswordEnv: "NOPE" }]),
+        /^m\.json: mailboxes\[0\]\.to: no password for a@h; set NOPE in the environment/,
+      ],
+      [
+        list([
+          { from: "imap://a@h:1", to: "imap://a@h:2" },
+          { from: "imap://a@h:1", to: "imap://a@h:2" },
+        ]),
+        /^m\.json: mailboxes\[1\]: the same pair as mailboxes\[0\]/,
+      ],
     ];
     for (const [text, re] of cases) {
-      assert.throws(() => parseMailboxList(text, "m.json", env, true), (e: Error) => {
-        assert.ok(e instanceof UsageError, e.message);
-        assert.match(e.message, re);
-        for (const secret of Object.values(env)) assert.ok(!e.message.includes(secret), e.message);
-        return true;
-      });
+      assert.throws(
+        () => parseMailboxList(text, "m.json", env, true),
+        (e: Error) => {
+          assert.ok(e instanceof UsageError, e.message);
+          assert.match(e.message, re);
+          for (const secret of Object.values(env)) assert.ok(!e.message.includes(secret), e.message);
+          return true;
+        },
+      );
     }
   });
 
   it("refuses a password inside a file other users can read, and says how to fix it", () => {
     const text = list([{ from: "imap://a@h:1", fromPassword: "inline-secret", to: "imap://a@h:2" }]);
-    assert.throws(() => parseMailboxList(text, "m.json", env, false), (e: Error) => {
-      assert.match(e.message, /^m\.json: mailboxes\[0\]\.fromPassword: the file can be read by other users; chmod 600 m\.json/);
-      assert.ok(!e.message.includes("inline-secret"));
-      return true;
-    });
+    assert.throws(
+      () => parseMailboxList(text, "m.json", env, false),
+      (e: Error) => {
+        assert.match(e.message, /^m\.json: mailboxes\[0\]\.fromPassword: the file can be read by other users; chmod 600 m\.json/);
+        assert.ok(!e.message.includes("inline-secret"));
+        return true;
+      },
+    );
     assert.equal(parseMailboxList(text, "m.json", env, true)[0].from.password, "inline-secret");
   });
 });

@@ -4,7 +4,8 @@ import { count } from "../../../report/format";
 
 describe("count: numbers in the summaries", () => {
   it("writes integers with thousands separators exactly as toLocaleString('en-US') does", () => {
-    for (const n of [0, 7, 999, 1000, 25000, 250000, 1234567, -1000, -12, Number.MAX_SAFE_INTEGER]) assert.equal(count(n), n.toLocaleString("en-US"), String(n));
+    for (const n of [0, 7, 999, 1000, 25000, 250000, 1234567, -1000, -12, Number.MAX_SAFE_INTEGER])
+      assert.equal(count(n), n.toLocaleString("en-US"), String(n));
     fc.assert(fc.property(fc.maxSafeInteger(), (n) => count(n) === n.toLocaleString("en-US")));
   });
 

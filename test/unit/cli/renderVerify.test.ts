@@ -26,7 +26,11 @@ function report(over: Partial<VerifyReport> & { rewrittenInbox?: number; missing
         missing,
         flagMismatches: 0,
         rewritten,
-        altered: Array.from({ length: rewritten }, (_, i) => ({ uid: 20 + i, messageId: i ? `<r${i}@x>` : "", how: i ? ("size" as const) : ("line breaks" as const) })),
+        altered: Array.from({ length: rewritten }, (_, i) => ({
+          uid: 20 + i,
+          messageId: i ? `<r${i}@x>` : "",
+          how: i ? ("size" as const) : ("line breaks" as const),
+        })),
       },
     ],
     verified: missing.length === 0,

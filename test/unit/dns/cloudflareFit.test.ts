@@ -10,7 +10,9 @@ const ZONES = join(__dirname, "..", "..", "..", "..", "test", "fixtures", "zones
 
 describe("dns/cloudflareFit", () => {
   it("reports apex SOA/NS, the apex CNAME and HINFO from a Cloudflare export, each with a reason", () => {
-    const { origin, records } = parseZoneFile(readFileSync(join(ZONES, "cloudflare-export.zone"), "utf8"), { file: "cloudflare-export.zone" });
+    const { origin, records } = parseZoneFile(readFileSync(join(ZONES, "cloudflare-export.zone"), "utf8"), {
+      file: "cloudflare-export.zone",
+    });
     const fit = fitForCloudflare(origin, records);
     const reported = fit.reported.map((r) => `${r.record.type} ${r.record.name}: ${r.reason}`);
     assert.equal(reported.length, 5);
@@ -18,7 +20,10 @@ describe("dns/cloudflareFit", () => {
     assert.match(reported[1]!, /^NS example\.net: Cloudflare assigns the zone's own nameservers/);
     assert.match(reported[3]!, /^CNAME example\.net: a CNAME at the apex/);
     assert.match(reported[4]!, /^HINFO old\.example\.net: Cloudflare cannot hold HINFO/);
-    assert.deepEqual(fit.importable.map((r) => r.type), ["A", "A", "CNAME", "MX", "TXT", "TXT", "TXT"]);
+    assert.deepEqual(
+      fit.importable.map((r) => r.type),
+      ["A", "A", "CNAME", "MX", "TXT", "TXT", "TXT"],
+    );
   });
 
   it("reports a CNAME beside other records, SPF-type records, duplicates and names outside the zone; adjusts TTLs", () => {
@@ -33,14 +38,23 @@ describe("dns/cloudflareFit", () => {
       r("short.example.com", "A", "192.0.2.3", 30),
       r("sub.example.com", "NS", "ns.elsewhere.example"),
     ]);
-    assert.deepEqual(fit.reported.map((x) => x.record.type + " " + x.reason.split(";")[0]), [
-      "CNAME a CNAME cannot share www.example.com with other records",
-      "SPF the SPF record type is obsolete (RFC 7208) and Cloudflare does not hold it",
-      "A the same record appears earlier in the zone file",
-      "A it is outside the zone example.com",
-    ]);
-    assert.deepEqual(fit.adjusted.map((a) => [a.original.ttl, a.record.ttl]), [[30, 60]]);
-    assert.deepEqual(fit.importable.map((x) => x.name), ["www.example.com", "a.example.com", "sub.example.com"]);
+    assert.deepEqual(
+      fit.reported.map((x) => `${x.record.type} ${x.reason.split(";")[0]}`),
+      [
+        "CNAME a CNAME cannot share www.example.com with other records",
+        "SPF the SPF record type is obsolete (RFC 7208) and Cloudflare does not hold it",
+        "A the same record appears earlier in the zone file",
+        "A it is outside the zone example.com",
+      ],
+    );
+    assert.deepEqual(
+      fit.adjusted.map((a) => [a.original.ttl, a.record.ttl]),
+      [[30, 60]],
+    );
+    assert.deepEqual(
+      fit.importable.map((x) => x.name),
+      ["www.example.com", "a.example.com", "sub.example.com"],
+    );
   });
 
   it("never drops a record: importable + adjusted + reported hold every input exactly once (property)", () => {

@@ -26,7 +26,10 @@ describe("dns/spfEval: the RFC 7208 test suite (openspf release 2014.04)", () =>
       const sender = c.mailfrom === "" ? `postmaster@${c.helo}` : c.mailfrom;
       const domain = sender.slice(sender.lastIndexOf("@") + 1);
       const r = await evaluateSpf({ ip: c.host, domain, sender, helo: c.helo, lookup: c.lookup });
-      assert.ok(c.results.includes(r.result), `got ${r.result}${r.reason ? ` (${r.reason})` : ""}, the suite allows ${c.results.join(" or ")}`);
+      assert.ok(
+        c.results.includes(r.result),
+        `got ${r.result}${r.reason ? ` (${r.reason})` : ""}, the suite allows ${c.results.join(" or ")}`,
+      );
     });
   }
 });

@@ -23,7 +23,7 @@ export interface SuiteCase {
 
 /** The suite's file: from MAILSHIFT_RFC7208_SUITE, else the first of SUITE_PATHS that exists; throws saying how to get it. */
 export function suitePath(): string {
-  const env = process.env["MAILSHIFT_RFC7208_SUITE"];
+  const env = process.env.MAILSHIFT_RFC7208_SUITE;
   if (env) {
     if (!existsSync(env)) throw new Error(`MAILSHIFT_RFC7208_SUITE=${env}: no such file`);
     return env;
@@ -45,16 +45,20 @@ export function loadSuite(path = suitePath()): SuiteCase[] {
   const raw = readFileSync(path);
   const text = (path.endsWith(".gz") ? gunzipSync(raw) : raw).toString("utf8");
   const cases: SuiteCase[] = [];
-  for (const doc of loadAll(text) as Array<{ description: string; tests: Record<string, Record<string, unknown>>; zonedata: Record<string, unknown[]> }>) {
+  for (const doc of loadAll(text) as Array<{
+    description: string;
+    tests: Record<string, Record<string, unknown>>;
+    zonedata: Record<string, unknown[]>;
+  }>) {
     const lookup = suiteLookup(doc.zonedata ?? {});
     for (const [name, t] of Object.entries(doc.tests)) {
-      const result = t["result"];
+      const result = t.result;
       cases.push({
         id: `${doc.description}/${name}`,
-        spec: String(t["spec"]),
-        helo: String(t["helo"]),
-        host: String(t["host"]),
-        mailfrom: String(t["mailfrom"] ?? ""),
+        spec: String(t.spec),
+        helo: String(t.helo),
+        host: String(t.host),
+        mailfrom: String(t.mailfrom ?? ""),
         results: (Array.isArray(result) ? result : [result]).map(String),
         lookup,
       });

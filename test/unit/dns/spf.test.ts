@@ -34,7 +34,14 @@ describe("dns/spf: parseSpf", () => {
       prefix6: 64,
       raw: "-a:mail.example.com/28//64",
     });
-    assert.deepEqual(terms[6], { kind: "mechanism", qualifier: "+", mechanism: "ip6", address: "2001:db8::", prefix: 32, raw: "ip6:2001:db8::/32" });
+    assert.deepEqual(terms[6], {
+      kind: "mechanism",
+      qualifier: "+",
+      mechanism: "ip6",
+      address: "2001:db8::",
+      prefix: 32,
+      raw: "ip6:2001:db8::/32",
+    });
     assert.deepEqual(terms[9], { kind: "modifier", name: "redirect", domain: "_spf.example.com", raw: "redirect=_spf.example.com" });
   });
 
@@ -61,12 +68,15 @@ describe("dns/spf: parseSpf", () => {
   ];
   for (const [record, message] of bad) {
     it(`rejects ${JSON.stringify(record)} naming the bad term`, () => {
-      assert.throws(() => parseSpf(record, "example.com"), (e: unknown) => {
-        assert.ok(e instanceof SpfSyntaxError);
-        assert.match(e.message, message);
-        assert.match(e.message, /at example\.com/);
-        return true;
-      });
+      assert.throws(
+        () => parseSpf(record, "example.com"),
+        (e: unknown) => {
+          assert.ok(e instanceof SpfSyntaxError);
+          assert.match(e.message, message);
+          assert.match(e.message, /at example\.com/);
+          return true;
+        },
+      );
     });
   }
 
@@ -121,18 +131,24 @@ describe("dns/spf: countSpfLookups", () => {
   });
 
   it("goes past 10 when includes nest", () => {
-    const records = [txt("example.com", "v=spf1 " + Array.from({ length: 6 }, (_, i) => `include:s${i}.example.com`).join(" ") + " -all")];
+    const records = [txt("example.com", `v=spf1 ${Array.from({ length: 6 }, (_, i) => `include:s${i}.example.com`).join(" ")} -all`)];
     for (let i = 0; i < 6; i++) records.push(txt(`s${i}.example.com`, "v=spf1 a -all"));
     assert.equal(countSpfLookups("example.com", records).lookups, 12);
   });
 
   it("lists a name with no SPF record as unresolved and counts 0", () => {
-    assert.deepEqual(countSpfLookups("nothing.example.com", zone), { name: "nothing.example.com", lookups: 0, unresolved: ["nothing.example.com"], terms: [] });
+    assert.deepEqual(countSpfLookups("nothing.example.com", zone), {
+      name: "nothing.example.com",
+      lookups: 0,
+      unresolved: ["nothing.example.com"],
+      terms: [],
+    });
   });
 
   it("refuses two SPF records at one name and include loops, naming them", () => {
-    assert.throws(() => countSpfLookups("x.example.com", [txt("x.example.com", "v=spf1 -all"), txt("x.example.com", "v=spf1 mx -all")]), (e: unknown) =>
-      e instanceof SpfRecordError && /x\.example\.com has 2 SPF records/.test(e.message),
+    assert.throws(
+      () => countSpfLookups("x.example.com", [txt("x.example.com", "v=spf1 -all"), txt("x.example.com", "v=spf1 mx -all")]),
+      (e: unknown) => e instanceof SpfRecordError && /x\.example\.com has 2 SPF records/.test(e.message),
     );
     const loop = [txt("a.example.com", "v=spf1 include:b.example.com -all"), txt("b.example.com", "v=spf1 include:a.example.com -all")];
     assert.throws(() => countSpfLookups("a.example.com", loop), /SPF loop: a\.example\.com -> b\.example\.com -> a\.example\.com/);
@@ -144,6 +160,8 @@ describe("dns/spf: countSpfLookups", () => {
   });
 
   it("spfRecordsAt ignores non-SPF TXT", () => {
-    assert.deepEqual(spfRecordsAt("example.com", zone), ["v=spf1 mx a:relay.example.com include:_spf.example.com include:spf.protection.outlook.com ip4:192.0.2.1 -all"]);
+    assert.deepEqual(spfRecordsAt("example.com", zone), [
+      "v=spf1 mx a:relay.example.com include:_spf.example.com include:spf.protection.outlook.com ip4:192.0.2.1 -all",
+    ]);
   });
 });

@@ -86,22 +86,43 @@ describe("dns/spfEval (against planned records)", () => {
     const lookup = recordsLookup([...records, r("mail2.example.com", "TXT", '"v=spf1 a:imap.mail2.example.com ~all"')]);
     const proof = await proveSpf(
       [
-        { domain: "example.com", allow: [{ label: "Exchange Online", ip: "40.107.1.1" }, { label: "new IMAP host", ip: "198.51.100.25" }], deny: [{ label: "a stranger", ip: "203.0.113.9" }] },
-        { domain: "mail2.example.com", allow: [{ label: "new IMAP host", ip: "198.51.100.25" }], deny: [{ label: "a stranger", ip: "203.0.113.9" }] },
+        {
+          domain: "example.com",
+          allow: [
+            { label: "Exchange Online", ip: "40.107.1.1" },
+            { label: "new IMAP host", ip: "198.51.100.25" },
+          ],
+          deny: [{ label: "a stranger", ip: "203.0.113.9" }],
+        },
+        {
+          domain: "mail2.example.com",
+          allow: [{ label: "new IMAP host", ip: "198.51.100.25" }],
+          deny: [{ label: "a stranger", ip: "203.0.113.9" }],
+        },
       ],
       lookup,
     );
-    assert.deepEqual(proof.lines.map((l) => [l.domain, l.host.label, l.result, l.ok]), [
-      ["example.com", "Exchange Online", "pass", true],
-      ["example.com", "new IMAP host", "pass", true],
-      ["example.com", "a stranger", "fail", true],
-      ["mail2.example.com", "new IMAP host", "pass", true],
-      ["mail2.example.com", "a stranger", "softfail", false],
-    ]);
+    assert.deepEqual(
+      proof.lines.map((l) => [l.domain, l.host.label, l.result, l.ok]),
+      [
+        ["example.com", "Exchange Online", "pass", true],
+        ["example.com", "new IMAP host", "pass", true],
+        ["example.com", "a stranger", "fail", true],
+        ["mail2.example.com", "new IMAP host", "pass", true],
+        ["mail2.example.com", "a stranger", "softfail", false],
+      ],
+    );
     assert.equal(proof.ok, false);
-    const lenient = await proveSpf([{ domain: "mail2.example.com", allow: [], deny: [{ label: "a stranger", ip: "203.0.113.9" }] }], lookup, { softfailDenies: true });
+    const lenient = await proveSpf(
+      [{ domain: "mail2.example.com", allow: [], deny: [{ label: "a stranger", ip: "203.0.113.9" }] }],
+      lookup,
+      { softfailDenies: true },
+    );
     assert.equal(lenient.ok, true);
-    assert.match(renderSpfProof(proof), /^FAIL mail2\.example\.com: a stranger \(203\.0\.113\.9\) -> softfail, want fail; 1 lookup\(s\); mail2\.example\.com: ~all$/m);
+    assert.match(
+      renderSpfProof(proof),
+      /^FAIL mail2\.example\.com: a stranger \(203\.0\.113\.9\) -> softfail, want fail; 1 lookup\(s\); mail2\.example\.com: ~all$/m,
+    );
   });
 });
 
@@ -152,6 +173,7 @@ describe("dns/spfEval: what the RFC 7208 test suite caught (test/unit/dns/rfc720
   });
 
   it("gives none for a domain that cannot be asked: an empty or over-long label, one label, a literal", async () => {
-    for (const d of ["a..example.com", `${"a".repeat(64)}.example.com`, "localhost", "[192.0.2.1]"]) assert.equal(await res("192.0.2.1", d), "none", d);
+    for (const d of ["a..example.com", `${"a".repeat(64)}.example.com`, "localhost", "[192.0.2.1]"])
+      assert.equal(await res("192.0.2.1", d), "none", d);
   });
 });

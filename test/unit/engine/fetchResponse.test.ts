@@ -21,10 +21,16 @@ describe("FETCH response scanner", () => {
   });
 
   it("finds items in another order, and a header given as a quoted string or NIL", () => {
-    const quoted = fetchedMeta({ text: '* 1 FETCH (RFC822.SIZE 10 BODY[HEADER.FIELDS (MESSAGE-ID)] "Message-ID: <q@x>" INTERNALDATE " 1-Feb-2020 00:00:00 +0000" FLAGS () UID 3)', literals: [] });
+    const quoted = fetchedMeta({
+      text: '* 1 FETCH (RFC822.SIZE 10 BODY[HEADER.FIELDS (MESSAGE-ID)] "Message-ID: <q@x>" INTERNALDATE " 1-Feb-2020 00:00:00 +0000" FLAGS () UID 3)',
+      literals: [],
+    });
     assert.equal(quoted?.messageId, "<q@x>");
     assert.equal(quoted?.internalDate, Date.UTC(2020, 1, 1));
-    const none = fetchedMeta({ text: '* 1 FETCH (UID 3 FLAGS () INTERNALDATE "01-Feb-2020 00:00:00 +0000" RFC822.SIZE 10 BODY[HEADER.FIELDS (MESSAGE-ID)] NIL)', literals: [] });
+    const none = fetchedMeta({
+      text: '* 1 FETCH (UID 3 FLAGS () INTERNALDATE "01-Feb-2020 00:00:00 +0000" RFC822.SIZE 10 BODY[HEADER.FIELDS (MESSAGE-ID)] NIL)',
+      literals: [],
+    });
     assert.equal(none?.messageId, "");
   });
 

@@ -18,14 +18,17 @@ describe("FETCH body responses", () => {
     const body = chunks("Message-ID: <a@b>\r\n", "\r\nhi\r\n");
     const r = fetchedBody({ text: "* 2 FETCH (UID 8 BODY[HEADER.FIELDS (MESSAGE-ID)] {21} BODY[] {25})", literals: [header, body] });
     assert.deepEqual(r, { uid: 8, chunks: body, size: 25, messageId: "<a@b>" });
-    const none = fetchedBody({ text: "* 2 FETCH (UID 8 BODY[HEADER.FIELDS (MESSAGE-ID)] {2} BODY[] {4})", literals: [chunks("\r\n"), chunks("hi\r\n")] });
+    const none = fetchedBody({
+      text: "* 2 FETCH (UID 8 BODY[HEADER.FIELDS (MESSAGE-ID)] {2} BODY[] {4})",
+      literals: [chunks("\r\n"), chunks("hi\r\n")],
+    });
     assert.equal(none?.messageId, "", "a message without one");
   });
 
   it("finds the body literal when another literal comes before it", () => {
     const other = chunks("x");
     const body = chunks("body");
-    assert.equal(fetchedBody({ text: '* 1 FETCH (X-GM-LABELS ({1}) UID 5 BODY[] {4})', literals: [other, body] })?.chunks, body);
+    assert.equal(fetchedBody({ text: "* 1 FETCH (X-GM-LABELS ({1}) UID 5 BODY[] {4})", literals: [other, body] })?.chunks, body);
   });
 
   it("reads a body sent as a quoted string, unescaped", () => {

@@ -3,7 +3,13 @@ import { marksOfGroup } from "../../../engine/folderMarks";
 import type { FolderGroup } from "../../../engine/folderMap";
 import type { FolderMark } from "../../../engine/watermarks";
 
-const mark = (path: string, uidNext: number): FolderMark => ({ path, uidValidity: "7", uidNext, messages: uidNext - 1, highestModseq: "9" });
+const mark = (path: string, uidNext: number): FolderMark => ({
+  path,
+  uidValidity: "7",
+  uidNext,
+  messages: uidNext - 1,
+  highestModseq: "9",
+});
 const folder = (path: string) => ({ path, delimiter: ".", selectable: true });
 const group = (sources: string[], destination: string): FolderGroup => ({
   destination,

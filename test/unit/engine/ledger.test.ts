@@ -35,14 +35,11 @@ describe("the ledger of a mailbox pass", () => {
 
     const s = ledger.summary(PASS, {}, 0, 10);
     const row = (f: FolderSummary) => [f.folder, f.destination, f.onSource, f.alreadyPresent, f.copied, f.bytesCopied, f.flagsUpdated];
-    assert.deepEqual(
-      s.folders.map(row),
-      [
-        ["INBOX", "INBOX", 5, 3, 2, 300, 1],
-        ["Work", "Work", 1, 0, 0, 0, 0],
-        ["Job", "Work", 2, 1, 0, 0, 0],
-      ],
-    );
+    assert.deepEqual(s.folders.map(row), [
+      ["INBOX", "INBOX", 5, 3, 2, 300, 1],
+      ["Work", "Work", 1, 0, 0, 0, 0],
+      ["Job", "Work", 2, 1, 0, 0, 0],
+    ]);
     assert.deepEqual(s.folders[1].skipped, [{ folder: "Work", uid: 1, messageId: "<a@b>", size: 9, reason: "too big" }]);
     assert.deepEqual(s.folders[0].notes, ["merged"], "the group's notes go with its first source folder");
     assert.deepEqual(s.folders[2].unsupportedFlags, { $Label: 1 });
@@ -93,7 +90,10 @@ describe("the ledger of a mailbox pass", () => {
         const [f] = ledger.summary(PASS, {}, 0, 0).folders;
         const last = attempts[attempts.length - 1];
         assert.equal(f.copied + f.alreadyPresent, last.present + last.copies.length);
-        assert.equal(f.bytesCopied, attempts.flatMap((a) => a.copies).reduce((n, b) => n + b, 0));
+        assert.equal(
+          f.bytesCopied,
+          attempts.flatMap((a) => a.copies).reduce((n, b) => n + b, 0),
+        );
         assert.ok(f.alreadyPresent >= 0 && f.copied <= attempts.reduce((n, a) => n + a.copies.length, 0));
         assert.equal(ledger.summary(PASS, {}, 0, 0).retries, attempts.length - 1);
       }),

@@ -34,7 +34,13 @@ describe("what is missing on the destination", () => {
     const shared1 = meta("<dup>", { size: 120 });
     const shared2 = meta("<dup>", { size: 130 });
     assert.ok(ambiguousKeys([[noId1]]).size === 1, "a message without Message-ID is always settled by its content");
-    const d = folderDelta([[noId1, noId2, shared1, shared2]], [{ ...shared1, uid: 5000 }, { ...noId2, uid: 5001 }]);
+    const d = folderDelta(
+      [[noId1, noId2, shared1, shared2]],
+      [
+        { ...shared1, uid: 5000 },
+        { ...noId2, uid: 5001 },
+      ],
+    );
     assert.deepEqual(d.toCopy.map((r) => r.meta.uid).sort(), [noId1.uid, shared2.uid].sort());
   });
 
@@ -45,7 +51,10 @@ describe("what is missing on the destination", () => {
     x.contentDigest = "d1";
     y.contentDigest = "d2";
     const d = folderDelta([[x, y]], [{ ...y, uid: 7000 }]);
-    assert.deepEqual(d.toCopy.map((r) => r.meta.uid), [x.uid]);
+    assert.deepEqual(
+      d.toCopy.map((r) => r.meta.uid),
+      [x.uid],
+    );
   });
 
   it("leaves destination-only messages alone and counts them", () => {
@@ -57,7 +66,10 @@ describe("what is missing on the destination", () => {
   it("carries flag changes over, never \\Recent", () => {
     const s = meta("<a>", { flags: ["\\Seen", "$Label1"] });
     const d = folderDelta([[s]], [{ ...s, uid: 99, flags: ["\\Flagged"] }]);
-    assert.deepEqual(d.flagFixes.map((x) => [x.add, x.remove]), [[["$Label1", "\\Seen"], ["\\Flagged"]]]);
+    assert.deepEqual(
+      d.flagFixes.map((x) => [x.add, x.remove]),
+      [[["$Label1", "\\Seen"], ["\\Flagged"]]],
+    );
     assert.deepEqual(flagChange(["\\Recent", "\\Seen"], ["\\Seen"]), { add: [], remove: [] });
   });
 
@@ -103,9 +115,16 @@ describe("what is missing on the destination", () => {
     const b = meta("<b>", { size: 700 });
     const rewrittenA = { ...a, uid: 9100, size: 530, flags: [] };
     const d = folderDelta([[a, b]], [rewrittenA]);
-    assert.deepEqual(d.toCopy.map((r) => r.meta.uid), [b.uid]);
+    assert.deepEqual(
+      d.toCopy.map((r) => r.meta.uid),
+      [b.uid],
+    );
     assert.deepEqual([d.present, d.rewritten, d.destinationOnly], [[1], [1], 0]);
-    assert.deepEqual(d.flagFixes.map((f) => [f.destUid, f.add]), [[9100, ["\\Seen"]]], "flags are carried to the rewritten copy");
+    assert.deepEqual(
+      d.flagFixes.map((f) => [f.destUid, f.add]),
+      [[9100, ["\\Seen"]]],
+      "flags are carried to the rewritten copy",
+    );
     // The exact copy wins over a rewritten one: the other is left alone as destination-only.
     const exact = folderDelta([[a]], [rewrittenA, { ...a, uid: 9200 }]);
     assert.deepEqual([exact.present, exact.rewritten, exact.destinationOnly], [[1], [0], 1]);
@@ -140,13 +159,19 @@ describe("what is missing on the destination", () => {
 
   it("bounds fetch batches by bytes and count, a huge message alone in its batch", () => {
     const items = [10, 10, 10, 1000, 10].map((size) => ({ meta: meta("<x>", { size }) }));
-    assert.deepEqual(batches(items, 25, 100).map((b) => b.map((i) => i.meta.size)), [[10, 10], [10], [1000], [10]]);
-    assert.deepEqual(batches(items, 10_000, 2).map((b) => b.length), [2, 2, 1]);
+    assert.deepEqual(
+      batches(items, 25, 100).map((b) => b.map((i) => i.meta.size)),
+      [[10, 10], [10], [1000], [10]],
+    );
+    assert.deepEqual(
+      batches(items, 10_000, 2).map((b) => b.length),
+      [2, 2, 1],
+    );
   });
 });
 
 describe("message identity", () => {
-  it("reads the Message-ID whatever its case and folding, and \"\" when there is none", () => {
+  it('reads the Message-ID whatever its case and folding, and "" when there is none', () => {
     assert.equal(messageIdOf(Buffer.from("Message-ID: <x@y>\r\n\r\n")), "<x@y>");
     assert.equal(messageIdOf(Buffer.from("message-id:\r\n  <folded@y>\r\n\r\n")), "<folded@y>");
     assert.equal(messageIdOf(Buffer.from("\r\n")), "");

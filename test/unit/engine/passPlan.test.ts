@@ -49,7 +49,10 @@ describe("the plan of a mailbox pass", () => {
         const groups = counts.map((n, i) => group(i, n));
         const marks = withMarks ? marksOf(groups, () => 0) : undefined;
         const plan = planPass(exchange ? EXCHANGE : OWN_HOST, groups, marks, undefined, opts);
-        assert.deepEqual([...plan.order].sort((a, b) => a - b), groups.map((_, i) => i));
+        assert.deepEqual(
+          [...plan.order].sort((a, b) => a - b),
+          groups.map((_, i) => i),
+        );
         assert.equal(plan.groups.length, groups.length);
         assert.ok(plan.lanes >= 1);
         assert.ok(plan.lanes <= Math.max(1, groups.length), `${plan.lanes} lanes for ${groups.length} groups`);
@@ -129,9 +132,18 @@ describe("a folder group's strategy", () => {
     const refused = group(1, 4, { refused: "the destination refused" });
     const parents = group(2, 0, { sources: [{ path: "P", delimiter: "/", selectable: false }] });
     const plan = planPass(OWN_HOST, [refused, parents, g], undefined, undefined, {});
-    assert.deepEqual(plan.groups.map((p) => p.strategy?.kind), ["refused", "nothing", undefined]);
+    assert.deepEqual(
+      plan.groups.map((p) => p.strategy?.kind),
+      ["refused", "nothing", undefined],
+    );
     assert.deepEqual(forRetry(plan.groups[0]).strategy, { kind: "refused" });
-    const withMarks = planPass(OWN_HOST, [g], marksOf([g], () => 0), undefined, {}).groups[0];
+    const withMarks = planPass(
+      OWN_HOST,
+      [g],
+      marksOf([g], () => 0),
+      undefined,
+      {},
+    ).groups[0];
     assert.deepEqual(withMarks.strategy, { kind: "full", idsWithBodies: true });
     assert.deepEqual(forRetry(withMarks), { group: g, previous: undefined }, "a retry reads its own marks");
   });

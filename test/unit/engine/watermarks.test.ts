@@ -2,16 +2,29 @@ import { strict as assert } from "node:assert";
 import fc from "fast-check";
 import { newMailIsAllMissing, resyncPath, watermarkAfterCopy, type FolderMark, type GroupWatermark } from "../../../engine/watermarks";
 
-const mark = (path: string, over: Partial<FolderMark> = {}): FolderMark => ({ path, uidValidity: "7", uidNext: 101, messages: 100, highestModseq: "500", ...over });
+const mark = (path: string, over: Partial<FolderMark> = {}): FolderMark => ({
+  path,
+  uidValidity: "7",
+  uidNext: 101,
+  messages: 100,
+  highestModseq: "500",
+  ...over,
+});
 const group = (sources: FolderMark[], destination = mark("Dest")): GroupWatermark => ({ sources, destination });
-const proof = group([mark("INBOX"), mark("INBOX.Old", { uidNext: 11, messages: 10, highestModseq: "40" })], mark("Dest", { messages: 110, uidNext: 111 }));
+const proof = group(
+  [mark("INBOX"), mark("INBOX.Old", { uidNext: 11, messages: 10, highestModseq: "40" })],
+  mark("Dest", { messages: 110, uidNext: 111 }),
+);
 
 describe("which work a resync pass needs, from its watermarks", () => {
   it("skips a group where nothing moved; lists in full without a proof or without HIGHESTMODSEQ on a source", () => {
     assert.deepEqual(resyncPath(proof, structuredClone(proof)), { kind: "skip" });
     assert.deepEqual(resyncPath(undefined, proof), { kind: "full" });
     assert.deepEqual(resyncPath(proof, undefined), { kind: "full" }, "a folder that could not be STATUSed");
-    const noModseq = group(proof.sources.map((s) => ({ ...s, highestModseq: undefined })), { ...proof.destination, highestModseq: undefined });
+    const noModseq = group(
+      proof.sources.map((s) => ({ ...s, highestModseq: undefined })),
+      { ...proof.destination, highestModseq: undefined },
+    );
     assert.deepEqual(resyncPath(noModseq, structuredClone(noModseq)), { kind: "full" });
   });
 
@@ -55,7 +68,11 @@ describe("which work a resync pass needs, from its watermarks", () => {
   it("lists nothing for a group whose sources hold no message, with or without a proof, whatever the destination holds", () => {
     const none = (over: Partial<FolderMark> = {}) => mark("INBOX.Drafts", { uidNext: 1, messages: 0, ...over });
     assert.deepEqual(resyncPath(undefined, group([none()])), { kind: "empty" }, "a first pass");
-    assert.deepEqual(resyncPath(undefined, group([none({ uidNext: 50 }), none({ path: "INBOX.Junk" })], mark("Dest", { messages: 7 }))), { kind: "empty" }, "all emptied since, destination not");
+    assert.deepEqual(
+      resyncPath(undefined, group([none({ uidNext: 50 }), none({ path: "INBOX.Junk" })], mark("Dest", { messages: 7 }))),
+      { kind: "empty" },
+      "all emptied since, destination not",
+    );
     const proven = group([none()]);
     assert.deepEqual(resyncPath(proven, structuredClone(proven)), { kind: "skip" }, "a proof that holds is still a skip");
     assert.deepEqual(resyncPath(undefined, group([none(), mark("INBOX")])), { kind: "full" }, "one source with mail");
@@ -102,7 +119,8 @@ describe("which work a resync pass needs, from its watermarks", () => {
           assert.equal(s.provenBelow, prev.sources[i].uidNext);
           assert.equal(s.upTo, now.sources[i].uidNext - 1);
           assert.equal(now.sources[i].uidValidity, prev.sources[i].uidValidity);
-          if (prev.sources[i].highestModseq !== now.sources[i].highestModseq && prev.sources[i].uidNext > 1) assert.equal(s.changedSince, prev.sources[i].highestModseq);
+          if (prev.sources[i].highestModseq !== now.sources[i].highestModseq && prev.sources[i].uidNext > 1)
+            assert.equal(s.changedSince, prev.sources[i].highestModseq);
         });
       }),
     );
@@ -123,22 +141,39 @@ describe("whether new mail can be copied without looking at the destination", ()
 
 describe("the watermark right after a copy", () => {
   const before = group([mark("INBOX")], mark("Dest", { uidNext: 51, messages: 50, highestModseq: "90" }));
-  const after = (dest: Partial<FolderMark>, source: Partial<FolderMark> = {}) => group([mark("INBOX", source)], mark("Dest", { uidNext: 61, messages: 60, highestModseq: "130", ...dest }));
+  const after = (dest: Partial<FolderMark>, source: Partial<FolderMark> = {}) =>
+    group([mark("INBOX", source)], mark("Dest", { uidNext: 61, messages: 60, highestModseq: "130", ...dest }));
 
   it("is the sources as before and the destination as now, when the destination took exactly our appends", () => {
     assert.deepEqual(watermarkAfterCopy(before, after({}), 10), { sources: before.sources, destination: after({}).destination });
-    assert.deepEqual(watermarkAfterCopy(before, after({ uidNext: 51, messages: 50 }), 0)?.destination.highestModseq, "130", "flag fixes only");
+    assert.deepEqual(
+      watermarkAfterCopy(before, after({ uidNext: 51, messages: 50 }), 0)?.destination.highestModseq,
+      "130",
+      "flag fixes only",
+    );
     const bare = group(before.sources, { ...before.destination, highestModseq: undefined });
-    assert.deepEqual(watermarkAfterCopy(bare, after({ highestModseq: undefined }), 10)?.destination.uidNext, 61, "a destination without CONDSTORE");
+    assert.deepEqual(
+      watermarkAfterCopy(bare, after({ highestModseq: undefined }), 10)?.destination.uidNext,
+      61,
+      "a destination without CONDSTORE",
+    );
   });
 
   it("holds for a destination folder that did not exist on disk yet (Dovecot's UIDVALIDITY 0 for a new account's INBOX)", () => {
     const unborn = group(before.sources, mark("Dest", { uidValidity: "0", uidNext: 1, messages: 0, highestModseq: "1" }));
     const made = after({ uidValidity: "1796142440", uidNext: 11, messages: 10 });
     assert.deepEqual(watermarkAfterCopy(unborn, made, 10)?.destination, made.destination);
-    assert.equal(watermarkAfterCopy(unborn, after({ uidValidity: "1796142440", uidNext: 12, messages: 11 }), 10), undefined, "someone else's append too");
+    assert.equal(
+      watermarkAfterCopy(unborn, after({ uidValidity: "1796142440", uidNext: 12, messages: 11 }), 10),
+      undefined,
+      "someone else's append too",
+    );
     const notEmpty = group(before.sources, mark("Dest", { uidValidity: "0", uidNext: 5, messages: 4 }));
-    assert.equal(watermarkAfterCopy(notEmpty, after({ uidNext: 15, messages: 14 }), 10), undefined, "UIDVALIDITY 0 with mail in it proves nothing");
+    assert.equal(
+      watermarkAfterCopy(notEmpty, after({ uidNext: 15, messages: 14 }), 10),
+      undefined,
+      "UIDVALIDITY 0 with mail in it proves nothing",
+    );
   });
 
   it("is none when someone else appended or expunged, a source moved, or a mark is missing", () => {
@@ -147,7 +182,11 @@ describe("the watermark right after a copy", () => {
     assert.equal(watermarkAfterCopy(before, after({ uidNext: 62 }), 10), undefined, "another append, then an expunge");
     assert.equal(watermarkAfterCopy(before, after({ uidValidity: "8" }), 10), undefined, "rebuilt");
     assert.equal(watermarkAfterCopy(before, after({ highestModseq: undefined }), 10), undefined, "the destination lost HIGHESTMODSEQ");
-    assert.equal(watermarkAfterCopy(before, after({}, { uidNext: 102, messages: 101, highestModseq: "501" }), 10), undefined, "new source mail");
+    assert.equal(
+      watermarkAfterCopy(before, after({}, { uidNext: 102, messages: 101, highestModseq: "501" }), 10),
+      undefined,
+      "new source mail",
+    );
     assert.equal(watermarkAfterCopy(before, after({}, { highestModseq: "501" }), 10), undefined, "a source flag change");
     assert.equal(watermarkAfterCopy(before, undefined, 10), undefined);
   });

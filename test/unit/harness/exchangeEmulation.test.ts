@@ -28,7 +28,10 @@ describe("Exchange Online emulation rules", () => {
     );
     assert.deepEqual(withoutModseq("* OK [HIGHESTMODSEQ 17] Highest"), []);
     assert.deepEqual(withoutModseq("* OK [NOMODSEQ] No permanent modsequences"), []);
-    assert.equal(withoutModseq('* STATUS "Sent Items" (MESSAGES 3 UIDNEXT 4 HIGHESTMODSEQ 9)'), '* STATUS "Sent Items" (MESSAGES 3 UIDNEXT 4)');
+    assert.equal(
+      withoutModseq('* STATUS "Sent Items" (MESSAGES 3 UIDNEXT 4 HIGHESTMODSEQ 9)'),
+      '* STATUS "Sent Items" (MESSAGES 3 UIDNEXT 4)',
+    );
   });
 
   it("drops \\Flagged and keywords from APPEND flags, whatever the folder name looks like", () => {
@@ -43,7 +46,12 @@ describe("Exchange Online emulation rules", () => {
   });
 
   it("parses the mailbox of a command, quoted or atom", () => {
-    assert.deepEqual(parseMailboxCommand('A1 CREATE "Projects/Q1 \\"plan\\"."'), { tag: "A1", verb: "CREATE", mailbox: 'Projects/Q1 "plan".', restAt: 33 });
+    assert.deepEqual(parseMailboxCommand('A1 CREATE "Projects/Q1 \\"plan\\"."'), {
+      tag: "A1",
+      verb: "CREATE",
+      mailbox: 'Projects/Q1 "plan".',
+      restAt: 33,
+    });
     assert.equal(parseMailboxCommand("A1 create Archive")?.mailbox, "Archive");
     assert.equal(parseMailboxCommand("A1 NOOP"), undefined);
   });
@@ -51,15 +59,21 @@ describe("Exchange Online emulation rules", () => {
   it("answers every k-th APPEND as throttled, oversized APPENDs as too big, bad folder names as NO; the rest goes through", () => {
     const { rules, stats } = exchangeEmulation({ throttleEvery: 3, backoffMs: 150, maxAppendBytes: 1000 });
     const answers = [1, 2, 3, 4, 5, 6].map((i) => rules.intercept!(`A${i} APPEND INBOX () {10}`, { ...ctx, literalSize: 10 }));
-    assert.deepEqual(answers.map((a) => a?.reply[0]), [
-      undefined,
-      undefined,
-      "A3 NO Request is throttled. Suggested Backoff Time: 150 milliseconds",
-      undefined,
-      undefined,
-      "A6 NO Request is throttled. Suggested Backoff Time: 150 milliseconds",
-    ]);
-    assert.equal(rules.intercept!("A7 APPEND INBOX () {5000}", { ...ctx, literalSize: 5000 })?.reply[0], "A7 NO Maximum size of appendable message has been exceeded.");
+    assert.deepEqual(
+      answers.map((a) => a?.reply[0]),
+      [
+        undefined,
+        undefined,
+        "A3 NO Request is throttled. Suggested Backoff Time: 150 milliseconds",
+        undefined,
+        undefined,
+        "A6 NO Request is throttled. Suggested Backoff Time: 150 milliseconds",
+      ],
+    );
+    assert.equal(
+      rules.intercept!("A7 APPEND INBOX () {5000}", { ...ctx, literalSize: 5000 })?.reply[0],
+      "A7 NO Maximum size of appendable message has been exceeded.",
+    );
     assert.equal(rules.intercept!('A8 CREATE "Projects/v1."', ctx)?.reply[0], "A8 NO Folder name is not valid.");
     assert.equal(rules.intercept!('A9 CREATE "Projects/v1.5"', ctx), undefined);
     assert.deepEqual(stats, { appends: 7, throttled: 2, tooBig: 1, rejectedFolders: ["Projects/v1."], flaggedDropped: 0 });

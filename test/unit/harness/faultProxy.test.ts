@@ -15,7 +15,7 @@ async function scriptedServer(script: (line: string) => string) {
     let buf = "";
     s.on("data", (d) => {
       buf += d.toString("latin1");
-      let i;
+      let i: number;
       while ((i = buf.indexOf("\r\n")) >= 0) {
         const line = buf.slice(0, i);
         buf = buf.slice(i + 2);
@@ -42,7 +42,16 @@ async function client(port: number) {
     while (!pred() && Date.now() < end) await sleep(5);
     return pred();
   };
-  return { s, get data() { return data; }, get closed() { return closed; }, until };
+  return {
+    s,
+    get data() {
+      return data;
+    },
+    get closed() {
+      return closed;
+    },
+    until,
+  };
 }
 
 describe("fault proxy over loopback sockets", function () {
@@ -123,7 +132,10 @@ describe("fault proxy over loopback sockets", function () {
   });
 
   it("answers an intercepted command itself, literal included (with the + continuation), and the server never sees it", async () => {
-    proxy.use({ intercept: (line, ctx) => (/^\S+ APPEND /.test(line) ? { reply: [`${line.split(" ")[0]} NO refused (${ctx.literalSize} bytes)`] } : undefined) });
+    proxy.use({
+      intercept: (line, ctx) =>
+        /^\S+ APPEND /.test(line) ? { reply: [`${line.split(" ")[0]} NO refused (${ctx.literalSize} bytes)`] } : undefined,
+    });
     const c = await client(proxy.port);
     await c.until(() => c.data.includes("ready"));
     c.s.write("A1 APPEND INBOX {5}\r\n");

@@ -26,10 +26,10 @@ function build(segs: { text: string; literal?: Buffer; plus?: string }[]): { wir
       const line = `${text}{${s.literal.length}${s.plus ?? ""}}`;
       lines.push(line);
       literals.push(s.literal);
-      parts.push(Buffer.from(line + "\r\n", "latin1"), s.literal);
+      parts.push(Buffer.from(`${line}\r\n`, "latin1"), s.literal);
     } else {
       lines.push(text);
-      parts.push(Buffer.from(text + "\r\n", "latin1"));
+      parts.push(Buffer.from(`${text}\r\n`, "latin1"));
     }
   }
   return { wire: Buffer.concat(parts), lines, literals };
@@ -61,7 +61,10 @@ describe("fault proxy: literal-aware line splitting", () => {
         const { units, splitter } = split(chunked(wire, cuts));
         assert.ok(splitter.atBoundary, "nothing left half-read at the end");
         assert.deepEqual(Buffer.concat(units.map(serializeUnit)), wire);
-        assert.deepEqual(units.filter((u) => u.kind === "line").map((u) => (u.kind === "line" ? u.text : "")), lines);
+        assert.deepEqual(
+          units.filter((u) => u.kind === "line").map((u) => (u.kind === "line" ? u.text : "")),
+          lines,
+        );
         // literal parts, joined per literal, are exactly the literals
         const got: Buffer[] = [];
         let current: Buffer[] = [];
@@ -73,7 +76,10 @@ describe("fault proxy: literal-aware line splitting", () => {
             current = [];
           }
         }
-        assert.deepEqual(got, literals.filter((l) => l.length > 0));
+        assert.deepEqual(
+          got,
+          literals.filter((l) => l.length > 0),
+        );
       }),
       { numRuns: 300 },
     );

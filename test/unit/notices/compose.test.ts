@@ -12,7 +12,15 @@ const RTL = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]/;
 const displayName = fc
   .oneof(
     fc.string({ unit: "grapheme", minLength: 1, maxLength: 30 }),
-    fc.constantFrom("Zoë Ångström", "مريم الحسن", "דוד כהן", "<script>alert(1)</script>", 'Bob "The Builder" O\'Neil & Co', "李小龍", "Ana <ana@evil.example>"),
+    fc.constantFrom(
+      "Zoë Ångström",
+      "مريم الحسن",
+      "דוד כהן",
+      "<script>alert(1)</script>",
+      'Bob "The Builder" O\'Neil & Co',
+      "李小龍",
+      "Ana <ana@evil.example>",
+    ),
   )
   .filter((s) => s.trim() !== "");
 
@@ -46,7 +54,10 @@ describe("notices/compose: what each person is told", () => {
     const bob = composeNotice(production, production.people.find((p) => p.source === "bob@example.com")!, "at-cutover");
     // production: cPanel host imap.newhost.example.net:993 (no smtp given, so the IMAP host and 587)
     const imap = production.newHost!.imap;
-    assert.match(bob.text, new RegExp(`Incoming \\(IMAP\\) server: +${imap.host.replace(/\./g, "\\.")}, port ${imap.port}, security SSL/TLS`));
+    assert.match(
+      bob.text,
+      new RegExp(`Incoming \\(IMAP\\) server: +${imap.host.replace(/\./g, "\\.")}, port ${imap.port}, security SSL/TLS`),
+    );
     assert.match(bob.text, new RegExp(`Outgoing \\(SMTP\\) server: +${imap.host.replace(/\./g, "\\.")}, port 587, security STARTTLS`));
     assert.match(bob.text, /User name: +bob@mail2\.example\.com/);
   });
@@ -54,7 +65,14 @@ describe("notices/compose: what each person is told", () => {
   it("says what does not move, and what to do, in both parts of every notice", () => {
     for (const stage of NOTICE_STAGES)
       for (const n of composeNotices(production, stage))
-        for (const word of ["Calendars", "Contacts", "Filters and rules", "Automatic replies", "Signatures", "Only your mail and folders (with their read and flagged marks and dates) are copied"]) {
+        for (const word of [
+          "Calendars",
+          "Contacts",
+          "Filters and rules",
+          "Automatic replies",
+          "Signatures",
+          "Only your mail and folders (with their read and flagged marks and dates) are copied",
+        ]) {
           assert.ok(n.text.includes(word), `${stage} text for ${n.to.address} lacks "${word}"`);
           assert.ok(n.html.includes(word), `${stage} HTML for ${n.to.address} lacks "${word}"`);
         }
@@ -69,7 +87,8 @@ describe("notices/compose: what each person is told", () => {
       const own = production.people.find((p) => p.source === n.to.address)!.backupAddress;
       assert.equal(n.backupAddress, own);
       if (own) assert.ok(n.text.includes(`also sent to ${own}`));
-      for (const other of production.people) if (other.backupAddress && other.backupAddress !== own) assert.ok(!n.text.includes(other.backupAddress));
+      for (const other of production.people)
+        if (other.backupAddress && other.backupAddress !== own) assert.ok(!n.text.includes(other.backupAddress));
     }
   });
 
@@ -89,7 +108,11 @@ describe("notices/compose: what each person is told", () => {
     const notForwarded = composeNotice(smallPlan([person()], { oldAddressForwarded: false }), person(), "at-cutover");
     assert.doesNotMatch(notForwarded.text, /keeps reaching you/);
     assert.match(notForwarded.text, /still arrives at the old server, not in your new mailbox/);
-    const same = composeNotice(smallPlan([person({ route: "exchange", destination: "bob@example.com", addressChanges: false })]), person({ route: "exchange", destination: "bob@example.com", addressChanges: false }), "at-cutover");
+    const same = composeNotice(
+      smallPlan([person({ route: "exchange", destination: "bob@example.com", addressChanges: false })]),
+      person({ route: "exchange", destination: "bob@example.com", addressChanges: false }),
+      "at-cutover",
+    );
     assert.match(same.text, /Your email address stays the same: bob@example\.com\./);
   });
 
@@ -116,20 +139,35 @@ describe("notices/compose: what each person is told", () => {
 
   it("derives one Message-ID per (mailbox, stage), the same every time (property)", () => {
     fc.assert(
-      fc.property(fc.emailAddress(), fc.emailAddress(), fc.constantFrom(...NOTICE_STAGES), fc.constantFrom(...NOTICE_STAGES), (a, b, s, t) => {
-        const id = noticeMessageId("example.com", a, s);
-        assert.equal(id, noticeMessageId("example.com", a.toUpperCase(), s));
-        assert.match(id, /^<mailshift-notice\.[a-z-]+\.[0-9a-f]{32}@example\.com>$/);
-        if (a.toLowerCase() !== b.toLowerCase() || s !== t) assert.notEqual(id, noticeMessageId("example.com", b, t as NoticeStage));
-      }),
+      fc.property(
+        fc.emailAddress(),
+        fc.emailAddress(),
+        fc.constantFrom(...NOTICE_STAGES),
+        fc.constantFrom(...NOTICE_STAGES),
+        (a, b, s, t) => {
+          const id = noticeMessageId("example.com", a, s);
+          assert.equal(id, noticeMessageId("example.com", a.toUpperCase(), s));
+          assert.match(id, /^<mailshift-notice\.[a-z-]+\.[0-9a-f]{32}@example\.com>$/);
+          if (a.toLowerCase() !== b.toLowerCase() || s !== t) assert.notEqual(id, noticeMessageId("example.com", b, t as NoticeStage));
+        },
+      ),
     );
   });
 });
 
 describe("notices/when: maintenance windows in words", () => {
   it("names the day once within a day, both days across midnight, and each offset when they differ", () => {
-    assert.equal(describeWindow({ start: "2026-12-12T20:00+01:00", end: "2026-12-12T23:00+01:00" }), "Saturday 12 December 2026, 20:00 to 23:00 (UTC+01:00)");
-    assert.equal(describeWindow({ start: "2026-12-31T22:00Z", end: "2027-01-01T02:00Z" }), "Thursday 31 December 2026, 22:00 to Friday 1 January 2027, 02:00 (UTC)");
-    assert.equal(describeWindow({ start: "2026-03-29T01:00+01:00", end: "2026-03-29T04:00+02:00" }), "Sunday 29 March 2026, 01:00 (UTC+01:00) to Sunday 29 March 2026, 04:00 (UTC+02:00)");
+    assert.equal(
+      describeWindow({ start: "2026-12-12T20:00+01:00", end: "2026-12-12T23:00+01:00" }),
+      "Saturday 12 December 2026, 20:00 to 23:00 (UTC+01:00)",
+    );
+    assert.equal(
+      describeWindow({ start: "2026-12-31T22:00Z", end: "2027-01-01T02:00Z" }),
+      "Thursday 31 December 2026, 22:00 to Friday 1 January 2027, 02:00 (UTC)",
+    );
+    assert.equal(
+      describeWindow({ start: "2026-03-29T01:00+01:00", end: "2026-03-29T04:00+02:00" }),
+      "Sunday 29 March 2026, 01:00 (UTC+01:00) to Sunday 29 March 2026, 04:00 (UTC+02:00)",
+    );
   });
 });

@@ -22,7 +22,12 @@ describe("plan/config: mailshift:notices, backup addresses, the new host's SMTP 
     const c = parseConfig(base);
     assert.deepEqual(c.notices, {
       from: { name: "Example IT", address: "it@example.com" },
-      contact: { name: "Example IT help desk", phone: "+49 30 5550 1234", url: "https://status.example.net/mail", email: "helpdesk@example-support.net" },
+      contact: {
+        name: "Example IT help desk",
+        phone: "+49 30 5550 1234",
+        url: "https://status.example.net/mail",
+        email: "helpdesk@example-support.net",
+      },
       windows: {
         cutover: { start: "2026-12-12T20:00+01:00", end: "2026-12-12T23:00+01:00" },
         finalize: { start: "2026-12-19T09:00+01:00", end: "2026-12-19T12:00+01:00" },
@@ -39,15 +44,26 @@ describe("plan/config: mailshift:notices, backup addresses, the new host's SMTP 
 
   it("refuses a contact that only email can reach, naming the path", () => {
     const msgs = problems(withNotices({ contact: { name: "Help desk", email: "help@example-support.net" } }));
-    assert.ok(msgs.some((m) => m.startsWith("mailshift:notices.contact: has no phone and no url")), msgs.join("\n"));
+    assert.ok(
+      msgs.some((m) => m.startsWith("mailshift:notices.contact: has no phone and no url")),
+      msgs.join("\n"),
+    );
   });
 
   it("refuses a backup channel or backup address on the domain being moved (or its subdomain)", () => {
     const msgs = problems(withNotices({ contact: { ...contact, email: "help@example.com" } }));
-    assert.ok(msgs.some((m) => m.startsWith("mailshift:notices.contact.email: help@example.com is on example.com, the domain being moved")), msgs.join("\n"));
-    const mailboxes = (base.mailboxes as Record<string, unknown>[]).map((m, i) => (i === 2 ? { ...m, backupAddress: "sales@mail2.example.com" } : m));
+    assert.ok(
+      msgs.some((m) => m.startsWith("mailshift:notices.contact.email: help@example.com is on example.com, the domain being moved")),
+      msgs.join("\n"),
+    );
+    const mailboxes = (base.mailboxes as Record<string, unknown>[]).map((m, i) =>
+      i === 2 ? { ...m, backupAddress: "sales@mail2.example.com" } : m,
+    );
     const msgs2 = problems({ ...base, mailboxes });
-    assert.ok(msgs2.some((m) => m.startsWith("mailshift:mailboxes[2].backupAddress: sales@mail2.example.com is on example.com")), msgs2.join("\n"));
+    assert.ok(
+      msgs2.some((m) => m.startsWith("mailshift:mailboxes[2].backupAddress: sales@mail2.example.com is on example.com")),
+      msgs2.join("\n"),
+    );
   });
 
   it("refuses malformed phone numbers, addresses and windows, each by its path", () => {
@@ -55,28 +71,59 @@ describe("plan/config: mailshift:notices, backup addresses, the new host's SMTP 
       withNotices({
         from: { address: "not an address" },
         contact: { name: "Help desk", phone: "call me", url: "status page" },
-        windows: { cutover: { start: "12/12/2026 20:00", end: "2026-12-12T23:00+01:00" }, finalize: { start: "2026-12-19T09:00Z", end: "2026-12-19T08:00Z" }, copy: {} },
+        windows: {
+          cutover: { start: "12/12/2026 20:00", end: "2026-12-12T23:00+01:00" },
+          finalize: { start: "2026-12-19T09:00Z", end: "2026-12-19T08:00Z" },
+          copy: {},
+        },
       }),
     );
-    for (const path of ["notices.from.address", "notices.contact.phone", "notices.contact.url", "notices.windows.cutover.start", "notices.windows.finalize.end", "notices.windows.copy"])
-      assert.ok(msgs.some((m) => m.startsWith(`mailshift:${path}: `)), `no problem named ${path} in:\n${msgs.join("\n")}`);
+    for (const path of [
+      "notices.from.address",
+      "notices.contact.phone",
+      "notices.contact.url",
+      "notices.windows.cutover.start",
+      "notices.windows.finalize.end",
+      "notices.windows.copy",
+    ])
+      assert.ok(
+        msgs.some((m) => m.startsWith(`mailshift:${path}: `)),
+        `no problem named ${path} in:\n${msgs.join("\n")}`,
+      );
   });
 
   it("refuses a window without its UTC offset, since people would read it in the wrong time zone", () => {
     const msgs = problems(withNotices({ contact, windows: { cutover: { start: "2026-12-12T20:00", end: "2026-12-12T23:00" } } }));
-    assert.ok(msgs.some((m) => m.startsWith('mailshift:notices.windows.cutover.start: "2026-12-12T20:00" is not a time with its UTC offset')), msgs.join("\n"));
+    assert.ok(
+      msgs.some((m) => m.startsWith('mailshift:notices.windows.cutover.start: "2026-12-12T20:00" is not a time with its UTC offset')),
+      msgs.join("\n"),
+    );
   });
 
   it("refuses a day that does not exist rather than naming it in a notice", () => {
-    const msgs = problems(withNotices({ contact, windows: { cutover: { start: "2026-02-30T20:00+01:00", end: "2026-03-01T23:00+01:00" } } }));
-    assert.ok(msgs.some((m) => m.startsWith('mailshift:notices.windows.cutover.start: "2026-02-30T20:00+01:00" is not a day and time that exist')), msgs.join("\n"));
+    const msgs = problems(
+      withNotices({ contact, windows: { cutover: { start: "2026-02-30T20:00+01:00", end: "2026-03-01T23:00+01:00" } } }),
+    );
+    assert.ok(
+      msgs.some((m) => m.startsWith('mailshift:notices.windows.cutover.start: "2026-02-30T20:00+01:00" is not a day and time that exist')),
+      msgs.join("\n"),
+    );
   });
 
   it("refuses a finalize window that starts before cutover ends", () => {
     const msgs = problems(
-      withNotices({ contact, windows: { cutover: { start: "2026-12-12T20:00+01:00", end: "2026-12-12T23:00+01:00" }, finalize: { start: "2026-12-12T21:00+01:00", end: "2026-12-12T22:30+01:00" } } }),
+      withNotices({
+        contact,
+        windows: {
+          cutover: { start: "2026-12-12T20:00+01:00", end: "2026-12-12T23:00+01:00" },
+          finalize: { start: "2026-12-12T21:00+01:00", end: "2026-12-12T22:30+01:00" },
+        },
+      }),
     );
-    assert.ok(msgs.some((m) => m.startsWith("mailshift:notices.windows.finalize.start: ")), msgs.join("\n"));
+    assert.ok(
+      msgs.some((m) => m.startsWith("mailshift:notices.windows.finalize.start: ")),
+      msgs.join("\n"),
+    );
   });
 
   it("reads newHost.smtpHost and smtpPort when given, and leaves them out otherwise", () => {
@@ -86,6 +133,9 @@ describe("plan/config: mailshift:notices, backup addresses, the new host's SMTP 
     assert.equal(c.newHost?.smtpPort, 465);
     assert.equal(parseConfig(base).newHost?.smtpHost, undefined);
     const msgs = problems({ ...base, newHost: { ...newHost, smtpPort: 70000 } });
-    assert.ok(msgs.some((m) => m.startsWith("mailshift:newHost.smtpPort: must be a whole number")), msgs.join("\n"));
+    assert.ok(
+      msgs.some((m) => m.startsWith("mailshift:newHost.smtpPort: must be a whole number")),
+      msgs.join("\n"),
+    );
   });
 });

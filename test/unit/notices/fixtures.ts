@@ -13,7 +13,15 @@ export function stackNoticePlan(stack: StackName): NoticePlan {
 }
 
 export function person(over: Partial<NoticePerson> = {}): NoticePerson {
-  return { source: "bob@example.com", sourceUser: "bob@example.com", displayName: "Bob Lee", route: "imap", destination: "bob@mail2.example.com", addressChanges: true, ...over };
+  return {
+    source: "bob@example.com",
+    sourceUser: "bob@example.com",
+    displayName: "Bob Lee",
+    route: "imap",
+    destination: "bob@mail2.example.com",
+    addressChanges: true,
+    ...over,
+  };
 }
 
 export function smallPlan(people: NoticePerson[], over: Partial<NoticePlan> = {}): NoticePlan {
@@ -23,7 +31,10 @@ export function smallPlan(people: NoticePerson[], over: Partial<NoticePlan> = {}
     contact: { name: "IT help desk", phone: "+1 555 0100", url: "https://status.example.net/mail" },
     windows: { cutover: { start: "2026-12-12T20:00+01:00", end: "2026-12-12T23:00+01:00" } },
     oldAddressForwarded: true,
-    newHost: { imap: { host: "imap.newhost.net", port: 993, security: "SSL/TLS" }, smtp: { host: "smtp.newhost.net", port: 587, security: "STARTTLS" } },
+    newHost: {
+      imap: { host: "imap.newhost.net", port: 993, security: "SSL/TLS" },
+      smtp: { host: "smtp.newhost.net", port: 587, security: "STARTTLS" },
+    },
     people,
     ...over,
   };

@@ -41,10 +41,16 @@ describe("notices/fromPlan and fromOutputs: the `notices` stack output", () => {
   });
 
   it("says what to do when the stack has no notices, and names the file and field of a broken one", () => {
-    assert.throws(() => noticePlanFromOutputs({ stage: "copy" }, "out.json"), (e: Error) => e instanceof NoticeInputError && /out\.json: the stack has no "notices" output: set mailshift:notices/.test(e.message));
+    assert.throws(
+      () => noticePlanFromOutputs({ stage: "copy" }, "out.json"),
+      (e: Error) => e instanceof NoticeInputError && /out\.json: the stack has no "notices" output: set mailshift:notices/.test(e.message),
+    );
     const broken = JSON.parse(JSON.stringify(production));
     broken.people[3].route = "pigeon";
-    assert.throws(() => noticePlanFromOutputs({ stage: "copy", notices: broken }, "out.json"), /out\.json: notices\.people\[3\]\.route is "pigeon"/);
+    assert.throws(
+      () => noticePlanFromOutputs({ stage: "copy", notices: broken }, "out.json"),
+      /out\.json: notices\.people\[3\]\.route is "pigeon"/,
+    );
     assert.throws(() => noticePlanFromOutputs({ stage: "later", notices: production }, "out.json"), /output "stage" is "later"/);
   });
 });
@@ -55,9 +61,15 @@ describe("notices/due: who is told what at a stage (the noticesDue output)", () 
     assert.deepEqual(noticesDue(plan, "prepare"), []);
     const due = noticesDue(plan, "cutover");
     assert.equal(due.length, plan.people.length);
-    assert.equal(due[0], "alice@example.com: the at-cutover notice, into the INBOX of alice@example.com on the old host and by SMTP to alice.martin@gmail.example.net (mailshift notices --send)");
+    assert.equal(
+      due[0],
+      "alice@example.com: the at-cutover notice, into the INBOX of alice@example.com on the old host and by SMTP to alice.martin@gmail.example.net (mailshift notices --send)",
+    );
     assert.equal(due[5], "eve@example.com: the at-cutover notice, into the INBOX of eve on the old host (mailshift notices --send)");
     assert.match(noticesDue(plan, "copy")[0]!, /the before-cutover notice/);
-    assert.equal(noticesDue(plan, "finalize")[3], "bob@example.com: the after-finalize notice, into the INBOX of bob@mail2.example.com on the new host (mailshift notices --send)");
+    assert.equal(
+      noticesDue(plan, "finalize")[3],
+      "bob@example.com: the after-finalize notice, into the INBOX of bob@mail2.example.com on the new host (mailshift notices --send)",
+    );
   });
 });

@@ -13,7 +13,12 @@ describe("notices/mime: RFC 5322 messages with a text and an HTML part", () => {
   it("carries the person, the Message-ID, both parts and the auto-generated mark, whatever the name (property)", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(fc.string({ unit: "grapheme", minLength: 1, maxLength: 24 }), fc.constantFrom("Zoë Ångström", "مريم الحسن", "דוד כהן", '"Bob" <b@x>, Eve', "<b>bold</b>")).filter((s) => s.trim() === s && s !== ""),
+        fc
+          .oneof(
+            fc.string({ unit: "grapheme", minLength: 1, maxLength: 24 }),
+            fc.constantFrom("Zoë Ångström", "مريم الحسن", "דוד כהן", '"Bob" <b@x>, Eve', "<b>bold</b>"),
+          )
+          .filter((s) => s.trim() === s && s !== ""),
         fc.constantFrom(...NOTICE_STAGES),
         async (name, stage) => {
           const p = person({ displayName: name });

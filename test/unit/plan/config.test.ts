@@ -29,7 +29,13 @@ describe("plan/config: the stack configuration schema", () => {
     assert.equal(c.stage, "cutover");
     assert.equal(c.previousStage, "copy");
     assert.equal(c.newHost?.kind, "cpanel");
-    assert.deepEqual(c.mailboxes[3], { address: "bob@example.com", route: "imap", sourceUser: "bob@example.com", displayName: "Bob Lee", quota: { kind: "auto" } });
+    assert.deepEqual(c.mailboxes[3], {
+      address: "bob@example.com",
+      route: "imap",
+      sourceUser: "bob@example.com",
+      displayName: "Bob Lee",
+      quota: { kind: "auto" },
+    });
     assert.deepEqual(c.mailboxes[4]!.quota, { kind: "bytes", bytes: 20_000_000_000 });
     assert.equal(c.mailboxes[5]!.sourceUser, "eve");
     assert.equal(c.ttl.lowered, 300);
@@ -73,21 +79,25 @@ describe("plan/config: the stack configuration schema", () => {
     const raw = rawMailshift("staging");
     const newHost = { ...(raw.newHost as Record<string, unknown>), passwdFile: "users.txt", ssh: { port: 22 } };
     const msgs = problems(() => parseConfig({ ...raw, newHost }));
-    assert.ok(msgs.some((m) => m.startsWith("mailshift:newHost.passwdFile: \"users.txt\" must be an absolute path")));
+    assert.ok(msgs.some((m) => m.startsWith('mailshift:newHost.passwdFile: "users.txt" must be an absolute path')));
     assert.ok(msgs.some((m) => m.startsWith("mailshift:newHost.ssh.host: is missing")));
     assert.ok(msgs.some((m) => m.startsWith("mailshift:newHost.ssh.user: is missing")));
   });
 
   it("takes audits from `mailshift audit --json` lines, keyed by login user; config audit wins", () => {
     const text = [
-      JSON.stringify({ mailbox: "bob.test@staging-example.com@imap.oldhost.net:993", folders: [], totals: { messages: 3, bytes: 1000, largest: 600 } }),
+      JSON.stringify({
+        mailbox: "bob.test@staging-example.com@imap.oldhost.net:993",
+        folders: [],
+        totals: { messages: 3, bytes: 1000, largest: 600 },
+      }),
       "",
       JSON.stringify({ mailbox: "dave@imap.oldhost.net:993", folders: [], totals: { messages: 1, bytes: 42, largest: 42 } }),
     ].join("\n");
     const audits = parseAuditLines(text, "audit.jsonl");
     assert.deepEqual(audits, { "bob.test@staging-example.com": 1000, dave: 42 });
     const c = parseConfig(rawMailshift("staging"), audits);
-    assert.equal(c.audit["dave"], 42);
+    assert.equal(c.audit.dave, 42);
     assert.equal(c.audit["bob.test@staging-example.com"], 734003200);
   });
 

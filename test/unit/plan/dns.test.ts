@@ -34,11 +34,20 @@ describe("plan/dns: records per stage", () => {
     const c = input("staging");
     for (const stage of ["prepare", "copy"] as const) {
       const mx = planDnsRecords(c, stage).filter((r) => r.type === "MX" && r.name === c.domain);
-      assert.deepEqual(mx.map((r) => [r.content, r.priority]), [["mx1.oldhost.net", 10], ["mx2.oldhost.net", 20]]);
+      assert.deepEqual(
+        mx.map((r) => [r.content, r.priority]),
+        [
+          ["mx1.oldhost.net", 10],
+          ["mx2.oldhost.net", 20],
+        ],
+      );
     }
     for (const stage of ["cutover", "finalize"] as const) {
       const mx = planDnsRecords(c, stage).filter((r) => r.type === "MX" && r.name === c.domain);
-      assert.deepEqual(mx.map((r) => [r.content, r.priority]), [[{ ref: "exchangeMx" }, 0]]);
+      assert.deepEqual(
+        mx.map((r) => [r.content, r.priority]),
+        [[{ ref: "exchangeMx" }, 0]],
+      );
     }
     const pinned = { ...c, exchange: { ...c.exchange!, mx: "staging-example-com.mail.protection.outlook.com" } };
     assert.equal(at(planDnsRecords(pinned, "cutover"), "apex-mx-0")!.content, "staging-example-com.mail.protection.outlook.com");
@@ -46,8 +55,14 @@ describe("plan/dns: records per stage", () => {
 
   it("authorizes the old host in SPF until finalize and Exchange from prepare", () => {
     const c = input("production");
-    assert.equal(txtToString(at(planDnsRecords(c, "prepare"), "apex-spf")!.content as string), "v=spf1 include:_spf.oldhost.net ip4:198.51.100.25 include:spf.protection.outlook.com ~all");
-    assert.equal(txtToString(at(planDnsRecords(c, "finalize"), "apex-spf")!.content as string), "v=spf1 include:spf.protection.outlook.com ~all");
+    assert.equal(
+      txtToString(at(planDnsRecords(c, "prepare"), "apex-spf")!.content as string),
+      "v=spf1 include:_spf.oldhost.net ip4:198.51.100.25 include:spf.protection.outlook.com ~all",
+    );
+    assert.equal(
+      txtToString(at(planDnsRecords(c, "finalize"), "apex-spf")!.content as string),
+      "v=spf1 include:spf.protection.outlook.com ~all",
+    );
     assert.equal(txtToString(at(planDnsRecords(c, "cutover"), "sub-spf")!.content as string), "v=spf1 include:_spf.newhost.net ~all");
     assert.equal(at(planDnsRecords(c, "prepare"), "sub-mx")!.content, "mail.newhost.net");
   });
@@ -67,7 +82,10 @@ describe("plan/dns: records per stage", () => {
   it("plans no Exchange records when no mailbox goes to exchange", () => {
     const c = { ...input("staging"), routes: { exchange: false, imap: true } };
     const records = planDnsRecords(c, "finalize");
-    assert.deepEqual(records.filter((r) => r.key.startsWith("apex-mx")).map((r) => r.content), ["mx1.oldhost.net", "mx2.oldhost.net"]);
+    assert.deepEqual(
+      records.filter((r) => r.key.startsWith("apex-mx")).map((r) => r.content),
+      ["mx1.oldhost.net", "mx2.oldhost.net"],
+    );
     assert.ok(!records.some((r) => r.key.startsWith("dkim") || r.key === "autodiscover" || r.key === "apex-ms-verification"));
     assert.equal(txtToString(at(records, "apex-spf")!.content as string), "v=spf1 include:_spf.oldhost.net ~all");
   });

@@ -25,8 +25,14 @@ describe("plan/imported: the zone as it is today", () => {
 
   it("finds the records that collide with mailshift's, per stage, and says to import or delete them", () => {
     const prepare = importedConflicts(planDnsRecords(input, "prepare"), zone, config.cloudflareZoneId);
-    assert.deepEqual(prepare.map((c) => `${c.key} ${c.record.type}`), ["apex-mx-0 MX", "apex-mx-1 MX", "apex-spf TXT"]);
-    assert.match(prepare[0]!.reason, /^example\.com MX .*mx1\.oldhost\.net.* meets mailshift's apex-mx-0 \(Cloudflare refuses an identical record\): import it with `pulumi import cloudflare:index\/dnsRecord:DnsRecord dns-apex-mx-0 fedcba9876543210fedcba9876543210\/RECORD_ID` or delete it/);
+    assert.deepEqual(
+      prepare.map((c) => `${c.key} ${c.record.type}`),
+      ["apex-mx-0 MX", "apex-mx-1 MX", "apex-spf TXT"],
+    );
+    assert.match(
+      prepare[0]!.reason,
+      /^example\.com MX .*mx1\.oldhost\.net.* meets mailshift's apex-mx-0 \(Cloudflare refuses an identical record\): import it with `pulumi import cloudflare:index\/dnsRecord:DnsRecord dns-apex-mx-0 fedcba9876543210fedcba9876543210\/RECORD_ID` or delete it/,
+    );
     assert.match(prepare[2]!.reason, /a second SPF record at one name makes SPF fail/);
     const cutover = importedConflicts(planDnsRecords(input, "cutover"), zone, config.cloudflareZoneId);
     assert.ok(cutover.some((c) => c.key === "autodiscover" && /CNAME cannot share its name/.test(c.reason)));

@@ -42,6 +42,7 @@ describe("plan/quota: quota sizing", () => {
     assert.deepEqual(parseQuota("5GB"), { kind: "bytes", bytes: 5_000_000_000 });
     assert.deepEqual(parseQuota("2GiB"), { kind: "bytes", bytes: 2 * 1024 ** 3 });
     assert.deepEqual(parseQuota("1.5 MiB"), { kind: "bytes", bytes: 1.5 * MiB });
-    for (const bad of ["", "5 parsecs", -1, 0, "0GB", 1.5, true]) assert.throws(() => parseQuota(bad), /is not auto, a number|not a positive whole number/);
+    for (const bad of ["", "5 parsecs", -1, 0, "0GB", 1.5, true])
+      assert.throws(() => parseQuota(bad), /is not auto, a number|not a positive whole number/);
   });
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { parseConfig } from "../../../plan/config";
-import { PlanErrors } from "../../../plan/errors";
+import type { PlanErrors } from "../../../plan/errors";
 import { routeMailboxes } from "../../../plan/routing";
 import type { MailboxConfig, MailshiftConfig } from "../../../plan/types";
 import { rawMailshift } from "./stackFiles";
@@ -14,7 +14,11 @@ function withMailboxes(mailboxes: MailboxConfig[], over: Partial<MailshiftConfig
 
 const localPart = fc.stringMatching(/^[a-z][a-z0-9]{0,7}$/);
 const mailboxesArb = fc
-  .uniqueArray(fc.record({ local: localPart, route: fc.constantFrom("exchange" as const, "imap" as const) }), { selector: (m) => m.local, minLength: 1, maxLength: 30 })
+  .uniqueArray(fc.record({ local: localPart, route: fc.constantFrom("exchange" as const, "imap" as const) }), {
+    selector: (m) => m.local,
+    minLength: 1,
+    maxLength: 30,
+  })
   .map((ms) =>
     ms.map((m): MailboxConfig => {
       const address = `${m.local}@${base.domain}`;
@@ -44,12 +48,20 @@ describe("plan/routing: every mailbox goes to exactly one destination", () => {
         const victim = mailboxes[pick % mailboxes.length]!;
         const twin: MailboxConfig = { ...victim, route: victim.route === "imap" ? "exchange" : "imap" };
         const all = [...mailboxes, twin];
-        assert.throws(() => routeMailboxes(withMailboxes(all)), (err: PlanErrors) => {
-          assert.equal(err.errors.length, 1);
-          assert.equal(err.errors[0]!.path, `mailshift:mailboxes[${mailboxes.length}].address`);
-          assert.match(err.message, new RegExp(`${victim.address.replace(".", "\\.")} is on two routes: ${victim.route} \\(mailboxes\\[${mailboxes.indexOf(victim)}\\]\\) and ${twin.route}`));
-          return true;
-        });
+        assert.throws(
+          () => routeMailboxes(withMailboxes(all)),
+          (err: PlanErrors) => {
+            assert.equal(err.errors.length, 1);
+            assert.equal(err.errors[0]!.path, `mailshift:mailboxes[${mailboxes.length}].address`);
+            assert.match(
+              err.message,
+              new RegExp(
+                `${victim.address.replace(".", "\\.")} is on two routes: ${victim.route} \\(mailboxes\\[${mailboxes.indexOf(victim)}\\]\\) and ${twin.route}`,
+              ),
+            );
+            return true;
+          },
+        );
       }),
     );
   });
@@ -69,7 +81,8 @@ describe("plan/routing: every mailbox goes to exactly one destination", () => {
     assert.equal(bob.quotaBytes, Math.ceil((734003200 * 1.25) / 1048576) * 1048576);
     const tight = base.mailboxes.map((m) => (m.address.startsWith("carol") ? { ...m, quota: { kind: "bytes" as const, bytes: 1000 } } : m));
     assert.throws(() => routeMailboxes(withMailboxes(tight)), {
-      message: /^mailshift:mailboxes\[2\]\.quota: carol\.test@staging-example\.com: quota 1000 bytes is below the audited size 50\.00 MiB \(52428800 bytes\)/,
+      message:
+        /^mailshift:mailboxes\[2\]\.quota: carol\.test@staging-example\.com: quota 1000 bytes is below the audited size 50\.00 MiB \(52428800 bytes\)/,
     });
   });
 });

@@ -33,7 +33,7 @@ describe("plan/secrets: the secrets a stage needs", () => {
 
   it("prepare needs the new accounts' passwords but no source passwords", () => {
     const has = all(staging);
-    has.passwords = Object.fromEntries(staging.map((a) => [a, { source: false, destination: a.startsWith("carol") ? false : true }]));
+    has.passwords = Object.fromEntries(staging.map((a) => [a, { source: false, destination: !a.startsWith("carol") }]));
     assert.deepEqual(paths("prepare", has), ['mailshift:passwords["carol.test@staging-example.com"].destination']);
   });
 
@@ -50,7 +50,8 @@ describe("plan/secrets: the secrets a stage needs", () => {
     assert.deepEqual(paths("prepare", { ...all(prod), cpanelToken: false }, "production"), ["mailshift:cpanelToken"]);
     const config = { ...parseConfig(rawMailshift("staging")), stage: "prepare" as const };
     assert.throws(() => checkSecrets(config, routeMailboxes(config), { ...all(staging), sshPrivateKey: false }), {
-      message: /^mailshift:sshPrivateKey: is not set but the new host is reached over SSH\. Set it with `pulumi config set --secret 'mailshift:sshPrivateKey'/,
+      message:
+        /^mailshift:sshPrivateKey: is not set but the new host is reached over SSH\. Set it with `pulumi config set --secret 'mailshift:sshPrivateKey'/,
     });
   });
 });

@@ -32,7 +32,8 @@ describe("plan/spfCheck: SPF of the generated records", () => {
   it("refuses more than 10 lookups, naming the config key and the terms", () => {
     const spf = Array.from({ length: 10 }, (_, i) => `include:s${i}.senders.net`).join(" ");
     assert.throws(() => checkSpf(planDnsRecords(withOldSpf(spf), "prepare")), {
-      message: /^mailshift:oldHost\.spf: SPF at example\.com needs 11 DNS lookups, more than the 10 receivers allow \(example\.com: include:s0\.senders\.net, .*\)\. Replace includes/,
+      message:
+        /^mailshift:oldHost\.spf: SPF at example\.com needs 11 DNS lookups, more than the 10 receivers allow \(example\.com: include:s0\.senders\.net, .*\)\. Replace includes/,
     });
     // finalize drops the old host's terms: the same configuration is fine there
     assert.equal(checkSpf(planDnsRecords(withOldSpf(spf), "finalize")).reports[0]!.lookups, 1);
@@ -42,7 +43,10 @@ describe("plan/spfCheck: SPF of the generated records", () => {
     const other = [{ name: "mail2.example.com", type: "TXT", content: '"v=spf1 mx -all"' }];
     // an existing SPF at a managed name is the record being replaced, not a second one
     assert.equal(checkSpf(planDnsRecords(base, "prepare"), other).reports.length, 2);
-    const twice = [...planDnsRecords(base, "prepare"), { ...planDnsRecords(base, "prepare").find((r) => r.key === "sub-spf")!, key: "dup" }];
+    const twice = [
+      ...planDnsRecords(base, "prepare"),
+      { ...planDnsRecords(base, "prepare").find((r) => r.key === "sub-spf")!, key: "dup" },
+    ];
     assert.throws(() => checkSpf(twice), { message: /^mailshift:newHost\.spf: mail2\.example\.com would get 2 SPF records/ });
   });
 

@@ -13,11 +13,14 @@ describe("plan/stage: stage changes", () => {
           assert.deepEqual(checkStageChange(from, to, false), {});
           return;
         }
-        assert.throws(() => checkStageChange(from, to, false), (err: Error) => {
-          assert.match(err.message, /^mailshift:stage: .* skips /);
-          assert.match(err.message, /pulumi config set mailshift:stage \w+|mailshift:force true/);
-          return true;
-        });
+        assert.throws(
+          () => checkStageChange(from, to, false),
+          (err: Error) => {
+            assert.match(err.message, /^mailshift:stage: .* skips /);
+            assert.match(err.message, /pulumi config set mailshift:stage \w+|mailshift:force true/);
+            return true;
+          },
+        );
         assert.match(checkStageChange(from, to, true).forcedOver ?? "", /allowed by mailshift:force/);
       });
     }
@@ -25,7 +28,8 @@ describe("plan/stage: stage changes", () => {
 
   it("names the skipped stages and the one to deploy first", () => {
     assert.throws(() => checkStageChange("prepare", "finalize", false), {
-      message: "mailshift:stage: changing from prepare to finalize skips copy, cutover. Deploy copy first (`pulumi config set mailshift:stage copy`), or set mailshift:force true if you mean it",
+      message:
+        "mailshift:stage: changing from prepare to finalize skips copy, cutover. Deploy copy first (`pulumi config set mailshift:stage copy`), or set mailshift:force true if you mean it",
     });
   });
 

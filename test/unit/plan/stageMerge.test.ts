@@ -46,7 +46,10 @@ describe("plan/stageMerge", () => {
       assert.ok(!recs.some((x) => x.includes("p=quarantine")));
       const byRole = Object.fromEntries(decisions.map((d) => [`${d.role} ${d.name}`, d]));
       assert.equal(byRole["mx example.com"]!.outcome, "imported-kept");
-      assert.match(byRole["mx example.com"]!.reason, new RegExp(`^${stage}: the old mx records stay until cutover, with TTL lowered to 300s`));
+      assert.match(
+        byRole["mx example.com"]!.reason,
+        new RegExp(`^${stage}: the old mx records stay until cutover, with TTL lowered to 300s`),
+      );
       assert.equal(byRole["mx mail2.example.com"]!.outcome, "generated-held");
       assert.equal(byRole["autodiscover autodiscover.example.com"]!.outcome, "imported-kept");
       assert.equal(byRole["dmarc _dmarc.example.com"]!.outcome, "imported-kept");
@@ -66,8 +69,14 @@ describe("plan/stageMerge", () => {
       assert.ok(recs.includes("mail2.example.com MX 10 imap.newhost.example.net 300"));
       const mx = decisions.find((d) => d.role === "mx" && d.name === "example.com")!;
       assert.equal(mx.outcome, "generated-replaces-imported");
-      assert.deepEqual(mx.withheld.map((w) => w.content), ["10 mail.example.com", "20 backup.example.net"]);
-      assert.match(mx.reason, /from cutover the new mx records are published, replacing MX 10 mail\.example\.com, MX 20 backup\.example\.net/);
+      assert.deepEqual(
+        mx.withheld.map((w) => w.content),
+        ["10 mail.example.com", "20 backup.example.net"],
+      );
+      assert.match(
+        mx.reason,
+        /from cutover the new mx records are published, replacing MX 10 mail\.example\.com, MX 20 backup\.example\.net/,
+      );
     }
   });
 
@@ -94,18 +103,28 @@ describe("plan/stageMerge", () => {
       ttl: fc.constantFrom(300),
     });
     fc.assert(
-      fc.property(fc.uniqueArray(imp, { selector: recordKey, maxLength: 8 }), fc.uniqueArray(gen, { selector: recordKey, maxLength: 6 }), fc.constantFrom(...STAGES), (i, gs, stage) => {
-        const { records, decisions } = mergeForStage(i, gs, stage);
-        const out = new Set(records.map(recordKey));
-        for (const x of gs) {
-          const d = decisions.filter((dd) => dd.published.some((p) => recordKey(p) === recordKey(x)) || dd.withheld.some((w) => recordKey(w) === recordKey(x)));
-          assert.ok(d.length > 0, `no decision for generated ${recordKey(x)}`);
-        }
-        for (const x of i) {
-          if (out.has(recordKey(x))) continue;
-          assert.ok(decisions.some((dd) => dd.withheld.some((w) => recordKey(w) === recordKey(x))), `imported ${recordKey(x)} vanished without a decision`);
-        }
-      }),
+      fc.property(
+        fc.uniqueArray(imp, { selector: recordKey, maxLength: 8 }),
+        fc.uniqueArray(gen, { selector: recordKey, maxLength: 6 }),
+        fc.constantFrom(...STAGES),
+        (i, gs, stage) => {
+          const { records, decisions } = mergeForStage(i, gs, stage);
+          const out = new Set(records.map(recordKey));
+          for (const x of gs) {
+            const d = decisions.filter(
+              (dd) => dd.published.some((p) => recordKey(p) === recordKey(x)) || dd.withheld.some((w) => recordKey(w) === recordKey(x)),
+            );
+            assert.ok(d.length > 0, `no decision for generated ${recordKey(x)}`);
+          }
+          for (const x of i) {
+            if (out.has(recordKey(x))) continue;
+            assert.ok(
+              decisions.some((dd) => dd.withheld.some((w) => recordKey(w) === recordKey(x))),
+              `imported ${recordKey(x)} vanished without a decision`,
+            );
+          }
+        },
+      ),
     );
   });
 

@@ -32,7 +32,11 @@ function raw(cloudflare: unknown, stage: Stage = "prepare", over: Record<string,
 /** Tenant values in the config, so every record's content is known without the tenant. */
 const known = (stage: Stage) => {
   const base = rawMailshift("production");
-  const exchange = { ...(base.exchange as Record<string, unknown>), mx: "example-com.mail.protection.outlook.com", verificationTxt: "MS=ms12345678" };
+  const exchange = {
+    ...(base.exchange as Record<string, unknown>),
+    mx: "example-com.mail.protection.outlook.com",
+    verificationTxt: "MS=ms12345678",
+  };
   return parseConfig(raw({ zone: "create", accountId: ACCOUNT }, stage, { exchange }));
 };
 
@@ -45,7 +49,11 @@ describe("plan/config: mailshift:cloudflare, where the zone comes from", () => {
 
   it("looks the zone up by the domain name with zone: existing and no zoneId", () => {
     assert.deepEqual(parseConfig(raw({ zone: "existing" })).cloudflareZone, { kind: "lookup", name: "example.com", importZoneFile: false });
-    assert.deepEqual(parseConfig(raw({ zone: "existing", importZoneFile: true })).cloudflareZone, { kind: "lookup", name: "example.com", importZoneFile: true });
+    assert.deepEqual(parseConfig(raw({ zone: "existing", importZoneFile: true })).cloudflareZone, {
+      kind: "lookup",
+      name: "example.com",
+      importZoneFile: true,
+    });
   });
 
   it("creates the zone with zone: create and the account id, importing the zone file by default", () => {
@@ -54,16 +62,25 @@ describe("plan/config: mailshift:cloudflare, where the zone comes from", () => {
     assert.equal(c.cloudflareZoneId, "");
   });
 
-  const rejects = (cf: unknown, message: RegExp, over: Record<string, unknown> = {}) => assert.throws(() => parseConfig(raw(cf, "prepare", over)), message);
+  const rejects = (cf: unknown, message: RegExp, over: Record<string, unknown> = {}) =>
+    assert.throws(() => parseConfig(raw(cf, "prepare", over)), message);
   it("names the config path of each mistake", () => {
-    rejects({}, /mailshift:cloudflare\.zoneId: is missing\. Copy the zone id .* or set mailshift:cloudflare\.zone to existing .* or create/);
+    rejects(
+      {},
+      /mailshift:cloudflare\.zoneId: is missing\. Copy the zone id .* or set mailshift:cloudflare\.zone to existing .* or create/,
+    );
     rejects({ zone: "create" }, /mailshift:cloudflare\.accountId: is missing/);
     rejects({ zone: "create", accountId: "nope" }, /mailshift:cloudflare\.accountId: "nope" is not a Cloudflare account id/);
-    rejects({ zone: "create", accountId: ACCOUNT, zoneId: "fedcba9876543210fedcba9876543210" }, /mailshift:cloudflare\.zoneId: is set but cloudflare\.zone is create/);
+    rejects(
+      { zone: "create", accountId: ACCOUNT, zoneId: "fedcba9876543210fedcba9876543210" },
+      /mailshift:cloudflare\.zoneId: is set but cloudflare\.zone is create/,
+    );
     rejects({ zone: "borrow" }, /mailshift:cloudflare\.zone: unknown mode "borrow"\. Use existing .* or create/);
     rejects({ zone: "existing", accountId: ACCOUNT }, /mailshift:cloudflare\.accountId: is only used when cloudflare\.zone is create/);
     rejects({ zoneId: "fedcba9876543210fedcba9876543210", zoneID: "x" }, /mailshift:cloudflare\.zoneID: is not a cloudflare setting/);
-    rejects({ zone: "create", accountId: ACCOUNT }, /mailshift:cloudflare\.importZoneFile: is on but mailshift:zoneFile is not set/, { zoneFile: undefined });
+    rejects({ zone: "create", accountId: ACCOUNT }, /mailshift:cloudflare\.importZoneFile: is on but mailshift:zoneFile is not set/, {
+      zoneFile: undefined,
+    });
   });
 });
 
@@ -74,10 +91,23 @@ describe("plan/zoneRecords: the zone file merged with mailshift's records", () =
     for (const stage of STAGES) {
       const z = plan(stage).zone!;
       for (const r of imported) {
-        const declared = z.records.some((d) => d.source === "imported" && d.name === r.name && d.type === r.type && (d.type === "MX" || d.type === "SRV" ? `${d.priority} ${String(d.content)}` : d.content) === r.content);
+        const declared = z.records.some(
+          (d) =>
+            d.source === "imported" &&
+            d.name === r.name &&
+            d.type === r.type &&
+            (d.type === "MX" || d.type === "SRV" ? `${d.priority} ${String(d.content)}` : d.content) === r.content,
+        );
         const reported = z.reported.some((x) => x.startsWith(`${r.name} ${r.type} ${r.content}: not imported: `));
-        const replaced = z.decisions.some((x) => x.startsWith(`${r.name} `) && /generated-replaces-imported|already-present/.test(x) && x.includes(r.content.split(" ").at(-1)!));
-        assert.equal([declared, reported, replaced].filter(Boolean).length, 1, `${stage}: ${r.name} ${r.type} ${r.content} (declared ${declared}, reported ${reported}, replaced ${replaced})`);
+        const replaced = z.decisions.some(
+          (x) =>
+            x.startsWith(`${r.name} `) && /generated-replaces-imported|already-present/.test(x) && x.includes(r.content.split(" ").at(-1)!),
+        );
+        assert.equal(
+          [declared, reported, replaced].filter(Boolean).length,
+          1,
+          `${stage}: ${r.name} ${r.type} ${r.content} (declared ${declared}, reported ${reported}, replaced ${replaced})`,
+        );
       }
     }
   });
@@ -86,8 +116,14 @@ describe("plan/zoneRecords: the zone file merged with mailshift's records", () =
     const prepare = plan("prepare").zone!.records;
     const cutover = plan("cutover").zone!.records;
     const at = (rs: typeof prepare, key: string) => rs.find((r) => r.resourceKey === key);
-    assert.deepEqual([at(prepare, "apex-mx-0")?.source, at(prepare, "apex-mx-0")?.content, at(prepare, "apex-mx-0")?.ttl], ["imported", "mail.example.com", 300]);
-    assert.deepEqual([at(cutover, "apex-mx-0")?.source, at(cutover, "apex-mx-0")?.content], ["generated", "example-com.mail.protection.outlook.com"]);
+    assert.deepEqual(
+      [at(prepare, "apex-mx-0")?.source, at(prepare, "apex-mx-0")?.content, at(prepare, "apex-mx-0")?.ttl],
+      ["imported", "mail.example.com", 300],
+    );
+    assert.deepEqual(
+      [at(cutover, "apex-mx-0")?.source, at(cutover, "apex-mx-0")?.content],
+      ["generated", "example-com.mail.protection.outlook.com"],
+    );
     assert.equal(at(cutover, "apex-mx-1"), undefined);
     assert.match(String(at(prepare, "apex-spf")?.content), /include:_spf\.example\.com/);
     assert.match(String(at(cutover, "apex-spf")?.content), /include:spf\.protection\.outlook\.com/);
@@ -98,7 +134,12 @@ describe("plan/zoneRecords: the zone file merged with mailshift's records", () =
     for (const s of STAGES) assert.equal(new Set(keysAt(s)).size, keysAt(s).length, s);
     fc.assert(
       fc.property(fc.constantFrom(...STAGES), fc.constantFrom(...STAGES), (a, b) => {
-        const untouched = (s: Stage) => new Set(plan(s).zone!.records.filter((r) => r.resourceKey.startsWith("zone-") && r.name !== "autodiscover.example.com").map((r) => r.resourceKey));
+        const untouched = (s: Stage) =>
+          new Set(
+            plan(s)
+              .zone!.records.filter((r) => r.resourceKey.startsWith("zone-") && r.name !== "autodiscover.example.com")
+              .map((r) => r.resourceKey),
+          );
         assert.deepEqual(untouched(a), untouched(b));
       }),
       { numRuns: 12 },
@@ -115,17 +156,29 @@ describe("plan/zoneRecords: the zone file merged with mailshift's records", () =
   it("publishes what `mailshift dns-check --mail` plans from the same zone file and dnsCheckMail (program and CLI agree)", () => {
     for (const stage of STAGES) {
       const p = plan(stage);
-      const mail = checkMailRecords(p.records).map((m) => ({ ...m, content: m.type === "MX" ? `${m.priority} ${String(m.content)}` : String(m.content) }));
+      const mail = checkMailRecords(p.records).map((m) => ({
+        ...m,
+        content: m.type === "MX" ? `${m.priority} ${String(m.content)}` : String(m.content),
+      }));
       const fromCli = readMailRecords("mail.json", JSON.stringify(mail));
       const fit = fitForCloudflare("example.com", imported);
-      const cli = mergeForStage([...fit.importable, ...fit.adjusted.map((a) => a.record)], fromCli, stage, { lowTtl: p.config.ttl.lowered }).records;
+      const cli = mergeForStage([...fit.importable, ...fit.adjusted.map((a) => a.record)], fromCli, stage, {
+        lowTtl: p.config.ttl.lowered,
+      }).records;
       const show = (rs: readonly ZoneRecord[]) => rs.map((r) => `${recordKey(r)}\t${r.ttl}`).sort();
       assert.deepEqual(show(p.zone!.published), show(cli), stage);
     }
   });
 
   it("planZoneRecords alone reports the zone's SOA and NS and adjusts an out-of-range TTL", () => {
-    const z = planZoneRecords({ domain: "example.com", imported: [...imported, { name: "tiny.example.com", type: "A", content: "192.0.2.9", ttl: 5 }], planned: [], stage: "prepare", lowTtl: 300, zoneFile: "z" });
+    const z = planZoneRecords({
+      domain: "example.com",
+      imported: [...imported, { name: "tiny.example.com", type: "A", content: "192.0.2.9", ttl: 5 }],
+      planned: [],
+      stage: "prepare",
+      lowTtl: 300,
+      zoneFile: "z",
+    });
     assert.ok(z.reported.some((r) => r.startsWith("example.com SOA ") && r.includes("Cloudflare manages the zone's SOA itself")));
     assert.deepEqual(z.adjusted, ["tiny.example.com A 192.0.2.9: TTL 5 is outside Cloudflare's 60-86400 seconds; created with 60"]);
     assert.equal(z.records.find((r) => r.name === "tiny.example.com")?.ttl, 60);
@@ -156,7 +209,10 @@ describe("plan: the zone file's import report reaches the plan", () => {
 describe("plan/zoneOutputs: the dns-check command and the SPF proof", () => {
   it("writes the exact dns-check command for the stage, quoting a zone-file path with spaces", () => {
     const c = known("copy");
-    assert.equal(dnsCheckCommandFor("zones/old zone.txt", c), "pulumi stack output dnsCheckMail --json > mail-records.json && mailshift dns-check --zone 'zones/old zone.txt' --old OLD_NAMESERVER --stage copy --mail mail-records.json --low-ttl 300");
+    assert.equal(
+      dnsCheckCommandFor("zones/old zone.txt", c),
+      "pulumi stack output dnsCheckMail --json > mail-records.json && mailshift dns-check --zone 'zones/old zone.txt' --old OLD_NAMESERVER --stage copy --mail mail-records.json --low-ttl 300",
+    );
   });
 
   // The names outside the zone, as their owners publish them (a fixed table: the proof reads DNS through it).
@@ -167,24 +223,40 @@ describe("plan/zoneOutputs: the dns-check command and the SPF proof", () => {
       "_spf.newhost.net": '"v=spf1 ip4:203.0.113.25 -all"',
     };
     if (type === "TXT" && table[name]) return { nxdomain: false, records: [{ name, type, content: table[name]!, ttl: 300 }] };
-    if (type === "A" && name === "mail.newhost.net") return { nxdomain: false, records: [{ name, type, content: "203.0.113.25", ttl: 300 }] };
+    if (type === "A" && name === "mail.newhost.net")
+      return { nxdomain: false, records: [{ name, type, content: "203.0.113.25", ttl: 300 }] };
     return { nxdomain: !table[name], records: [] };
   };
 
   it("at cutover proves the apex SPF passes Exchange Online and not a stranger, evaluated through the planned zone", async () => {
     const p = buildPlan(known("cutover"), imported, HAND);
     const lines = await proveZoneSpf(p, outside);
-    assert.ok(lines.some((l) => /^ok   example\.com: Exchange Online \(40\.107\.0\.1\) -> pass, want pass; 2 lookup\(s\)/.test(l)), lines.join("\n"));
-    assert.ok(lines.some((l) => /^ok   example\.com: a stranger \(TEST-NET-3\) \(203\.0\.113\.254\) -> softfail, want fail/.test(l)), lines.join("\n"));
-    assert.ok(lines.some((l) => /^ok   mail2\.example\.com: new IMAP host \(203\.0\.113\.25\) -> pass, want pass/.test(l)), lines.join("\n"));
+    assert.ok(
+      lines.some((l) => /^ok {3}example\.com: Exchange Online \(40\.107\.0\.1\) -> pass, want pass; 2 lookup\(s\)/.test(l)),
+      lines.join("\n"),
+    );
+    assert.ok(
+      lines.some((l) => /^ok {3}example\.com: a stranger \(TEST-NET-3\) \(203\.0\.113\.254\) -> softfail, want fail/.test(l)),
+      lines.join("\n"),
+    );
+    assert.ok(
+      lines.some((l) => /^ok {3}mail2\.example\.com: new IMAP host \(203\.0\.113\.25\) -> pass, want pass/.test(l)),
+      lines.join("\n"),
+    );
   });
 
   it("at prepare evaluates the old apex SPF kept from the zone file: its _spf include is read from the planned zone", async () => {
     const p = buildPlan(known("prepare"), imported, HAND);
     const lines = await proveZoneSpf(p, outside);
     const apex = lines.filter((l) => l.includes(" example.com: "));
-    assert.ok(apex.length > 0 && apex.every((l) => !l.includes("Exchange Online")), "the old SPF does not authorize Exchange: no Exchange line is expected of it");
+    assert.ok(
+      apex.length > 0 && apex.every((l) => !l.includes("Exchange Online")),
+      "the old SPF does not authorize Exchange: no Exchange line is expected of it",
+    );
     // the stranger is outside _spf.example.com's 192.0.2.0/24: the include is evaluated from the planned records
-    assert.ok(apex.some((l) => /a stranger .* -> (softfail|fail)/.test(l) && !l.includes("permerror")), lines.join("\n"));
+    assert.ok(
+      apex.some((l) => /a stranger .* -> (softfail|fail)/.test(l) && !l.includes("permerror")),
+      lines.join("\n"),
+    );
   });
 });

@@ -5,7 +5,11 @@ import { UNKNOWN } from "../../../providers/mailboxMigration/unknown";
 
 const valid = () => ({
   source: { host: "old.example.com", port: 143, tls: "starttls", user: "alice@example.com", password: "old-secret-pw" },
-  destination: { host: "outlook.office365.com", user: "alice@example.com", oauth2: { tenantId: "t-1", clientId: "c-1", clientSecret: "client-secret-value" } },
+  destination: {
+    host: "outlook.office365.com",
+    user: "alice@example.com",
+    oauth2: { tenantId: "t-1", clientId: "c-1", clientSecret: "client-secret-value" },
+  },
   syncGeneration: 2,
 });
 
@@ -35,8 +39,12 @@ describe("MailboxMigration check", () => {
 
   it("names the property and says what is wrong", () => {
     const v = valid();
-    assert.deepEqual(failures({ ...v, source: { ...v.source, port: 70000 } }), { "source.port": "must be a whole number from 1 to 65535, not 70000" });
-    assert.deepEqual(failures({ ...v, source: { ...v.source, port: "143" } }), { "source.port": 'must be a whole number from 1 to 65535, not "143"' });
+    assert.deepEqual(failures({ ...v, source: { ...v.source, port: 70000 } }), {
+      "source.port": "must be a whole number from 1 to 65535, not 70000",
+    });
+    assert.deepEqual(failures({ ...v, source: { ...v.source, port: "143" } }), {
+      "source.port": 'must be a whole number from 1 to 65535, not "143"',
+    });
     assert.deepEqual(failures({ ...v, source: { ...v.source, tls: "ssl" } }), {
       "source.tls": 'must be "implicit" (imaps, usually port 993) or "starttls" (usually port 143), not "ssl"',
     });
@@ -50,8 +58,12 @@ describe("MailboxMigration check", () => {
     assert.deepEqual(failures({ ...v, connections: 0 }), { connections: "must be a whole number from 1 to 32, not 0" });
     assert.deepEqual(failures({ ...v, maxMessageBytes: -5 }), { maxMessageBytes: "must be a positive whole number of bytes, not -5" });
     assert.deepEqual(failures({ ...v, syncGeneration: 1.5 }), { syncGeneration: "must be a whole number, 0 or more, not 1.5" });
-    assert.deepEqual(failures({ ...v, folders: { exclude: ["Trash", ""] } }), { "folders.exclude[1]": 'must be a folder name or a pattern with *, not ""' });
-    assert.deepEqual(failures({ ...v, folders: { rename: { Sent: 3 } } }), { 'folders.rename["Sent"]': "must be a destination folder name, not 3" });
+    assert.deepEqual(failures({ ...v, folders: { exclude: ["Trash", ""] } }), {
+      "folders.exclude[1]": 'must be a folder name or a pattern with *, not ""',
+    });
+    assert.deepEqual(failures({ ...v, folders: { rename: { Sent: 3 } } }), {
+      'folders.rename["Sent"]': "must be a destination folder name, not 3",
+    });
     assert.deepEqual(failures({ ...v, sourcee: {} }), {
       sourcee: "unknown property; expected one of source, destination, folders, maxMessageBytes, connections, syncGeneration, statusUrn",
     });
@@ -72,9 +84,12 @@ describe("MailboxMigration check", () => {
     assert.deepEqual(failures({ ...v, destination: { ...v.destination, oauth2: { tenantId: "t", clientId: "c" } } }), {
       "destination.oauth2.clientSecret": "is required",
     });
-    assert.deepEqual(failures({ ...v, destination: { ...v.destination, oauth2: { ...v.destination.oauth2, tokenUrl: "http://login.example.com/t" } } }), {
-      "destination.oauth2.tokenUrl": 'must be an https:// URL (http:// only on this machine), not "http://login.example.com/t"',
-    });
+    assert.deepEqual(
+      failures({ ...v, destination: { ...v.destination, oauth2: { ...v.destination.oauth2, tokenUrl: "http://login.example.com/t" } } }),
+      {
+        "destination.oauth2.tokenUrl": 'must be an https:// URL (http:// only on this machine), not "http://login.example.com/t"',
+      },
+    );
   });
 
   it("refuses a secret too short to be redacted from logs", () => {
@@ -111,7 +126,8 @@ describe("MailboxMigration check", () => {
             source: { host: "h", user: "u", port: badPort, [key]: secret, oauth2: { tenantId: "t", clientId: "c", clientSecret: secret } },
             destination: { host: "h", user: "u", password: 12345, accessToken: secret },
           };
-          for (const f of checkInputs(news).failures) assert.ok(!f.reason.includes(secret) && !f.property.includes(secret), `${f.property}: ${f.reason}`);
+          for (const f of checkInputs(news).failures)
+            assert.ok(!f.reason.includes(secret) && !f.property.includes(secret), `${f.property}: ${f.reason}`);
         },
       ),
     );
@@ -119,9 +135,15 @@ describe("MailboxMigration check", () => {
 
   it("every failure names a property path that exists in the input's shape", () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.constantFrom("host", "port", "tls", "user", "password", "insecure", "ca"), fc.oneof(fc.string(), fc.integer(), fc.boolean())), (source) => {
-        for (const f of checkInputs({ ...valid(), source }).failures) assert.match(f.property, /^source(\.[a-z]+)?$/);
-      }),
+      fc.property(
+        fc.dictionary(
+          fc.constantFrom("host", "port", "tls", "user", "password", "insecure", "ca"),
+          fc.oneof(fc.string(), fc.integer(), fc.boolean()),
+        ),
+        (source) => {
+          for (const f of checkInputs({ ...valid(), source }).failures) assert.match(f.property, /^source(\.[a-z]+)?$/);
+        },
+      ),
     );
   });
 });

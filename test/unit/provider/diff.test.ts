@@ -29,13 +29,20 @@ describe("MailboxMigration diff", () => {
 
   it("another destination host or user: a replacement", () => {
     const b = base();
-    assert.deepEqual(diffMigration(outputsOf(b), news({ destination: { ...b.destination, host: "mail3.example.com" } })).replaces, ["destination"]);
-    assert.deepEqual(diffMigration(outputsOf(b), news({ destination: { ...b.destination, user: "robert@mail2.example.com" } })).replaces, ["destination"]);
+    assert.deepEqual(diffMigration(outputsOf(b), news({ destination: { ...b.destination, host: "mail3.example.com" } })).replaces, [
+      "destination",
+    ]);
+    assert.deepEqual(diffMigration(outputsOf(b), news({ destination: { ...b.destination, user: "robert@mail2.example.com" } })).replaces, [
+      "destination",
+    ]);
   });
 
   it("the same destination mailbox spelled in another case is not a replacement", () => {
     const b = base();
-    const d = diffMigration(outputsOf(b), news({ destination: { ...b.destination, host: "MAIL2.example.com", user: "Bob@mail2.example.com" } }));
+    const d = diffMigration(
+      outputsOf(b),
+      news({ destination: { ...b.destination, host: "MAIL2.example.com", user: "Bob@mail2.example.com" } }),
+    );
     assert.deepEqual(d.replaces, []);
   });
 

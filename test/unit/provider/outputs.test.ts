@@ -19,7 +19,13 @@ function folder(name: string, onSource: number, alreadyPresent: number, copied: 
     copied,
     bytesCopied: copied * 1000,
     flagsUpdated: 0,
-    skipped: Array.from({ length: skipped }, (_, i) => ({ folder: name, uid: i + 1, messageId: `<m${i}@x>`, size: 9e6, reason: "larger than maxMessageBytes" })),
+    skipped: Array.from({ length: skipped }, (_, i) => ({
+      folder: name,
+      uid: i + 1,
+      messageId: `<m${i}@x>`,
+      size: 9e6,
+      reason: "larger than maxMessageBytes",
+    })),
     unsupportedFlags: {},
     notes: [],
   };
@@ -46,13 +52,31 @@ function summary(folders: FolderSummary[], missing: number): SyncSummary {
 describe("MailboxMigration outputs", () => {
   it("per folder and total counts, bytes, when the pass ran, verified", () => {
     const o = passOutputs("create", inputs, summary([folder("INBOX", 10, 4, 6), folder("Sent", 5, 0, 3, 2)], 2));
-    assert.deepEqual(o.totals, { onSource: 15, onDestination: 13, copied: 9, alreadyPresent: 4, skipped: 2, bytesCopied: 9000, flagsUpdated: 0 });
-    assert.deepEqual(o.perFolder.map((f) => [f.folder, f.onSource, f.onDestination, f.copied, f.skipped]), [
-      ["INBOX", 10, 10, 6, 0],
-      ["Sent", 5, 3, 3, 2],
-    ]);
+    assert.deepEqual(o.totals, {
+      onSource: 15,
+      onDestination: 13,
+      copied: 9,
+      alreadyPresent: 4,
+      skipped: 2,
+      bytesCopied: 9000,
+      flagsUpdated: 0,
+    });
+    assert.deepEqual(
+      o.perFolder.map((f) => [f.folder, f.onSource, f.onDestination, f.copied, f.skipped]),
+      [
+        ["INBOX", 10, 10, 6, 0],
+        ["Sent", 5, 3, 3, 2],
+      ],
+    );
     assert.equal(o.lastPassAt, "2026-01-01T00:01:00.000Z");
-    assert.deepEqual(o.lastPass, { kind: "create", syncGeneration: 3, startedAt: "2026-01-01T00:00:00.000Z", finishedAt: "2026-01-01T00:01:00.000Z", durationMs: 60000, retries: 1 });
+    assert.deepEqual(o.lastPass, {
+      kind: "create",
+      syncGeneration: 3,
+      startedAt: "2026-01-01T00:00:00.000Z",
+      finishedAt: "2026-01-01T00:01:00.000Z",
+      durationMs: 60000,
+      retries: 1,
+    });
     assert.equal(o.verified, false);
     assert.equal(o.mailbox, "bob@old.example.com:143");
     assert.equal(o.destinationMailbox, "bob@mail2.example.com:993");
@@ -63,7 +87,10 @@ describe("MailboxMigration outputs", () => {
   it("the skipped list is bounded and says how many it left out", () => {
     fc.assert(
       fc.property(fc.array(fc.nat(120), { maxLength: 4 }), (counts) => {
-        const s = summary(counts.map((n, i) => folder(`F${i}`, n, 0, 0, n)), 0);
+        const s = summary(
+          counts.map((n, i) => folder(`F${i}`, n, 0, 0, n)),
+          0,
+        );
         const all = counts.reduce((a, b) => a + b, 0);
         const b = boundedSkipped(s);
         assert.equal(b.skipped.length, Math.min(all, SKIPPED_LIMIT));
@@ -74,15 +101,34 @@ describe("MailboxMigration outputs", () => {
 
   it("drift from a refresh: missing per folder, less what the last pass skipped there", () => {
     const last = passOutputs("update", inputs, summary([folder("INBOX", 10, 10, 0), folder("Sent", 5, 3, 0, 2)], 2)).perFolder;
-    const miss = (folder: string, n: number) => Array.from({ length: n }, (_, i) => ({ folder, uid: 100 + i, messageId: "", size: 1, internalDate: "" }));
+    const miss = (folder: string, n: number) =>
+      Array.from({ length: n }, (_, i) => ({ folder, uid: 100 + i, messageId: "", size: 1, internalDate: "" }));
     const report: VerifyReport = {
       source: "s",
       destination: "d",
       deep: false,
       excluded: [],
       folders: [
-        { folder: "INBOX", destination: "INBOX", onSource: 13, found: 10, missing: miss("INBOX", 3), flagMismatches: 0, rewritten: 0, altered: [] },
-        { folder: "Sent", destination: "Sent Items", onSource: 5, found: 3, missing: miss("Sent", 2), flagMismatches: 0, rewritten: 0, altered: [] },
+        {
+          folder: "INBOX",
+          destination: "INBOX",
+          onSource: 13,
+          found: 10,
+          missing: miss("INBOX", 3),
+          flagMismatches: 0,
+          rewritten: 0,
+          altered: [],
+        },
+        {
+          folder: "Sent",
+          destination: "Sent Items",
+          onSource: 5,
+          found: 3,
+          missing: miss("Sent", 2),
+          flagMismatches: 0,
+          rewritten: 0,
+          altered: [],
+        },
       ],
       verified: false,
       missing: 5,

@@ -22,10 +22,14 @@ describe("MailboxMigration under a component parent (setMocks)", () => {
   it("registers two sibling migrations without either waiting for the other, with the parent in their URNs", async () => {
     const parent = new pulumi.ComponentResource("mailshift:test:Group", "group");
     const make = (user: string) =>
-      new MailboxMigration(`m-${user}`, {
-        source: { host: "old.example.com", user, password: `old-${user}-pw` },
-        destination: { host: "mail2.example.com", user, password: `new-${user}-pw` },
-      }, { parent });
+      new MailboxMigration(
+        `m-${user}`,
+        {
+          source: { host: "old.example.com", user, password: `old-${user}-pw` },
+          destination: { host: "mail2.example.com", user, password: `new-${user}-pw` },
+        },
+        { parent },
+      );
     const a = make("alice");
     const b = make("bob");
     const urns = Promise.all([a, b].map((m) => new Promise<string>((resolve) => m.urn.apply(resolve))));

@@ -61,7 +61,10 @@ describe("MailboxMigration progress", () => {
   it("without an engine address, says it on stderr (which the engine shows), secrets redacted", async () => {
     const lines: string[] = [];
     const write = process.stderr.write;
-    process.stderr.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
+    process.stderr.write = ((chunk: string) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
     try {
       const sink = statusSink("urn:pulumi:s::p::t::n", ["hunter2-pw"], undefined);
       sink.status("copying with hunter2-pw");

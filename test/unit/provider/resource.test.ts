@@ -3,7 +3,12 @@ import { strict as assert } from "node:assert";
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { repoRoot } from "../../../harness/repoRoot";
-import { MailboxMigration, endpointInputs, mailboxMigrationProvider, MAILBOX_MIGRATION_TYPE } from "../../../providers/mailboxMigration/resource";
+import {
+  MailboxMigration,
+  endpointInputs,
+  mailboxMigrationProvider,
+  MAILBOX_MIGRATION_TYPE,
+} from "../../../providers/mailboxMigration/resource";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const PASSWORDS = ["src-Passw0rd-unique", "dst-Passw0rd-unique", "client-secret-unique", "config-secret-unique"];
@@ -47,7 +52,11 @@ describe("MailboxMigration resource (setMocks)", () => {
     });
     new MailboxMigration("carol", {
       source: { host: "old.example.com", user: "carol", password: config.requireSecret("oldPassword") },
-      destination: { host: "outlook.office365.com", user: "carol@example.com", oauth2: { tenantId: "t", clientId: "c", clientSecret: PASSWORDS[2] } },
+      destination: {
+        host: "outlook.office365.com",
+        user: "carol@example.com",
+        oauth2: { tenantId: "t", clientId: "c", clientSecret: PASSWORDS[2] },
+      },
     });
     await new Promise<void>((resolve) => m.urn.apply(() => resolve()));
     await new Promise((r) => setTimeout(r, 50));
@@ -81,18 +90,30 @@ describe("MailboxMigration resource (setMocks)", () => {
     const { text } = await pulumi.runtime.serializeFunction(() => mailboxMigrationProvider, { allowSecrets: true });
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const requireFromString = require("require-from-string") as (code: string) => { handler(): pulumi.dynamic.ResourceProvider };
-    const news = { source: { host: "h", port: 0, user: "u", password: "pw-x-1" }, destination: { host: "h2", user: "u", password: "pw-x-2" } };
+    const news = {
+      source: { host: "h", port: 0, user: "u", password: "pw-x-1" },
+      destination: { host: "h2", user: "u", password: "pw-x-2" },
+    };
     const here = requireFromString(text).handler();
-    assert.deepEqual((await here.check!({}, news)).failures, [{ property: "source.port", reason: "must be a whole number from 1 to 65535, not 0" }]);
+    assert.deepEqual((await here.check!({}, news)).failures, [
+      { property: "source.port", reason: "must be a whole number from 1 to 65535, not 0" },
+    ]);
     // the absolute path of the old checkout is gone: the project-relative path under the current folder is used
     const absolute = JSON.stringify(path.join(repoRoot(), "dist", "providers", "mailboxMigration", "operations.js"));
     assert.ok(text.includes(absolute), "the absolute path is captured");
     const moved = requireFromString(text.split(absolute).join(JSON.stringify("/nonexistent/old-checkout/operations.js"))).handler();
     assert.equal((await moved.check!({}, news)).failures?.length, 1);
     const lost = requireFromString(
-      text.split(absolute).join(JSON.stringify("/nonexistent/a.js")).split(JSON.stringify("dist/providers/mailboxMigration/operations.js")).join(JSON.stringify("nowhere/b.js")),
+      text
+        .split(absolute)
+        .join(JSON.stringify("/nonexistent/a.js"))
+        .split(JSON.stringify("dist/providers/mailboxMigration/operations.js"))
+        .join(JSON.stringify("nowhere/b.js")),
     ).handler();
-    await assert.rejects(() => lost.check!({}, news), /MailboxMigration: the provider code is not at \/nonexistent\/a\.js nor at nowhere\/b\.js under .*Build the project \(npm run build\) and run pulumi from the mailshift folder/);
+    await assert.rejects(
+      () => lost.check!({}, news),
+      /MailboxMigration: the provider code is not at \/nonexistent\/a\.js nor at nowhere\/b\.js under .*Build the project \(npm run build\) and run pulumi from the mailshift folder/,
+    );
   });
 
   it("credentials go to the engine as secrets, even when given as plain strings", async () => {
@@ -105,7 +126,12 @@ describe("MailboxMigration resource (setMocks)", () => {
   });
 
   it("marks only the credential fields secret, so host and user stay readable in previews", async () => {
-    const e = endpointInputs({ host: "h", user: "u", password: "pw-plain-1", oauth2: { tenantId: "t", clientId: "c", clientSecret: "cs-plain-1" } });
+    const e = endpointInputs({
+      host: "h",
+      user: "u",
+      password: "pw-plain-1",
+      oauth2: { tenantId: "t", clientId: "c", clientSecret: "cs-plain-1" },
+    });
     assert.equal(e.host, "h");
     assert.equal(e.user, "u");
     assert.equal(await pulumi.isSecret(e.password as pulumi.Output<string>), true);

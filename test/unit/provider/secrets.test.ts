@@ -56,11 +56,22 @@ describe("MailboxMigration OAuth2 token source (local token endpoint)", () => {
         } else if (ok) {
           // numbered tokens, so that a test sees which request a token came from; "app-short" tokens live a minute
           issued += 1;
-          res.end(JSON.stringify({ access_token: `token-${issued}-of-${form.get("client_id")}`, expires_in: form.get("client_id") === "app-short" ? 60 : 3599, token_type: "Bearer" }));
+          res.end(
+            JSON.stringify({
+              access_token: `token-${issued}-of-${form.get("client_id")}`,
+              expires_in: form.get("client_id") === "app-short" ? 60 : 3599,
+              token_type: "Bearer",
+            }),
+          );
         } else {
           res.statusCode = 401;
           // a real token endpoint may echo what it got; the provider must not pass that on
-          res.end(JSON.stringify({ error: "invalid_client", error_description: `AADSTS7000215: Invalid client secret provided: ${form.get("client_secret")}` }));
+          res.end(
+            JSON.stringify({
+              error: "invalid_client",
+              error_description: `AADSTS7000215: Invalid client secret provided: ${form.get("client_secret")}`,
+            }),
+          );
         }
       });
     });
@@ -70,7 +81,10 @@ describe("MailboxMigration OAuth2 token source (local token endpoint)", () => {
   after(() => server.close());
 
   it("fetches a token with the client-credentials grant and the Exchange scope", async () => {
-    const t = await fetchAccessToken({ tenantId: "t", clientId: "app-1", clientSecret: "right-secret-123", tokenUrl: url }, "destination bob@x:993");
+    const t = await fetchAccessToken(
+      { tenantId: "t", clientId: "app-1", clientSecret: "right-secret-123", tokenUrl: url },
+      "destination bob@x:993",
+    );
     assert.equal(t, "token-xyz-789");
     const form = new URLSearchParams(seen.at(-1));
     assert.equal(form.get("scope"), "https://outlook.office365.com/.default");
@@ -80,7 +94,13 @@ describe("MailboxMigration OAuth2 token source (local token endpoint)", () => {
   it("an endpoint with oauth2 gets no token up front: the engine asks its token provider at each connection", async () => {
     const before = seen.length;
     const e = resolveEndpoint(
-      { host: "outlook.office365.com", port: 993, tls: "implicit", user: "bob@x", oauth2: { tenantId: "t", clientId: "app-1", clientSecret: "right-secret-123", tokenUrl: url } },
+      {
+        host: "outlook.office365.com",
+        port: 993,
+        tls: "implicit",
+        user: "bob@x",
+        oauth2: { tenantId: "t", clientId: "app-1", clientSecret: "right-secret-123", tokenUrl: url },
+      },
       "destination",
     );
     assert.deepEqual([e.accessToken, e.password, typeof e.accessTokenProvider], [undefined, undefined, "function"]);
@@ -91,9 +111,13 @@ describe("MailboxMigration OAuth2 token source (local token endpoint)", () => {
 
   it("token provider: connections within a token's life share it; forceRefresh (the server refused it) fetches a new one", async () => {
     const told: string[] = [];
-    const get = oauth2TokenProvider({ tenantId: "t", clientId: "app-long", clientSecret: "right-secret-123", tokenUrl: url }, "source a@x:993", {
-      onToken: (t) => told.push(t),
-    });
+    const get = oauth2TokenProvider(
+      { tenantId: "t", clientId: "app-long", clientSecret: "right-secret-123", tokenUrl: url },
+      "source a@x:993",
+      {
+        onToken: (t) => told.push(t),
+      },
+    );
     const before = seen.length;
     const [a, b] = await Promise.all([get({ forceRefresh: false }), get({ forceRefresh: false })]);
     const c = await get({ forceRefresh: false });
@@ -108,7 +132,11 @@ describe("MailboxMigration OAuth2 token source (local token endpoint)", () => {
 
   it("token provider: a token with less than the margin left is not handed to a new connection", async () => {
     let clock = 1_000_000;
-    const long = oauth2TokenProvider({ tenantId: "t", clientId: "app-long", clientSecret: "right-secret-123", tokenUrl: url }, "source a@x:993", { now: () => clock });
+    const long = oauth2TokenProvider(
+      { tenantId: "t", clientId: "app-long", clientSecret: "right-secret-123", tokenUrl: url },
+      "source a@x:993",
+      { now: () => clock },
+    );
     const first = await long({ forceRefresh: false });
     clock += 3599_000 - TOKEN_MARGIN_MS - 1;
     assert.equal(await long({ forceRefresh: false }), first, "still well within its life");
@@ -116,7 +144,10 @@ describe("MailboxMigration OAuth2 token source (local token endpoint)", () => {
     assert.notEqual(await long({ forceRefresh: false }), first, "an hour-long copy reconnects with a new token");
     // tokens shorter than the margin: one per connection
     const before = seen.length;
-    const short = oauth2TokenProvider({ tenantId: "t", clientId: "app-short", clientSecret: "right-secret-123", tokenUrl: url }, "source a@x:993");
+    const short = oauth2TokenProvider(
+      { tenantId: "t", clientId: "app-short", clientSecret: "right-secret-123", tokenUrl: url },
+      "source a@x:993",
+    );
     const s1 = await short({ forceRefresh: false });
     const s2 = await short({ forceRefresh: false });
     assert.notEqual(s1, s2);
@@ -124,7 +155,10 @@ describe("MailboxMigration OAuth2 token source (local token endpoint)", () => {
   });
 
   it("token provider: a refused secret fails the connection with the endpoint named, never the secret", async () => {
-    const get = oauth2TokenProvider({ tenantId: "t", clientId: "app-long", clientSecret: "wrong-secret-456", tokenUrl: url }, "source a@x:993");
+    const get = oauth2TokenProvider(
+      { tenantId: "t", clientId: "app-long", clientSecret: "wrong-secret-456", tokenUrl: url },
+      "source a@x:993",
+    );
     await assert.rejects(get({ forceRefresh: false }), (err: Error) => {
       assert.match(err.message, /^source a@x:993: the OAuth2 token endpoint .* refused the client credentials \(HTTP 401/);
       assert.ok(!err.message.includes("wrong-secret-456"));
@@ -136,7 +170,10 @@ describe("MailboxMigration OAuth2 token source (local token endpoint)", () => {
     await assert.rejects(
       fetchAccessToken({ tenantId: "t", clientId: "app-1", clientSecret: "wrong-secret-456", tokenUrl: url }, "destination bob@x:993"),
       (err: Error) => {
-        assert.match(err.message, /^destination bob@x:993: the OAuth2 token endpoint .* refused the client credentials \(HTTP 401, invalid_client: AADSTS7000215/);
+        assert.match(
+          err.message,
+          /^destination bob@x:993: the OAuth2 token endpoint .* refused the client credentials \(HTTP 401, invalid_client: AADSTS7000215/,
+        );
         assert.match(err.message, /Check oauth2\.tenantId, oauth2\.clientId and oauth2\.clientSecret/);
         assert.ok(!err.message.includes("wrong-secret-456"), err.message);
         assert.ok(!String(err.stack).includes("wrong-secret-456"));

@@ -14,7 +14,10 @@ describe("mailshift report", () => {
     const err = process.stderr.write.bind(process.stderr);
     let stderr = "";
     process.stdout.write = (() => true) as typeof process.stdout.write;
-    process.stderr.write = ((s: string) => ((stderr += s), true)) as typeof process.stderr.write;
+    process.stderr.write = ((s: string) => {
+      stderr += s;
+      return true;
+    }) as typeof process.stderr.write;
     try {
       return { code: await runReport(argv, new Date("2026-11-28T12:50:00Z")), stderr };
     } finally {

@@ -32,7 +32,10 @@ describe("report: from the plan (the Pulumi program's road)", () => {
       assert.deepEqual(a, b, stage);
       assert.equal(renderReport(a, now), renderReport(b, now));
       assert.equal(a.notes.length, 0, `${stage}: ${a.notes.join("; ")}`);
-      assert.ok(a.dnsChanges.every((c) => (c.from?.ttl ?? c.to?.ttl) !== undefined), stage);
+      assert.ok(
+        a.dnsChanges.every((c) => (c.from?.ttl ?? c.to?.ttl) !== undefined),
+        stage,
+      );
     }
   });
 });

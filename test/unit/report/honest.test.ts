@@ -11,7 +11,11 @@ import { rawMailshift } from "../plan/stackFiles";
 import { OUTPUTS_FILE, readJson } from "./fixtures";
 
 const NOW = new Date("2026-11-28T12:50:00Z");
-const text = (html: string) => html.replace(/<[^>]+>/g, " ").replace(/&amp;/g, "&").replace(/\s+/g, " ");
+const text = (html: string) =>
+  html
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&amp;/g, "&")
+    .replace(/\s+/g, " ");
 const production = JSON.parse(JSON.stringify(noticePlanFromPlan(buildPlan(parseConfig(rawMailshift("production"))))));
 const outputs = (stage: string, notices: unknown = production) => ({ ...(readJson(OUTPUTS_FILE) as object), stage, notices });
 
@@ -26,12 +30,16 @@ describe("report: what does not move, the backup channel, the next maintenance w
 
   it("shows the backup channel from mailshift:notices.contact", () => {
     const html = renderReport(fromStackOutputs(outputs("copy"), "o.json"), NOW);
-    assert.match(text(html), /Contact Example IT help desk : Phone: \+49 30 5550 1234 Web: https:\/\/status\.example\.net\/mail Email \(outside the domain that moves\): helpdesk@example-support\.net/);
+    assert.match(
+      text(html),
+      /Contact Example IT help desk : Phone: \+49 30 5550 1234 Web: https:\/\/status\.example\.net\/mail Email \(outside the domain that moves\): helpdesk@example-support\.net/,
+    );
     assert.ok(html.includes('href="tel:+493055501234"'));
   });
 
   it("shows the maintenance window of the next DNS change: cutover's before it, finalize's after it, none at the end", () => {
-    const at = (stage: string) => /data-testid="next-window">([^\n]*)<\/p>/.exec(renderReport(fromStackOutputs(outputs(stage), "o.json"), NOW))?.[1];
+    const at = (stage: string) =>
+      /data-testid="next-window">([^\n]*)<\/p>/.exec(renderReport(fromStackOutputs(outputs(stage), "o.json"), NOW))?.[1];
     assert.match(at("prepare")!, /switching over\): <strong>Saturday 12 December 2026, 20:00 to 23:00 \(UTC\+01:00\)/);
     assert.match(at("copy")!, /Saturday 12 December 2026/);
     assert.match(at("cutover")!, /finishing\): <strong>Saturday 19 December 2026, 09:00 to 12:00 \(UTC\+01:00\)/);

@@ -10,15 +10,39 @@ import { span } from "../../../report/format";
 const CONFIG: DnsPlanInput = {
   domain: "example.com",
   subdomain: "mail2.example.com",
-  oldHost: { imapHost: "imap.old.net", imapPort: 993, mx: [{ host: "mx1.oldhost.net", priority: 10 }, { host: "mx2.oldhost.net", priority: 20 }], spf: "include:_spf.oldhost.net" },
-  exchange: { tenantId: "t", tenantDomain: "example.onmicrosoft.com", licenseGroupId: "g", usageLocation: "US", imapAccess: "application", graphClientId: "c" },
-  newHost: { kind: "cpanel", url: "https://h:2083", user: "u", mx: "mail.newhost.net", spf: "a:mail.newhost.net", imapHost: "mail.newhost.net", imapPort: 993 },
+  oldHost: {
+    imapHost: "imap.old.net",
+    imapPort: 993,
+    mx: [
+      { host: "mx1.oldhost.net", priority: 10 },
+      { host: "mx2.oldhost.net", priority: 20 },
+    ],
+    spf: "include:_spf.oldhost.net",
+  },
+  exchange: {
+    tenantId: "t",
+    tenantDomain: "example.onmicrosoft.com",
+    licenseGroupId: "g",
+    usageLocation: "US",
+    imapAccess: "application",
+    graphClientId: "c",
+  },
+  newHost: {
+    kind: "cpanel",
+    url: "https://h:2083",
+    user: "u",
+    mx: "mail.newhost.net",
+    spf: "a:mail.newhost.net",
+    imapHost: "mail.newhost.net",
+    imapPort: 993,
+  },
   ttl: { normal: 3600, lowered: 300 },
   dmarc: { policy: "quarantine" },
   routes: { exchange: true, imap: true },
 };
 // the same text index.ts exports as dnsChanges
-const asOutput = (c: { action: string; type: string; name: string; from?: string; to?: string }) => `${c.action} ${c.type} ${c.name}${c.from ? ` from ${c.from}` : ""}${c.to ? ` to ${c.to}` : ""}`;
+const asOutput = (c: { action: string; type: string; name: string; from?: string; to?: string }) =>
+  `${c.action} ${c.type} ${c.name}${c.from ? ` from ${c.from}` : ""}${c.to ? ` to ${c.to}` : ""}`;
 
 describe("report: inputs", () => {
   it("reads back every DNS change line the plan exports, at every stage change, with its TTLs", () => {
@@ -37,7 +61,11 @@ describe("report: inputs", () => {
       }
     }
     assert.deepEqual(parseDnsChange("change MX example.com from 10 a.net ttl 300 to 0 (exchangeMx from the tenant) ttl 3600"), {
-      action: "change", type: "MX", name: "example.com", from: { value: "10 a.net", ttl: 300 }, to: { value: "0 (exchangeMx from the tenant)", ttl: 3600 },
+      action: "change",
+      type: "MX",
+      name: "example.com",
+      from: { value: "10 a.net", ttl: 300 },
+      to: { value: "0 (exchangeMx from the tenant)", ttl: 3600 },
     });
     assert.equal(parseDnsChange("rename MX example.com"), undefined);
   });
@@ -45,10 +73,22 @@ describe("report: inputs", () => {
   it("propagation: the longest old TTL of changes and removals, the negative TTL for additions", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ action: fc.constantFrom("add" as const, "change" as const, "remove" as const), ttl: fc.integer({ min: 0, max: 172800 }) }), { maxLength: 8 }),
+        fc.array(
+          fc.record({
+            action: fc.constantFrom("add" as const, "change" as const, "remove" as const),
+            ttl: fc.integer({ min: 0, max: 172800 }),
+          }),
+          { maxLength: 8 },
+        ),
         fc.integer({ min: 0, max: 86400 }),
         (changes, neg) => {
-          const cs = changes.map((c) => ({ action: c.action, type: "MX", name: "example.com", ...(c.action !== "add" ? { from: { value: "x", ttl: c.ttl } } : {}), ...(c.action !== "remove" ? { to: { value: "y", ttl: 5 } } : {}) }));
+          const cs = changes.map((c) => ({
+            action: c.action,
+            type: "MX",
+            name: "example.com",
+            ...(c.action !== "add" ? { from: { value: "x", ttl: c.ttl } } : {}),
+            ...(c.action !== "remove" ? { to: { value: "y", ttl: 5 } } : {}),
+          }));
           const expected = Math.max(0, ...changes.map((c) => (c.action === "add" ? neg : c.ttl)));
           const p = propagation(cs, "2026-01-01T00:00:00Z", new Date("2026-01-01T00:00:00Z"), neg);
           assert.equal(p.seconds, expected);
@@ -68,8 +108,14 @@ describe("report: inputs", () => {
   });
 
   it("refuses what is not a mailshift stack's outputs, naming the file", () => {
-    assert.throws(() => fromStackOutputs([], "out.json"), (e: Error) => e instanceof ReportInputError && /^out\.json: expected the JSON object/.test(e.message));
-    assert.throws(() => fromStackOutputs({ stage: "launch" }, "out.json"), /out\.json: output "stage" is "launch"; expected one of prepare, copy, cutover, finalize/);
+    assert.throws(
+      () => fromStackOutputs([], "out.json"),
+      (e: Error) => e instanceof ReportInputError && /^out\.json: expected the JSON object/.test(e.message),
+    );
+    assert.throws(
+      () => fromStackOutputs({ stage: "launch" }, "out.json"),
+      /out\.json: output "stage" is "launch"; expected one of prepare, copy, cutover, finalize/,
+    );
   });
 
   it("keeps a DNS change line it cannot read as a note rather than dropping it", () => {

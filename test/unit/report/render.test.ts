@@ -44,7 +44,8 @@ describe("report: renderReport", () => {
 
   it("never copies a secret from the inputs into the page", () => {
     const html = renderReport(data(), NOW);
-    for (const s of ["SECRET-alice-pw", "SECRET-bob-pw", "SECRET-graph-do-not-print", "__provider", "serialized"]) assert.ok(!html.includes(s), `${s} is in the page`);
+    for (const s of ["SECRET-alice-pw", "SECRET-bob-pw", "SECRET-graph-do-not-print", "__provider", "serialized"])
+      assert.ok(!html.includes(s), `${s} is in the page`);
   });
 
   it("lists every skipped message with its reason", () => {
@@ -96,7 +97,10 @@ describe("report: renderReport", () => {
 
   it("is self-contained: no script, no external reference, print styles", () => {
     const html = renderReport(data(), NOW);
-    assert.ok(!/<script|<link|src=|url\(|@import|https?:\/\//i.test(html.replace(/&lt;[\s\S]*?&gt;/g, "")), "page refers to something outside");
+    assert.ok(
+      !/<script|<link|src=|url\(|@import|https?:\/\//i.test(html.replace(/&lt;[\s\S]*?&gt;/g, "")),
+      "page refers to something outside",
+    );
     assert.match(html, /@media print/);
     assert.match(html, /<svg class="chart"/);
   });
@@ -105,7 +109,18 @@ describe("report: renderReport", () => {
     const summary = {
       source: "carol@imap.oldhost.net:993",
       destination: "bob@mail2.example.com@mail.newhost.net:993",
-      folders: [{ folder: "INBOX", destination: "INBOX", onSource: 10, alreadyPresent: 4, copied: 5, bytesCopied: 5000, flagsUpdated: 0, skipped: [{ folder: "INBOX", uid: 1, messageId: "x", size: 9, reason: "too big" }] }],
+      folders: [
+        {
+          folder: "INBOX",
+          destination: "INBOX",
+          onSource: 10,
+          alreadyPresent: 4,
+          copied: 5,
+          bytesCopied: 5000,
+          flagsUpdated: 0,
+          skipped: [{ folder: "INBOX", uid: 1, messageId: "x", size: 9, reason: "too big" }],
+        },
+      ],
       verified: false,
       finishedAt: "2026-11-28T12:00:00Z",
     };

@@ -11,28 +11,17 @@ import { MailZone } from "./components/zone";
 import { systemSpfLookup } from "./dns/systemLookup";
 import { dnsCheckCommandFor, proveZoneSpf, zoneSteps } from "./plan/zoneOutputs";
 import { Migrations } from "./components/migrations";
-import { parseZoneFile, renderZoneFileIssue, ZoneFileError } from "./dns/zonefile";
+import { parseZoneFile, renderZoneFileIssue } from "./dns/zonefile";
 import { CONFIG_NAMESPACE, configValue, parseAuditLines, parseConfig, rawConfigFrom } from "./plan/config";
-import { PlanError, PlanErrors } from "./plan/errors";
+import { PlanError } from "./plan/errors";
 import { buildPlan, nextStage } from "./plan/plan";
 import { planProtection } from "./plan/protection";
 import { checkSecrets } from "./plan/secrets";
 import { formatBytes } from "./plan/quota";
 import { noticePlanFromPlan } from "./notices/fromPlan";
 import { noticesDue as dueNotices } from "./notices/due";
+import { planned } from "./components/planned";
 
-/**
- * A problem with the stack configuration (a plan error, a zone file's line, a file that cannot be read) reaches
- * Pulumi as a RunError: the CLI prints its message, every problem listed, without a JavaScript stack.
- */
-function planned<T>(step: () => T): T {
-  try {
-    return step();
-  } catch (err) {
-    if (err instanceof PlanError || err instanceof PlanErrors || err instanceof ZoneFileError) throw new pulumi.RunError(err.message);
-    throw err;
-  }
-}
 /** A file the stack names, read; one that cannot be read is a configuration problem naming its key. */
 const readConfigFile = (key: string, file: string): Buffer => {
   try {

@@ -8,19 +8,22 @@
 //    a small dynamic resource (localAccount.ts) because @pulumi/command's plugin cannot be built here.
 import * as pulumi from "@pulumi/pulumi";
 import { Migrations } from "../components/migrations";
+import { planned } from "../components/planned";
 import { CONFIG_NAMESPACE, configValue, parseConfig, rawConfigFrom } from "../plan/config";
 import { buildPlan } from "../plan/plan";
 import { LocalDovecotAccount } from "./localAccount";
 
 const all = pulumi.runtime.allConfig();
 const raw = rawConfigFrom(all);
-const config = parseConfig(raw, {});
-const plan = buildPlan(config);
+const { config, plan } = planned(() => {
+  const config = parseConfig(raw, {});
+  return { config, plan: buildPlan(config) };
+});
 const host = config.newHost;
 if (host?.kind !== "dovecot")
-  throw new Error("mailshift:newHost: the sandbox stack needs kind dovecot (the loopback Dovecot scripts/sandbox.sh starts)");
+  throw new pulumi.RunError("mailshift:newHost: the sandbox stack needs kind dovecot (the loopback Dovecot scripts/sandbox.sh starts)");
 if (plan.mailboxes.some((m) => m.route !== "imap"))
-  throw new Error("mailshift:mailboxes: the sandbox has no Exchange; route every mailbox to imap");
+  throw new pulumi.RunError("mailshift:mailboxes: the sandbox has no Exchange; route every mailbox to imap");
 
 const passwords = Object.fromEntries(
   Object.entries(

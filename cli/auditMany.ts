@@ -1,12 +1,12 @@
 // `mailshift audit-many`: every mailbox of a list audited, N at a time, into one file the stack reads
 // (mailshift:auditFile): one line of `mailshift audit --json` per mailbox. With an administrator per entry
 // ("fromAdmin"), one credential audits a whole host.
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { auditMailbox, MailshiftError, UsageError, type AuditReport } from "../engine";
 import { mailboxLabel } from "../engine/endpoint";
 import { bytes, count } from "../report/format";
 import { commandFailure } from "./failure";
-import { parseSourceList } from "./syncMany";
+import { parseSourceList, readListFile } from "./syncMany";
 
 export const AUDIT_MANY_USAGE = `usage:
   mailshift audit-many --mailboxes FILE.json --out audit.jsonl [--parallel N]
@@ -53,17 +53,8 @@ export function auditLines(reports: readonly AuditReport[]): string {
 export async function runAuditMany(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   try {
     const args = parseAuditManyArgs(argv);
-    let text: string;
-    let mode: number;
-    try {
-      text = readFileSync(args.mailboxesFile, "utf8");
-      mode = statSync(args.mailboxesFile).mode;
-    } catch (err) {
-      throw new UsageError(
-        `--mailboxes ${args.mailboxesFile}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-      );
-    }
-    const list = parseSourceList(text, args.mailboxesFile, env, (mode & 0o077) === 0);
+    const [text, file, privateFile] = readListFile(args.mailboxesFile);
+    const list = parseSourceList(text, file, env, privateFile);
     const reports: (AuditReport | undefined)[] = [];
     let failed = 0;
     let next = 0;

@@ -88,6 +88,15 @@ const ENTRY_KEYS = new Set(["from", "to", "fromPasswordEnv", "toPasswordEnv", "f
  * by its owner only; passwords inside a file others can read are refused, since they would not stay secret.
  * Every message names the file and the entry, and never a password.
  */
+/** The list file's text and name, and whether only its owner may read it (where inline passwords are allowed). */
+export function readListFile(file: string): [text: string, file: string, privateFile: boolean] {
+  try {
+    return [readFileSync(file, "utf8"), file, (statSync(file).mode & 0o077) === 0];
+  } catch (err) {
+    throw new UsageError(`--mailboxes ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
 export function parseMailboxList(text: string, file: string, env: NodeJS.ProcessEnv, privateFile: boolean): MailboxPair[] {
   return parseMailboxEntries(text, file, env, privateFile, true) as MailboxPair[];
 }
@@ -259,17 +268,8 @@ export async function runSyncMany(argv: string[], env: NodeJS.ProcessEnv = proce
   try {
     const args = parseSyncManyArgs(argv);
     json = args.json;
-    let text: string;
-    let mode: number;
-    try {
-      text = readFileSync(args.mailboxesFile, "utf8");
-      mode = statSync(args.mailboxesFile).mode;
-    } catch (err) {
-      throw new UsageError(
-        `--mailboxes ${args.mailboxesFile}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-      );
-    }
-    const pairs = parseMailboxList(text, args.mailboxesFile, env, (mode & 0o077) === 0);
+    const [text, file, privateFile] = readListFile(args.mailboxesFile);
+    const pairs = parseMailboxList(text, file, env, privateFile);
     const state = args.stateFile ? readState(args.stateFile) : undefined;
     const started = Date.now();
     const results: MailboxResult[] = [];

@@ -11,12 +11,13 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
+import type net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { ImapFlow } from "imapflow";
 import { LAYOUTS, type LayoutSpec, type MailUser } from "./dovecot";
 import type { ImapServer } from "./imapServer";
+import { freePort, greeting, held, portClosed } from "./serverProcess";
 import { storeInMaildir } from "./maildirStore";
 import type { RawMessage } from "./corpus";
 
@@ -232,60 +233,7 @@ export function startScript(c: StartScriptInput): string {
   ].join("\n");
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function greeting(host: string, port: number, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect({ host, port });
-    let buf = "";
-    const done = (err: Error | undefined, line?: string) => {
-      sock.destroy();
-      if (err) reject(err);
-      else resolve(line ?? "");
-    };
-    sock.setTimeout(timeoutMs, () => done(new Error("timed out waiting for a greeting")));
-    sock.on("error", (e) => done(e));
-    sock.on("data", (d) => {
-      buf += d.toString("latin1");
-      const i = buf.indexOf("\r\n");
-      if (i >= 0) done(undefined, buf.slice(0, i));
-    });
-    sock.on("close", () => done(new Error("closed before a greeting")));
-  });
-}
-
-function portClosed(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host, port });
-    sock.on("connect", () => {
-      sock.destroy();
-      resolve(false);
-    });
-    sock.on("error", (e: NodeJS.ErrnoException) => resolve(e.code === "ECONNREFUSED"));
-  });
-}
-
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Awaits `p` with the event loop held open (the server's handle is unref'd; see harness/dovecot.ts). */
-async function held<T>(p: Promise<T>): Promise<T> {
-  const t = setInterval(() => undefined, 1_000);
-  try {
-    return await p;
-  } finally {
-    clearInterval(t);
-  }
-}
 
 /** Host pids of every process in the PID namespace whose init is the child of `unsharePid`, the init first. */
 export function namespaceProcesses(unsharePid: number): number[] {

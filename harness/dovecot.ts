@@ -4,11 +4,12 @@
 // "new" (Exchange Online names, "/" separator, no prefix).
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
+import type net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { RawMessage } from "./corpus";
 import type { ImapServer } from "./imapServer";
+import { freePort, greeting, held, portClosed } from "./serverProcess";
 import { storeInMaildir } from "./maildirStore";
 
 export type Layout = "old" | "new";
@@ -348,51 +349,6 @@ export function passwdLine(u: MailUser, id: ProcessIdentity, home: string): stri
   return `${u.user.toLowerCase()}:{PLAIN}${u.password}:${id.uid}:${id.gid}::${home}::${extra}`;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves with the first line the port sends, or rejects (refused, closed, timed out). */
-function greeting(host: string, port: number, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect({ host, port });
-    let buf = "";
-    const done = (err: Error | undefined, line?: string) => {
-      sock.destroy();
-      if (err) reject(err);
-      else resolve(line ?? "");
-    };
-    sock.setTimeout(timeoutMs, () => done(new Error("timed out waiting for a greeting")));
-    sock.on("error", (e) => done(e));
-    sock.on("data", (d) => {
-      buf += d.toString("latin1");
-      const i = buf.indexOf("\r\n");
-      if (i >= 0) done(undefined, buf.slice(0, i));
-    });
-    sock.on("close", () => done(new Error("closed before a greeting")));
-  });
-}
-
-/** True when nothing accepts connections on the port any more. */
-function portClosed(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host, port });
-    sock.on("connect", () => {
-      sock.destroy();
-      resolve(false);
-    });
-    sock.on("error", (e: NodeJS.ErrnoException) => resolve(e.code === "ECONNREFUSED"));
-  });
-}
-
 /** Signals the master's process group (it leads one: spawned detached); a group already gone is fine. */
 function signalGroup(master: ChildProcess, signal: NodeJS.Signals): void {
   if (master.pid === undefined) return;
@@ -404,20 +360,6 @@ function signalGroup(master: ChildProcess, signal: NodeJS.Signals): void {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/**
- * Awaits `p` with the event loop held open. The server's process handle is unref'd (a forgotten server must not
- * keep a test run alive), so awaiting its exit alone lets Node end the whole process mid-stop, silently and
- * with exit code 0, leaving the server's folder behind: that is how a benchmark once stopped after a scale.
- */
-async function held<T>(p: Promise<T>): Promise<T> {
-  const t = setInterval(() => undefined, 1_000);
-  try {
-    return await p;
-  } finally {
-    clearInterval(t);
-  }
-}
 
 const running = new Set<Dovecot>();
 let exitHookInstalled = false;

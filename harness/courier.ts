@@ -17,7 +17,7 @@ import path from "node:path";
 import { ImapFlow } from "imapflow";
 import { LAYOUTS, type LayoutSpec, type MailUser } from "./dovecot";
 import type { ImapServer } from "./imapServer";
-import { freePort, greeting, held, portClosed } from "./serverProcess";
+import { freePort, greeting, held, portClosed, RunningServers, sleep } from "./serverProcess";
 import { storeInMaildir } from "./maildirStore";
 import type { RawMessage } from "./corpus";
 
@@ -233,8 +233,6 @@ export function startScript(c: StartScriptInput): string {
   ].join("\n");
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /** Host pids of every process in the PID namespace whose init is the child of `unsharePid`, the init first. */
 export function namespaceProcesses(unsharePid: number): number[] {
   let ns: string;
@@ -258,19 +256,10 @@ export function namespaceProcesses(unsharePid: number): number[] {
   return out;
 }
 
-const running = new Set<Courier>();
-let exitHookInstalled = false;
+const running = new RunningServers<Courier>();
 
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on("exit", () => {
-    for (const c of running) c.killNow();
-  });
-}
-
-export async function stopAllCouriers(): Promise<void> {
-  await Promise.all([...running].map((c) => c.stop()));
+export function stopAllCouriers(): Promise<void> {
+  return running.stopAll();
 }
 
 export class Courier implements ImapServer {
@@ -518,7 +507,6 @@ export class Courier implements ImapServer {
   }
 
   private async launch(): Promise<void> {
-    installExitHook();
     const script = path.join(this.dir, "start.sh");
     fs.writeFileSync(
       script,

@@ -24,7 +24,7 @@ import path from "node:path";
 import { LAYOUTS, type LayoutSpec, type MailUser } from "./dovecot";
 import type { ImapServer } from "./imapServer";
 import { astring, RawImap } from "./rawImap";
-import { freePort, greeting, groupAlive, held, portClosed, signalGroup, sleep, startWatchdog } from "./serverProcess";
+import { freePort, greeting, groupAlive, held, portClosed, RunningServers, signalGroup, sleep, startWatchdog } from "./serverProcess";
 
 export type CyrusHierarchy = "dot" | "slash";
 
@@ -285,19 +285,10 @@ const NAMESPACE_SCRIPT = [
   'exec setpriv --reuid="$user" --regid="$user" --init-groups "$@"',
 ].join("\n");
 
-const running = new Set<Cyrus>();
-let exitHookInstalled = false;
+const running = new RunningServers<Cyrus>();
 
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on("exit", () => {
-    for (const c of running) c.killNow();
-  });
-}
-
-export async function stopAllCyrus(): Promise<void> {
-  await Promise.all([...running].map((c) => c.stop()));
+export function stopAllCyrus(): Promise<void> {
+  return running.stopAll();
 }
 
 export class Cyrus implements ImapServer {
@@ -546,7 +537,6 @@ export class Cyrus implements ImapServer {
   }
 
   private async launch(): Promise<void> {
-    installExitHook();
     this.stderr = "";
     if (this.identity.mode === "namespace") await this.listenSyslog();
     const env: NodeJS.ProcessEnv = {

@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import type { RawMessage } from "./corpus";
 import type { ImapServer } from "./imapServer";
-import { freePort, greeting, held, portClosed } from "./serverProcess";
+import { freePort, greeting, held, portClosed, RunningServers, sleep } from "./serverProcess";
 import { storeInMaildir } from "./maildirStore";
 
 export type Layout = "old" | "new";
@@ -359,22 +359,10 @@ function signalGroup(master: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const running = new RunningServers<Dovecot>();
 
-const running = new Set<Dovecot>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // exit handlers must be synchronous: a signal to each server's process group is all we can send.
-  process.on("exit", () => {
-    for (const d of running) d.killNow();
-  });
-}
-
-export async function stopAllDovecots(): Promise<void> {
-  await Promise.all([...running].map((d) => d.stop()));
+export function stopAllDovecots(): Promise<void> {
+  return running.stopAll();
 }
 
 export class Dovecot implements ImapServer {
@@ -611,7 +599,6 @@ export class Dovecot implements ImapServer {
   }
 
   private async launch(): Promise<void> {
-    installExitHook();
     this.stderr = "";
     const master = spawn(this.bin, ["-F", "-c", this.confPath], { stdio: ["ignore", "ignore", "pipe"], detached: true });
     this.master = master;

@@ -8,6 +8,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { RunningServers, sleep } from "./serverProcess";
 
 export class EximError extends Error {
   override name = "EximError";
@@ -40,8 +41,6 @@ function freePort(): Promise<number> {
     });
   });
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function accepts(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -97,10 +96,7 @@ begin retry
 `;
 }
 
-const running = new Set<Exim>();
-process.on("exit", () => {
-  for (const e of running) e.killNow();
-});
+const running = new RunningServers<Exim>();
 
 export class Exim {
   readonly host = "127.0.0.1";

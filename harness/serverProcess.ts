@@ -1,5 +1,5 @@
-// Small process and port helpers for a throwaway loopback server that leads its own process group
-// (harness/cyrus.ts; the same ideas as the private ones in harness/dovecot.ts).
+// Small process and port helpers for the harness's throwaway loopback servers (Dovecot, Cyrus, Courier, Exim), each
+// leading its own process group.
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 
@@ -102,4 +102,31 @@ export function startWatchdog(pid: number, removeDir: string, name: string): { r
       if (w.stdin && !w.stdin.destroyed) w.stdin.end("stop\n");
     },
   };
+}
+
+/**
+ * The servers of one kind this process started. A test run that ends without stopping them must not leave them
+ * behind, so each is killed when the process exits; exit handlers are synchronous, so a signal is all there is.
+ */
+export class RunningServers<T extends { killNow(): void; stop(): Promise<void> }> {
+  private readonly all = new Set<T>();
+  private hooked = false;
+
+  add(server: T): void {
+    if (!this.hooked) {
+      this.hooked = true;
+      process.on("exit", () => {
+        for (const s of this.all) s.killNow();
+      });
+    }
+    this.all.add(server);
+  }
+
+  delete(server: T): void {
+    this.all.delete(server);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.all].map((s) => s.stop()));
+  }
 }

@@ -11,6 +11,7 @@ import { MailZone } from "./components/zone";
 import { systemSpfLookup } from "./dns/systemLookup";
 import { dnsCheckCommandFor, proveZoneSpf, zoneSteps } from "./plan/zoneOutputs";
 import { Migrations } from "./components/migrations";
+import { migrationHost } from "./components/migrationHost";
 import { parseZoneFile, renderZoneFileIssue } from "./dns/zonefile";
 import { CONFIG_NAMESPACE, configValue, parseAuditLines, parseConfig, rawConfigFrom } from "./plan/config";
 import { PlanError } from "./plan/errors";
@@ -79,6 +80,8 @@ planned(() =>
     graphClientSecret: secret("graphClientSecret") !== undefined,
     cpanelToken: secret("cpanelToken") !== undefined,
     sshPrivateKey: secret("sshPrivateKey") !== undefined,
+    oldHostAdminPassword: secret("oldHostAdminPassword") !== undefined,
+    newHostAdminPassword: secret("newHostAdminPassword") !== undefined,
     passwords: Object.fromEntries(
       plan.mailboxes.map((m) => [
         m.source,
@@ -161,8 +164,8 @@ const migrations =
   plan.migrations.length > 0
     ? new Migrations("migration", {
         migrations: plan.migrations,
-        oldHost: config.oldHost,
-        ...(config.newHost ? { newHost: config.newHost } : {}),
+        oldHost: migrationHost(config.oldHost, "oldHost", readConfigFile, secret("oldHostAdminPassword")),
+        ...(config.newHost ? { newHost: migrationHost(config.newHost, "newHost", readConfigFile, secret("newHostAdminPassword")) } : {}),
         ...(exchange?.imapApp ? { exchangeApp: exchange.imapApp } : {}),
         password: passwordOf,
         accounts: accountResources,

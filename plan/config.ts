@@ -2,15 +2,18 @@
 // reads the keys (pulumi.Config in index.ts, a YAML file in tests) and hands them over as plain values.
 // Every problem is collected, so one preview reports them all.
 import { cfgPath, childPath, PlanError, PlanErrors } from "./errors";
-import { parseQuota } from "./quota";
+import { parseQuota, parseSize } from "./quota";
 import { checkStageChange } from "./stage";
 import { NEW_HOST_ANY, SCHEMA, type ObjectSchema } from "./schema";
 import { nearestKeys } from "./suggest";
 import {
   ROUTES,
   STAGES,
+  type CopyLimits,
   type DmarcConfig,
   type ExchangeConfig,
+  type FolderOptions,
+  type ImapAccessConfig,
   type MailboxConfig,
   type MailshiftConfig,
   type MxHost,
@@ -156,12 +159,99 @@ function parseOldHost(r: Reader, v: unknown): OldHostConfig {
   const p = (f: string) => cfgPath("oldHost", f);
   const o = r.obj(cfgPath("oldHost"), v, true) ?? {};
   r.keys(cfgPath("oldHost"), o, SCHEMA.oldHost);
+  const imapHost = r.domain(p("imapHost"), o.imapHost, true) ?? "";
+  const imapPort = r.int(p("imapPort"), o.imapPort, 993, 1, 65535);
+  const folders = parseFolders(r, p("folders"), o.folders, SCHEMA["oldHost.folders"]);
   return {
-    imapHost: r.domain(p("imapHost"), o.imapHost, true) ?? "",
-    imapPort: r.int(p("imapPort"), o.imapPort, 993, 1, 65535),
+    imapHost,
+    imapPort,
     mx: o.mx === undefined && Object.keys(o).length === 0 ? [] : parseMx(r, p("mx"), o.mx),
     spf: parseSpfTerms(r, p("spf"), o.spf),
+    ...parseImapAccess(r, "oldHost", o, imapHost, imapPort),
+    ...(folders ? { folders } : {}),
   };
+}
+
+/** Engine default for parallel APPEND connections is 4; the provider takes at most this many. */
+const MAX_CONNECTIONS = 32;
+const LOOPBACK_NAME = /(^|\.)localhost$/;
+
+/** tls, ca, insecure and admin of oldHost or newHost (`at`). */
+function parseImapAccess(
+  r: Reader,
+  at: "oldHost" | "newHost",
+  o: Record<string, unknown>,
+  host: string,
+  port: number,
+): ImapAccessConfig {
+  const p = (f: string) => cfgPath(at, f);
+  const tlsRaw = r.str(p("tls"), o.tls, false);
+  let tls: ImapAccessConfig["tls"];
+  if (tlsRaw === "implicit" || tlsRaw === "starttls") tls = tlsRaw;
+  else if (tlsRaw !== undefined)
+    r.fail(p("tls"), `unknown mode ${JSON.stringify(tlsRaw)}`, "Use implicit (imaps, usually port 993) or starttls (usually port 143)");
+  const ca = r.str(p("ca"), o.ca, false);
+  if (ca !== undefined && ca.includes("-----BEGIN"))
+    r.fail(p("ca"), "holds a certificate's text", "Give the path of the PEM file (relative to the project directory); mailshift reads it");
+  const insecure = r.bool(p("insecure"), o.insecure, false);
+  if (insecure && host && !LOOPBACK_NAME.test(host))
+    r.fail(
+      p("insecure"),
+      `is true but ${host} is not on this machine: the password would cross the network in plain text`,
+      `Remove it and use tls: implicit or starttls (give a private CA with ${at}.ca); insecure is only for a host named *.localhost`,
+    );
+  const admin = r.str(p("admin"), o.admin, false);
+  if (admin !== undefined && /[\s*]/.test(admin))
+    r.fail(
+      p("admin"),
+      `${JSON.stringify(admin)} is not a login name`,
+      "Give the administrator's own login (a Dovecot master user or Cyrus admin), without user* or spaces: mailshift sends the user as the authorization identity",
+    );
+  if (tls === "implicit" && port === 143)
+    r.fail(p("tls"), "is implicit but imapPort is 143, the STARTTLS port", "Use tls: starttls, or the host's imaps port (usually 993)");
+  return { ...(tls ? { tls } : {}), ...(ca ? { ca } : {}), ...(insecure ? { insecure } : {}), ...(admin ? { admin } : {}) };
+}
+
+/** folders: { rename: { SOURCE: DEST }, exclude: [PATTERN] } of oldHost or a mailbox. */
+function parseFolders(r: Reader, path: string, v: unknown, schema: ObjectSchema): FolderOptions | undefined {
+  const o = r.obj(path, v, false);
+  if (!o) return undefined;
+  r.keys(path, o, schema);
+  const rename: Record<string, string> = {};
+  const ro = r.obj(`${path}.rename`, o.rename, false) ?? {};
+  for (const [from, to] of Object.entries(ro)) {
+    const dest = r.str(`${path}.rename["${from}"]`, to, true, 'Map the source folder to its new name, e.g. "INBOX.Sent Items": Sent');
+    if (from.trim() === "") r.fail(`${path}.rename`, "has an empty source folder name", "Name the source folder as the user sees it");
+    else if (dest !== undefined) rename[from] = dest;
+  }
+  const exclude: string[] = [];
+  if (o.exclude !== undefined && o.exclude !== null) {
+    if (!Array.isArray(o.exclude))
+      r.fail(`${path}.exclude`, `must be a list, got ${JSON.stringify(o.exclude)}`, 'Write e.g. [Junk, "Archive/2009*"]');
+    else
+      o.exclude.forEach((e, i) => {
+        const s = r.str(`${path}.exclude[${i}]`, e, true, 'Give a folder name or a pattern with *, e.g. "Archive/2009*"');
+        if (s !== undefined) exclude.push(s);
+      });
+  }
+  for (const x of exclude)
+    if (rename[x] !== undefined)
+      r.fail(`${path}.rename["${x}"]`, `renames ${x}, which ${path}.exclude leaves out`, "Keep the folder in one of the two");
+  return { rename, exclude };
+}
+
+/** maxMessageSize and connections of a destination host or a mailbox (`p` makes the config path). */
+function parseLimits(r: Reader, p: (f: string) => string, o: Record<string, unknown>): CopyLimits {
+  let maxMessageBytes: number | undefined;
+  if (o.maxMessageSize !== undefined && o.maxMessageSize !== null) {
+    try {
+      maxMessageBytes = parseSize(o.maxMessageSize);
+    } catch (err) {
+      r.fail(p("maxMessageSize"), (err as Error).message, 'Write a number of bytes or a size like "50MB" or "35MiB"');
+    }
+  }
+  const connections = o.connections === undefined ? undefined : r.int(p("connections"), o.connections, 4, 1, MAX_CONNECTIONS);
+  return { ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}), ...(connections !== undefined ? { connections } : {}) };
 }
 
 function parseMailboxes(r: Reader, v: unknown, domain: string | undefined): MailboxConfig[] {
@@ -215,8 +305,19 @@ function parseMailboxes(r: Reader, v: unknown, domain: string | undefined): Mail
     const sourceUser = r.str(p("sourceUser"), o.sourceUser, false) ?? address;
     const displayName = r.str(p("displayName"), o.displayName, false) ?? address?.split("@")[0] ?? "";
     const backupAddress = outsideAddress(r, p("backupAddress"), o.backupAddress, domain, "the person's private or other work address");
+    const folders = parseFolders(r, p("folders"), o.folders, SCHEMA["mailboxes[].folders"]);
+    const limits = parseLimits(r, p, o);
     if (ok && address !== undefined && route !== undefined && sourceUser !== undefined)
-      out.push({ address, route, sourceUser, displayName, ...(quota ? { quota } : {}), ...(backupAddress ? { backupAddress } : {}) });
+      out.push({
+        address,
+        route,
+        sourceUser,
+        displayName,
+        ...(quota ? { quota } : {}),
+        ...(backupAddress ? { backupAddress } : {}),
+        ...(folders ? { folders } : {}),
+        ...limits,
+      });
   });
   return out;
 }
@@ -364,6 +465,7 @@ function parseExchange(r: Reader, v: unknown): ExchangeConfig | undefined {
     graphClientId,
     ...(mx ? { mx } : {}),
     ...(verificationTxt ? { verificationTxt } : {}),
+    ...parseLimits(r, p, o),
   };
 }
 
@@ -383,6 +485,19 @@ function parseNewHost(r: Reader, v: unknown): NewHostConfig | undefined {
     ...(smtpHost ? { smtpHost } : {}),
     ...(o.smtpPort !== undefined ? { smtpPort: r.int(p("smtpPort"), o.smtpPort, 587, 1, 65535) } : {}),
   };
+  let defaultQuotaBytes: number | undefined;
+  if (o.defaultQuota !== undefined && o.defaultQuota !== null) {
+    try {
+      defaultQuotaBytes = parseSize(o.defaultQuota);
+    } catch (err) {
+      r.fail(p("defaultQuota"), (err as Error).message, 'Write the quota the host gives a new account, e.g. "1GB"');
+    }
+  }
+  const copy = {
+    ...parseImapAccess(r, "newHost", o, imapHost, imapPort),
+    ...parseLimits(r, p, o),
+    ...(defaultQuotaBytes !== undefined ? { defaultQuotaBytes } : {}),
+  };
   const kind = r.str(p("kind"), o.kind, true, "Set it to cpanel or dovecot");
   r.keys(
     cfgPath("newHost"),
@@ -394,7 +509,7 @@ function parseNewHost(r: Reader, v: unknown): NewHostConfig | undefined {
     if (url && !/^https?:\/\/[^/\s]+\/?$/.test(url))
       r.fail(p("url"), `${JSON.stringify(url)} is not a base URL`, "Write scheme, host and port only: https://host.example.net:2083");
     const user = r.str(p("user"), o.user, true, "Give the cPanel account name the API token belongs to") ?? "";
-    return { kind, url: url.replace(/\/$/, ""), user, mx, spf, imapHost, imapPort, ...smtp };
+    return { kind, url: url.replace(/\/$/, ""), user, mx, spf, imapHost, imapPort, ...smtp, ...copy };
   }
   if (kind === "dovecot") {
     const ssh = r.obj(p("ssh"), o.ssh, true) ?? {};
@@ -432,6 +547,7 @@ function parseNewHost(r: Reader, v: unknown): NewHostConfig | undefined {
       imapHost,
       imapPort,
       ...smtp,
+      ...copy,
     };
   }
   if (kind !== undefined) r.fail(p("kind"), `unknown kind ${JSON.stringify(kind)}`, "Use cpanel or dovecot");
@@ -598,7 +714,15 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
 }
 
 /** Keys set with `pulumi config set --secret`; index.ts reads them as secrets, never here. */
-export const SECRET_KEYS: readonly string[] = ["cloudflareApiToken", "cpanelToken", "sshPrivateKey", "graphClientSecret", "passwords"];
+export const SECRET_KEYS: readonly string[] = [
+  "cloudflareApiToken",
+  "cpanelToken",
+  "sshPrivateKey",
+  "graphClientSecret",
+  "passwords",
+  "oldHostAdminPassword",
+  "newHostAdminPassword",
+];
 
 /**
  * Audits from a file of `mailshift audit --json` lines (one JSON object per line, as `>>` appends them), keyed

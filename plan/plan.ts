@@ -1,5 +1,6 @@
 // The whole migration plan from the configuration: routing, quotas, stage check, DNS records, SPF check and the
 // migrations the MailboxMigration component declares. Pure; index.ts only wires its result into components.
+import { copySettings, type CopySettings } from "./copySettings";
 import type { ZoneRecord } from "../dns/records";
 import { importedConflicts } from "./imported";
 import { diffRecords, planDnsRecords, type PlannedRecord, type RecordChange } from "./dns";
@@ -18,6 +19,8 @@ export interface PlannedMigration {
   route: MailboxPlan["route"];
   /** Moves on at cutover and finalize so that each runs a delta pass. */
   syncGeneration: number;
+  /** Folder renames and excludes, message size limit and connections (plan/copySettings.ts). */
+  copy: CopySettings;
 }
 
 export interface MigrationPlan {
@@ -87,6 +90,7 @@ export function buildPlan(
           destination: m.destination,
           route: m.route,
           syncGeneration: generation,
+          copy: copySettings(config, config.mailboxes[m.index]!, m.route),
         }))
       : [];
   return {

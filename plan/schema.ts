@@ -10,14 +10,40 @@ export interface ObjectSchema {
 
 const schema = (what: string, keys: readonly string[]): ObjectSchema => ({ what, keys });
 
-const NEW_HOST_COMMON = ["kind", "mx", "spf", "imapHost", "imapPort", "smtpHost", "smtpPort"] as const;
+/** How the copy engine reaches a host (plan/types.ts ImapAccessConfig). */
+const IMAP_ACCESS = ["tls", "ca", "insecure", "admin"] as const;
+/** Limits of the copy into a destination, per host and per mailbox. */
+const COPY_LIMITS = ["maxMessageSize", "connections"] as const;
+const NEW_HOST_COMMON = [
+  "kind",
+  "mx",
+  "spf",
+  "imapHost",
+  "imapPort",
+  "smtpHost",
+  "smtpPort",
+  ...IMAP_ACCESS,
+  ...COPY_LIMITS,
+  "defaultQuota",
+] as const;
 
 /** Every nested object, by its path in the namespace (`[]` for each entry of a list, `:kind` for a variant). */
 export const SCHEMA = {
   cloudflare: schema("a cloudflare setting", ["zoneId", "zone", "accountId", "importZoneFile"]),
-  oldHost: schema("an oldHost setting", ["imapHost", "imapPort", "mx", "spf"]),
+  oldHost: schema("an oldHost setting", ["imapHost", "imapPort", "mx", "spf", ...IMAP_ACCESS, "folders"]),
+  "oldHost.folders": schema("a folders setting", ["rename", "exclude"]),
   "oldHost.mx[]": schema("an MX setting", ["host", "priority"]),
-  "mailboxes[]": schema("a mailbox setting", ["address", "route", "quota", "sourceUser", "displayName", "backupAddress"]),
+  "mailboxes[]": schema("a mailbox setting", [
+    "address",
+    "route",
+    "quota",
+    "sourceUser",
+    "displayName",
+    "backupAddress",
+    "folders",
+    ...COPY_LIMITS,
+  ]),
+  "mailboxes[].folders": schema("a folders setting", ["rename", "exclude"]),
   exchange: schema("an exchange setting", [
     "tenantId",
     "tenantDomain",
@@ -27,6 +53,7 @@ export const SCHEMA = {
     "graphClientId",
     "mx",
     "verificationTxt",
+    ...COPY_LIMITS,
   ]),
   "newHost:cpanel": schema("a setting of a cpanel newHost", [...NEW_HOST_COMMON, "url", "user"]),
   "newHost:dovecot": schema("a setting of a dovecot newHost", [...NEW_HOST_COMMON, "ssh", "passwdFile", "maildirRoot", "uid", "gid"]),

@@ -80,6 +80,7 @@ const planned = (over: Partial<PlannedMigration> = {}): PlannedMigration => ({
   destination: "bob@mail2.example.com",
   route: "imap",
   syncGeneration: 2,
+  copy: {},
   ...over,
 });
 const hosts = { oldHost: { imapHost: "old.example.net", imapPort: 993 }, newHost: { imapHost: "new.example.net", imapPort: 993 } };

@@ -80,6 +80,8 @@ export const SECRETS = {
   sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nfake\n-----END OPENSSH PRIVATE KEY-----",
 };
 
+export const OLD_ADMIN_PASSWORD = "old-admin-s3cret";
+
 export function configFor(stack: StackName, stage: Stage, over: Record<string, unknown> = {}): Record<string, string> {
   const c: Record<string, unknown> = { ...stackConfig(stack), "mailshift:stage": stage };
   const prev = STAGES[STAGES.indexOf(stage) - 1];
@@ -92,6 +94,9 @@ export function configFor(stack: StackName, stage: Stage, over: Record<string, u
       mailboxes.map((m) => [m.address, { source: `old-${m.address}`, destination: `new-${m.address}` }]),
     );
   for (const [k, v] of Object.entries(SECRETS)) if (!(`mailshift:${k}` in over)) c[`mailshift:${k}`] = v;
+  // the old host's administrator password, when the stack names one (staging: a Dovecot master user)
+  if ((c["mailshift:oldHost"] as { admin?: string }).admin && !("mailshift:oldHostAdminPassword" in over))
+    c["mailshift:oldHostAdminPassword"] = OLD_ADMIN_PASSWORD;
   return Object.fromEntries(
     Object.entries(c)
       .filter(([, v]) => v !== undefined)
@@ -117,6 +122,8 @@ export async function runProgram(
     "mailshift:graphClientSecret",
     "mailshift:cpanelToken",
     "mailshift:sshPrivateKey",
+    "mailshift:oldHostAdminPassword",
+    "mailshift:newHostAdminPassword",
   ]);
   const main = path.join(repoRoot(), "dist", "index.js");
   delete require.cache[require.resolve(main)];

@@ -13,6 +13,8 @@ const WHERE: Record<SchemaPath, { stack: StackName; at: [string, ...(string | nu
   cloudflare: { stack: "production", at: ["cloudflare"] },
   oldHost: { stack: "production", at: ["oldHost"] },
   "oldHost.mx[]": { stack: "production", at: ["oldHost", "mx", 1] },
+  "oldHost.folders": { stack: "production", at: ["oldHost", "folders"] },
+  "mailboxes[].folders": { stack: "production", at: ["mailboxes", 4, "folders"] },
   "mailboxes[]": { stack: "production", at: ["mailboxes", 3] },
   exchange: { stack: "production", at: ["exchange"] },
   "newHost:cpanel": { stack: "production", at: ["newHost"] },
@@ -153,7 +155,7 @@ describe("plan/schema: unknown keys are refused at every level", () => {
     raw.ttl = { normal: 14400, lowerd: 60 };
     const found = problems(raw).map((p) => p.message);
     assert.deepEqual(found, [
-      "mailshift:oldHost.imapPrt: is not an oldHost setting. Did you mean `imapPort`? Valid keys: imapHost, imapPort, mx, spf",
+      "mailshift:oldHost.imapPrt: is not an oldHost setting. Did you mean `imapPort`? Valid keys: imapHost, imapPort, mx, spf, tls, ca, insecure, admin, folders",
       "mailshift:ttl.lowerd: is not a ttl setting. Did you mean `lowered`? Valid keys: normal, lowered",
       "mailshift:dmarc.polcy: is not a dmarc setting. Did you mean `policy`? Valid keys: policy, rua",
     ]);

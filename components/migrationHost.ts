@@ -15,7 +15,11 @@ export function migrationHost(
   if (host.ca) {
     ca = readFile(`${at}.ca`, host.ca).toString("utf8");
     if (!ca.includes("-----BEGIN CERTIFICATE-----"))
-      throw new PlanError(cfgPath(at, "ca"), `${host.ca} holds no PEM certificate`, "Give the CA certificate in PEM form (-----BEGIN CERTIFICATE-----)");
+      throw new PlanError(
+        cfgPath(at, "ca"),
+        `${host.ca} holds no PEM certificate`,
+        "Give the CA certificate in PEM form (-----BEGIN CERTIFICATE-----)",
+      );
   }
   return {
     imapHost: host.imapHost,

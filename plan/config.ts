@@ -177,13 +177,7 @@ const MAX_CONNECTIONS = 32;
 const LOOPBACK_NAME = /(^|\.)localhost$/;
 
 /** tls, ca, insecure and admin of oldHost or newHost (`at`). */
-function parseImapAccess(
-  r: Reader,
-  at: "oldHost" | "newHost",
-  o: Record<string, unknown>,
-  host: string,
-  port: number,
-): ImapAccessConfig {
+function parseImapAccess(r: Reader, at: "oldHost" | "newHost", o: Record<string, unknown>, host: string, port: number): ImapAccessConfig {
   const p = (f: string) => cfgPath(at, f);
   const tlsRaw = r.str(p("tls"), o.tls, false);
   let tls: ImapAccessConfig["tls"];
@@ -191,7 +185,7 @@ function parseImapAccess(
   else if (tlsRaw !== undefined)
     r.fail(p("tls"), `unknown mode ${JSON.stringify(tlsRaw)}`, "Use implicit (imaps, usually port 993) or starttls (usually port 143)");
   const ca = r.str(p("ca"), o.ca, false);
-  if (ca !== undefined && ca.includes("-----BEGIN"))
+  if (ca?.includes("-----BEGIN"))
     r.fail(p("ca"), "holds a certificate's text", "Give the path of the PEM file (relative to the project directory); mailshift reads it");
   const insecure = r.bool(p("insecure"), o.insecure, false);
   if (insecure && host && !LOOPBACK_NAME.test(host))

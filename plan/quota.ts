@@ -77,12 +77,7 @@ export interface QuotaDecision {
  * and when no quota is set but the audit exceeds the host's default (`hostDefault`, newHost.defaultQuota): the
  * copy would stop over quota, the trap of a mailbox that silently gets 1 GB.
  */
-export function sizeQuota(
-  spec: QuotaSpec | undefined,
-  audited: number | undefined,
-  headroom: number,
-  hostDefault?: number,
-): QuotaDecision {
+export function sizeQuota(spec: QuotaSpec | undefined, audited: number | undefined, headroom: number, hostDefault?: number): QuotaDecision {
   if (spec === undefined) {
     if (audited !== undefined && hostDefault !== undefined && audited > hostDefault)
       throw new QuotaError(

@@ -68,7 +68,7 @@ describe("MailboxMigration check", () => {
       sourcee: "unknown property; expected one of source, destination, folders, maxMessageBytes, connections, syncGeneration, statusUrn",
     });
     assert.deepEqual(failures({ ...v, source: { ...v.source, pass: "x" } }), {
-      "source.pass": "unknown property; expected one of host, port, tls, user, password, accessToken, oauth2, insecure, ca",
+      "source.pass": "unknown property; expected one of host, port, tls, user, password, accessToken, oauth2, insecure, ca, admin",
     });
   });
 

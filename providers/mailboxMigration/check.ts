@@ -53,7 +53,8 @@ class Checker {
       this.fail(path, "must not be empty");
       return undefined;
     }
-    if (!SECRET_KEYS.has(key) && v !== v.trim()) this.fail(path, `has leading or trailing spaces: ${describe(v)}`);
+    // a PEM file's text ends with a newline: only names and ids must be free of surrounding spaces
+    if (!SECRET_KEYS.has(key) && key !== "ca" && v !== v.trim()) this.fail(path, `has leading or trailing spaces: ${describe(v)}`);
     // redaction skips one- and two-character strings (they would shred every message), so such a secret could leak
     if (SECRET_KEYS.has(key) && v.length < 3)
       this.fail(path, "is shorter than 3 characters: too short to be kept out of logs; check the value");

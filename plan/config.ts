@@ -214,7 +214,7 @@ function parseFolders(r: Reader, path: string, v: unknown, schema: ObjectSchema)
   const rename: Record<string, string> = {};
   const ro = r.obj(`${path}.rename`, o.rename, false) ?? {};
   for (const [from, to] of Object.entries(ro)) {
-    const dest = r.str(`${path}.rename["${from}"]`, to, true, 'Map the source folder to its new name, e.g. "INBOX.Sent Items": Sent');
+    const dest = r.str(`${path}.rename["${from}"]`, to, true, 'Map the source folder to its new name, e.g. "Sent Messages": Sent Items');
     if (from.trim() === "") r.fail(`${path}.rename`, "has an empty source folder name", "Name the source folder as the user sees it");
     else if (dest !== undefined) rename[from] = dest;
   }

@@ -112,7 +112,7 @@ describe("migrations under mocks: the hosts' engine options and administrators r
     const dst = endpoint(archive.inputs.destination);
     assert.deepEqual([dst.fields.user, dst.fields.admin, dst.fields.ca], ["archive@mail2.example.com", "cpadmin", undefined]);
     assert.equal(dst.secret("password"), "new-admin-pw");
-    assert.deepEqual(archive.inputs.folders, { rename: { "INBOX.Sent Items": "Sent" }, exclude: ["Trash", "Junk*", "Archive/2009*"] });
+    assert.deepEqual(archive.inputs.folders, { rename: { "Sent Messages": "Sent Items" }, exclude: ["Trash", "Junk*", "Archive/2009*"] });
     assert.deepEqual([archive.inputs.maxMessageBytes, archive.inputs.connections], [50_000_000, 2]);
     const alice = migrations.find((d) => d.name === "migration-exchange-alice@example.com")!;
     assert.deepEqual([alice.inputs.maxMessageBytes, alice.inputs.connections], [150_000_000, undefined]);

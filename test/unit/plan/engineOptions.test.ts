@@ -36,7 +36,7 @@ function production(over: { oldHost?: Raw; newHost?: Raw; exchange?: Raw; mailbo
 describe("plan: engine options in the stack", () => {
   it("reads the production example's folders, limits and default quota as written", () => {
     const c = parseConfig(rawMailshift("production"));
-    assert.deepEqual(c.oldHost.folders, { rename: { "INBOX.Sent Items": "Sent" }, exclude: ["Trash", "Junk*"] });
+    assert.deepEqual(c.oldHost.folders, { rename: { "Sent Messages": "Sent Items" }, exclude: ["Trash", "Junk*"] });
     assert.equal(c.newHost?.maxMessageBytes, 50_000_000);
     assert.equal(c.newHost?.connections, 4);
     assert.equal(c.newHost?.defaultQuotaBytes, 1_000_000_000);
@@ -48,7 +48,7 @@ describe("plan: engine options in the stack", () => {
   it("each planned migration carries the host's settings with the mailbox's overrides", () => {
     const plan = buildPlan(parseConfig(rawMailshift("production")));
     const by = (s: string) => plan.migrations.find((m) => m.source === s)!.copy;
-    const hostFolders = { rename: { "INBOX.Sent Items": "Sent" }, exclude: ["Trash", "Junk*"] };
+    const hostFolders = { rename: { "Sent Messages": "Sent Items" }, exclude: ["Trash", "Junk*"] };
     assert.deepEqual(by("bob@example.com"), { folders: hostFolders, maxMessageBytes: 50_000_000, connections: 4 });
     assert.deepEqual(by("archive@example.com"), {
       folders: { rename: hostFolders.rename, exclude: ["Trash", "Junk*", "Archive/2009*"] },

@@ -125,4 +125,53 @@ describe("mailshift audit-many: a whole host audited with one admin credential, 
     }
     assert.deepEqual(Object.keys(audited).sort(), users);
   });
+
+  it("--all-users: every user of the doveadm list audited as the administrator, one command; an unknown user named by line", async () => {
+    const users = ["dan", "eva"];
+    for (const [i, u] of users.entries()) {
+      await old.addUser({ user: u, password: `${u}-own-pw` });
+      await appendAll(old.url(u), `${u}-own-pw`, "INBOX", readCorpus("spam", 4 + i * 2));
+      await appendAll(old.url(u), `${u}-own-pw`, "INBOX.Sent", readCorpus("easy_ham", 3));
+    }
+    const dir = mkdtempSync(path.join(os.tmpdir(), "audit-all-"));
+    // as `doveadm user '*'` prints it: one login per line (the harness's per-user passwd-files cannot be iterated)
+    const usersFile = path.join(dir, "users.txt");
+    writeFileSync(usersFile, `${users.join("\n")}\nghost\n`);
+    const out = path.join(dir, "audit.jsonl");
+    const r = spawnSync(
+      process.execPath,
+      [
+        path.join(repoRoot(), "bin", "mailshift.js"),
+        "audit-many",
+        "--all-users",
+        "--from",
+        `imap://127.0.0.1:${old.port}`,
+        "--from-admin",
+        master.user,
+        "--users",
+        usersFile,
+        "--out",
+        out,
+      ],
+      { env: { ...process.env, MAILSHIFT_FROM_PASSWORD: master.password }, encoding: "utf8", timeout: 120_000 },
+    );
+    assert.equal(r.status, 3, `${r.stdout}\n${r.stderr}`);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `users\\.txt:3 ghost@127\\.0\\.0\\.1:${old.port} not audited: authentication failed.*administrator ${master.user} could not log in as ghost`,
+      ),
+    );
+    assert.ok(!`${r.stdout}${r.stderr}`.includes(master.password), "the admin's password is in no output");
+    const audited = parseAuditLines(readFileSync(out, "utf8"), out);
+    assert.deepEqual(Object.keys(audited).sort(), users);
+    for (const u of users) {
+      const own = await snapshot(old.url(u), `${u}-own-pw`);
+      assert.equal(
+        audited[u],
+        [...own.values()].flat().reduce((n, m) => n + m.size, 0),
+        `${u}: INBOX and Sent, as the user sees them`,
+      );
+    }
+  });
 });

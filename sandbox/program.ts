@@ -9,14 +9,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Migrations } from "../components/migrations";
 import { planned } from "../components/planned";
-import { CONFIG_NAMESPACE, configValue, parseConfig, rawConfigFrom } from "../plan/config";
+import { migrationHost } from "../components/migrationHost";
+import { readConfigFile } from "../components/configFile";
+import { CONFIG_NAMESPACE, configValue, parseAuditLines, parseConfig, rawConfigFrom } from "../plan/config";
 import { buildPlan } from "../plan/plan";
 import { LocalDovecotAccount } from "./localAccount";
 
 const all = pulumi.runtime.allConfig();
 const raw = rawConfigFrom(all);
+// mailshift:auditFile as index.ts reads it (audit-many writes it), for quota auto and the checks against the audit
+const auditFile = typeof raw.auditFile === "string" ? raw.auditFile : undefined;
 const { config, plan } = planned(() => {
-  const config = parseConfig(raw, {});
+  const config = parseConfig(raw, auditFile ? parseAuditLines(readConfigFile("auditFile", auditFile).toString("utf8"), auditFile) : {});
   return { config, plan: buildPlan(config) };
 });
 const host = config.newHost;
@@ -61,10 +65,15 @@ for (const m of plan.mailboxes) {
 // /etc/hosts would: `mailshift-sandbox:hosts` is read by this program only.
 const hostsFile = (configValue(all["mailshift-sandbox:hosts"] ?? "{}") ?? {}) as Record<string, string>;
 const address = (s: { imapHost: string; imapPort: number }) => ({ imapHost: hostsFile[s.imapHost] ?? s.imapHost, imapPort: s.imapPort });
+const adminPassword = (h: "oldHost" | "newHost") => {
+  const v = all[`${CONFIG_NAMESPACE}${h}AdminPassword`];
+  return v ? pulumi.secret(v) : undefined;
+};
 const migrations = new Migrations("migration", {
   migrations: plan.migrations,
-  oldHost: address(config.oldHost),
-  newHost: address(host),
+  // TLS, the CA file's PEM and the administrator from the stack (components/migrationHost.ts), as index.ts does
+  oldHost: { ...migrationHost(config.oldHost, "oldHost", readConfigFile, adminPassword("oldHost")), ...address(config.oldHost) },
+  newHost: { ...migrationHost(host, "newHost", readConfigFile, adminPassword("newHost")), ...address(host) },
   password: passwordOf,
   accounts,
 });

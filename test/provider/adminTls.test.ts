@@ -121,4 +121,17 @@ describe("MailboxMigration with an administrator, a private CA and the stack's f
       return true;
     });
   });
+
+  it("an account that may not act for others (an ordinary user as admin) stops the same way, naming the mailbox", async () => {
+    await old.addUser({ user: "dave", password: "daves-password" });
+    await old.addUser({ user: "erin", password: "erins-password" });
+    await fresh.addUser({ user: "dave", password: "new-dave" });
+    const src = { ...(inputs("dave", "erins-password").source as Props), admin: "erin" };
+    await assert.rejects(host.create(urn, inputs("dave", "erins-password", { source: src })), (e: ProviderCallError) => {
+      assert.match(e.message, new RegExp(`dave@127\\.0\\.0\\.1:${old.imapsPort}`), e.message);
+      assert.match(e.message, /administrator erin could not log in as dave: check the admin's password, that erin may act for other users/);
+      assert.ok(!e.message.includes("erins-password"));
+      return true;
+    });
+  });
 });

@@ -2,7 +2,7 @@
 // reads the keys (pulumi.Config in index.ts, a YAML file in tests) and hands them over as plain values.
 // Every problem is collected, so one preview reports them all.
 import { cfgPath, childPath, PlanError, PlanErrors } from "./errors";
-import { parseQuota, parseSize } from "./quota";
+import { parseQuota, parseSize, quotaProblems } from "./quota";
 import { checkStageChange } from "./stage";
 import { NEW_HOST_ANY, SCHEMA, type ObjectSchema } from "./schema";
 import { nearestKeys } from "./suggest";
@@ -248,13 +248,15 @@ function parseLimits(r: Reader, p: (f: string) => string, o: Record<string, unkn
   return { ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}), ...(connections !== undefined ? { connections } : {}) };
 }
 
-function parseMailboxes(r: Reader, v: unknown, domain: string | undefined): MailboxConfig[] {
+/** The mailboxes that parse, and each one's position in mailshift:mailboxes (for later errors' paths). */
+function parseMailboxes(r: Reader, v: unknown, domain: string | undefined): { list: MailboxConfig[]; at: number[] } {
   const path = cfgPath("mailboxes");
   if (!Array.isArray(v) || v.length === 0) {
     r.fail(path, "must list at least one mailbox", "Add entries like { address: alice@example.com, route: exchange }");
-    return [];
+    return { list: [], at: [] };
   }
   const out: MailboxConfig[] = [];
+  const at: number[] = [];
   v.forEach((e, i) => {
     const p = (f: string) => cfgPath("mailboxes", i, f);
     const o = r.obj(cfgPath("mailboxes", i), e, true);
@@ -301,7 +303,8 @@ function parseMailboxes(r: Reader, v: unknown, domain: string | undefined): Mail
     const backupAddress = outsideAddress(r, p("backupAddress"), o.backupAddress, domain, "the person's private or other work address");
     const folders = parseFolders(r, p("folders"), o.folders, SCHEMA["mailboxes[].folders"]);
     const limits = parseLimits(r, p, o);
-    if (ok && address !== undefined && route !== undefined && sourceUser !== undefined)
+    if (ok && address !== undefined && route !== undefined && sourceUser !== undefined) {
+      at.push(i);
       out.push({
         address,
         route,
@@ -312,8 +315,9 @@ function parseMailboxes(r: Reader, v: unknown, domain: string | undefined): Mail
         ...(folders ? { folders } : {}),
         ...limits,
       });
+    }
   });
-  return out;
+  return { list: out, at };
 }
 
 const ADDRESS_RE = /^[^@\s<>(),;:"]+@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
@@ -659,7 +663,7 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
   const cf = r.obj(cfgPath("cloudflare"), raw.cloudflare, true) ?? {};
   const { zoneId, zone: cloudflareZone } = parseZoneSource(r, cf, domain ?? "", raw.zoneFile);
   const oldHost = parseOldHost(r, raw.oldHost);
-  const mailboxes = parseMailboxes(r, raw.mailboxes, domain);
+  const { list: mailboxes, at: mailboxAt } = parseMailboxes(r, raw.mailboxes, domain);
   const exchange = parseExchange(r, raw.exchange);
   const newHost = parseNewHost(r, raw.newHost);
   const ttlObj = r.obj(cfgPath("ttl"), raw.ttl, false) ?? {};
@@ -683,6 +687,9 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
     else quotaHeadroom = h;
   }
   const audit = { ...auditEntries, ...parseAudit(r, raw.audit) };
+  // quotas against the audit and the host's default, with the other problems (plan/quota.ts)
+  for (const q of quotaProblems(mailboxes, audit, quotaHeadroom, newHost?.defaultQuotaBytes))
+    r.fail(cfgPath("mailboxes", mailboxAt[q.at]!, "quota"), q.message, "");
   const notices = parseNotices(r, raw.notices, domain);
   for (const k of ["auditFile", "zoneFile"] as const) if (raw[k] !== undefined) r.str(cfgPath(k), raw[k], false);
   if (r.errors.length > 0) throw new PlanErrors(r.errors);

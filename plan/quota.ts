@@ -104,3 +104,26 @@ export function sizeQuota(spec: QuotaSpec | undefined, audited: number | undefin
     );
   return { bytes: spec.bytes, basis: audited === undefined ? "explicit (no audit)" : `explicit, audited ${formatBytes(audited)}` };
 }
+
+/**
+ * The quota problem of every imap mailbox (`at`: its position in the list given), for parseConfig to report with
+ * the configuration's other problems in one run. Audits are matched by login, then address, as routing does.
+ */
+export function quotaProblems(
+  mailboxes: readonly { address: string; sourceUser: string; route: string; quota?: QuotaSpec }[],
+  audit: Readonly<Record<string, number>>,
+  headroom: number,
+  hostDefault: number | undefined,
+): { at: number; message: string }[] {
+  const out: { at: number; message: string }[] = [];
+  mailboxes.forEach((m, at) => {
+    if (m.route !== "imap") return;
+    try {
+      sizeQuota(m.quota, audit[m.sourceUser] ?? audit[m.address], headroom, hostDefault);
+    } catch (err) {
+      if (!(err instanceof QuotaError)) throw err;
+      out.push({ at, message: `${m.address}: ${err.message}` });
+    }
+  });
+  return out;
+}

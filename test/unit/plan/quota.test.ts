@@ -53,12 +53,14 @@ describe("plan/quota: quota sizing", () => {
     const mailboxes = raw.mailboxes as Record<string, unknown>[];
     delete mailboxes[3]!.quota; // bob, audited 3.6 GiB, host default 1 GB
     mailboxes[4]!.quota = "10GB"; // archive, audited 14 GiB
+    raw.dmarc = { polcy: "reject" }; // and a typo elsewhere: all three in one run
     const msgs: string[] = [];
     try {
       routeMailboxes(parseConfig(raw));
     } catch (err) {
       assert.ok(err instanceof PlanErrors);
-      msgs.push(...err.errors.map((e) => e.message));
+      msgs.push(...err.errors.map((e) => e.message).filter((m) => !m.startsWith("mailshift:dmarc.polcy: is not a dmarc setting")));
+      assert.equal(err.errors.length, 3, err.message);
     }
     assert.equal(msgs.length, 2, msgs.join("\n"));
     assert.match(

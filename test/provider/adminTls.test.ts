@@ -3,14 +3,15 @@
 // (SASL PLAIN with the user as authorization identity) over implicit TLS signed by a test CA. A wrong admin
 // password stops with an error that names the mailbox and the stack keys, never the password.
 import { strict as assert } from "node:assert";
-import { readCorpus } from "../../harness/corpus";
+import { appendAll, readCorpus } from "../../harness/corpus";
+import { Cyrus, ensureCyrus } from "../../harness/cyrus";
 import { Dovecot, ensureDovecot } from "../../harness/dovecot";
 import { withAttachment } from "../../harness/generate";
 import { makeTestPki, type TestPki } from "../../harness/tls";
 import { snapshot } from "../engine/snapshot";
 import { FakeEngine, type ProviderCallError, ProviderHost, registered, type Props } from "./providerHost";
 
-describe("MailboxMigration with an administrator, a private CA and the stack's folder options (real Dovecot master user)", function () {
+describe("MailboxMigration with an administrator, a private CA and the stack's folder options (real Dovecot master user, real Cyrus admin)", function () {
   this.timeout(120_000);
   const master = { user: "mspadmin", password: "master-secret-9" };
   let pki: TestPki;
@@ -120,6 +121,37 @@ describe("MailboxMigration with an administrator, a private CA and the stack's f
       assert.ok(!engine.messages.some((m) => m.message.includes(wrong)), "nor in anything the provider logged");
       return true;
     });
+  });
+
+  it("a Cyrus admin (SASL PLAIN authzid) copies a Cyrus user's mailbox through the provider", async function () {
+    this.timeout(180_000);
+    ensureCyrus();
+    const cyrus = await Cyrus.start({ hierarchy: "dot", users: [], name: "prov-cyrus", keepDir: false });
+    try {
+      await cyrus.addUser({ user: "fay", password: "fays-own-password" });
+      await fresh.addUser({ user: "fay", password: "new-fay" });
+      // Cyrus refuses bare LF: the corpus's lines in CRLF, as a mail client sends them
+      const mail = readCorpus("easy_ham", 9).map((m) => ({
+        ...m,
+        raw: Buffer.from(m.raw.toString("latin1").replace(/(?<!\r)\n/g, "\r\n"), "latin1"),
+      }));
+      await appendAll(cyrus.url("fay"), "fays-own-password", "INBOX", mail);
+      const source = {
+        host: cyrus.host,
+        port: cyrus.port,
+        tls: "starttls",
+        user: "fay",
+        admin: cyrus.admin.user,
+        password: cyrus.admin.password,
+      };
+      const created = await host.create(urn, inputs("fay", "unused", { source, folders: {} }));
+      const totals = created.outs.totals as Record<string, number>;
+      assert.deepEqual([totals.copied, created.outs.verified], [9, true]);
+      assert.equal(created.outs.mailbox, `fay@127.0.0.1:${cyrus.port}`);
+      assert.equal((await snapshot(fresh.url("fay"), "new-fay")).get("INBOX")?.length, 9);
+    } finally {
+      await cyrus.stop();
+    }
   });
 
   it("an account that may not act for others (an ordinary user as admin) stops the same way, naming the mailbox", async () => {

@@ -41,6 +41,8 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env: NodeJS.Proc
 describe("MSP rehearsal under the real Pulumi engine: admin login only, private CA, renames, one audit command, two waves at once", function () {
   this.timeout(600_000);
   const master = { user: "mspadmin", password: "msp-master-secret-4" };
+  // the new host's administrator: copies log in with it, not with the new accounts' passwords people may change
+  const newMaster = { user: "newadmin", password: "new-master-secret-7" };
   let pki: TestPki;
   let old: Dovecot;
   let fresh: Dovecot;
@@ -99,7 +101,7 @@ describe("MSP rehearsal under the real Pulumi engine: admin login only, private 
         // each user's own password exists on the host but is never given to mailshift
         users: users.map((u) => ({ user: u, password: `${u}-own-${Math.random().toString(36).slice(2)}` })),
       }),
-      Dovecot.start({ layout: "new", name: "msp-new", tls: pki.server, keepDir: false, users: [] }),
+      Dovecot.start({ layout: "new", name: "msp-new", tls: pki.server, keepDir: false, users: [], masterUsers: [newMaster] }),
     ]);
     const ham = readCorpus("easy_ham", 200);
     const spam = readCorpus("spam", 40);
@@ -187,6 +189,7 @@ describe("MSP rehearsal under the real Pulumi engine: admin login only, private 
         imapHost: NEW_NAME,
         imapPort: fresh.imapsPort,
         ca: pki.caFile,
+        admin: newMaster.user,
         defaultQuota: "1GB",
       },
       "mailshift-sandbox:hosts": { [OLD_NAME]: "127.0.0.1", [NEW_NAME]: "127.0.0.1" },
@@ -202,6 +205,7 @@ describe("MSP rehearsal under the real Pulumi engine: admin login only, private 
       );
       await pulumi(wave, ["stack", "init"]);
       await pulumi(wave, ["config", "set", "--secret", "mailshift:oldHostAdminPassword"], master.password);
+      await pulumi(wave, ["config", "set", "--secret", "mailshift:newHostAdminPassword"], newMaster.password);
       for (const u of WAVES[wave])
         await pulumi(wave, ["config", "set", "--secret", "--path", `mailshift:passwords["${u}@example.com"].destination`], `new-${u}-pw`);
     });
@@ -234,6 +238,8 @@ describe("MSP rehearsal under the real Pulumi engine: admin login only, private 
   });
 
   it("both waves go on to cutover and finalize at the same time: each stage a delta pass, nothing missing at the end", async () => {
+    // after cutover people change their new passwords: the delta passes log in as the new host's administrator
+    await fresh.addUser({ user: destination("ben"), password: "ben-changed-it" });
     // new mail for one user of each wave between copy and cutover
     const late = readCorpus("easy_ham", 230).slice(200, 230);
     await old.storeAsIs("ann", "INBOX", late.slice(0, 6));
@@ -261,5 +267,7 @@ describe("MSP rehearsal under the real Pulumi engine: admin login only, private 
     }
     for (const u of Object.values(WAVES).flat())
       assert.equal(countMaildir(fresh.maildir(destination(u))), loaded[u]!.inbox + loaded[u]!.projects, `${u} after finalize`);
+    // ben's own new password is still the one he chose: no pass needed (or reset) it
+    assert.match(fs.readFileSync(path.join(fresh.dir, "users", destination("ben")), "utf8"), /ben-changed-it/);
   });
 });

@@ -98,6 +98,7 @@ describe("MSP rehearsal under the real Pulumi engine: admin login only, private 
         tls: pki.server,
         keepDir: false,
         masterUsers: [master],
+        listableUsers: true,
         // each user's own password exists on the host but is never given to mailshift
         users: users.map((u) => ({ user: u, password: `${u}-own-${Math.random().toString(36).slice(2)}` })),
       }),
@@ -133,7 +134,10 @@ describe("MSP rehearsal under the real Pulumi engine: admin login only, private 
 
   it("audits every user of the old host in one command, as the administrator, over TLS with the private CA", async () => {
     const usersFile = path.join(dir, "users.txt");
-    fs.writeFileSync(usersFile, `${Object.values(WAVES).flat().join("\n")}\n`); // what `doveadm user '*'` prints
+    // on the old host: `doveadm user '*' > users.txt` (exit 75 after a complete listing: see harness listableUsers)
+    const listing = await run("doveadm", ["-c", old.confPath, "user", "*"], { env: process.env });
+    assert.deepEqual(listing.stdout.split("\n").filter(Boolean).sort(), ["ann", "ben", "cat", "dan"], listing.stderr);
+    fs.writeFileSync(usersFile, listing.stdout);
     const r = await run(
       process.execPath,
       [

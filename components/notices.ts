@@ -3,7 +3,7 @@
 // credentials as that person's migration, and by SMTP to the backup address when the stack gives a relay.
 // Only the current stage's notices are declared: a notice of a stage that has passed would no longer be true,
 // and forgetting the previous stage's resources deletes no mail.
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { composeNotices } from "../notices/compose";
 import { INBOX_OF_NOTICE, NOTICE_OF_STAGE, type NoticePlan } from "../notices/types";
 import type { PlannedMigration } from "../plan/plan";

@@ -40,9 +40,15 @@ export function parseRelayUrl(url: string, password: string | undefined, where: 
 export function relayFromConfig(url: string | undefined, password: string | undefined): SmtpRelay | undefined {
   if (!url) return undefined;
   try {
-    return parseRelayUrl(url, password || undefined, "mailshift:notices.smtp", "pulumi config set --secret mailshift:smtpPassword");
+    return parseRelayUrl(
+      url,
+      password || undefined,
+      "mailshift:notices.smtp",
+      "mailshift:smtpPassword (pulumi config set --secret mailshift:smtpPassword)",
+    );
   } catch (err) {
-    if (err instanceof RelayUrlError) throw new PlanError("mailshift:notices.smtp", err.message.replace(/^mailshift:notices\.smtp:? /, ""), "");
+    if (err instanceof RelayUrlError)
+      throw new PlanError("mailshift:notices.smtp", err.message.replace(/^mailshift:notices\.smtp:? /, ""), "");
     throw err;
   }
 }

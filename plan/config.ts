@@ -313,7 +313,11 @@ function parseNotices(r: Reader, v: unknown, domain: string | undefined): Notice
   // the relay for backup copies; its password is the secret mailshift:smtpPassword
   const smtp = r.str(p("smtp"), o.smtp, false);
   if (smtp !== undefined && !/^smtps?:\/\/([^:@/\s]+@)?[^:@/\s]+(:\d{1,5})?\/?$/.test(smtp))
-    r.fail(p("smtp"), `${JSON.stringify(smtp)} is not an SMTP relay URL`, "Write smtp://[USER@]HOST:PORT (STARTTLS) or smtps://[USER@]HOST:PORT");
+    r.fail(
+      p("smtp"),
+      `${JSON.stringify(smtp)} is not an SMTP relay URL`,
+      "Write smtp://[USER@]HOST:PORT (STARTTLS) or smtps://[USER@]HOST:PORT",
+    );
   return {
     ...(from ? { from } : {}),
     ...(smtp ? { smtp } : {}),
@@ -328,7 +332,8 @@ function parseReport(r: Reader, v: unknown): ReportConfig | undefined {
   if (!o) return undefined;
   r.keys(cfgPath("report"), o, SCHEMA.report);
   const file = r.str(cfgPath("report", "file"), o.file, false);
-  if (file !== undefined && !/\.html?$/i.test(file)) r.fail(cfgPath("report", "file"), `${JSON.stringify(file)} does not end in .html`, "Name the page like reports/production.html");
+  if (file !== undefined && !/\.html?$/i.test(file))
+    r.fail(cfgPath("report", "file"), `${JSON.stringify(file)} does not end in .html`, "Name the page like reports/production.html");
   const negativeTtl = o.negativeTtl === undefined ? undefined : r.int(cfgPath("report", "negativeTtl"), o.negativeTtl, 1800, 0, 86400);
   return { ...(file ? { file } : {}), ...(negativeTtl !== undefined ? { negativeTtl } : {}) };
 }

@@ -117,7 +117,10 @@ async function deliver(i: NoticeDeliveryInputs, previous: Partial<NoticeDelivery
     await sendBackup(i.backup.relay, notice, raw);
     return { ...done, backupSentAt: new Date().toISOString() };
   } catch (err) {
-    const message = redact(`NoticeDelivery: ${(err as Error).message}. The INBOX copy is delivered; the next pulumi up sends the backup copy.`, secrets);
+    const message = redact(
+      `NoticeDelivery: ${(err as Error).message}. The INBOX copy is delivered; the next pulumi up sends the backup copy.`,
+      secrets,
+    );
     // the resource stays, with the INBOX delivery recorded: the next `pulumi up` updates it and sends only the backup
     throw new PartialPassError(message, idOf(i), JSON.parse(JSON.stringify({ ...done, lastError: message })) as Record<string, unknown>);
   }

@@ -18,6 +18,13 @@ export class StakeholderReport extends pulumi.dynamic.Resource {
   declare readonly writtenAt: pulumi.Output<string>;
 
   constructor(name: string, args: StakeholderReportArgs, opts?: pulumi.CustomResourceOptions) {
-    super(stakeholderReportProvider, name, { ...args, deployedAt: undefined, writtenAt: undefined, sha256: undefined }, opts, "mailshift", "StakeholderReport");
+    super(
+      stakeholderReportProvider,
+      name,
+      { ...args, deployedAt: undefined, writtenAt: undefined, sha256: undefined },
+      opts,
+      "mailshift",
+      "StakeholderReport",
+    );
   }
 }

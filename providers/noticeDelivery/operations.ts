@@ -121,8 +121,11 @@ async function deliver(i: NoticeDeliveryInputs, previous: Partial<NoticeDelivery
       `NoticeDelivery: ${(err as Error).message}. The INBOX copy is delivered; the next pulumi up sends the backup copy.`,
       secrets,
     );
-    // the resource stays, with the INBOX delivery recorded: the next `pulumi up` updates it and sends only the backup
-    throw new PartialPassError(message, idOf(i), JSON.parse(JSON.stringify({ ...done, lastError: message })) as Record<string, unknown>);
+    // The resource stays, with the INBOX delivery recorded: the next `pulumi up` updates it and sends only the
+    // backup. The host keeps these properties as the state's outputs, so they carry the serialized provider too,
+    // without which Pulumi could not even delete the resource later.
+    const properties = { ...done, lastError: message, __provider: (i as unknown as Record<string, unknown>).__provider };
+    throw new PartialPassError(message, idOf(i), JSON.parse(JSON.stringify(properties)) as Record<string, unknown>);
   }
 }
 

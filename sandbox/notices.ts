@@ -1,7 +1,9 @@
 // Notices and the stakeholder page for a sandbox stack (sandbox/program.ts declares them only when configured):
 // the backup channel people are told to use, the maintenance windows, where the page is written and, given a
 // relay, a backup address for the first person. A separate step from Sandbox.start, so that a rehearsal or a
-// test turns them on with one call.
+// test turns them on with one call; noticesFound reads back what each person has in their INBOXes.
+import { ImapFlow } from "imapflow";
+import { NOTICE_HEADER } from "../notices/mime";
 import type { Sandbox } from "./session";
 
 export interface SandboxNotices {
@@ -37,4 +39,45 @@ export function enableNotices(s: Sandbox, o: SandboxNotices): void {
     ...(o.smtp ? { "mailshift:notices.smtp": o.smtp.url, "mailshift:mailboxes[0].backupAddress": o.smtp.backupAddress } : {}),
   };
   s.pulumi(["config", "set-all", "--path", ...Object.entries(values).flatMap(([k, v]) => ["--plaintext", `${k}=${v}`])]);
+}
+
+/** The notices (their X-Mailshift-Notice stage) in one INBOX of a loopback sandbox server, in arrival order. */
+async function noticesIn(url: string, password: string): Promise<string[]> {
+  const u = new URL(url);
+  const c = new ImapFlow({
+    host: u.hostname,
+    port: Number(u.port),
+    secure: false,
+    auth: { user: decodeURIComponent(u.username), pass: password },
+    logger: false,
+    disableAutoIdle: true,
+  });
+  c.on("error", () => undefined); // failures surface through the awaited commands
+  await c.connect();
+  try {
+    const lock = await c.getMailboxLock("INBOX", { readOnly: true });
+    try {
+      const uids = (await c.search({ header: { [NOTICE_HEADER.toLowerCase()]: "" } }, { uid: true })) || [];
+      const out: string[] = [];
+      if (uids.length > 0)
+        for await (const m of c.fetch(uids, { headers: [NOTICE_HEADER] }, { uid: true }))
+          out.push(/:\s*(\S+)/.exec(m.headers?.toString("utf8") ?? "")?.[1] ?? "?");
+      return out;
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await c.logout();
+  }
+}
+
+/** Per person, the notices in their INBOX on the old host and in their new mailbox: what the rehearsal can show. */
+export async function noticesFound(s: Sandbox): Promise<Record<string, { old: string[]; new: string[] }>> {
+  const out: Record<string, { old: string[]; new: string[] }> = {};
+  for (const m of s.mailboxes)
+    out[m.address] = {
+      old: await noticesIn(s.old.url(m.sourceUser), m.sourcePassword),
+      new: await noticesIn(s.fresh.url(m.destination), m.destinationPassword),
+    };
+  return out;
 }

@@ -8,7 +8,7 @@ import { simpleParser, type ParsedMail } from "mailparser";
 import { Exim } from "../../harness/exim";
 import { NOTICE_HEADER } from "../../notices/mime";
 import { noticeMessageId } from "../../notices/messageId";
-import { enableNotices } from "../../sandbox/notices";
+import { enableNotices, noticesFound } from "../../sandbox/notices";
 import { countMaildir, DOMAIN, ensureEngine, Sandbox } from "../../sandbox/session";
 import { connect } from "../engine/snapshot";
 import { launchChromium } from "../report/browser";
@@ -218,6 +218,13 @@ describe("notices sent by pulumi up, and the page it writes (real Pulumi CLI, Do
       id(0, "after-finalize"),
     ]);
     assert.match(fs.readFileSync(reportFile, "utf8"), /Stage 4 of 4/);
+    // what the rehearsal shows: the old INBOX got the notices read there; the delta passes brought them over
+    const found = await noticesFound(s);
+    for (const m of s.mailboxes)
+      assert.deepEqual(found[m.address], {
+        old: ["before-cutover", "at-cutover"],
+        new: ["before-cutover", "at-cutover", "after-finalize"],
+      });
   });
 
   it("no password is in clear in the stack's state, history, backups or config files", () => {

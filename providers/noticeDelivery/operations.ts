@@ -68,7 +68,7 @@ function idOf(i: NoticeDeliveryInputs): string {
 
 async function deliver(i: NoticeDeliveryInputs, previous: Partial<NoticeDeliveryOutputs> | undefined): Promise<NoticeDeliveryOutputs> {
   // loaded at call time: check and diff (a preview) never load imapflow or nodemailer
-  const { appendNotice, sendBackup } = require("../../notices/deliver") as typeof import("../../notices/deliver");
+  const { appendNotice } = require("../../notices/deliver") as typeof import("../../notices/deliver");
   const { noticeMime } = require("../../notices/mime") as typeof import("../../notices/mime");
   const { openClient, closeClient } = require("../../engine/connect") as typeof import("../../engine/connect");
   const { DEFAULT_RETRY } = require("../../engine/retry") as typeof import("../../engine/retry");
@@ -91,6 +91,9 @@ async function deliver(i: NoticeDeliveryInputs, previous: Partial<NoticeDelivery
     ...(i.backup ? { backupAddress: i.backup.address } : {}),
   };
   const what = `the ${i.stage} notice for ${i.recipient}`;
+  // an update comes only for a pending backup copy (diff): the INBOX copy the state records is not touched again
+  if (previous?.inboxResult && previous.inboxAt)
+    return backup(i, { ...base, inboxResult: previous.inboxResult, inboxAt: previous.inboxAt }, previous, notice, raw, secrets);
   let inboxResult: NoticeDeliveryOutputs["inboxResult"];
   const endpoint = resolveEndpoint(i.inbox, "destination", { onToken: (t) => secrets.push(t) });
   try {
@@ -109,7 +112,19 @@ async function deliver(i: NoticeDeliveryInputs, previous: Partial<NoticeDelivery
       ),
     );
   }
-  const done = { ...base, inboxResult, inboxAt: new Date().toISOString() };
+  return backup(i, { ...base, inboxResult, inboxAt: new Date().toISOString() }, previous, notice, raw, secrets);
+}
+
+/** The second channel, once: a copy the state says was sent to this address is not sent again. */
+async function backup(
+  i: NoticeDeliveryInputs,
+  done: NoticeDeliveryOutputs,
+  previous: Partial<NoticeDeliveryOutputs> | undefined,
+  notice: Notice,
+  raw: Buffer,
+  secrets: string[],
+): Promise<NoticeDeliveryOutputs> {
+  const { sendBackup } = require("../../notices/deliver") as typeof import("../../notices/deliver");
   if (!i.backup) return done;
   const sentBefore = previous?.backupSentAt && previous.backupAddress?.toLowerCase() === i.backup.address.toLowerCase();
   if (sentBefore) return { ...done, backupSentAt: previous.backupSentAt! };

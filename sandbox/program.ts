@@ -12,6 +12,11 @@ import { planned } from "../components/planned";
 import { CONFIG_NAMESPACE, configValue, parseConfig, rawConfigFrom } from "../plan/config";
 import { buildPlan } from "../plan/plan";
 import { LocalDovecotAccount } from "./localAccount";
+import { Notices } from "../components/notices";
+import { stakeholderReport } from "../components/report";
+import { noticesDue as dueNotices } from "../notices/due";
+import { noticePlanFromPlan } from "../notices/fromPlan";
+import { relayFromConfig } from "../notices/relay";
 
 const all = pulumi.runtime.allConfig();
 const raw = rawConfigFrom(all);
@@ -94,3 +99,41 @@ export const migrationStatus = pulumi.all(
     }),
   ),
 );
+
+// ---------------------------------------------------------------------------------------------------------
+// NOTICES AND THE REPORT, as in index.ts (components/notices.ts, components/report.ts). Notices only with
+// mailshift:notices; the page only with mailshift:report (so a sandbox stack without them declares neither),
+// saying that DNS is switched off here.
+// ---------------------------------------------------------------------------------------------------------
+const noticePlan = planned(() => noticePlanFromPlan(plan));
+const noticeRelay = planned(() => relayFromConfig(config.notices?.smtp, all[`${CONFIG_NAMESPACE}smtpPassword`]));
+const noticeDeliveries = noticePlan
+  ? new Notices("notice", {
+      plan: noticePlan,
+      stage: plan.stage,
+      migrations: plan.migrations,
+      oldHost: address(config.oldHost),
+      newHost: address(host),
+      password: passwordOf,
+      ...(noticeRelay ? { relay: noticeRelay } : {}),
+      after: (source) => {
+        const m = plan.migrations.find((x) => x.source === source);
+        return m ? [migrations.migrations[m.accountKey]!] : [];
+      },
+    })
+  : undefined;
+for (const w of noticeDeliveries?.unsent ?? []) pulumi.log.warn(w);
+export const noticesDue = noticePlan ? dueNotices(noticePlan, plan.stage, noticeRelay !== undefined) : [];
+export const reportFile = config.report
+  ? stakeholderReport("report", {
+      plan,
+      migrations: Object.fromEntries(plan.migrations.map((m) => [m.source, migrations.migrations[m.accountKey]!])),
+      file: config.report.file ?? `report.${pulumi.getStack()}.html`,
+      ...(config.report.negativeTtl !== undefined ? { negativeTtl: config.report.negativeTtl } : {}),
+      notes: [
+        "DNS is switched off in the sandbox: the DNS changes listed are those a real stack makes at this stage; none was made here.",
+        ...(noticeDeliveries?.unsent ?? []),
+      ],
+    }).file
+  : undefined;
+// ------------------------------------------------------------------------------ end NOTICES AND THE REPORT

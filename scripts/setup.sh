@@ -12,6 +12,9 @@ command -v mbsync >/dev/null 2>&1 || need_apt+=(isync)
 [ -x /usr/sbin/exim4 ] || need_apt+=(exim4-daemon-light)  # a real MTA for the notices' SMTP tests (harness/exim.ts)
 [ -x /usr/bin/named-compilezone ] || need_apt+=(bind9-utils)    # BIND's zone parser, the zone importer's reference
 dpkg -s python3-spf >/dev/null 2>&1 || need_apt+=(python3-spf)  # ships the RFC 7208 SPF test suite
+# headless Chromium for the page tests (test/report/browser.ts), without the recommends (avahi, cups) that
+# would enable services
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} from Debian"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

@@ -13,7 +13,7 @@ import { queryDns, type NameServer } from "../dns/query";
 const NSD = "/usr/sbin/nsd";
 const NSD_CONTROL = "/usr/sbin/nsd-control";
 
-function hasNsd(): boolean {
+export function hasNsd(): boolean {
   try {
     execFileSync(NSD, ["-v"], { stdio: "ignore" });
     return true;

@@ -81,7 +81,9 @@ export class DnsWorld {
           name: "newdns",
           listen: at(3),
           control: true,
-          zones: [{ origin: opts.domain, text: zoneText({ origin: opts.domain, nameServers: [NEW_NS], serial: 1, ttl: opts.newHeadTtl }, []) }],
+          zones: [
+            { origin: opts.domain, text: zoneText({ origin: opts.domain, nameServers: [NEW_NS], serial: 1, ttl: opts.newHeadTtl }, []) },
+          ],
         });
         started.push(newDns);
         const resolver = await Unbound.start({ root: registry.server, probe: "example.net" });
@@ -118,7 +120,10 @@ export class DnsWorld {
     const want = to === "old" ? OLD_NS : NEW_NS;
     const deadline = Date.now() + 10_000;
     while (!(await this.parentNs()).includes(want)) {
-      if (Date.now() > deadline) throw new Error(`the registry still delegates ${this.opts.domain} elsewhere than ${want} 10 s after the reload:\n${this.registry.log()}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `the registry still delegates ${this.opts.domain} elsewhere than ${want} 10 s after the reload:\n${this.registry.log()}`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
     this.delegatedTo = to;

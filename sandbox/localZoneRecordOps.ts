@@ -71,7 +71,9 @@ async function publish(z: LocalZone): Promise<void> {
     const got = Number(r?.answers.find((a) => a.type === "SOA")?.content.split(" ")[2]);
     if (got >= serial) return;
     if (Date.now() > deadline)
-      throw new Error(`the sandbox zone ${z.origin} was written (serial ${serial}) but NSD at ${z.server.host}:${z.server.port} still serves ${got}`);
+      throw new Error(
+        `the sandbox zone ${z.origin} was written (serial ${serial}) but NSD at ${z.server.host}:${z.server.port} still serves ${got}`,
+      );
     await new Promise((res) => setTimeout(res, 50));
   }
 }
@@ -98,7 +100,11 @@ export async function diff(
   return { changes: changed.length > 0, replaces: changed.filter((k) => k === "key" || (k as string) === "zone") };
 }
 
-export async function update(_id: string, olds: LocalZoneRecordInputs, news: LocalZoneRecordInputs): Promise<{ outs: LocalZoneRecordInputs }> {
+export async function update(
+  _id: string,
+  olds: LocalZoneRecordInputs,
+  news: LocalZoneRecordInputs,
+): Promise<{ outs: LocalZoneRecordInputs }> {
   if (olds.key !== news.key) fs.rmSync(recordFile(olds.zone, olds.key), { force: true });
   save(news);
   await publish(news.zone);

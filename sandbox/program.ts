@@ -85,7 +85,9 @@ const zone = zoneText ? (configValue(zoneText) as LocalZone) : undefined;
 if (zone) {
   for (const r of plan.zone?.records ?? mailRecordsOnly(plan.records)) {
     if (typeof r.content !== "string")
-      throw new pulumi.RunError(`dns-${r.resourceKey}: ${r.name} ${r.type} needs ${r.content.ref} from the tenant; the sandbox has no Exchange`);
+      throw new pulumi.RunError(
+        `dns-${r.resourceKey}: ${r.name} ${r.type} needs ${r.content.ref} from the tenant; the sandbox has no Exchange`,
+      );
     new LocalZoneRecord(`dns-${r.resourceKey}`, {
       zone,
       key: r.resourceKey,

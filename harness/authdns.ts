@@ -9,6 +9,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { queryDns, type NameServer } from "../dns/query";
+import { RunningServers } from "./serverProcess";
 
 const NSD = "/usr/sbin/nsd";
 const NSD_CONTROL = "/usr/sbin/nsd-control";
@@ -85,6 +86,8 @@ export interface AuthDnsOptions {
   control?: boolean;
 }
 
+const running = new RunningServers<AuthDns>();
+
 export class AuthDns {
   private constructor(
     readonly name: string,
@@ -150,6 +153,7 @@ export class AuthDns {
       child,
       opts.zones.map((z) => z.origin),
     );
+    running.add(dns); // killed at process exit if the test forgets it
     const deadline = Date.now() + 10_000;
     for (const z of opts.zones) {
       for (;;) {
@@ -197,8 +201,13 @@ export class AuthDns {
     return readLog(this.dir);
   }
 
+  killNow(): void {
+    if (this.child.exitCode === null) this.child.kill("SIGKILL");
+  }
+
   /** Stop NSD (it stops its own children) and remove its files. */
   async stop(): Promise<void> {
+    running.delete(this);
     if (this.child.exitCode === null && this.child.signalCode === null) {
       const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
       this.child.kill("SIGTERM");

@@ -183,6 +183,11 @@ export class Sandbox {
       oldTtl: OLD_TTL_SECONDS,
       newHeadTtl: TTL.lowered / TTL_DIVISOR,
       ttlDivisor: TTL_DIVISOR,
+    }).catch(async (e: unknown) => {
+      await Promise.allSettled([old.stop(), fresh.stop()]);
+      pki.remove();
+      fs.rmSync(runDir, { recursive: true, force: true });
+      throw e;
     });
 
     const project = path.join(runDir, "project");

@@ -181,10 +181,11 @@ describe("sandbox rehearsal under the real Pulumi engine and real DNS: prepare, 
     const t0 = Date.now();
     await until(
       (v) => v.subMx.targets[0] === NEW_MX && v.dmarc !== "NXDOMAIN" && v.apexMx.ttl! <= LOWERED,
-      OLD_TTL_SECONDS + 5,
+      // an answer may expire while the old delegation is still cached, and be asked again of the old DNS host
+      2 * OLD_TTL_SECONDS + 5,
       "the new zone's answers",
     );
-    assert.ok(Date.now() - t0 >= (left - 1) * 1000, `the cached answer lived ${Date.now() - t0} ms of its ${left} s`);
+    assert.ok(Date.now() - t0 >= (left - 2) * 1000, `the cached answer lived ${Date.now() - t0} ms of its ${left} s`);
   });
 
   it("cutover: pulumi up runs the delta pass; through the resolver the MX, SPF, DMARC and autodiscover are the new zone's", async () => {

@@ -14,6 +14,10 @@ import { planned } from "../components/planned";
 import { CONFIG_NAMESPACE, configValue, parseConfig, rawConfigFrom } from "../plan/config";
 import { buildPlan } from "../plan/plan";
 import { mailRecordsOnly } from "../plan/zoneRecords";
+import { proveZoneSpf } from "../plan/zoneOutputs";
+import type { NameServer } from "../dns/query";
+import { serverLookup } from "../dns/spfEval";
+import { systemSpfLookup } from "../dns/systemLookup";
 import { LocalDovecotAccount } from "./localAccount";
 import { LocalZoneRecord } from "./localZoneRecord";
 import type { LocalZone } from "./localZoneRecordOps";
@@ -99,6 +103,12 @@ if (zone) {
     });
   }
 }
+
+// index.ts's SPF proof of the planned records; names outside the zone (the old host's include, the new host's
+// address) resolved through the sandbox's resolver (`mailshift-sandbox:resolver`) instead of the system's.
+const resolverText = all["mailshift-sandbox:resolver"];
+const resolver = resolverText ? (configValue(resolverText) as NameServer) : undefined;
+export const spfProof = proveZoneSpf(plan, resolver ? serverLookup(resolver, { recursion: true }) : systemSpfLookup);
 
 export const stage = plan.stage;
 /** The records mailshift manages at this stage (in Cloudflare for real; in the loopback zone here). */

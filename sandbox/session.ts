@@ -412,6 +412,8 @@ function stackConfig(old: Dovecot, fresh: Dovecot, mailboxes: SandboxMailbox[], 
     "mailshift:cloudflare": { zoneId: "0".repeat(32) },
     // the sandbox's stand-in for the Cloudflare zone: which NSD serves it, and the rehearsal's TTL clock
     "mailshift-sandbox:zone": dns.zone(),
+    // where the program resolves what a receiver would (its SPF proof): the rehearsal's Unbound
+    "mailshift-sandbox:resolver": dns.resolver.server,
     "mailshift:oldHost": {
       imapHost: OLD_NAME,
       imapPort: old.imapsPort,

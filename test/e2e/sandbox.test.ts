@@ -203,6 +203,13 @@ describe("sandbox rehearsal under the real Pulumi engine and real DNS: prepare, 
     });
     assert.deepEqual(v.dmarc, ["v=DMARC1; p=none"]);
     assert.equal(v.autodiscover, "NXDOMAIN", "autodiscover is Exchange's; none without Exchange");
+    // the program's own SPF proof of the planned records, names outside the zone resolved through Unbound
+    const proof = (JSON.parse(s.pulumi(["stack", "output", "--json"]).stdout) as { spfProof: string[] }).spfProof;
+    assert.ok(proof.length >= 3 && proof.every((l) => l.startsWith("ok ")), proof.join("\n"));
+    assert.ok(
+      proof.some((l) => l.includes(`${SUBDOMAIN}: new IMAP host (127.0.20.1) -> pass`)),
+      proof.join("\n"),
+    );
   });
 
   it("during cutover mail reaches the old host (a sender with the cached MX) and the new one (a sender resolving now)", async () => {

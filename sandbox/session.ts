@@ -1,8 +1,9 @@
 // The sandbox rehearsal's machinery, shared by the README's main job (rehearse.ts) and its end-to-end test:
 // two Dovecot servers on loopback (implicit TLS from a throwaway CA, as a real host on 993), the old one loaded
-// with real mail; a Pulumi project in a folder of the run whose program is dist/sandbox/program.js; the real
-// `pulumi` CLI (scripts/pulumi.sh) with a local file:// backend, the passphrase secrets provider, no update
-// checks and no plugin downloads.
+// with real mail; the DNS (dnsWorld.ts: NSD as registry, old DNS host and new zone, Unbound in front); a Pulumi
+// project in a folder of the run whose program is dist/sandbox/program.js; the real `pulumi` CLI (scripts/pulumi.sh)
+// with a local file:// backend, the passphrase secrets provider, no update checks and no plugin downloads; stage
+// moves, what the resolver shows, delivery by MX and Message-IDs read through IMAP, for the steps to assert.
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";

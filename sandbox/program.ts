@@ -1,9 +1,11 @@
 // The sandbox stack's Pulumi program. Same plan (plan/: parseConfig, buildPlan) and the same Migrations
 // component (one MailboxMigration per mailbox, after its account) as index.ts; what differs is only what
 // cannot run on this machine:
-//  - DNS (Cloudflare) and Exchange (azuread, Graph, Exchange PowerShell): their provider plugins cannot be
-//    built or downloaded here, so nothing is declared for them; the records mailshift would create in this
-//    stage are a stack output (`dnsRecords`) instead.
+//  - DNS (Cloudflare): its provider plugin cannot be built or downloaded here. The same records MailDns declares
+//    (plan/zoneRecords.ts, from the same plan) are declared as LocalZoneRecord resources (localZoneRecord.ts), with
+//    the same resource names, into a zone a loopback NSD serves (`mailshift-sandbox:zone`); they are also the stack
+//    output `dnsRecords`.
+//  - Exchange (azuread, Graph, Exchange PowerShell): nothing is declared; every sandbox mailbox goes to imap.
 //  - the accounts on the new Dovecot host: the same account script as ImapHost's remote.Command, run locally by
 //    a small dynamic resource (localAccount.ts) because @pulumi/command's plugin cannot be built here.
 import * as pulumi from "@pulumi/pulumi";
@@ -11,12 +13,19 @@ import { Migrations } from "../components/migrations";
 import { planned } from "../components/planned";
 import { CONFIG_NAMESPACE, configValue, parseConfig, rawConfigFrom } from "../plan/config";
 import { buildPlan } from "../plan/plan";
+import { mailRecordsOnly } from "../plan/zoneRecords";
+import { proveZoneSpf } from "../plan/zoneOutputs";
+import type { NameServer } from "../dns/query";
+import { serverLookup } from "../dns/spfEval";
+import { systemSpfLookup } from "../dns/systemLookup";
 import { LocalDovecotAccount } from "./localAccount";
 import { Notices } from "../components/notices";
 import { stakeholderReport } from "../components/report";
 import { noticesDue as dueNotices } from "../notices/due";
 import { noticePlanFromPlan } from "../notices/fromPlan";
 import { relayFromConfig } from "../notices/relay";
+import { LocalZoneRecord } from "./localZoneRecord";
+import type { LocalZone } from "./localZoneRecordOps";
 
 const all = pulumi.runtime.allConfig();
 const raw = rawConfigFrom(all);
@@ -66,16 +75,48 @@ for (const m of plan.mailboxes) {
 // /etc/hosts would: `mailshift-sandbox:hosts` is read by this program only.
 const hostsFile = (configValue(all["mailshift-sandbox:hosts"] ?? "{}") ?? {}) as Record<string, string>;
 const address = (s: { imapHost: string; imapPort: number }) => ({ imapHost: hostsFile[s.imapHost] ?? s.imapHost, imapPort: s.imapPort });
-const migrations = new Migrations("migration", {
-  migrations: plan.migrations,
-  oldHost: address(config.oldHost),
-  newHost: address(host),
-  password: passwordOf,
-  accounts,
-});
+// no migration before stage copy (as in index.ts)
+const migrations =
+  plan.migrations.length > 0
+    ? new Migrations("migration", {
+        migrations: plan.migrations,
+        oldHost: address(config.oldHost),
+        newHost: address(host),
+        password: passwordOf,
+        accounts,
+      })
+    : undefined;
+
+// The Cloudflare records, as index.ts's MailDns declares them (the zone-file import's records when there is one),
+// each named dns-<key> as there. The sandbox has no tenant, so no record can wait for a tenant value.
+const zoneText = all["mailshift-sandbox:zone"];
+const zone = zoneText ? (configValue(zoneText) as LocalZone) : undefined;
+if (zone) {
+  for (const r of plan.zone?.records ?? mailRecordsOnly(plan.records)) {
+    if (typeof r.content !== "string")
+      throw new pulumi.RunError(
+        `dns-${r.resourceKey}: ${r.name} ${r.type} needs ${r.content.ref} from the tenant; the sandbox has no Exchange`,
+      );
+    new LocalZoneRecord(`dns-${r.resourceKey}`, {
+      zone,
+      key: r.resourceKey,
+      name: r.name,
+      type: r.type,
+      content: r.content,
+      ...(r.priority !== undefined ? { priority: r.priority } : {}),
+      ttl: r.ttl,
+    });
+  }
+}
+
+// index.ts's SPF proof of the planned records; names outside the zone (the old host's include, the new host's
+// address) resolved through the sandbox's resolver (`mailshift-sandbox:resolver`) instead of the system's.
+const resolverText = all["mailshift-sandbox:resolver"];
+const resolver = resolverText ? (configValue(resolverText) as NameServer) : undefined;
+export const spfProof = proveZoneSpf(plan, resolver ? serverLookup(resolver, { recursion: true }) : systemSpfLookup);
 
 export const stage = plan.stage;
-/** What the DNS component would create in this stage (switched off here). */
+/** The records mailshift manages at this stage (in Cloudflare for real; in the loopback zone here). */
 export const dnsRecords = plan.records.map(
   (r) =>
     `${r.type} ${r.name} ${typeof r.content === "string" ? r.content : `<${r.content.ref} from the tenant>`}${r.priority !== undefined ? ` priority ${r.priority}` : ""} ttl ${r.ttl}`,
@@ -89,7 +130,7 @@ export const warnings = plan.warnings;
 export const migrationStatus = pulumi.all(
   Object.fromEntries(
     plan.migrations.map((m) => {
-      const r = migrations.migrations[m.accountKey]!;
+      const r = migrations!.migrations[m.accountKey]!;
       return [
         m.source,
         pulumi
@@ -103,7 +144,7 @@ export const migrationStatus = pulumi.all(
 // ---------------------------------------------------------------------------------------------------------
 // NOTICES AND THE REPORT, as in index.ts (components/notices.ts, components/report.ts). Notices only with
 // mailshift:notices; the page only with mailshift:report (so a sandbox stack without them declares neither),
-// saying that DNS is switched off here.
+// saying where the sandbox's DNS is served.
 // ---------------------------------------------------------------------------------------------------------
 const noticePlan = planned(() => noticePlanFromPlan(plan));
 const noticeRelay = planned(() => relayFromConfig(config.notices?.smtp, all[`${CONFIG_NAMESPACE}smtpPassword`]));
@@ -131,7 +172,7 @@ export const reportFile = config.report
       file: config.report.file ?? `report.${pulumi.getStack()}.html`,
       ...(config.report.negativeTtl !== undefined ? { negativeTtl: config.report.negativeTtl } : {}),
       notes: [
-        "DNS is switched off in the sandbox: the DNS changes listed are those a real stack makes at this stage; none was made here.",
+        "In the sandbox the records are served on loopback by NSD standing in for Cloudflare; no mailbox goes to Exchange here, so the apex MX stays on the old host.",
         ...(noticeDeliveries?.unsent ?? []),
       ],
     }).file

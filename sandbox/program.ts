@@ -159,7 +159,7 @@ const noticeDeliveries = noticePlan
       ...(noticeRelay ? { relay: noticeRelay } : {}),
       after: (source) => {
         const m = plan.migrations.find((x) => x.source === source);
-        return m ? [migrations.migrations[m.accountKey]!] : [];
+        return m && migrations ? [migrations.migrations[m.accountKey]!] : [];
       },
     })
   : undefined;
@@ -168,7 +168,7 @@ export const noticesDue = noticePlan ? dueNotices(noticePlan, plan.stage, notice
 export const reportFile = config.report
   ? stakeholderReport("report", {
       plan,
-      migrations: Object.fromEntries(plan.migrations.map((m) => [m.source, migrations.migrations[m.accountKey]!])),
+      migrations: Object.fromEntries(plan.migrations.map((m) => [m.source, migrations!.migrations[m.accountKey]!])),
       file: config.report.file ?? `report.${pulumi.getStack()}.html`,
       ...(config.report.negativeTtl !== undefined ? { negativeTtl: config.report.negativeTtl } : {}),
       notes: [

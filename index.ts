@@ -22,6 +22,9 @@ import { formatBytes } from "./plan/quota";
 import { noticePlanFromPlan } from "./notices/fromPlan";
 import { noticesDue as dueNotices } from "./notices/due";
 import { planned } from "./components/planned";
+import { Notices } from "./components/notices";
+import { stakeholderReport } from "./components/report";
+import { relayFromConfig } from "./notices/relay";
 
 /** A file the stack names, read; one that cannot be read is a configuration problem naming its key. */
 const readConfigFile = (key: string, file: string): Buffer => {
@@ -160,12 +163,16 @@ export const accounts = pulumi.all(Object.fromEntries(Object.entries(accountReso
 // MIGRATIONS (components/migrations.ts): one MailboxMigration per entry of plan.migrations (none in prepare),
 // each depending on its destination account; syncGeneration from the plan (copy 1, cutover 2, finalize 3).
 // ---------------------------------------------------------------------------------------------------------
+// How the migrations, and the notices that log in as they do, reach the hosts: TLS, the CA's PEM, the administrator.
+const hostReach = {
+  oldHost: migrationHost(config.oldHost, "oldHost", readConfigFile, secret("oldHostAdminPassword")),
+  ...(config.newHost ? { newHost: migrationHost(config.newHost, "newHost", readConfigFile, secret("newHostAdminPassword")) } : {}),
+};
 const migrations =
   plan.migrations.length > 0
     ? new Migrations("migration", {
         migrations: plan.migrations,
-        oldHost: migrationHost(config.oldHost, "oldHost", readConfigFile, secret("oldHostAdminPassword")),
-        ...(config.newHost ? { newHost: migrationHost(config.newHost, "newHost", readConfigFile, secret("newHostAdminPassword")) } : {}),
+        ...hostReach,
         ...(exchange?.imapApp ? { exchangeApp: exchange.imapApp } : {}),
         password: passwordOf,
         accounts: accountResources,
@@ -211,5 +218,41 @@ export const spfLookups = plan.spf.map(
 export const warnings = plan.warnings;
 /** Who is told what (notices/): `mailshift notices --stack-outputs` composes and sends from this; no secret in it. */
 export const notices = noticePlanFromPlan(plan);
-export const noticesDue = notices ? dueNotices(notices, plan.stage) : [];
+
+// ---------------------------------------------------------------------------------------------------------
+// NOTICES AND THE REPORT (components/notices.ts, components/report.ts): each person's notice of this stage as a
+// NoticeDelivery, delivered once by `pulumi up` after their migration's pass and this stage's DNS changes; the
+// IT team's page (mailshift:report.file) rewritten from the migrations' own outputs.
+// ---------------------------------------------------------------------------------------------------------
+const noticeRelay = planned(() => relayFromConfig(config.notices?.smtp, all[`${CONFIG_NAMESPACE}smtpPassword`]));
+const migrationOf = (source: string) => migrations?.migrations[plan.migrations.find((m) => m.source === source)?.accountKey ?? ""];
+const noticeDeliveries =
+  notices && migrations
+    ? new Notices("notice", {
+        plan: notices,
+        stage: plan.stage,
+        migrations: plan.migrations,
+        ...hostReach,
+        ...(exchange?.imapApp ? { exchangeApp: exchange.imapApp } : {}),
+        password: passwordOf,
+        ...(noticeRelay ? { relay: noticeRelay } : {}),
+        after: (source) => [dns, ...(migrationOf(source) ? [migrationOf(source)!] : [])],
+      })
+    : undefined;
+for (const w of noticeDeliveries?.unsent ?? []) pulumi.log.warn(w);
+export const noticesDue = notices ? dueNotices(notices, plan.stage, noticeRelay !== undefined) : [];
+const report = stakeholderReport(
+  "report",
+  {
+    plan,
+    migrations: Object.fromEntries(plan.migrations.map((m) => [m.source, migrations!.migrations[m.accountKey]!])),
+    file: config.report?.file ?? `report.${pulumi.getStack()}.html`,
+    ...(config.report?.negativeTtl !== undefined ? { negativeTtl: config.report.negativeTtl } : {}),
+    notes: noticeDeliveries?.unsent ?? [],
+  },
+  { dependsOn: [dns] },
+);
+/** The stakeholder page `pulumi up` wrote, and when. */
+export const reportFile = report.file;
+// ------------------------------------------------------------------------------ end NOTICES AND THE REPORT
 export const imapAppClientId = exchange?.imapApp?.clientId;

@@ -19,6 +19,7 @@ import {
   type MxHost,
   type NewHostConfig,
   type NoticesConfig,
+  type ReportConfig,
   type TimeWindow,
   type OldHostConfig,
   type Route,
@@ -48,6 +49,7 @@ export const CONFIG_KEYS = [
   "zoneFile",
   "notices",
   "protect",
+  "report",
 ] as const;
 
 const DOMAIN_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -407,11 +409,32 @@ function parseNotices(r: Reader, v: unknown, domain: string | undefined): Notice
       `${finalize.start} is before the cutover window ends (${cutover.end})`,
       "Finalize comes after cutover, at least 5 days later (senders retry for up to 5 days)",
     );
+  // the relay for backup copies; its password is the secret mailshift:smtpPassword
+  const smtp = r.str(p("smtp"), o.smtp, false);
+  if (smtp !== undefined && !/^smtps?:\/\/([^:@/\s]+@)?[^:@/\s]+(:\d{1,5})?\/?$/.test(smtp))
+    r.fail(
+      p("smtp"),
+      `${JSON.stringify(smtp)} is not an SMTP relay URL`,
+      "Write smtp://[USER@]HOST:PORT (STARTTLS) or smtps://[USER@]HOST:PORT",
+    );
   return {
     ...(from ? { from } : {}),
+    ...(smtp ? { smtp } : {}),
     contact: { name, ...(phone ? { phone } : {}), ...(url ? { url } : {}), ...(email ? { email } : {}) },
     windows: { ...(cutover ? { cutover } : {}), ...(finalize ? { finalize } : {}) },
   };
+}
+
+/** mailshift:report: where `pulumi up` writes the stakeholder page (absent: report.<stack>.html, see index.ts). */
+function parseReport(r: Reader, v: unknown): ReportConfig | undefined {
+  const o = r.obj(cfgPath("report"), v, false);
+  if (!o) return undefined;
+  r.keys(cfgPath("report"), o, SCHEMA.report);
+  const file = r.str(cfgPath("report", "file"), o.file, false);
+  if (file !== undefined && !/\.html?$/i.test(file))
+    r.fail(cfgPath("report", "file"), `${JSON.stringify(file)} does not end in .html`, "Name the page like reports/production.html");
+  const negativeTtl = o.negativeTtl === undefined ? undefined : r.int(cfgPath("report", "negativeTtl"), o.negativeTtl, 1800, 0, 86400);
+  return { ...(file ? { file } : {}), ...(negativeTtl !== undefined ? { negativeTtl } : {}) };
 }
 
 function parseExchange(r: Reader, v: unknown): ExchangeConfig | undefined {
@@ -691,6 +714,7 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
   for (const q of quotaProblems(mailboxes, audit, quotaHeadroom, newHost?.defaultQuotaBytes))
     r.fail(cfgPath("mailboxes", mailboxAt[q.at]!, "quota"), q.message, "");
   const notices = parseNotices(r, raw.notices, domain);
+  const report = parseReport(r, raw.report);
   for (const k of ["auditFile", "zoneFile"] as const) if (raw[k] !== undefined) r.str(cfgPath(k), raw[k], false);
   if (r.errors.length > 0) throw new PlanErrors(r.errors);
   return {
@@ -711,6 +735,7 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
     quotaHeadroom,
     audit,
     ...(notices ? { notices } : {}),
+    ...(report ? { report } : {}),
   };
 }
 
@@ -721,6 +746,7 @@ export const SECRET_KEYS: readonly string[] = [
   "sshPrivateKey",
   "graphClientSecret",
   "passwords",
+  "smtpPassword",
   "oldHostAdminPassword",
   "newHostAdminPassword",
 ];

@@ -60,12 +60,13 @@ export const SCHEMA = {
   "newHost.ssh": schema("an ssh setting", ["host", "port", "user"]),
   ttl: schema("a ttl setting", ["normal", "lowered"]),
   dmarc: schema("a dmarc setting", ["policy", "rua"]),
-  notices: schema("a notices setting", ["from", "contact", "windows"]),
+  notices: schema("a notices setting", ["from", "contact", "windows", "smtp"]),
   "notices.from": schema("a sender setting", ["name", "address"]),
   "notices.contact": schema("a contact setting", ["name", "phone", "url", "email"]),
   "notices.windows": schema("a stage with a maintenance window", ["cutover", "finalize"]),
   "notices.windows.cutover": schema("a window setting", ["start", "end"]),
   "notices.windows.finalize": schema("a window setting", ["start", "end"]),
+  report: schema("a report setting", ["file", "negativeTtl"]),
 } as const satisfies Record<string, ObjectSchema>;
 
 export type SchemaPath = keyof typeof SCHEMA;

@@ -176,6 +176,16 @@ export interface MailshiftConfig {
   audit: Record<string, number>;
   /** Who tells people what, and the channel that works when email does not; absent: no notices. */
   notices?: NoticesConfig;
+  /** Where `pulumi up` writes the stakeholder page; absent: report.<stack>.html in the project folder. */
+  report?: ReportConfig;
+}
+
+/** mailshift:report. */
+export interface ReportConfig {
+  /** The page, relative to the project folder; default report.<stack>.html. */
+  file?: string;
+  /** The zone's negative-caching TTL (SOA minimum) in seconds, for added records; default 1800. */
+  negativeTtl?: number;
 }
 
 /** A time span as written in the stack, ISO 8601 with its UTC offset, so people read their local time. */
@@ -194,6 +204,8 @@ export interface NoticesConfig {
   contact: { name: string; phone?: string; url?: string; email?: string };
   /** Maintenance windows of the DNS changes people notice: when cutover and finalize run. */
   windows: { cutover?: TimeWindow; finalize?: TimeWindow };
+  /** smtp:// or smtps:// URL of the relay that sends the copies to backup addresses (password: mailshift:smtpPassword). */
+  smtp?: string;
 }
 
 /**

@@ -186,6 +186,8 @@ export const plannedMigrations = plan.migrations.map((m) => ({
   destination: m.destination,
   route: m.route,
   syncGeneration: m.syncGeneration,
+  // renames, excludes, size limit and connections as the migration gets them (host settings with the mailbox's)
+  ...(Object.keys(m.copy).length > 0 ? { copy: m.copy } : {}),
 }));
 
 // Outputs for people.

@@ -99,7 +99,14 @@ describe("migrations under mocks: the hosts' engine options and administrators r
   };
 
   it("tls, the CA file's PEM, the administrators (passwords secret), folders, size limit and connections", async () => {
-    const { declared } = await runProgram(over({ imapPort: 143, tls: "starttls", ca: caFile, admin: "mspadmin" }));
+    const { declared, exports } = await runProgram(over({ imapPort: 143, tls: "starttls", ca: caFile, admin: "mspadmin" }));
+    // what preview shows people: each migration's copy settings
+    const shown = (exports.plannedMigrations as { source: string; copy?: unknown }[]).find((p) => p.source === "archive@example.com");
+    assert.deepEqual(shown?.copy, {
+      folders: { rename: { "Sent Messages": "Sent Items" }, exclude: ["Trash", "Junk*", "Archive/2009*"] },
+      maxMessageBytes: 50_000_000,
+      connections: 2,
+    });
     const migrations = declared.filter((d) => d.type === MAILBOX_MIGRATION_TYPE);
     assert.equal(migrations.length, 6);
     const archive = migrations.find((d) => d.name === "migration-imap-archive@mail2.example.com")!;

@@ -125,6 +125,14 @@ describe("migrations under mocks: the hosts' engine options and administrators r
     assert.deepEqual([alice.inputs.maxMessageBytes, alice.inputs.connections], [150_000_000, undefined]);
   });
 
+  it("insecure on a loopback name reaches the migrations (a rehearsal against a stand-in on this machine)", async () => {
+    const { declared } = await runProgram(over({ imapHost: "imap.old.localhost", imapPort: 143, insecure: true, admin: "mspadmin" }));
+    const bob = declared.find((d) => d.name === "migration-imap-bob@mail2.example.com")!;
+    const src = endpoint(bob.inputs.source).fields;
+    assert.deepEqual([src.host, src.port, src.insecure, src.tls], ["imap.old.localhost", 143, true, undefined]);
+    assert.equal(endpoint(bob.inputs.destination).fields.insecure, undefined, "only the host that says so");
+  });
+
   it("a CA file that cannot be read, or holds no certificate, is a plan error naming the key", async () => {
     const notPem = path.join(dir, "not.pem");
     fs.writeFileSync(notPem, "just text\n");

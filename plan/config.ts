@@ -2,6 +2,7 @@
 // reads the keys (pulumi.Config in index.ts, a YAML file in tests) and hands them over as plain values.
 // Every problem is collected, so one preview reports them all.
 import { cfgPath, childPath, PlanError, PlanErrors } from "./errors";
+import { parseGatesConfig } from "./gatesConfig";
 import { parseQuota } from "./quota";
 import { checkStageChange } from "./stage";
 import { NEW_HOST_ANY, SCHEMA, type ObjectSchema } from "./schema";
@@ -45,6 +46,8 @@ export const CONFIG_KEYS = [
   "zoneFile",
   "notices",
   "protect",
+  "gates",
+  "override",
 ] as const;
 
 const DOMAIN_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -575,6 +578,8 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
   const audit = { ...auditEntries, ...parseAudit(r, raw.audit) };
   const notices = parseNotices(r, raw.notices, domain);
   for (const k of ["auditFile", "zoneFile"] as const) if (raw[k] !== undefined) r.str(cfgPath(k), raw[k], false);
+  const { gates, override, errors: gateErrors } = parseGatesConfig(raw.gates, raw.override); // plan/gatesConfig.ts
+  r.errors.push(...gateErrors);
   if (r.errors.length > 0) throw new PlanErrors(r.errors);
   return {
     domain: domain!,
@@ -594,6 +599,8 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
     quotaHeadroom,
     audit,
     ...(notices ? { notices } : {}),
+    gates,
+    ...(override ? { override } : {}),
   };
 }
 

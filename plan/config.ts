@@ -539,8 +539,9 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
   const stage = r.stage(cfgPath("stage"), raw.stage, true);
   const previousStage = r.stage(cfgPath("previousStage"), raw.previousStage, false);
   const force = r.bool(cfgPath("force"), raw.force, false);
-  // a stage change that skips one is reported with the other problems (buildPlan checks it again for the warning)
-  if (stage !== undefined) {
+  // a stage change that skips one is reported with the other problems (buildPlan checks it again for the warning);
+  // without previousStage the stage-order gate checks the move against the stage the stack last deployed (plan/gates.ts)
+  if (stage !== undefined && previousStage !== undefined) {
     try {
       checkStageChange(previousStage, stage, force);
     } catch (err) {

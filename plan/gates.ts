@@ -48,6 +48,8 @@ export interface GateRecord {
   preflight?: PreflightFact;
   /** Overrides used, as recorded: which gate, why, at which stage change, when. */
   overrides: OverrideUse[];
+  /** The new zone's nameservers as the last up knew them (what the delegation must point to). */
+  zoneNameServers?: string[];
 }
 
 export interface PreflightFact {
@@ -83,6 +85,8 @@ export interface GateSettings {
   finalizeAfter: number;
   /** mailshift:force: a stage change that skips one is allowed. */
   force: boolean;
+  /** mailshift:previousStage, now only a cross-check against the stage the stack last deployed. */
+  previousStage?: Stage;
   override?: { gates: GateName[]; reason: string };
 }
 
@@ -159,6 +163,12 @@ function migrationBlockers(
 export function gateBlockers(into: Stage, from: Stage | undefined, mailboxes: readonly string[], facts: WorldFacts, s: GateSettings): Blocker[] {
   const out: Blocker[] = [];
   const gates = GATES_INTO[into];
+  // on a move, previousStage (when still set) must be where the stack stands; staying, it names the move made
+  if (s.previousStage !== undefined && from !== undefined && into !== from && s.previousStage !== from)
+    out.push({
+      gate: "stage-order",
+      message: `mailshift:previousStage says ${s.previousStage} but the stack last deployed ${from}; remove it (\`pulumi config rm mailshift:previousStage\`: the stack's own outputs say which stage it deployed)`,
+    });
   const fromIndex = from === undefined ? -1 : stageIndex(from);
   const toIndex = stageIndex(into);
   if (Math.abs(toIndex - fromIndex) > 1 && !s.force) {
@@ -252,6 +262,8 @@ export function gateBlockers(into: Stage, from: Stage | undefined, mailboxes: re
 }
 
 export interface GateDecision {
+  /** The stage the stack last deployed (its record, or mailshift:previousStage before the first record). */
+  from?: Stage;
   /** Blockers of the move into this run's stage that no override passes over: the run fails with them. */
   blocking: Blocker[];
   /** Blockers an override passed over, recorded in the outputs. */
@@ -265,11 +277,13 @@ export function decideMove(
   facts: WorldFacts,
   s: GateSettings,
 ): GateDecision {
-  const from = facts.last?.stage;
+  // a stack deployed before gates recorded anything: mailshift:previousStage says where it stands
+  const from = facts.last?.stage ?? s.previousStage;
   const all = gateBlockers(into, from, mailboxes, facts, s);
   const over = new Set(s.override?.gates ?? []);
   const change = `${from ?? "(none)"} -> ${into}`;
   return {
+    ...(from ? { from } : {}),
     blocking: all.filter((b) => !over.has(b.gate)),
     overridden: all
       .filter((b) => over.has(b.gate))
@@ -297,6 +311,7 @@ export function nextRecord(
   migrations: MigrationFact[],
   preflight: PreflightFact | undefined,
   overridden: readonly OverrideUse[],
+  zoneNameServers?: string[],
 ): GateRecord {
   const last = facts.last;
   const now = facts.now.toISOString();
@@ -312,6 +327,7 @@ export function nextRecord(
     migrations,
     ...(pf ? { preflight: pf } : {}),
     overrides: [...(last?.overrides ?? []), ...overridden],
+    ...(zoneNameServers?.length ? { zoneNameServers } : last?.zoneNameServers ? { zoneNameServers: last.zoneNameServers } : {}),
   };
 }
 
@@ -358,5 +374,6 @@ export function parseGateRecord(v: unknown): GateRecord | undefined {
     migrations,
     ...(preflight ? { preflight } : {}),
     overrides: Array.isArray(o.overrides) ? (o.overrides as OverrideUse[]) : [],
+    ...(Array.isArray(o.zoneNameServers) ? { zoneNameServers: o.zoneNameServers.filter((n): n is string => typeof n === "string") } : {}),
   };
 }

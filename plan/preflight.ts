@@ -36,7 +36,7 @@ export interface ProbeResult {
 
 export interface PreflightRow {
   mailbox: string;
-  side: Side;
+  side: string;
   server: string;
   port: string;
   tls: string;

@@ -12,6 +12,7 @@ import { planned } from "../components/planned";
 import { CONFIG_NAMESPACE, configValue, parseConfig, rawConfigFrom } from "../plan/config";
 import { buildPlan } from "../plan/plan";
 import { LocalDovecotAccount } from "./localAccount";
+import { openGates, preflightTargets } from "../world/gates";
 
 const all = pulumi.runtime.allConfig();
 const raw = rawConfigFrom(all);
@@ -37,6 +38,18 @@ const passwordOf = (address: string, which: "source" | "destination"): pulumi.Ou
   const v = passwords[address]?.[which];
   return typeof v === "string" && v !== "" ? pulumi.secret(v) : undefined;
 };
+
+// ---- GATES (world/gates.ts): the world read and the move to this stage decided; every resource below waits for it
+const gateHosts = (configValue(all["mailshift-sandbox:hosts"] ?? "{}") ?? {}) as Record<string, string>;
+const gates = openGates(
+  plan,
+  preflightTargets(
+    plan,
+    (a, w) => (typeof passwords[a]?.[w] === "string" ? (passwords[a]![w] as string) : undefined),
+    (s) => ({ imapHost: gateHosts[s.imapHost] ?? s.imapHost, imapPort: s.imapPort }),
+  ),
+);
+// ---- end GATES
 
 const accounts: Record<string, pulumi.CustomResource> = {};
 for (const m of plan.mailboxes) {
@@ -94,3 +107,5 @@ export const migrationStatus = pulumi.all(
     }),
   ),
 );
+/** What the next run's gates read (gateState), what blocks the next stage, this run's preflight (world/gates.ts). */
+export const { gateState, nextStageBlockers, preflight } = gates.record({ migrations: migrations.migrations });

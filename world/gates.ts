@@ -78,6 +78,8 @@ export interface OpenGates {
   record(a: {
     migrations: Readonly<Record<string, MailboxMigration>>;
     zoneNameServers?: pulumi.Input<string[]>;
+    /** What publishes this stage's records (their ids): the TTL and cutover times are recorded after them. */
+    after?: pulumi.Input<unknown>[];
   }): { gateState: pulumi.Output<GateRecord>; nextStageBlockers: pulumi.Output<string[]>; preflight: pulumi.Output<unknown> };
 }
 
@@ -96,9 +98,14 @@ export function openGates(plan: MigrationPlan, targets: readonly PreflightTarget
     ...(config.override ? { override: config.override } : {}),
   };
   const sources = plan.mailboxes.map((m) => m.source);
-  const self = new pulumi.StackReference("mailshift-last-outputs", {
-    name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
-  });
+  // the file backend's organization is "organization"; the SDK under mocks has none unless the test names one
+  let org = "organization";
+  try {
+    org = pulumi.getOrganization();
+  } catch {
+    // under mocks without an organization
+  }
+  const self = new pulumi.StackReference("mailshift-last-outputs", { name: `${org}/${pulumi.getProject()}/${pulumi.getStack()}` });
   const last = self.getOutputDetails("gateState").then((d) => parseGateRecord(d.value ?? d.secretValue));
   const before = (s: string) => STAGES.indexOf(stage) <= STAGES.indexOf(s as never);
   // the way into cutover asks DNS and the servers: at copy (the next stage) and at cutover itself
@@ -112,8 +119,9 @@ export function openGates(plan: MigrationPlan, targets: readonly PreflightTarget
   );
   const facts: Promise<WorldFacts> = Promise.all([last, preflight]).then(async ([l, p]) => {
     const expected = config.gates.nameServers ?? l?.zoneNameServers;
+    // an overridden gate is not asked (the program under mocks overrides them all: nothing leaves the machine)
     const delegation =
-      stage === "copy" || stage === "cutover"
+      (stage === "copy" || stage === "cutover") && !config.override?.gates.includes("delegation")
         ? await readDelegation(config.domain, expected, {
             ...(config.gates.parentNameServer ? { parentNameServer: config.gates.parentNameServer } : {}),
             ...(config.gates.resolver ? { resolver: config.gates.resolver } : {}),
@@ -127,15 +135,20 @@ export function openGates(plan: MigrationPlan, targets: readonly PreflightTarget
   void decided.then(({ d }) => (d.blocking.length ? Promise.reject(gateError(blockedMessage(stage, d.from, d.blocking))) : undefined));
   const decision = decided.then(({ d }) => (d.blocking.length ? new Promise<GateDecision>(() => undefined) : d));
   const go = pulumi.output(decision.then((): pulumi.Resource[] => []));
-  pulumi.runtime.registerStackTransformation((args) =>
-    args.type === "pulumi:pulumi:StackReference" ? undefined : { props: args.props, opts: pulumi.mergeOptions(args.opts, { dependsOn: go }) },
-  );
+  try {
+    pulumi.runtime.registerStackTransformation((args) =>
+      args.type === "pulumi:pulumi:StackReference" ? undefined : { props: args.props, opts: pulumi.mergeOptions(args.opts, { dependsOn: go }) },
+    );
+  } catch (err) {
+    // a program run under setMocks has no root stack to hang transformations on (and changes nothing anyway)
+    if (!/root stack resource was referenced before it was initialized/.test((err as Error).message)) throw err;
+  }
 
   return {
     decision,
     facts,
     preflight,
-    record({ migrations, zoneNameServers }) {
+    record({ migrations, zoneNameServers, after = [] }) {
       // (an Output turns the Date of `now` into a plain object: each use below sets it again)
       const facts$ = pulumi.output(facts);
       const passes = pulumi.all(
@@ -154,26 +167,20 @@ export function openGates(plan: MigrationPlan, targets: readonly PreflightTarget
       );
       const pf = pulumi.output(preflight);
       const decision$ = pulumi.output(decision);
-      // recorded when the up is done: the DNS records (TTL lowered, MX switched) and the passes are in place then
-      const gateState = pulumi
-        .all([facts$, decision$, passes, pf, pulumi.output(zoneNameServers ?? [])])
-        .apply(([f, d, m, p, ns]) =>
-          nextRecord(
-            stage,
-            { ...f, now: new Date() },
-            m,
-            p ? { at: new Date().toISOString(), problems: p.problems } : undefined,
-            d.overridden,
-            ns,
-          ),
-        );
-      // a preview cannot know this run's passes: it names what blocks the next stage from what is deployed
-      const blockers = pulumi.runtime.isDryRun()
-        ? pulumi.all([facts$, decision$]).apply(([f, d]) => {
+      const pfFact = (p: PreflightReport | undefined) => (p ? { at: new Date().toISOString(), problems: p.problems } : undefined);
+      // A preview cannot know this run's passes nor when its records are published: it shows the record as it would
+      // be with what is deployed. An up records once the DNS records (TTL lowered, MX switched) and passes are done.
+      const gateState = pulumi.runtime.isDryRun()
+        ? pulumi.all([facts$, decision$, pf]).apply(([f, d, p]) => {
             const now = { ...f, now: new Date() };
-            return nextStageBlockers(stage, sources, { ...now, last: nextRecord(stage, now, f.last?.migrations ?? [], f.preflight, d.overridden) }, settings);
+            return nextRecord(stage, now, f.last?.migrations ?? [], pfFact(p), d.overridden);
           })
-        : pulumi.all([facts$, gateState]).apply(([f, rec]) => nextStageBlockers(stage, sources, { ...f, now: new Date(), last: rec }, settings));
+        : pulumi
+            .all([facts$, decision$, passes, pf, pulumi.output(zoneNameServers ?? []), pulumi.all(after)])
+            .apply(([f, d, m, p, ns]) => nextRecord(stage, { ...f, now: new Date() }, m, pfFact(p), d.overridden, ns));
+      const blockers = pulumi
+        .all([facts$, gateState])
+        .apply(([f, rec]) => nextStageBlockers(stage, sources, { ...f, now: new Date(), last: rec }, settings));
       const preflightOut = pf.apply((p) => (p ? { table: renderPreflight(p).split("\n"), problems: p.problems } : "not run at this stage"));
       return { gateState, nextStageBlockers: blockers, preflight: preflightOut };
     },

@@ -335,7 +335,9 @@ export function nextRecord(
 export function nextStageBlockers(stage: Stage, mailboxes: readonly string[], facts: WorldFacts, s: GateSettings): string[] {
   const next = STAGES[stageIndex(stage) + 1];
   if (!next) return [];
-  const blockers = gateBlockers(next, stage, mailboxes, facts, { ...s, force: false });
+  // the next move is made with the next configuration: this one's previousStage and force say nothing of it
+  const { previousStage: _previous, ...rest } = s;
+  const blockers = gateBlockers(next, stage, mailboxes, facts, { ...rest, force: false });
   if (blockers.length === 0) return [`nothing blocks ${next}: pulumi config set mailshift:stage ${next} && pulumi up`];
   return blockers.map((b) => `${next} [${b.gate}]: ${b.message}`);
 }

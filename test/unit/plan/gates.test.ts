@@ -249,6 +249,11 @@ describe("plan/gates: override, record, next stage", () => {
     f.last!.loweredTtlSince = ago(60);
     assert.match(nextStageBlockers("copy", MAILBOXES, f, settings)[0]!, /^cutover \[ttl-propagated\]: the lowered TTL was published/);
     assert.deepEqual(nextStageBlockers("finalize", MAILBOXES, f, settings), []);
+    // this run's previousStage and force are about this move, not the next one
+    f.last!.loweredTtlSince = ago(7200);
+    assert.deepEqual(nextStageBlockers("copy", MAILBOXES, f, { ...settings, previousStage: "prepare", force: true }), [
+      "nothing blocks cutover: pulumi config set mailshift:stage cutover && pulumi up",
+    ]);
   });
 
   it("formats waits as people read them", () => {

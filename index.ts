@@ -92,7 +92,9 @@ planned(() =>
 // ---- GATES (world/gates.ts): the world read and the move to this stage decided; every resource below waits for it
 const gates = openGates(
   plan,
-  preflightTargets(plan, (a, w) => (typeof passwords[a]?.[w] === "string" && passwords[a]![w] !== "" ? (passwords[a]![w] as string) : undefined)),
+  preflightTargets(plan, (a, w) =>
+    typeof passwords[a]?.[w] === "string" && passwords[a]![w] !== "" ? (passwords[a]![w] as string) : undefined,
+  ),
 );
 // ---- end GATES
 

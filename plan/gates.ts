@@ -160,7 +160,13 @@ function migrationBlockers(
  * `mailboxes`: the source addresses of the mailboxes that move (mailshift:mailboxes).
  * Staying on a stage or going back is never gated by the world: only `stage-order` applies then.
  */
-export function gateBlockers(into: Stage, from: Stage | undefined, mailboxes: readonly string[], facts: WorldFacts, s: GateSettings): Blocker[] {
+export function gateBlockers(
+  into: Stage,
+  from: Stage | undefined,
+  mailboxes: readonly string[],
+  facts: WorldFacts,
+  s: GateSettings,
+): Blocker[] {
   const out: Blocker[] = [];
   const gates = GATES_INTO[into];
   // on a move, previousStage (when still set) must be where the stack stands; staying, it names the move made
@@ -212,7 +218,10 @@ export function gateBlockers(into: Stage, from: Stage | undefined, mailboxes: re
   if (gates.includes("delegation")) {
     const d = facts.delegation;
     if (!d)
-      out.push({ gate: "delegation", message: "the parent zone's delegation was not checked; run `pulumi preview` where DNS can be queried" });
+      out.push({
+        gate: "delegation",
+        message: "the parent zone's delegation was not checked; run `pulumi preview` where DNS can be queried",
+      });
     else if (!d.expected || d.expected.length === 0)
       out.push({
         gate: "delegation",
@@ -220,7 +229,10 @@ export function gateBlockers(into: Stage, from: Stage | undefined, mailboxes: re
           "the new zone's nameservers are not known yet (a created zone gets them from `pulumi up`); deploy the zone, or set mailshift:gates.nameServers to the nameservers Cloudflare shows for it",
       });
     else if (d.error || !d.found)
-      out.push({ gate: "delegation", message: `the NS records could not be asked (${d.error ?? "no answer"}) via ${d.via}; check that DNS answers, then preview again` });
+      out.push({
+        gate: "delegation",
+        message: `the NS records could not be asked (${d.error ?? "no answer"}) via ${d.via}; check that DNS answers, then preview again`,
+      });
     else {
       const want = new Set(d.expected.map(nsName));
       const got = new Set(d.found.map(nsName));
@@ -271,12 +283,7 @@ export interface GateDecision {
 }
 
 /** The move this run makes (from the deployed stage to mailshift:stage), with the override applied. */
-export function decideMove(
-  into: Stage,
-  mailboxes: readonly string[],
-  facts: WorldFacts,
-  s: GateSettings,
-): GateDecision {
+export function decideMove(into: Stage, mailboxes: readonly string[], facts: WorldFacts, s: GateSettings): GateDecision {
   // a stack deployed before gates recorded anything: mailshift:previousStage says where it stands
   const from = facts.last?.stage ?? s.previousStage;
   const all = gateBlockers(into, from, mailboxes, facts, s);

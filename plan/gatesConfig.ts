@@ -52,7 +52,10 @@ function unknownKeys(path: string, o: Record<string, unknown>, keys: readonly st
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-export function parseGatesConfig(rawGates: unknown, rawOverride: unknown): { gates: GatesConfig; override?: OverrideConfig; errors: PlanError[] } {
+export function parseGatesConfig(
+  rawGates: unknown,
+  rawOverride: unknown,
+): { gates: GatesConfig; override?: OverrideConfig; errors: PlanError[] } {
   const errors: PlanError[] = [];
   const p = (k: string) => cfgPath("gates", k);
   const g = isObject(rawGates) ? rawGates : {};
@@ -63,7 +66,11 @@ export function parseGatesConfig(rawGates: unknown, rawOverride: unknown): { gat
   const finalizeAfter = seconds(p("finalizeAfter"), g.finalizeAfter, errors) ?? DEFAULT_FINALIZE_AFTER;
   let nameServers: string[] | undefined;
   if (g.nameServers !== undefined) {
-    if (Array.isArray(g.nameServers) && g.nameServers.length > 0 && g.nameServers.every((n) => typeof n === "string" && /^[a-z0-9.-]+$/i.test(n)))
+    if (
+      Array.isArray(g.nameServers) &&
+      g.nameServers.length > 0 &&
+      g.nameServers.every((n) => typeof n === "string" && /^[a-z0-9.-]+$/i.test(n))
+    )
       nameServers = g.nameServers.map((n: string) => n.toLowerCase().replace(/\.$/, ""));
     else errors.push(new PlanError(p("nameServers"), "must list host names", "Write e.g. [ada.ns.cloudflare.com, bob.ns.cloudflare.com]"));
   }
@@ -94,7 +101,9 @@ export function parseGatesConfig(rawGates: unknown, rawOverride: unknown): { gat
   if (rawOverride === undefined || rawOverride === null) return { gates, errors };
   const o = isObject(rawOverride) ? rawOverride : {};
   if (!isObject(rawOverride))
-    errors.push(new PlanError(cfgPath("override"), `must be an object with gates and reason`, "Write { gates: [ttl-propagated], reason: \"...\" }"));
+    errors.push(
+      new PlanError(cfgPath("override"), `must be an object with gates and reason`, 'Write { gates: [ttl-propagated], reason: "..." }'),
+    );
   unknownKeys(cfgPath("override"), o, OVERRIDE_KEYS, "an override setting", errors);
   const list = Array.isArray(o.gates) ? o.gates : typeof o.gates === "string" ? [o.gates] : [];
   const named: GateName[] = [];
@@ -119,7 +128,7 @@ export function parseGatesConfig(rawGates: unknown, rawOverride: unknown): { gat
       new PlanError(
         cfgPath("override", "reason"),
         reason ? `"${reason}" is too short to tell anyone later why` : "is missing",
-        "Say why the gate is passed over (it is recorded in the stack's outputs), e.g. \"2 spam messages refused by the new host, accepted by the team\"",
+        'Say why the gate is passed over (it is recorded in the stack\'s outputs), e.g. "2 spam messages refused by the new host, accepted by the team"',
       ),
     );
   return { gates, ...(named.length ? { override: { gates: named, reason } } : {}), errors };

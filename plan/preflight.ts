@@ -97,7 +97,9 @@ export function judgePreflight(results: readonly ProbeResult[]): PreflightReport
     const caps = (r.capabilities ?? []).map((c) => c.toUpperCase());
     if (!REQUIRED_ANY.some((c) => caps.includes(c))) {
       row.imap = "not IMAP4";
-      problems.push(`${who}: the server does not announce IMAP4rev1 (capabilities: ${caps.join(" ") || "none"}); check that the port is the IMAP one`);
+      problems.push(
+        `${who}: the server does not announce IMAP4rev1 (capabilities: ${caps.join(" ") || "none"}); check that the port is the IMAP one`,
+      );
       continue;
     }
     if (r.inboxError !== undefined) {
@@ -116,7 +118,9 @@ export function judgePreflight(results: readonly ProbeResult[]): PreflightReport
     }
     if (r.auditedBytes === undefined) {
       row.quota = `${gib(limit)} (no audit)`;
-      notes.push(`${who}: no audited size to compare the quota ${gib(limit)} with; run \`mailshift audit-many\` and set mailshift:auditFile`);
+      notes.push(
+        `${who}: no audited size to compare the quota ${gib(limit)} with; run \`mailshift audit-many\` and set mailshift:auditFile`,
+      );
       continue;
     }
     const room = limit - (r.quota?.usedBytes ?? 0);
@@ -133,7 +137,16 @@ export function judgePreflight(results: readonly ProbeResult[]): PreflightReport
 
 /** One table, a column per check, a row per mailbox and side. */
 export function renderPreflight(report: PreflightReport): string {
-  const head: PreflightRow = { mailbox: "mailbox", side: "side", server: "server", port: "port", tls: "TLS", login: "login", imap: "IMAP", quota: "quota" };
+  const head: PreflightRow = {
+    mailbox: "mailbox",
+    side: "side",
+    server: "server",
+    port: "port",
+    tls: "TLS",
+    login: "login",
+    imap: "IMAP",
+    quota: "quota",
+  };
   const cols = Object.keys(head) as (keyof PreflightRow)[];
   const all = [head, ...report.rows];
   const width = Object.fromEntries(cols.map((c) => [c, Math.max(...all.map((r) => r[c].length))])) as Record<keyof PreflightRow, number>;
@@ -143,7 +156,8 @@ export function renderPreflight(report: PreflightReport): string {
       .join("  ")
       .trimEnd();
   const out = [line(head), ...report.rows.map(line)];
-  if (report.problems.length) out.push("", `${report.problems.length} problem${report.problems.length > 1 ? "s" : ""}:`, ...report.problems.map((p) => `  - ${p}`));
+  if (report.problems.length)
+    out.push("", `${report.problems.length} problem${report.problems.length > 1 ? "s" : ""}:`, ...report.problems.map((p) => `  - ${p}`));
   else out.push("", "preflight passed");
   if (report.notes.length) out.push("", "notes:", ...report.notes.map((p) => `  - ${p}`));
   return out.join("\n");

@@ -20,13 +20,19 @@ export async function readDelegation(domain: string, expected: string[] | undefi
       const res = await queryDns(parseNameServer(spec), domain, "NS", { timeoutMs: 2000, tries: 2 });
       const via = `the parent zone's server ${spec}`;
       if (res.rcode !== 0) return { ...base, via, error: `rcode ${res.rcode}` };
-      const records = [...res.answers, ...res.authority].filter((r) => r.type === "NS" && r.name.toLowerCase().replace(/\.$/, "") === domain);
+      const records = [...res.answers, ...res.authority].filter(
+        (r) => r.type === "NS" && r.name.toLowerCase().replace(/\.$/, "") === domain,
+      );
       return { ...base, via, found: [...new Set(records.map((r) => r.content.toLowerCase().replace(/\.$/, "")))] };
     }
     if (o.resolver) {
       const r = new dnsp.Resolver({ timeout: 2000, tries: 2 });
       r.setServers([o.resolver]);
-      return { ...base, via: `the resolver ${o.resolver}`, found: (await r.resolveNs(domain)).map((n) => n.toLowerCase().replace(/\.$/, "")) };
+      return {
+        ...base,
+        via: `the resolver ${o.resolver}`,
+        found: (await r.resolveNs(domain)).map((n) => n.toLowerCase().replace(/\.$/, "")),
+      };
     }
     return { ...base, via: "the system resolver", found: (await dnsp.resolveNs(domain)).map((n) => n.toLowerCase().replace(/\.$/, "")) };
   } catch (err) {

@@ -113,7 +113,9 @@ export function openGates(plan: MigrationPlan, targets: readonly PreflightTarget
     config.gates.preflight && before("cutover")
       ? runPreflight(
           // before the first up, the destination accounts do not exist yet: `pulumi up` creates them
-          l ? targets : targets.map((t) => (t.side === "destination" && !t.notProbed ? { ...t, notProbed: "created by the first pulumi up" } : t)),
+          l
+            ? targets
+            : targets.map((t) => (t.side === "destination" && !t.notProbed ? { ...t, notProbed: "created by the first pulumi up" } : t)),
         )
       : undefined,
   );
@@ -137,7 +139,9 @@ export function openGates(plan: MigrationPlan, targets: readonly PreflightTarget
   const go = pulumi.output(decision.then((): pulumi.Resource[] => []));
   try {
     pulumi.runtime.registerStackTransformation((args) =>
-      args.type === "pulumi:pulumi:StackReference" ? undefined : { props: args.props, opts: pulumi.mergeOptions(args.opts, { dependsOn: go }) },
+      args.type === "pulumi:pulumi:StackReference"
+        ? undefined
+        : { props: args.props, opts: pulumi.mergeOptions(args.opts, { dependsOn: go }) },
     );
   } catch (err) {
     // a program run under setMocks has no root stack to hang transformations on (and changes nothing anyway)

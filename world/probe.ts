@@ -125,7 +125,9 @@ export async function probeEndpoint(
     return {
       ...r,
       capabilities,
-      ...(storage ? { quota: { usedBytes: storage.usage ?? 0, ...(storage.limit !== undefined ? { limitBytes: storage.limit } : {}) } } : {}),
+      ...(storage
+        ? { quota: { usedBytes: storage.usage ?? 0, ...(storage.limit !== undefined ? { limitBytes: storage.limit } : {}) } }
+        : {}),
     };
   } finally {
     await closeClient(client);

@@ -61,7 +61,10 @@ describe("stage gates under the real Pulumi engine: each blocks preview and up, 
     setGates(gates);
   };
   /** The lines of a blocked run's error, one per blocker ("[gate] sentence"). */
-  const blockers = (r: PulumiRun) => plain(r).match(/^\s+- \[[a-z-]+\] .*$/gm)?.map((l) => l.trim().slice(2)) ?? [];
+  const blockers = (r: PulumiRun) =>
+    plain(r)
+      .match(/^\s+- \[[a-z-]+\] .*$/gm)
+      ?.map((l) => l.trim().slice(2)) ?? [];
 
   before(async function () {
     this.timeout(45 * 60_000);
@@ -113,7 +116,11 @@ describe("stage gates under the real Pulumi engine: each blocks preview and up, 
       ],
     );
     // what blocks cutover, named in the outputs of the up
-    assert.ok(o.nextStageBlockers.some((b) => b.startsWith(`cutover [migrations-verified]: ${alice.address}: 1 source message is not on the destination`)));
+    assert.ok(
+      o.nextStageBlockers.some((b) =>
+        b.startsWith(`cutover [migrations-verified]: ${alice.address}: 1 source message is not on the destination`),
+      ),
+    );
     assert.ok(o.nextStageBlockers.some((b) => b.startsWith("cutover [ttl-propagated]: the lowered TTL was published at")));
     assert.ok(o.nextStageBlockers.some((b) => b.startsWith("cutover [delegation]: the domain is delegated to ns1.oldhost.example.net")));
   });
@@ -134,17 +141,35 @@ describe("stage gates under the real Pulumi engine: each blocks preview and up, 
       ["[migrations-verified", "[ttl-propagated", "[delegation", "[preflight"],
       out,
     );
-    assert.ok(b.some((x) => x.startsWith(`[migrations-verified] ${s.mailboxes[0]!.address}: 1 source message is not on the destination`)), out);
-    assert.ok(b.some((x) => /^\[ttl-propagated\] the lowered TTL was published at .* wait .* more/.test(x)), out);
+    assert.ok(
+      b.some((x) => x.startsWith(`[migrations-verified] ${s.mailboxes[0]!.address}: 1 source message is not on the destination`)),
+      out,
+    );
+    assert.ok(
+      b.some((x) => /^\[ttl-propagated\] the lowered TTL was published at .* wait .* more/.test(x)),
+      out,
+    );
     assert.ok(
       b.includes(
         `[delegation] the domain is delegated to ${OLD_NS.join(", ")} (asked via the parent zone's server ${gates.parentNameServer}), not to the new zone's ${NEW_NS.join(", ")}; set these nameservers at the registrar, and wait for the parent zone's NS TTL`,
       ),
       out,
     );
-    assert.ok(b.some((x) => x.startsWith(`[preflight] preflight (`) && x.includes(`${bob.address} source ${bob.sourceUser}@127.0.0.1:`) && x.includes("login failed")), out);
+    assert.ok(
+      b.some(
+        (x) =>
+          x.startsWith(`[preflight] preflight (`) &&
+          x.includes(`${bob.address} source ${bob.sourceUser}@127.0.0.1:`) &&
+          x.includes("login failed"),
+      ),
+      out,
+    );
     assert.equal(out.includes("not-bobs-password"), false);
-    assert.deepEqual(out.split("\n").filter((l) => /^\s+at /.test(l)), [], "no JavaScript stack");
+    assert.deepEqual(
+      out.split("\n").filter((l) => /^\s+at /.test(l)),
+      [],
+      "no JavaScript stack",
+    );
     const u = s.pulumi(["up", "--yes", "--skip-preview"], { allowFailure: true });
     assert.notEqual(u.status, 0);
     assert.match(plain(u), /gates block the move from copy to cutover/);
@@ -165,7 +190,10 @@ describe("stage gates under the real Pulumi engine: each blocks preview and up, 
       ["[migrations-verified"],
       plain(p),
     );
-    set("mailshift:override", { gates: ["migrations-verified"], reason: "alice's 2 MiB newsletter is over the new plan's limit; raised before cutover" });
+    set("mailshift:override", {
+      gates: ["migrations-verified"],
+      reason: "alice's 2 MiB newsletter is over the new plan's limit; raised before cutover",
+    });
     p = s.pulumi(["preview"]);
     // the limit is raised: the cutover delta pass copies the message the copy had to skip
     const alice = s.mailboxes[0]!;
@@ -186,7 +214,10 @@ describe("stage gates under the real Pulumi engine: each blocks preview and up, 
       ],
     );
     assert.equal(countMaildir(s.fresh.maildir(alice.destination)), countMaildir(s.old.maildir(alice.sourceUser)));
-    assert.ok(o.nextStageBlockers.some((b) => b.startsWith("finalize [time-since-cutover]: cutover was deployed at")), o.nextStageBlockers.join("\n"));
+    assert.ok(
+      o.nextStageBlockers.some((b) => b.startsWith("finalize [time-since-cutover]: cutover was deployed at")),
+      o.nextStageBlockers.join("\n"),
+    );
   });
 
   it("finalize is blocked until finalizeAfter has passed since cutover, then passes", async () => {

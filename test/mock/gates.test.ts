@@ -21,14 +21,34 @@ describe("program under mocks: nextStageBlockers of every stage of both example 
         if (stage === "prepare") assert.deepEqual(blockers, ["nothing blocks copy: pulumi config set mailshift:stage copy && pulumi up"]);
         if (stage === "copy") {
           // the first preview: no pass deployed, the TTL about to be published, the delegation not checked
-          for (const m of mailboxes) assert.ok(blockers.some((b) => b.startsWith(`cutover [migrations-verified]: ${m}: no copy deployed yet`)), blockers.join("\n"));
-          assert.ok(blockers.some((b) => /^cutover \[ttl-propagated\]: the lowered TTL was published at .*, \d+ s ago/.test(b)), blockers.join("\n"));
-          assert.ok(blockers.some((b) => b.startsWith("cutover [delegation]:")), blockers.join("\n"));
-          assert.ok(blockers.some((b) => b.startsWith("cutover [preflight]: no preflight has run")), blockers.join("\n"));
+          for (const m of mailboxes)
+            assert.ok(
+              blockers.some((b) => b.startsWith(`cutover [migrations-verified]: ${m}: no copy deployed yet`)),
+              blockers.join("\n"),
+            );
+          assert.ok(
+            blockers.some((b) => /^cutover \[ttl-propagated\]: the lowered TTL was published at .*, \d+ s ago/.test(b)),
+            blockers.join("\n"),
+          );
+          assert.ok(
+            blockers.some((b) => b.startsWith("cutover [delegation]:")),
+            blockers.join("\n"),
+          );
+          assert.ok(
+            blockers.some((b) => b.startsWith("cutover [preflight]: no preflight has run")),
+            blockers.join("\n"),
+          );
         }
         if (stage === "cutover") {
-          assert.ok(blockers.some((b) => /^finalize \[time-since-cutover\]: cutover was deployed at .*: wait 5 days more/.test(b)), blockers.join("\n"));
-          for (const m of mailboxes) assert.ok(blockers.some((b) => b.startsWith(`finalize [final-pass-verified]: ${m}:`)), blockers.join("\n"));
+          assert.ok(
+            blockers.some((b) => /^finalize \[time-since-cutover\]: cutover was deployed at .*: wait 5 days more/.test(b)),
+            blockers.join("\n"),
+          );
+          for (const m of mailboxes)
+            assert.ok(
+              blockers.some((b) => b.startsWith(`finalize [final-pass-verified]: ${m}:`)),
+              blockers.join("\n"),
+            );
         }
         if (stage === "finalize") assert.deepEqual(blockers, []);
       });

@@ -82,7 +82,10 @@ describe("preflight against real Dovecot (port, TLS name, login, IMAP, quota)", 
   it("a wrong password: the login is refused, with the config path to fix and never the password", async () => {
     const r = await runPreflight([target("source", at(old, { password: "not-carols-password" }))]);
     assert.equal(r.problems.length, 1);
-    assert.match(r.problems[0]!, /^carol@example\.com source carol@127\.0\.0\.1:\d+: login failed \(authentication failed for carol@127\.0\.0\.1:\d+/);
+    assert.match(
+      r.problems[0]!,
+      /^carol@example\.com source carol@127\.0\.0\.1:\d+: login failed \(authentication failed for carol@127\.0\.0\.1:\d+/,
+    );
     assert.match(r.problems[0]!, /check mailshift:passwords\["carol@example\.com"\]\.source$/);
     assert.equal(r.problems[0]!.includes("not-carols-password"), false);
     assert.equal(r.rows[0]!.login, "refused");
@@ -119,7 +122,9 @@ describe("preflight against real Dovecot (port, TLS name, login, IMAP, quota)", 
       const write = (to: string) =>
         fs.writeFileSync(
           list,
-          JSON.stringify({ mailboxes: [{ from: `imaps://${user}@127.0.0.1:${old.imapsPort}`, to, fromPassword: password, toPassword: password }] }),
+          JSON.stringify({
+            mailboxes: [{ from: `imaps://${user}@127.0.0.1:${old.imapsPort}`, to, fromPassword: password, toPassword: password }],
+          }),
           { mode: 0o600 },
         );
       const audit = path.join(dir, "audit.jsonl");

@@ -18,7 +18,13 @@ const NOW = new Date("2026-12-10T12:00:00Z");
 const ago = (s: number) => new Date(NOW.getTime() - s * 1000).toISOString();
 const MAILBOXES = ["alice@example.com", "bob@example.com"];
 const settings: GateSettings = { oldTtl: 3600, finalizeAfter: 5 * 86400, force: false };
-const verified = (source: string, generation = 1): MigrationFact => ({ source, generation, verified: true, missing: 0, lastPassAt: ago(600) });
+const verified = (source: string, generation = 1): MigrationFact => ({
+  source,
+  generation,
+  verified: true,
+  missing: 0,
+  lastPassAt: ago(600),
+});
 const NS = ["ada.ns.cloudflare.com", "bob.ns.cloudflare.com"];
 
 /** A copy stack whose world is ready for cutover; each test breaks one thing. */
@@ -114,7 +120,10 @@ describe("plan/gates: into cutover", () => {
 
   it("every preflight problem is a blocker; no preflight at all blocks too", () => {
     const f = readyForCutover();
-    f.preflight = { at: ago(5), problems: ["bob@example.com source bob@imap:993: login failed", "alice@example.com destination x: port closed"] };
+    f.preflight = {
+      at: ago(5),
+      problems: ["bob@example.com source bob@imap:993: login failed", "alice@example.com destination x: port closed"],
+    };
     assert.deepEqual(
       gatesOf(f).map((b) => b.gate),
       ["preflight", "preflight"],
@@ -145,7 +154,10 @@ describe("plan/gates: into finalize", () => {
       b.map((x) => x.gate),
       ["time-since-cutover"],
     );
-    assert.match(b[0]!.message, /cutover was deployed at 2026-12-09T12:00:00\.000Z, 1 day ago; .* wait 4 days more \(until 2026-12-14T12:00:00\.000Z\)/);
+    assert.match(
+      b[0]!.message,
+      /cutover was deployed at 2026-12-09T12:00:00\.000Z, 1 day ago; .* wait 4 days more \(until 2026-12-14T12:00:00\.000Z\)/,
+    );
     // seconds in a rehearsal
     f.last!.cutoverAt = ago(30);
     assert.deepEqual(gatesOf(f, "finalize", { ...settings, finalizeAfter: 20 }), []);
@@ -182,7 +194,10 @@ describe("plan/gates: stage order, staying, going back", () => {
       gateBlockers("cutover", "prepare", MAILBOXES, f, { ...settings, force: true }).some((x) => x.gate === "stage-order"),
       false,
     );
-    assert.match(gateBlockers("copy", undefined, MAILBOXES, { now: NOW }, settings)[0]!.message, /has not deployed a stage yet, so copy skips prepare/);
+    assert.match(
+      gateBlockers("copy", undefined, MAILBOXES, { now: NOW }, settings)[0]!.message,
+      /has not deployed a stage yet, so copy skips prepare/,
+    );
   });
 
   it("mailshift:previousStage is a cross-check: it must agree with the deployed stage, and stands in before the first record", () => {
@@ -199,7 +214,10 @@ describe("plan/gates: override, record, next stage", () => {
     const f = readyForCutover();
     f.last!.loweredTtlSince = ago(10);
     f.last!.migrations[0] = { ...verified("alice@example.com"), verified: false, missing: 1 };
-    const d = decideMove("cutover", MAILBOXES, f, { ...settings, override: { gates: ["migrations-verified"], reason: "one spam message refused, accepted" } });
+    const d = decideMove("cutover", MAILBOXES, f, {
+      ...settings,
+      override: { gates: ["migrations-verified"], reason: "one spam message refused, accepted" },
+    });
     assert.deepEqual(
       d.blocking.map((b) => b.gate),
       ["ttl-propagated"],
@@ -257,7 +275,10 @@ describe("plan/gates: override, record, next stage", () => {
   });
 
   it("formats waits as people read them", () => {
-    assert.deepEqual([formatWait(12), formatWait(200), formatWait(3 * 3600 + 60), formatWait(5 * 86400)], ["12 s", "3 min 20 s", "3 h 1 min", "5 days"]);
+    assert.deepEqual(
+      [formatWait(12), formatWait(200), formatWait(3 * 3600 + 60), formatWait(5 * 86400)],
+      ["12 s", "3 min 20 s", "3 h 1 min", "5 days"],
+    );
   });
 });
 
@@ -272,7 +293,13 @@ describe("plan/gatesConfig: mailshift:gates and mailshift:override", () => {
       undefined,
     );
     assert.deepEqual(errors, []);
-    assert.deepEqual(gates, { oldTtl: 20, finalizeAfter: 30, nameServers: ["ns1.new.example.net"], parentNameServer: "127.0.0.1:5300", preflight: false });
+    assert.deepEqual(gates, {
+      oldTtl: 20,
+      finalizeAfter: 30,
+      nameServers: ["ns1.new.example.net"],
+      parentNameServer: "127.0.0.1:5300",
+      preflight: false,
+    });
   });
 
   it("refuses a typo with the key meant, a gate that does not exist, and an override without a reason", () => {
@@ -290,7 +317,10 @@ describe("plan/gatesConfig: mailshift:gates and mailshift:override", () => {
   });
 
   it("an override names its gates and its reason", () => {
-    const { override, errors } = parseGatesConfig(undefined, { gates: ["migrations-verified"], reason: "two spam messages refused by the new host" });
+    const { override, errors } = parseGatesConfig(undefined, {
+      gates: ["migrations-verified"],
+      reason: "two spam messages refused by the new host",
+    });
     assert.deepEqual(errors, []);
     assert.deepEqual(override, { gates: ["migrations-verified"], reason: "two spam messages refused by the new host" });
   });

@@ -107,10 +107,9 @@ export function openGates(plan: MigrationPlan, targets: readonly PreflightTarget
   }
   const self = new pulumi.StackReference("mailshift-last-outputs", { name: `${org}/${pulumi.getProject()}/${pulumi.getStack()}` });
   const last = self.getOutputDetails("gateState").then((d) => parseGateRecord(d.value ?? d.secretValue));
-  const before = (s: string) => STAGES.indexOf(stage) <= STAGES.indexOf(s as never);
-  // the way into cutover asks DNS and the servers: at copy (the next stage) and at cutover itself
+  // preflight runs from prepare to cutover (finalize copies nothing new); its result gates the way into cutover
   const preflight = last.then((l) =>
-    config.gates.preflight && before("cutover")
+    config.gates.preflight && STAGES.indexOf(stage) <= STAGES.indexOf("cutover")
       ? runPreflight(
           // before the first up, the destination accounts do not exist yet: `pulumi up` creates them
           l

@@ -300,11 +300,13 @@ export function decideMove(into: Stage, mailboxes: readonly string[], facts: Wor
 
 /** The error a blocked move fails with: every blocker, each with its gate, and how to override. */
 export function blockedMessage(into: Stage, from: Stage | undefined, blocking: readonly Blocker[]): string {
-  return `${blocking.length} gate${blocking.length > 1 ? "s block" : " blocks"} the move ${from ? `from ${from} ` : ""}to ${into}:\n${blocking
-    .map((b) => `  - [${b.gate}] ${b.message}`)
-    .join(
-      "\n",
-    )}\nFix each, or pass over named gates on purpose: pulumi config set --path 'mailshift:override.gates[0]' GATE && pulumi config set --path mailshift:override.reason 'WHY'`;
+  const n = blocking.length;
+  const gates = new Set(blocking.map((b) => b.gate)).size;
+  return [
+    `the move ${from ? `from ${from} ` : ""}to ${into} is blocked: ${n} blocker${n > 1 ? "s" : ""} from ${gates} gate${gates > 1 ? "s" : ""}`,
+    ...blocking.map((b) => `  - [${b.gate}] ${b.message}`),
+    "Fix each, or pass over named gates on purpose: pulumi config set --path 'mailshift:override.gates[0]' GATE && pulumi config set --path mailshift:override.reason 'WHY'",
+  ].join("\n");
 }
 
 /**

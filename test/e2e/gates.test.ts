@@ -134,7 +134,7 @@ describe("stage gates under the real Pulumi engine: each blocks preview and up, 
     const p = s.pulumi(["preview"], { allowFailure: true });
     assert.notEqual(p.status, 0);
     const out = plain(p);
-    assert.match(out, /4 gates block the move from copy to cutover:/, out);
+    assert.match(out, /the move from copy to cutover is blocked: 4 blockers from 4 gates\n/, out);
     const b = blockers(p);
     assert.deepEqual(
       b.map((x) => x.split("]")[0]),
@@ -172,7 +172,7 @@ describe("stage gates under the real Pulumi engine: each blocks preview and up, 
     );
     const u = s.pulumi(["up", "--yes", "--skip-preview"], { allowFailure: true });
     assert.notEqual(u.status, 0);
-    assert.match(plain(u), /gates block the move from copy to cutover/);
+    assert.match(plain(u), /the move from copy to cutover is blocked: 4 blockers/);
     assert.deepEqual(s.counts(), before, "no mail moved");
     assert.equal(outputs().gateState.stage, "copy", "the stack still stands on copy");
   });

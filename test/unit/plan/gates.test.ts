@@ -233,7 +233,10 @@ describe("plan/gates: override, record, next stage", () => {
         passedOver: "alice@example.com: 1",
       },
     );
-    assert.match(blockedMessage("cutover", "copy", d.blocking), /^1 gate blocks the move from copy to cutover:\n {2}- \[ttl-propagated\] /);
+    assert.match(
+      blockedMessage("cutover", "copy", d.blocking),
+      /^the move from copy to cutover is blocked: 1 blocker from 1 gate\n {2}- \[ttl-propagated\] /,
+    );
   });
 
   it("the record keeps the first time the lowered TTL was published and the first cutover, clears cutover on a rollback", () => {

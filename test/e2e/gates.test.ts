@@ -123,6 +123,9 @@ describe("stage gates under the real Pulumi engine: each blocks preview and up, 
     );
     assert.ok(o.nextStageBlockers.some((b) => b.startsWith("cutover [ttl-propagated]: the lowered TTL was published at")));
     assert.ok(o.nextStageBlockers.some((b) => b.startsWith("cutover [delegation]: the domain is delegated to ns1.oldhost.example.net")));
+    // and `pulumi preview` names them too, from what is deployed
+    const preview = s.pulumi(["preview", "--json"]).stdout;
+    assert.ok(preview.includes(`cutover [migrations-verified]: ${alice.address}: 1 source message is not on the destination`), preview);
   });
 
   it("cutover is blocked in preview and in up, every blocker listed, no stack trace, nothing changed", () => {

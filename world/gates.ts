@@ -170,17 +170,16 @@ export function openGates(plan: MigrationPlan, targets: readonly PreflightTarget
       );
       const pf = pulumi.output(preflight);
       const decision$ = pulumi.output(decision);
-      const pfFact = (p: PreflightReport | undefined) => (p ? { at: new Date().toISOString(), problems: p.problems } : undefined);
       // A preview cannot know this run's passes nor when its records are published: it shows the record as it would
       // be with what is deployed. An up records once the DNS records (TTL lowered, MX switched) and passes are done.
+      // The preflight recorded is this run's (facts.preflight), or the last one when none ran at this stage.
       const gateState = pulumi.runtime.isDryRun()
-        ? pulumi.all([facts$, decision$, pf]).apply(([f, d, p]) => {
-            const now = { ...f, now: new Date() };
-            return nextRecord(stage, now, f.last?.migrations ?? [], pfFact(p), d.overridden);
-          })
+        ? pulumi
+            .all([facts$, decision$])
+            .apply(([f, d]) => nextRecord(stage, { ...f, now: new Date() }, f.last?.migrations ?? [], f.preflight, d.overridden))
         : pulumi
-            .all([facts$, decision$, passes, pf, pulumi.output(zoneNameServers ?? []), pulumi.all(after)])
-            .apply(([f, d, m, p, ns]) => nextRecord(stage, { ...f, now: new Date() }, m, pfFact(p), d.overridden, ns));
+            .all([facts$, decision$, passes, pulumi.output(zoneNameServers ?? []), pulumi.all(after)])
+            .apply(([f, d, m, ns]) => nextRecord(stage, { ...f, now: new Date() }, m, f.preflight, d.overridden, ns));
       const blockers = pulumi
         .all([facts$, gateState])
         .apply(([f, rec]) => nextStageBlockers(stage, sources, { ...f, now: new Date(), last: rec }, settings));

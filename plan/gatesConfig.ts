@@ -1,7 +1,8 @@
 // mailshift:gates (how long each gate waits, where DNS is asked) and mailshift:override (gates passed over on
 // purpose, with the reason, recorded in the outputs). Pure; errors name the config path.
-import { cfgPath, PlanError } from "./errors";
+import { cfgPath, childPath, PlanError } from "./errors";
 import { DEFAULT_FINALIZE_AFTER, GATES, type GateName } from "./gates";
+import { SCHEMA } from "./schema";
 import { nearestKeys } from "./suggest";
 
 export interface GatesConfig {
@@ -24,7 +25,6 @@ export interface OverrideConfig {
   reason: string;
 }
 
-export const GATES_KEYS = ["oldTtl", "finalizeAfter", "nameServers", "parentNameServer", "resolver", "preflight"] as const;
 const OVERRIDE_KEYS = ["gates", "reason"];
 const HOST_PORT = /^([a-z0-9.-]+|\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\])(:\d{1,5})?$/i;
 
@@ -42,7 +42,7 @@ function unknownKeys(path: string, o: Record<string, unknown>, keys: readonly st
     const near = nearestKeys(k, keys);
     errors.push(
       new PlanError(
-        `${path}.${k}`,
+        childPath(path, k),
         `is not ${what}`,
         `${near.length ? `Did you mean ${near.map((n) => `\`${n}\``).join(" or ")}? ` : ""}Valid keys: ${keys.join(", ")}`,
       ),
@@ -61,7 +61,7 @@ export function parseGatesConfig(
   const g = isObject(rawGates) ? rawGates : {};
   if (rawGates !== undefined && rawGates !== null && !isObject(rawGates))
     errors.push(new PlanError(cfgPath("gates"), `must be an object, got ${JSON.stringify(rawGates)}`, "Write it as a YAML mapping"));
-  unknownKeys(cfgPath("gates"), g, GATES_KEYS, "a gates setting", errors);
+  unknownKeys(cfgPath("gates"), g, SCHEMA.gates.keys, SCHEMA.gates.what, errors);
   const oldTtl = seconds(p("oldTtl"), g.oldTtl, errors);
   const finalizeAfter = seconds(p("finalizeAfter"), g.finalizeAfter, errors) ?? DEFAULT_FINALIZE_AFTER;
   let nameServers: string[] | undefined;

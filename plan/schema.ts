@@ -39,6 +39,7 @@ export const SCHEMA = {
   "notices.windows": schema("a stage with a maintenance window", ["cutover", "finalize"]),
   "notices.windows.cutover": schema("a window setting", ["start", "end"]),
   "notices.windows.finalize": schema("a window setting", ["start", "end"]),
+  gates: schema("a gates setting", ["oldTtl", "finalizeAfter", "nameServers", "parentNameServer", "resolver", "preflight"]),
 } as const satisfies Record<string, ObjectSchema>;
 
 export type SchemaPath = keyof typeof SCHEMA;

@@ -26,6 +26,7 @@ const WHERE: Record<SchemaPath, { stack: StackName; at: [string, ...(string | nu
   "notices.windows": { stack: "production", at: ["notices", "windows"] },
   "notices.windows.cutover": { stack: "production", at: ["notices", "windows", "cutover"] },
   "notices.windows.finalize": { stack: "production", at: ["notices", "windows", "finalize"] },
+  gates: { stack: "production", at: ["gates"] },
 };
 const ENTRIES = Object.keys(SCHEMA) as SchemaPath[];
 

@@ -22,6 +22,8 @@ export interface ProbeResult {
   portError?: string;
   /** TLS handshake and certificate check against `host`: undefined when valid. */
   tlsError?: string;
+  /** No TLS offered, and a plaintext login allowed (a host on this machine, or `insecure`), as the copy allows it. */
+  plaintext?: boolean;
   /** The names the certificate is for, when it was seen. */
   certificateNames?: string[];
   loginError?: string;
@@ -87,7 +89,7 @@ export function judgePreflight(results: readonly ProbeResult[]): PreflightReport
       );
       continue;
     }
-    row.tls = r.tls === "starttls" ? "STARTTLS ok" : "ok";
+    row.tls = r.plaintext ? "none (local)" : r.tls === "starttls" ? "STARTTLS ok" : "ok";
     if (r.loginError !== undefined) {
       row.login = "refused";
       problems.push(`${who}: login failed (${r.loginError}); check ${r.credential}`);

@@ -4,7 +4,7 @@
 import net from "node:net";
 import tls from "node:tls";
 import { closeClient, openClient } from "../engine/connect";
-import type { Endpoint } from "../engine/endpoint";
+import { type Endpoint, isLoopbackHost } from "../engine/endpoint";
 import type { ProbeResult, Side } from "../plan/preflight";
 
 const TIMEOUT_MS = 8000;
@@ -40,7 +40,7 @@ function readLine(s: net.Socket, tag: string): Promise<string> {
 }
 
 /** The TLS handshake as the copy engine makes it, the certificate checked for `host`; STARTTLS first when asked. */
-async function checkTls(e: Endpoint): Promise<{ error?: string; names?: string[] }> {
+async function checkTls(e: Endpoint): Promise<{ error?: string; names?: string[]; plaintext?: true }> {
   let plain: net.Socket | undefined;
   try {
     if (e.tls === "starttls") {
@@ -49,7 +49,12 @@ async function checkTls(e: Endpoint): Promise<{ error?: string; names?: string[]
       await readLine(plain, "* ");
       plain.write("p1 STARTTLS\r\n");
       const answer = await readLine(plain, "p1 ");
-      if (!/^p1 OK/i.test(answer)) return { error: `the server refused STARTTLS (${answer.slice(3).trim()})` };
+      if (!/^p1 OK/i.test(answer)) {
+        plain.destroy();
+        // as the copy engine: a plaintext login only on this machine, or when the endpoint says so
+        if (isLoopbackHost(e.host) || e.insecure) return { plaintext: true };
+        return { error: `the server refused STARTTLS (${answer.slice(3).trim()})` };
+      }
     }
     const socket = tls.connect({
       ...(plain ? { socket: plain } : { host: e.host, port: e.port }),
@@ -106,6 +111,7 @@ export async function probeEndpoint(
   if (portError) return { ...r, portError };
   const t = await checkTls(e);
   if (t.error) return { ...r, tlsError: t.error, ...(t.names ? { certificateNames: t.names } : {}) };
+  if (t.plaintext) r.plaintext = true;
   let client: Awaited<ReturnType<typeof openClient>> | undefined;
   try {
     client = await openClient(e, { retry: { attempts: 1, baseMs: 0, maxMs: 0 }, socketTimeoutMs: TIMEOUT_MS });

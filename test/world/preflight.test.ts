@@ -79,6 +79,13 @@ describe("preflight against real Dovecot (port, TLS name, login, IMAP, quota)", 
     assert.equal(r.rows[0]!.tls, "STARTTLS ok");
   });
 
+  it("no TLS on this machine's server: allowed as the copy allows it (plaintext on loopback), shown in the table", async () => {
+    const plainServer = await Dovecot.start({ layout: "old", users: [{ user, password }], name: "pf-plain", keepDir: false });
+    const r = await runPreflight([target("source", { host: "127.0.0.1", port: plainServer.port, tls: "starttls", user, password })]);
+    assert.deepEqual(r.problems, []);
+    assert.equal(r.rows[0]!.tls, "none (local)");
+  });
+
   it("a wrong password: the login is refused, with the config path to fix and never the password", async () => {
     const r = await runPreflight([target("source", at(old, { password: "not-carols-password" }))]);
     assert.equal(r.problems.length, 1);

@@ -1,18 +1,22 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import {
   blockedMessage,
   decideMove,
   formatWait,
+  GATES,
   gateBlockers,
   type GateRecord,
   type GateSettings,
   type MigrationFact,
+  type OverrideUse,
   nextRecord,
   nextStageBlockers,
   parseGateRecord,
   type WorldFacts,
 } from "../../../plan/gates";
 import { parseGatesConfig } from "../../../plan/gatesConfig";
+import { STAGES } from "../../../plan/types";
 
 const NOW = new Date("2026-12-10T12:00:00Z");
 const ago = (s: number) => new Date(NOW.getTime() - s * 1000).toISOString();
@@ -326,5 +330,68 @@ describe("plan/gatesConfig: mailshift:gates and mailshift:override", () => {
     });
     assert.deepEqual(errors, []);
     assert.deepEqual(override, { gates: ["migrations-verified"], reason: "two spam messages refused by the new host" });
+  });
+});
+
+describe("plan/gates: properties", () => {
+  const stage = fc.constantFrom(...STAGES);
+  const migration = fc.record({
+    source: fc.constantFrom(...MAILBOXES),
+    generation: fc.integer({ min: 0, max: 3 }),
+    verified: fc.boolean(),
+    missing: fc.integer({ min: 0, max: 3 }),
+  });
+  const facts = fc.record({
+    last: fc.option(
+      fc.record({
+        stage,
+        loweredTtlSince: fc.option(fc.integer({ min: 0, max: 10_000 }).map(ago), { nil: undefined }),
+        cutoverAt: fc.option(fc.integer({ min: 0, max: 10 * 86400 }).map(ago), { nil: undefined }),
+        migrations: fc.array(migration, { maxLength: 3 }),
+        overrides: fc.constant([] as OverrideUse[]),
+      }),
+      { nil: undefined },
+    ),
+    found: fc.subarray([...NS, "ns1.oldhost.net"]),
+    problems: fc.array(fc.constantFrom("a problem"), { maxLength: 2 }),
+  });
+  const toWorld = (f: { last: GateRecord | undefined; found: string[]; problems: string[] }): WorldFacts => ({
+    now: NOW,
+    ...(f.last ? { last: JSON.parse(JSON.stringify(f.last)) as GateRecord } : {}),
+    delegation: { expected: NS, found: f.found, via: "x" },
+    preflight: { at: "t", problems: f.problems },
+  });
+
+  it("an override splits the blockers exactly: what it names is passed over and recorded, the rest still blocks", () => {
+    fc.assert(
+      fc.property(stage, facts, fc.subarray([...GATES]), (into, f, named) => {
+        const world = toWorld(f);
+        const all = gateBlockers(into, world.last?.stage, MAILBOXES, world, settings);
+        const d = decideMove(into, MAILBOXES, world, { ...settings, override: { gates: named, reason: "a reason long enough" } });
+        assert.deepEqual(
+          d.blocking.map((b) => b.message),
+          all.filter((b) => !named.includes(b.gate)).map((b) => b.message),
+        );
+        assert.deepEqual(
+          d.overridden.map((o) => o.passedOver),
+          all.filter((b) => named.includes(b.gate)).map((b) => b.message),
+        );
+      }),
+    );
+  });
+
+  it("a move forward into cutover passes only when every mailbox's copy is verified with nothing missing", () => {
+    fc.assert(
+      fc.property(facts, (f) => {
+        const world = toWorld(f);
+        if (world.last) world.last.stage = "copy";
+        const ok = gateBlockers("cutover", world.last?.stage, MAILBOXES, world, settings).every((b) => b.gate !== "migrations-verified");
+        const each = MAILBOXES.every((m) => {
+          const x = world.last?.migrations.find((y) => y.source === m);
+          return x !== undefined && x.generation >= 1 && x.verified && x.missing === 0;
+        });
+        assert.equal(ok, each);
+      }),
+    );
   });
 });

@@ -25,6 +25,7 @@ import { planned } from "./components/planned";
 import { Notices } from "./components/notices";
 import { stakeholderReport } from "./components/report";
 import { relayFromConfig } from "./notices/relay";
+import { openGates, preflightTargets } from "./world/gates";
 
 /** A file the stack names, read; one that cannot be read is a configuration problem naming its key. */
 const readConfigFile = (key: string, file: string): Buffer => {
@@ -93,6 +94,15 @@ planned(() =>
     ),
   }),
 );
+
+// ---- GATES (world/gates.ts): the world read and the move to this stage decided; every resource below waits for it
+const gates = openGates(
+  plan,
+  preflightTargets(plan, (a, w) =>
+    typeof passwords[a]?.[w] === "string" && passwords[a]![w] !== "" ? (passwords[a]![w] as string) : undefined,
+  ),
+);
+// ---- end GATES
 
 const exchangeUsers = plan.mailboxes.filter((m) => m.route === "exchange");
 const imapUsers = plan.mailboxes.filter((m) => m.route === "imap");
@@ -195,9 +205,15 @@ export const stage = plan.stage;
 export const nextStep = (() => {
   const next = nextStage(plan.stage);
   return next
-    ? `when ${plan.stage} is done: pulumi config set mailshift:previousStage ${plan.stage} && pulumi config set mailshift:stage ${next} && pulumi up`
+    ? `when nextStageBlockers says nothing blocks ${next}: pulumi config set mailshift:stage ${next} && pulumi up`
     : "finalize is the last stage: read the verification report";
 })();
+/** What the next run's gates read (gateState), what blocks the next stage, this run's preflight (world/gates.ts). */
+export const { gateState, nextStageBlockers, preflight } = gates.record({
+  migrations: migrations?.migrations ?? {},
+  ...(zoneNameServers ? { zoneNameServers } : {}),
+  after: Object.values(dns.records).map((r) => r.id),
+});
 export const addressChanges = plan.addressChanges.map((c) => `${c.from} -> ${c.to}`);
 export const dnsChanges = plan.dnsChanges.map(
   (c) => `${c.action} ${c.type} ${c.name}${c.from ? ` from ${c.from}` : ""}${c.to ? ` to ${c.to}` : ""}`,

@@ -2,6 +2,7 @@
 // reads the keys (pulumi.Config in index.ts, a YAML file in tests) and hands them over as plain values.
 // Every problem is collected, so one preview reports them all.
 import { cfgPath, childPath, PlanError, PlanErrors } from "./errors";
+import { parseGatesConfig } from "./gatesConfig";
 import { parseQuota, parseSize, quotaProblems } from "./quota";
 import { checkStageChange } from "./stage";
 import { NEW_HOST_ANY, SCHEMA, type ObjectSchema } from "./schema";
@@ -50,6 +51,8 @@ export const CONFIG_KEYS = [
   "notices",
   "protect",
   "report",
+  "gates",
+  "override",
 ] as const;
 
 const DOMAIN_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -673,8 +676,9 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
   const stage = r.stage(cfgPath("stage"), raw.stage, true);
   const previousStage = r.stage(cfgPath("previousStage"), raw.previousStage, false);
   const force = r.bool(cfgPath("force"), raw.force, false);
-  // a stage change that skips one is reported with the other problems (buildPlan checks it again for the warning)
-  if (stage !== undefined) {
+  // a stage change that skips one is reported with the other problems (buildPlan checks it again for the warning);
+  // without previousStage the stage-order gate checks the move against the stage the stack last deployed (plan/gates.ts)
+  if (stage !== undefined && previousStage !== undefined) {
     try {
       checkStageChange(previousStage, stage, force);
     } catch (err) {
@@ -716,6 +720,8 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
   const notices = parseNotices(r, raw.notices, domain);
   const report = parseReport(r, raw.report);
   for (const k of ["auditFile", "zoneFile"] as const) if (raw[k] !== undefined) r.str(cfgPath(k), raw[k], false);
+  const { gates, override, errors: gateErrors } = parseGatesConfig(raw.gates, raw.override); // plan/gatesConfig.ts
+  r.errors.push(...gateErrors);
   if (r.errors.length > 0) throw new PlanErrors(r.errors);
   return {
     domain: domain!,
@@ -736,6 +742,8 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
     audit,
     ...(notices ? { notices } : {}),
     ...(report ? { report } : {}),
+    gates,
+    ...(override ? { override } : {}),
   };
 }
 

@@ -54,7 +54,8 @@ export function buildPlan(
   importReport: readonly string[] = [],
 ): MigrationPlan {
   const warnings: string[] = [];
-  const stageCheck = checkStageChange(config.previousStage, config.stage, config.force);
+  // previousStage is a cross-check now: the stage-order gate reads the deployed stage from the stack's outputs
+  const stageCheck = config.previousStage ? checkStageChange(config.previousStage, config.stage, config.force) : {};
   if (stageCheck.forcedOver) warnings.push(stageCheck.forcedOver);
   const mailboxes = routeMailboxes(config);
   const routes = { exchange: mailboxes.some((m) => m.route === "exchange"), imap: mailboxes.some((m) => m.route === "imap") };

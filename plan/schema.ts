@@ -67,6 +67,7 @@ export const SCHEMA = {
   "notices.windows.cutover": schema("a window setting", ["start", "end"]),
   "notices.windows.finalize": schema("a window setting", ["start", "end"]),
   report: schema("a report setting", ["file", "negativeTtl"]),
+  gates: schema("a gates setting", ["oldTtl", "finalizeAfter", "nameServers", "parentNameServer", "resolver", "preflight"]),
 } as const satisfies Record<string, ObjectSchema>;
 
 export type SchemaPath = keyof typeof SCHEMA;

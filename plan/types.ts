@@ -1,4 +1,5 @@
 // The validated stack configuration and the plan built from it. Plain data: no Pulumi types here.
+import type { GatesConfig, OverrideConfig } from "./gatesConfig";
 
 export const STAGES = ["prepare", "copy", "cutover", "finalize"] as const;
 export type Stage = (typeof STAGES)[number];
@@ -176,6 +177,10 @@ export interface MailshiftConfig {
   audit: Record<string, number>;
   /** Who tells people what, and the channel that works when email does not; absent: no notices. */
   notices?: NoticesConfig;
+  /** mailshift:gates: how long the gates wait, where DNS is asked (plan/gatesConfig.ts). */
+  gates: GatesConfig;
+  /** mailshift:override: gates passed over on purpose, with the reason (recorded in the outputs). */
+  override?: OverrideConfig;
   /** Where `pulumi up` writes the stakeholder page; absent: report.<stack>.html in the project folder. */
   report?: ReportConfig;
 }

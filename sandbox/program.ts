@@ -28,6 +28,7 @@ import { noticePlanFromPlan } from "../notices/fromPlan";
 import { relayFromConfig } from "../notices/relay";
 import { LocalZoneRecord } from "./localZoneRecord";
 import type { LocalZone } from "./localZoneRecordOps";
+import { openGates, preflightTargets } from "../world/gates";
 
 const all = pulumi.runtime.allConfig();
 const raw = rawConfigFrom(all);
@@ -55,6 +56,18 @@ const passwordOf = (address: string, which: "source" | "destination"): pulumi.Ou
   const v = passwords[address]?.[which];
   return typeof v === "string" && v !== "" ? pulumi.secret(v) : undefined;
 };
+
+// ---- GATES (world/gates.ts): the world read and the move to this stage decided; every resource below waits for it
+const gateHosts = (configValue(all["mailshift-sandbox:hosts"] ?? "{}") ?? {}) as Record<string, string>;
+const gates = openGates(
+  plan,
+  preflightTargets(
+    plan,
+    (a, w) => (typeof passwords[a]?.[w] === "string" ? (passwords[a]![w] as string) : undefined),
+    (s) => ({ imapHost: gateHosts[s.imapHost] ?? s.imapHost, imapPort: s.imapPort }),
+  ),
+);
+// ---- end GATES
 
 const accounts: Record<string, pulumi.CustomResource> = {};
 for (const m of plan.mailboxes) {
@@ -103,13 +116,14 @@ const migrations =
 // each named dns-<key> as there. The sandbox has no tenant, so no record can wait for a tenant value.
 const zoneText = all["mailshift-sandbox:zone"];
 const zone = zoneText ? (configValue(zoneText) as LocalZone) : undefined;
+const zoneRecords: LocalZoneRecord[] = [];
 if (zone) {
   for (const r of plan.zone?.records ?? mailRecordsOnly(plan.records)) {
     if (typeof r.content !== "string")
       throw new pulumi.RunError(
         `dns-${r.resourceKey}: ${r.name} ${r.type} needs ${r.content.ref} from the tenant; the sandbox has no Exchange`,
       );
-    new LocalZoneRecord(`dns-${r.resourceKey}`, {
+    const record = new LocalZoneRecord(`dns-${r.resourceKey}`, {
       zone,
       key: r.resourceKey,
       name: r.name,
@@ -118,6 +132,7 @@ if (zone) {
       ...(r.priority !== undefined ? { priority: r.priority } : {}),
       ttl: r.ttl,
     });
+    zoneRecords.push(record);
   }
 }
 
@@ -190,3 +205,8 @@ export const reportFile = config.report
     }).file
   : undefined;
 // ------------------------------------------------------------------------------ end NOTICES AND THE REPORT
+/** What the next run's gates read (gateState), what blocks the next stage, this run's preflight (world/gates.ts). */
+export const { gateState, nextStageBlockers, preflight } = gates.record({
+  migrations: migrations?.migrations ?? {},
+  after: zoneRecords.map((r) => r.id),
+});

@@ -5,7 +5,32 @@
 // receiving mail server sees through the resolver at each stage.
 // Options: --keep leaves the run's folder (backend, project, servers' files are removed with the servers).
 import { NEW_MX, NEW_NS, SENDERS } from "./dnsWorld";
-import { DOMAIN, type DnsView, ensureEngine, letters, OLD_TTL_SECONDS, Sandbox, STACK, SUBDOMAIN, TTL, TTL_DIVISOR } from "./session";
+import path from "node:path";
+import { enableNotices, noticesFound } from "./notices";
+import {
+  DOMAIN,
+  type DnsView,
+  ensureEngine,
+  FINALIZE_AFTER_SECONDS,
+  letters,
+  OLD_TTL_SECONDS,
+  Sandbox,
+  STACK,
+  SUBDOMAIN,
+  TTL,
+  TTL_DIVISOR,
+} from "./session";
+
+/** The stack's nextStageBlockers: what the gates (world/gates.ts) say blocks the next stage right now. */
+function showBlockers(s: Sandbox): void {
+  const b = s.blockers();
+  const open = b.length === 1 && b[0]!.startsWith("nothing blocks");
+  process.stdout.write(
+    open || b.length === 0
+      ? `  the gates: ${b[0] ?? "finalize is the last stage"}\n`
+      : `  the gates: ${b.map((x) => `\n    ${x}`).join("")}\n`,
+  );
+}
 
 function step(title: string): void {
   process.stdout.write(`\n\x1b[1m== ${title}\x1b[0m\n`);
@@ -66,7 +91,9 @@ async function main(): Promise<number> {
       `DNS: registry ${s.dns.registry.server.host}, old DNS host ${s.dns.oldDns.server.host}, new zone ${s.dns.newDns.server.host} (port 53 each), resolver 127.0.0.1:${s.dns.resolver.server.port}\n` +
         `TTLs on the rehearsal's clock: planned TTLs served ${TTL_DIVISOR} times shorter (normal ${TTL.normal} s -> ${TTL.normal / TTL_DIVISOR} s, lowered ${TTL.lowered} s -> ${TTL.lowered / TTL_DIVISOR} s)\n`,
     );
-    process.stdout.write(`project, stack config and local backend in ${s.runDir}\n`);
+    const reportFile = path.join(s.runDir, "report.html");
+    enableNotices(s, { reportFile });
+    process.stdout.write(`project, stack config and local backend in ${s.runDir}; pulumi up writes the IT team's page to ${reportFile}\n`);
     s.pulumi(["config"]);
     process.stdout.write("what a receiving mail server sees today, through the resolver:\n");
     showView(await s.dnsView());
@@ -75,12 +102,16 @@ async function main(): Promise<number> {
     s.pulumi(["preview", "--diff"]);
     s.pulumi(["up", "--yes", "--skip-preview"]);
     showView(await s.dnsView());
+    showBlockers(s);
 
     step("copy: every mailbox is copied");
     s.moveTo("copy");
     let c = s.counts();
-    process.stdout.write(`messages: old host ${c.old}, new host ${c.new}\n`);
+    process.stdout.write(
+      `messages: old host ${c.old} (with each person's before-cutover notice, sent after their copy), new host ${c.new}\n`,
+    );
     s.pulumi(["up", "--yes", "--expect-no-changes"]);
+    showBlockers(s);
 
     step("new mail arrives on the old host (the next pass takes it)");
     const n = await s.deliver();
@@ -117,7 +148,11 @@ async function main(): Promise<number> {
         `  5 to ${alice.destination} via ${sub} (resolved now): ${await s.deliverVia(sub, alice.destination, late)} host\n`,
     );
 
-    step("finalize: the last pass; TTLs back to normal");
+    showBlockers(s);
+    const cutoverAt = Date.now();
+
+    step(`finalize: the last pass; TTLs back to normal (the gate waits ${FINALIZE_AFTER_SECONDS} s after cutover here, 5 days for real)`);
+    await sleep(Math.max(0, cutoverAt + (FINALIZE_AFTER_SECONDS + 1) * 1000 - Date.now()));
     s.moveTo("finalize");
     const ids = await s.messageIds("new", alice);
     const id = (m: { raw: Buffer }) => /^Message-ID: (<[^>]+>)/im.exec(m.raw.toString("latin1"))![1]!;
@@ -127,6 +162,12 @@ async function main(): Promise<number> {
     showView(await s.dnsView());
     c = s.counts();
     process.stdout.write(`messages: old host ${c.old}, new host ${c.new}\n`);
+
+    step("what each person was told, found in their INBOXes (notices sent by pulumi up, once per stage)");
+    const told = await noticesFound(s);
+    for (const [who, n] of Object.entries(told))
+      process.stdout.write(`  ${who}: old INBOX [${n.old.join(", ")}], new mailbox [${n.new.join(", ")}]\n`);
+    const everyoneTold = Object.values(told).every((n) => n.new.length === 3);
 
     step("migration summary");
     const out = JSON.parse(s.pulumi(["stack", "output", "--json"], { capture: true }).stdout) as {
@@ -151,8 +192,11 @@ async function main(): Promise<number> {
     process.stdout.write(
       `\nThe stack stays in ${s.runDir} while this runs; \`pulumi destroy\` would forget the migrations and leave all mail in place.\n`,
     );
-    // the new host holds the old host's mail plus what was delivered to it directly
-    return once === early.length + late.length && c.new === c.old + late.length ? 0 : 1;
+    process.stdout.write(
+      `the IT team's page, written by the last pulumi up: ${reportFile}${keep ? "" : " (removed at tear-down; --keep keeps it)"}\n`,
+    );
+    // the new host holds the old host's mail, what was delivered to it directly and each person's after-finalize notice
+    return once === early.length + late.length && c.new === c.old + late.length + s.mailboxes.length && everyoneTold ? 0 : 1;
   } finally {
     step(`tear-down: servers stopped${keep ? `; ${s.runDir} kept` : ""} (stack ${STACK})`);
     await s.stop(keep);

@@ -18,7 +18,7 @@ import { Dovecot, ensureDovecot, processIdentity } from "../harness/dovecot";
 import { repoRoot } from "../harness/repoRoot";
 import { makeTestPki, type TestPki } from "../harness/tls";
 import type { Stage } from "../plan/types";
-import { DnsWorld, NEW_MX, OLD_MX, OLD_SPF_NAME, SENDERS } from "./dnsWorld";
+import { DnsWorld, NEW_MX, NEW_NS, OLD_MX, OLD_SPF_NAME, SENDERS } from "./dnsWorld";
 
 export class SandboxError extends Error {
   constructor(message: string) {
@@ -41,11 +41,14 @@ export const TTL = { normal: 600, lowered: 120 } as const;
 /** What the old DNS host serves the domain's records with (its normal TTL, scaled): how long an old answer lives. */
 export const OLD_TTL_SECONDS = TTL.normal / TTL_DIVISOR;
 
-/** A stage move as the stack's nextStep output says to make it (the one place to change when the stage gate does). */
-export const stageMoveCommands = (from: Stage | undefined, to: Stage): string[][] => [
-  ...(from ? [["config", "set", "mailshift:previousStage", from]] : []),
-  ["config", "set", "mailshift:stage", to],
-];
+/** Seconds between cutover and finalize on the rehearsal's clock (mailshift:gates.finalizeAfter; 5 days for real). */
+export const FINALIZE_AFTER_SECONDS = 5;
+
+/**
+ * A stage move as the stack's nextStep output says to make it: only the stage. The gates (world/gates.ts) read the
+ * stage deployed last from the stack's own outputs and refuse a move the world is not ready for.
+ */
+export const stageMoveCommands = (_from: Stage | undefined, to: Stage): string[][] => [["config", "set", "mailshift:stage", to]];
 
 export interface SandboxMailbox {
   address: string;
@@ -304,6 +307,11 @@ export class Sandbox {
     return r;
   }
 
+  /** The stack's `nextStageBlockers` output: what blocks the next stage, as the last preview or up saw it. */
+  blockers(): string[] {
+    return JSON.parse(this.pulumi(["stack", "output", "nextStageBlockers", "--json"], { capture: true }).stdout) as string[];
+  }
+
   /** What a receiving mail server sees now, through the resolver. */
   async dnsView(): Promise<DnsView> {
     const txt = async (name: string) => {
@@ -406,8 +414,16 @@ function stackConfig(old: Dovecot, fresh: Dovecot, mailboxes: SandboxMailbox[], 
   const c: Record<string, unknown> = {
     "mailshift:domain": DOMAIN,
     "mailshift:subdomain": SUBDOMAIN,
-    // the first deployment: moveTo sets previousStage and stage for each later one
+    // the first deployment: moveTo sets the stage for each later one, the gates decide whether it may move
     "mailshift:stage": "prepare",
+    // the gates on the rehearsal's clock: the old TTL as served, finalize seconds after cutover, and where the
+    // delegation is asked (the registry's NSD) and what it must say (the new zone's nameserver)
+    "mailshift:gates": {
+      oldTtl: OLD_TTL_SECONDS,
+      finalizeAfter: FINALIZE_AFTER_SECONDS,
+      nameServers: [NEW_NS],
+      parentNameServer: `${dns.registry.server.host}:${dns.registry.server.port}`,
+    },
     "mailshift:ttl": TTL,
     // the Cloudflare zone's id (no Cloudflare here): the records go to the loopback zone below instead
     "mailshift:cloudflare": { zoneId: "0".repeat(32) },

@@ -29,6 +29,7 @@ const WHERE: Record<SchemaPath, { stack: StackName; at: [string, ...(string | nu
   "notices.windows.cutover": { stack: "production", at: ["notices", "windows", "cutover"] },
   "notices.windows.finalize": { stack: "production", at: ["notices", "windows", "finalize"] },
   report: { stack: "production", at: ["report"] },
+  gates: { stack: "production", at: ["gates"] },
 };
 const ENTRIES = Object.keys(SCHEMA) as SchemaPath[];
 

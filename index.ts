@@ -11,7 +11,7 @@ import { MailZone } from "./components/zone";
 import { systemSpfLookup } from "./dns/systemLookup";
 import { dnsCheckCommandFor, proveZoneSpf, zoneSteps } from "./plan/zoneOutputs";
 import { Migrations } from "./components/migrations";
-import { migrationHost } from "./components/migrationHost";
+import { migrationHost, preflightAccess } from "./components/migrationHost";
 import { parseZoneFile, renderZoneFileIssue } from "./dns/zonefile";
 import { CONFIG_NAMESPACE, configValue, parseAuditLines, parseConfig, rawConfigFrom } from "./plan/config";
 import { PlanError } from "./plan/errors";
@@ -98,8 +98,20 @@ planned(() =>
 // ---- GATES (world/gates.ts): the world read and the move to this stage decided; every resource below waits for it
 const gates = openGates(
   plan,
-  preflightTargets(plan, (a, w) =>
-    typeof passwords[a]?.[w] === "string" && passwords[a]![w] !== "" ? (passwords[a]![w] as string) : undefined,
+  preflightTargets(
+    plan,
+    (a, w) => (typeof passwords[a]?.[w] === "string" && passwords[a]![w] !== "" ? (passwords[a]![w] as string) : undefined),
+    undefined,
+    {
+      oldHost: planned(() => preflightAccess(config.oldHost, "oldHost", readConfigFile, all[`${CONFIG_NAMESPACE}oldHostAdminPassword`])),
+      ...(config.newHost
+        ? {
+            newHost: planned(() =>
+              preflightAccess(config.newHost!, "newHost", readConfigFile, all[`${CONFIG_NAMESPACE}newHostAdminPassword`]),
+            ),
+          }
+        : {}),
+    },
   ),
 );
 // ---- end GATES

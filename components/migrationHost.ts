@@ -4,6 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { cfgPath, PlanError } from "../plan/errors";
 import type { ImapAccessConfig } from "../plan/types";
 import type { ImapServer } from "./migrations";
+import type { PreflightHostAccess } from "../world/gates";
 
 export function migrationHost(
   host: ImapAccessConfig & { imapHost: string; imapPort: number },
@@ -28,5 +29,21 @@ export function migrationHost(
     ...(ca ? { ca } : {}),
     ...(host.insecure ? { insecure: true } : {}),
     ...(host.admin && adminPassword ? { admin: { user: host.admin, password: adminPassword } } : {}),
+  };
+}
+
+/** The same host for the preflight, which probes before any resource exists: plain values, read at run time. */
+export function preflightAccess(
+  host: ImapAccessConfig & { imapHost: string; imapPort: number },
+  at: "oldHost" | "newHost",
+  readFile: (key: string, file: string) => Buffer,
+  adminPassword: string | undefined,
+): PreflightHostAccess {
+  const r = migrationHost(host, at, readFile, undefined);
+  return {
+    ...(r.tls ? { tls: r.tls } : {}),
+    ...(r.ca ? { ca: r.ca } : {}),
+    ...(r.insecure ? { insecure: true } : {}),
+    ...(host.admin ? { admin: { user: host.admin, ...(adminPassword ? { password: adminPassword } : {}) } } : {}),
   };
 }

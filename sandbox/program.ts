@@ -11,7 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Migrations } from "../components/migrations";
 import { planned } from "../components/planned";
-import { migrationHost } from "../components/migrationHost";
+import { migrationHost, preflightAccess } from "../components/migrationHost";
 import { readConfigFile } from "../components/configFile";
 import { CONFIG_NAMESPACE, configValue, parseAuditLines, parseConfig, rawConfigFrom } from "../plan/config";
 import { buildPlan } from "../plan/plan";
@@ -65,6 +65,10 @@ const gates = openGates(
     plan,
     (a, w) => (typeof passwords[a]?.[w] === "string" ? (passwords[a]![w] as string) : undefined),
     (s) => ({ imapHost: gateHosts[s.imapHost] ?? s.imapHost, imapPort: s.imapPort }),
+    {
+      oldHost: planned(() => preflightAccess(config.oldHost, "oldHost", readConfigFile, all[`${CONFIG_NAMESPACE}oldHostAdminPassword`])),
+      newHost: planned(() => preflightAccess(host, "newHost", readConfigFile, all[`${CONFIG_NAMESPACE}newHostAdminPassword`])),
+    },
   ),
 );
 // ---- end GATES

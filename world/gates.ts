@@ -5,7 +5,7 @@
 // fails preview and up before anything changes, with one Pulumi error that lists every blocker. After the up,
 // `gateState` records what the next run reads, and `nextStageBlockers` says what blocks the next stage.
 import * as pulumi from "@pulumi/pulumi";
-import type { Endpoint } from "../engine/endpoint";
+import type { Endpoint, TlsMode } from "../engine/endpoint";
 import {
   blockedMessage,
   decideMove,
@@ -194,38 +194,69 @@ export function openGates(plan: MigrationPlan, targets: readonly PreflightTarget
  * destination login. `password(address, side)` gives the plain value (it never leaves this process);
  * `address(host)` maps a host name to where it is reached (the sandbox's /etc/hosts).
  */
+/** How a host is reached beyond its name and port, as the migrations reach it: TLS, the CA's PEM, an administrator. */
+export interface PreflightHostAccess {
+  tls?: TlsMode;
+  ca?: string;
+  insecure?: boolean;
+  admin?: { user: string; password?: string };
+}
+
 export function preflightTargets(
   plan: MigrationPlan,
   password: (address: string, which: "source" | "destination") => string | undefined,
   address: (s: { imapHost: string; imapPort: number }) => { imapHost: string; imapPort: number } = (s) => s,
+  access: Partial<Record<"oldHost" | "newHost", PreflightHostAccess>> = {},
 ): PreflightTarget[] {
   const c = plan.config;
-  const cred = (a: string, w: string) => `mailshift:passwords["${a}"].${w}`;
-  const endpoint = (s: { imapHost: string; imapPort: number }, user: string, pw: string | undefined): Endpoint => {
-    const at = address(s);
-    return { host: at.imapHost, port: at.imapPort, tls: at.imapPort === 143 ? "starttls" : "implicit", user, password: pw ?? "" };
+  const userCred = (a: string, w: string) => `mailshift:passwords["${a}"].${w}`;
+  // with an administrator, every mailbox of that host logs in as it (its password: mailshift:<host>AdminPassword)
+  const login = (at: "oldHost" | "newHost", a: string, w: "source" | "destination") => {
+    const admin = access[at]?.admin;
+    return admin
+      ? { admin: admin.user, password: admin.password, credential: `mailshift:${at}AdminPassword` }
+      : { password: password(a, w), credential: userCred(a, w) };
+  };
+  const endpoint = (
+    at: "oldHost" | "newHost",
+    s: { imapHost: string; imapPort: number },
+    user: string,
+    l: { admin?: string; password: string | undefined },
+  ): Endpoint => {
+    const where = address(s);
+    const h = access[at] ?? {};
+    return {
+      host: where.imapHost,
+      port: where.imapPort,
+      tls: h.tls ?? (where.imapPort === 143 ? "starttls" : "implicit"),
+      user,
+      password: l.password ?? "",
+      ...(l.admin ? { admin: l.admin } : {}),
+      ...(h.ca ? { ca: h.ca } : {}),
+      ...(h.insecure ? { insecure: true } : {}),
+    };
   };
   return plan.mailboxes.flatMap((m): PreflightTarget[] => {
-    const src = password(m.source, "source");
+    const src = login("oldHost", m.source, "source");
     const out: PreflightTarget[] = [
       {
         mailbox: m.source,
         side: "source",
-        endpoint: endpoint(c.oldHost, m.sourceUser, src),
-        credential: cred(m.source, "source"),
-        ...(src ? {} : { notProbed: `no password: set ${cred(m.source, "source")}` }),
+        endpoint: endpoint("oldHost", c.oldHost, m.sourceUser, src),
+        credential: src.credential,
+        ...(src.password ? {} : { notProbed: `no password: set ${src.credential}` }),
       },
     ];
     const audited = c.audit[m.sourceUser.toLowerCase()];
     if (m.route === "imap" && c.newHost) {
-      const dst = password(m.source, "destination");
+      const dst = login("newHost", m.source, "destination");
       out.push({
         mailbox: m.source,
         side: "destination",
-        endpoint: endpoint(c.newHost, m.destination, dst),
-        credential: cred(m.source, "destination"),
+        endpoint: endpoint("newHost", c.newHost, m.destination, dst),
+        credential: dst.credential,
         ...(audited !== undefined ? { auditedBytes: audited } : {}),
-        ...(dst ? {} : { notProbed: `no password: set ${cred(m.source, "destination")}` }),
+        ...(dst.password ? {} : { notProbed: `no password: set ${dst.credential}` }),
       });
     } else if (m.route === "exchange")
       out.push({

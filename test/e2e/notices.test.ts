@@ -9,7 +9,7 @@ import { Exim } from "../../harness/exim";
 import { NOTICE_HEADER } from "../../notices/mime";
 import { noticeMessageId } from "../../notices/messageId";
 import { enableNotices, noticesFound } from "../../sandbox/notices";
-import { countMaildir, DOMAIN, ensureEngine, Sandbox, stageMoveCommands } from "../../sandbox/session";
+import { countMaildir, DOMAIN, ensureEngine, FINALIZE_AFTER_SECONDS, Sandbox, stageMoveCommands } from "../../sandbox/session";
 import { connect } from "../engine/snapshot";
 import { launchChromium } from "../report/browser";
 
@@ -50,6 +50,8 @@ describe("notices sent by pulumi up, and the page it writes (real Pulumi CLI, Do
     noticeMessageId(DOMAIN, s.mailboxes[i]!.address, stage);
   const preview = () => JSON.parse(s.pulumi(["preview", "--json"]).stdout) as PreviewJson;
   const noticeSteps = (p: PreviewJson) => p.steps.filter((x) => x.urn.includes(`::${NOTICE}::`) && x.op !== "refresh");
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  let cutoverAt = 0;
   const toStage = (previous: string, stage: string) =>
     s.pulumi(["config", "set-all", "--plaintext", `mailshift:previousStage=${previous}`, "--plaintext", `mailshift:stage=${stage}`]);
 
@@ -160,6 +162,8 @@ describe("notices sent by pulumi up, and the page it writes (real Pulumi CLI, Do
   });
 
   it("cutover: preview plans the at-cutover notices (the before-cutover ones are forgotten, their mail stays); with the relay down up delivers the INBOX copies and fails naming the backup, the next up sends only that", async () => {
+    // the gate into cutover asks the registry: the registrar switch first (the old TTL ran out during copy)
+    await s.dns.delegate("new");
     toStage("copy", "cutover");
     const ops = noticeSteps(preview())
       .map((x) => `${x.op} ${x.urn.split("::").pop()!.split("-")[1]}`)
@@ -193,6 +197,7 @@ describe("notices sent by pulumi up, and the page it writes (real Pulumi CLI, Do
       `update notice-at-cutover-imap-${s.mailboxes[0]!.destination}`,
     ]);
     s.pulumi(["up", "--yes", "--skip-preview"]);
+    cutoverAt = Date.now(); // the first up of cutover that succeeded: the finalize gate counts from it
     s.pulumi(["up", "--yes", "--expect-no-changes"]);
     for (let i = 0; i < s.mailboxes.length; i++)
       assert.deepEqual(noticesIn(await oldInbox(i)).sort(), [
@@ -205,6 +210,7 @@ describe("notices sent by pulumi up, and the page it writes (real Pulumi CLI, Do
   });
 
   it("finalize: the after-finalize notice goes into the new mailbox's INBOX (logged in as the new address), once", async () => {
+    await sleep(Math.max(0, cutoverAt + (FINALIZE_AFTER_SECONDS + 1) * 1000 - Date.now()));
     toStage("cutover", "finalize");
     s.pulumi(["up", "--yes", "--skip-preview"]);
     s.pulumi(["up", "--yes", "--skip-preview"]);

@@ -10,7 +10,7 @@ export interface ObjectSchema {
 
 const schema = (what: string, keys: readonly string[]): ObjectSchema => ({ what, keys });
 
-const NEW_HOST_COMMON = ["kind", "mx", "spf", "imapHost", "imapPort", "smtpHost", "smtpPort"] as const;
+const NEW_HOST_COMMON = ["kind", "mx", "spf", "imapHost", "imapPort", "smtpHost", "smtpPort", "dkim"] as const;
 
 /** Every nested object, by its path in the namespace (`[]` for each entry of a list, `:kind` for a variant). */
 export const SCHEMA = {
@@ -27,12 +27,15 @@ export const SCHEMA = {
     "graphClientId",
     "mx",
     "verificationTxt",
+    "dkim",
   ]),
+  "exchange.dkim": schema("an exchange dkim setting", ["selector1CNAME", "selector2CNAME", "enabled"]),
   "newHost:cpanel": schema("a setting of a cpanel newHost", [...NEW_HOST_COMMON, "url", "user"]),
   "newHost:dovecot": schema("a setting of a dovecot newHost", [...NEW_HOST_COMMON, "ssh", "passwdFile", "maildirRoot", "uid", "gid"]),
+  "newHost.dkim": schema("a newHost dkim setting", ["selector", "txt"]),
   "newHost.ssh": schema("an ssh setting", ["host", "port", "user"]),
   ttl: schema("a ttl setting", ["normal", "lowered"]),
-  dmarc: schema("a dmarc setting", ["policy", "rua"]),
+  dmarc: schema("a dmarc setting", ["policy", "subdomainPolicy", "rua"]),
   notices: schema("a notices setting", ["from", "contact", "windows"]),
   "notices.from": schema("a sender setting", ["name", "address"]),
   "notices.contact": schema("a contact setting", ["name", "phone", "url", "email"]),

@@ -68,7 +68,7 @@ describe("pulumi preview (real CLI) on a stack with config typos: every problem 
     const out = `${r.stdout}\n${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, "");
     assert.notEqual(r.status, 0, `preview accepted the configuration:\n${out}`);
     assert.match(out, /4 problems in the stack configuration:/, out);
-    assert.match(out, /mailshift:dmarc\.polcy: is not a dmarc setting\. Did you mean `policy`\? Valid keys: policy, rua/);
+    assert.match(out, /mailshift:dmarc\.polcy: is not a dmarc setting\. Did you mean `policy`\? Valid keys: policy, subdomainPolicy, rua/);
     assert.match(out, /mailshift:oldHost\.imapPrt: is not an oldHost setting\. Did you mean `imapPort`\?/);
     assert.match(out, /mailshift:ttl\.lowerd: is not a ttl setting\. Did you mean `lowered`\?/);
     assert.match(out, /mailshift:mailboxes\[1\]\.route: unknown route "pop3"/);

@@ -79,3 +79,31 @@ export function subSigned(d: DkimPlan): boolean {
 export function enableSigningAt(d: DkimPlan, stage: Stage): boolean {
   return d.apex.signer === "exchange" && d.apex.cnames === "admin-api" && apexSigned(d, stage);
 }
+
+/** For people (the dkimSigning output): who signs each name's mail, where the keys come from, what is left to do. */
+export function dkimStatus(d: DkimPlan, c: Pick<MailshiftConfig, "domain" | "subdomain">, stage: Stage): string[] {
+  const a = d.apex;
+  const out: string[] = [];
+  if (a.signer === "none") out.push(`${c.domain}: not DKIM-signed: ${a.reason}`);
+  else if (a.cnames === "admin-api")
+    out.push(
+      `${c.domain}: Exchange signs; selector1/selector2 CNAME targets read from Exchange (Get-DkimSigningConfig through the admin API); ` +
+        (apexSigned(d, stage)
+          ? "mailshift enables signing at this stage (Set-DkimSigningConfig -Enabled $true once the CNAMEs resolve)"
+          : `mailshift enables signing from ${a.enableFrom} on, once the zone that holds the CNAMEs is the one the registrar names`),
+    );
+  else
+    out.push(
+      `${c.domain}: Exchange signs; CNAME targets pasted in ${cfgPath("exchange", "dkim")}; ` +
+        (a.enabled
+          ? `signing enabled by the operator (${cfgPath("exchange", "dkim", "enabled")})`
+          : `signing not enabled: once the CNAMEs resolve, run \`${dkimEnableCommand(c.domain)}\` and set ${cfgPath("exchange", "dkim", "enabled")} true`),
+    );
+  if (d.sub && c.subdomain)
+    out.push(
+      d.sub.signer === "new-host"
+        ? `${c.subdomain}: the new host signs with selector ${d.sub.selector}; mailshift publishes its key at ${d.sub.selector}._domainkey.${c.subdomain}`
+        : `${c.subdomain}: not DKIM-signed as far as the stack knows: ${d.sub.reason}; its DMARC policy stays none`,
+    );
+  return out;
+}

@@ -1,7 +1,10 @@
 // The whole migration plan from the configuration: routing, quotas, stage check, DNS records, SPF check and the
 // migrations the MailboxMigration component declares. Pure; index.ts only wires its result into components.
 import type { ZoneRecord } from "../dns/records";
+import { enableSigningAt, planDkim, type DkimPlan } from "./dkim";
+import { decideDmarc } from "./dmarc";
 import { importedConflicts } from "./imported";
+import { planVerification, type VerificationPlan } from "./verification";
 import { diffRecords, planDnsRecords, type PlannedRecord, type RecordChange } from "./dns";
 import { routeMailboxes, type MailboxPlan } from "./routing";
 import { checkSpf, type SpfReport } from "./spfCheck";
@@ -36,6 +39,10 @@ export interface MigrationPlan {
   zone?: ZoneRecordsPlan;
   /** The resource keys of the DNS records declared at each stage (plan/protection.ts reads them). */
   recordKeysByStage: Record<Stage, string[]>;
+  /** Who signs each name's mail, and whether mailshift enables Exchange's signing at this stage (plan/dkim.ts). */
+  dkim: DkimPlan & { enableExchangeSigning: boolean };
+  /** Where the MS= record goes for verification (absent without an exchange route). */
+  verification?: VerificationPlan;
 }
 
 /**
@@ -57,6 +64,9 @@ export function buildPlan(
   const routes = { exchange: mailboxes.some((m) => m.route === "exchange"), imap: mailboxes.some((m) => m.route === "imap") };
   if (!routes.exchange) warnings.push("no mailbox goes to exchange: the apex MX stays on the old host");
   const input = { ...config, routes };
+  const dkim = planDkim(input);
+  warnings.push(...decideDmarc(config, dkim).warnings);
+  const verification = planVerification(config, routes.exchange);
   const records = planDnsRecords(input, config.stage);
   const before = config.previousStage ? planDnsRecords(input, config.previousStage) : [];
   const spf = checkSpf(records, otherRecords);
@@ -101,6 +111,8 @@ export function buildPlan(
     warnings,
     ...(zone ? { zone } : {}),
     recordKeysByStage,
+    dkim: { ...dkim, enableExchangeSigning: enableSigningAt(dkim, config.stage) },
+    ...(verification ? { verification } : {}),
   };
 }
 

@@ -209,3 +209,13 @@ export function diffRecords(before: readonly PlannedRecord[], after: readonly Pl
   for (const p of before) if (!next.has(p.key)) out.push({ action: "remove", key: p.key, name: p.name, type: p.type, from: show(p) });
   return out;
 }
+
+/** The records with the tenant's values filled in (what MailDns declares once Exchange answered). */
+export function withTenantValues(records: readonly PlannedRecord[], values: Partial<Record<TenantRef, string>>): PlannedRecord[] {
+  return records.map((r) => {
+    if (typeof r.content === "string") return r;
+    const v = values[r.content.ref];
+    if (!v) throw new Error(`${r.name} ${r.type} needs ${r.content.ref} from the tenant; set ${r.source}`);
+    return { ...r, content: r.type === "TXT" ? quoteTxt(v) : v };
+  });
+}

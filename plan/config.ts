@@ -404,10 +404,27 @@ function parseNewHostDkim(r: Reader, v: unknown): NewHostDkimConfig | undefined 
   const o = r.obj(path, v, false);
   if (!o) return undefined;
   r.keys(path, o, SCHEMA["newHost.dkim"]);
-  const selector = r.str(childPath(path, "selector"), o.selector, true, "Give the selector the host signs with (the s= of its DKIM-Signature), e.g. default") ?? "";
+  const selector =
+    r.str(
+      childPath(path, "selector"),
+      o.selector,
+      true,
+      "Give the selector the host signs with (the s= of its DKIM-Signature), e.g. default",
+    ) ?? "";
   if (selector && !/^[a-z0-9]([a-z0-9_-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9_-]*[a-z0-9])?)*$/i.test(selector))
-    r.fail(childPath(path, "selector"), `${JSON.stringify(selector)} is not a DKIM selector`, "Write the s= value, e.g. default or mail2024");
-  const txt = (r.str(childPath(path, "txt"), o.txt, true, "Paste the TXT value the host shows for <selector>._domainkey.<subdomain> (v=DKIM1; k=rsa; p=...)") ?? "").replace(/\s+/g, " ");
+    r.fail(
+      childPath(path, "selector"),
+      `${JSON.stringify(selector)} is not a DKIM selector`,
+      "Write the s= value, e.g. default or mail2024",
+    );
+  const txt = (
+    r.str(
+      childPath(path, "txt"),
+      o.txt,
+      true,
+      "Paste the TXT value the host shows for <selector>._domainkey.<subdomain> (v=DKIM1; k=rsa; p=...)",
+    ) ?? ""
+  ).replace(/\s+/g, " ");
   if (txt && !/^(v=DKIM1;\s*)?([a-z]+=[^;]*;\s*)*p=[A-Za-z0-9+/= ]{40,}\s*;?\s*$/.test(txt))
     r.fail(
       childPath(path, "txt"),

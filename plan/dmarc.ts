@@ -39,7 +39,9 @@ export function decideDmarc(c: DmarcInput, dkim: DkimPlan): DmarcDecision {
       a.signer === "exchange"
         ? `Once the two selector CNAMEs resolve, run \`${dkimEnableCommand(c.domain)}\` in Exchange Online PowerShell and set ${cfgPath("exchange", "dkim", "enabled")} to true; or remove ${cfgPath("exchange", "dkim")} so mailshift reads and enables it through the Exchange Online admin API; or set ${cfgPath("dmarc", "policy")} to none`
         : `Set ${cfgPath("dmarc", "policy")} to none, or route the apex's mailboxes to exchange so that Exchange signs its mail`;
-    errors.push(new PlanError(cfgPath("dmarc", "policy"), `asks for p=${apex} at ${c.domain}, but its mail is not DKIM-signed: ${why}`, fix));
+    errors.push(
+      new PlanError(cfgPath("dmarc", "policy"), `asks for p=${apex} at ${c.domain}, but its mail is not DKIM-signed: ${why}`, fix),
+    );
   }
   if (!dkim.sub || !c.subdomain) return { apex, errors, warnings };
 

@@ -113,7 +113,9 @@ export function planDnsRecords(c: DnsPlanInput, stage: Stage): PlannedRecord[] {
         name: `${sel}._domainkey.${c.domain}`,
         type: "CNAME",
         content:
-          apex.signer === "exchange" && apex.cnames === "config" ? apex[`${sel}CNAME`] : { ref: n === 1 ? "dkimSelector1" : "dkimSelector2" },
+          apex.signer === "exchange" && apex.cnames === "config"
+            ? apex[`${sel}CNAME`]
+            : { ref: n === 1 ? "dkimSelector1" : "dkimSelector2" },
         purpose: `DKIM ${sel} for Exchange Online`,
         source: cfgPath("exchange", "dkim", `${sel}CNAME`),
       });

@@ -11,7 +11,10 @@ export interface VerificationPlan {
   name: string;
 }
 
-export function planVerification(c: Pick<MailshiftConfig, "domain" | "cloudflareZone">, exchangeRoute: boolean): VerificationPlan | undefined {
+export function planVerification(
+  c: Pick<MailshiftConfig, "domain" | "cloudflareZone">,
+  exchangeRoute: boolean,
+): VerificationPlan | undefined {
   if (!exchangeRoute) return undefined;
   return { where: c.cloudflareZone.kind === "create" ? "old-host" : "zone", name: c.domain };
 }
@@ -23,7 +26,9 @@ export function verificationRecordLine(name: string, value: string, ttl: number)
 
 /** What the operator does for verification at this point (`value` from the tenant, empty while unknown). */
 export function verificationStep(v: VerificationPlan, value: string, ttl: number): string {
-  const record = value ? verificationRecordLine(v.name, value, ttl) : `${v.name}. ${ttl} IN TXT "MS=ms..." (the value appears here once the domain is added to the tenant)`;
+  const record = value
+    ? verificationRecordLine(v.name, value, ttl)
+    : `${v.name}. ${ttl} IN TXT "MS=ms..." (the value appears here once the domain is added to the tenant)`;
   if (v.where === "zone")
     return `nothing to do by hand: mailshift publishes ${record} in the Cloudflare zone, and Exchange verifies ${v.name} once it resolves`;
   return (

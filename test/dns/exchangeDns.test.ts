@@ -104,7 +104,10 @@ describe("Exchange and mail authentication against real DNS (NSD)", function () 
     };
     await assert.rejects(verify.create!({ ...inputs, nameServer: `127.0.0.1:${before.server.port}` }), (err: Error) => {
       assert.equal(err.name, "VerificationRecordMissing");
-      assert.match(err.message, /^example\.com TXT does not show MS=ms90817263 through 127\.0\.0\.1:\d+ \(it shows "v=spf1 include:_spf\.oldhost\.net ~all"\)\. /);
+      assert.match(
+        err.message,
+        /^example\.com TXT does not show MS=ms90817263 through 127\.0\.0\.1:\d+ \(it shows "v=spf1 include:_spf\.oldhost\.net ~all"\)\. /,
+      );
       assert.ok(err.message.includes('Publish example.com. 300 IN TXT "MS=ms90817263" at the old DNS host'), err.message);
       return true;
     });
@@ -144,7 +147,10 @@ describe("Exchange and mail authentication against real DNS (NSD)", function () 
     // the old zone has no CNAMEs: Exchange refuses, the provider says what to check
     const old = await serve("old-no-dkim", oldZone(true));
     ms.dns = old.server;
-    await assert.rejects(enable.create!(enableInputs), /Exchange cannot see the DKIM CNAMEs of example\.com yet \(selector1\._domainkey\.example\.com -> selector1-example-com/);
+    await assert.rejects(
+      enable.create!(enableInputs),
+      /Exchange cannot see the DKIM CNAMEs of example\.com yet \(selector1\._domainkey\.example\.com -> selector1-example-com/,
+    );
     assert.equal(ms.dkim.get("example.com")!.Enabled, false);
     await stop(old);
 

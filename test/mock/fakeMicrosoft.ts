@@ -101,12 +101,16 @@ export class FakeMicrosoft {
       const d = (JSON.parse(body) as { id: string }).id;
       const st = this.domains.get(d) ?? "absent";
       if (st === "unverified" || st === "verified")
-        return [400, { error: { code: "Request_BadRequest", message: "Another object with the same value for property id already exists." } }];
+        return [
+          400,
+          { error: { code: "Request_BadRequest", message: "Another object with the same value for property id already exists." } },
+        ];
       if (st === "absent") this.domains.set(d, "unverified");
       return [201, { id: d, isVerified: false }];
     }
     const st = id ? this.domains.get(id) : undefined;
-    if (!id || !st || st === "absent") return [404, { error: { code: "Request_ResourceNotFound", message: `Resource '${id}' does not exist` } }];
+    if (!id || !st || st === "absent")
+      return [404, { error: { code: "Request_ResourceNotFound", message: `Resource '${id}' does not exist` } }];
     if (req.method === "GET" && !sub) return [200, { id, isVerified: st === "verified" }];
     if (req.method === "GET" && sub === "verificationDnsRecords")
       return [
@@ -125,7 +129,13 @@ export class FakeMicrosoft {
           value:
             st === "verified"
               ? [
-                  { recordType: "Mx", label: id, supportedService: "Email", mailExchange: `${id.replace(/\./g, "-")}.mail.protection.outlook.com`, preference: 0 },
+                  {
+                    recordType: "Mx",
+                    label: id,
+                    supportedService: "Email",
+                    mailExchange: `${id.replace(/\./g, "-")}.mail.protection.outlook.com`,
+                    preference: 0,
+                  },
                   { recordType: "Txt", label: id, supportedService: "Email", text: "v=spf1 include:spf.protection.outlook.com -all" },
                 ]
               : [],
@@ -133,7 +143,10 @@ export class FakeMicrosoft {
       ];
     if (req.method === "POST" && sub === "verify") {
       this.verifyAttempts++;
-      const notFound = [400, { error: { code: "Request_BadRequest", message: "Domain verification failed: the TXT record was not found." } }] as [number, unknown];
+      const notFound = [
+        400,
+        { error: { code: "Request_BadRequest", message: "Domain verification failed: the TXT record was not found." } },
+      ] as [number, unknown];
       if (st === "claimed-elsewhere") return [400, { error: { code: "Request_BadRequest", message: CLAIMED_MESSAGE } }];
       if (this.notYet > 0) {
         this.notYet--;
@@ -153,7 +166,11 @@ export class FakeMicrosoft {
       return [404, { error: { code: "NotFound", message: url } }];
     const input = (JSON.parse(body) as { CmdletInput: { CmdletName: string; Parameters: Record<string, unknown> } }).CmdletInput;
     const anchor = req.headers["x-anchormailbox"];
-    this.adminCalls.push({ cmdlet: input.CmdletName, parameters: input.Parameters, anchor: typeof anchor === "string" ? anchor : undefined });
+    this.adminCalls.push({
+      cmdlet: input.CmdletName,
+      parameters: input.Parameters,
+      anchor: typeof anchor === "string" ? anchor : undefined,
+    });
     const p = input.Parameters;
     const notFound = (d: unknown): [number, unknown] => [
       404,
@@ -172,7 +189,15 @@ export class FakeMicrosoft {
       case "New-DkimSigningConfig": {
         const d = String(p.DomainName);
         if (this.domains.get(d) !== "verified")
-          return [400, { error: { code: "BadRequest", message: `|Microsoft.Exchange.Management.Tasks.ValidationException|${d} is not an accepted domain.` } }];
+          return [
+            400,
+            {
+              error: {
+                code: "BadRequest",
+                message: `|Microsoft.Exchange.Management.Tasks.ValidationException|${d} is not an accepted domain.`,
+              },
+            },
+          ];
         if (this.dkim.has(d)) return [400, { error: { code: "BadRequest", message: `A DKIM signing config for ${d} already exists.` } }];
         const row = { Domain: d, Selector1CNAME: this.targetFor(1, d), Selector2CNAME: this.targetFor(2, d), Enabled: p.Enabled === true };
         this.dkim.set(d, row);

@@ -143,7 +143,10 @@ describe("program under mocks: every stage of both example stacks", function () 
     assert.deepEqual(signing.inputs.cnameRecordIds, ["dns-dkim-selector1-id", "dns-dkim-selector2-id"]);
     assert.equal(byName(declared, "dns-sub-dkim").inputs.name, "default._domainkey.mail2.example.com");
     assert.equal(byName(declared, "dns-sub-dmarc").inputs.content, '"v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com"');
-    assert.match((exports.dkimSigning as string[])[0]!, /^example\.com: Exchange signs; selector1\/selector2 CNAME targets read from Exchange/);
+    assert.match(
+      (exports.dkimSigning as string[])[0]!,
+      /^example\.com: Exchange signs; selector1\/selector2 CNAME targets read from Exchange/,
+    );
 
     const staging = await runProgram(configFor("staging", "prepare"));
     assert.ok(!staging.declared.some((d) => /DkimKeys|DkimSigningEnabled/.test(d.type)));
@@ -151,7 +154,10 @@ describe("program under mocks: every stage of both example stacks", function () 
       byName(staging.declared, "dns-dkim-selector1").inputs.content,
       "selector1-staging-example-com._domainkey.stagingexample.r-v1.dkim.mail.microsoft",
     );
-    assert.match(String(staging.exports.verificationStep), /^nothing to do by hand: mailshift publishes staging-example\.com\. 300 IN TXT "MS=ms48151623"/);
+    assert.match(
+      String(staging.exports.verificationStep),
+      /^nothing to do by hand: mailshift publishes staging-example\.com\. 300 IN TXT "MS=ms48151623"/,
+    );
   });
 
   it("with no mailbox on exchange: no Entra or Graph resources, the apex MX stays on the old host, and a warning says so", async () => {

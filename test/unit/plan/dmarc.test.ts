@@ -43,9 +43,11 @@ describe("plan/dkim: who signs each name's mail, and from when", () => {
       STAGES.map((s) => apexSigned(existing, s)),
       [true, true, true, true],
     );
-    const created = dkimOf(production({
+    const created = dkimOf(
+      production({
         cloudflare: { zoneId: undefined, zone: "create", accountId: "0123456789abcdef0123456789abcdef", importZoneFile: false },
-      }));
+      }),
+    );
     assert.deepEqual(
       STAGES.map((s) => [apexSigned(created, s), enableSigningAt(created, s)]),
       [
@@ -102,7 +104,10 @@ describe("plan/dmarc: p=quarantine or reject only for DKIM-signed, aligned mail"
     delete (raw.newHost as Record<string, unknown>).dkim;
     const msgs = problems(raw);
     assert.equal(msgs.length, 1, msgs.join("\n"));
-    assert.match(msgs[0]!, /^mailshift:dmarc\.subdomainPolicy: asks for p=quarantine at mail2\.example\.com, but its mail is not DKIM-signed: /);
+    assert.match(
+      msgs[0]!,
+      /^mailshift:dmarc\.subdomainPolicy: asks for p=quarantine at mail2\.example\.com, but its mail is not DKIM-signed: /,
+    );
     assert.match(msgs[0]!, /Set mailshift:newHost\.dkim to the selector and key the new host signs with/);
   });
 
@@ -123,7 +128,8 @@ describe("plan/dmarc: p=quarantine or reject only for DKIM-signed, aligned mail"
     assert.match(d.warnings[0]!, /^_dmarc\.mail2\.example\.com stays p=none after finalize: mailshift:newHost\.dkim is not set/);
     // a subdomain that signs may still be held back on purpose
     assert.equal(
-      decideDmarc({ domain: "example.com", subdomain: "mail2.example.com", dmarc: { policy: "reject", subdomainPolicy: "none" } }, signed).sub,
+      decideDmarc({ domain: "example.com", subdomain: "mail2.example.com", dmarc: { policy: "reject", subdomainPolicy: "none" } }, signed)
+        .sub,
       "none",
     );
   });
@@ -135,14 +141,25 @@ describe("plan/dmarc: p=quarantine or reject only for DKIM-signed, aligned mail"
         newHost: { dkim: { selector: "default", txt: "v=DKIM1; k=rsa" } },
       }),
     );
-    assert.ok(msgs.some((m) => m.startsWith('mailshift:exchange.dkim.selector1CNAME: "selector1._domainkey.example.com" is not an Exchange DKIM target')));
-    assert.ok(msgs.some((m) => m.startsWith("mailshift:exchange.dkim.selector2CNAME: ")), "a selector1 target given for selector2");
+    assert.ok(
+      msgs.some((m) =>
+        m.startsWith('mailshift:exchange.dkim.selector1CNAME: "selector1._domainkey.example.com" is not an Exchange DKIM target'),
+      ),
+    );
+    assert.ok(
+      msgs.some((m) => m.startsWith("mailshift:exchange.dkim.selector2CNAME: ")),
+      "a selector1 target given for selector2",
+    );
     assert.ok(msgs.some((m) => m.startsWith("mailshift:newHost.dkim.txt: is not a DKIM key record with a public key (p=)")));
   });
 
   it("takes both target forms Exchange prints", () => {
     for (const tail of ["examplecom.onmicrosoft.com", "examplecom.n-v1.dkim.mail.microsoft", "examplecom.r-v1.dkim.mail.microsoft"]) {
-      const dkim = { selector1CNAME: `selector1-example-com._domainkey.${tail}`, selector2CNAME: `selector2-example-com._domainkey.${tail}`, enabled: true };
+      const dkim = {
+        selector1CNAME: `selector1-example-com._domainkey.${tail}`,
+        selector2CNAME: `selector2-example-com._domainkey.${tail}`,
+        enabled: true,
+      };
       assert.deepEqual(parseConfig(production({ exchange: { dkim } })).exchange!.dkim, dkim);
     }
   });

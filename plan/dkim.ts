@@ -81,16 +81,22 @@ export function enableSigningAt(d: DkimPlan, stage: Stage): boolean {
 }
 
 /** For people (the dkimSigning output): who signs each name's mail, where the keys come from, what is left to do. */
-export function dkimStatus(d: DkimPlan, c: Pick<MailshiftConfig, "domain" | "subdomain">, stage: Stage): string[] {
+export function dkimStatus(
+  d: DkimPlan & { enableExchangeSigning?: boolean },
+  c: Pick<MailshiftConfig, "domain" | "subdomain">,
+  stage: Stage,
+): string[] {
   const a = d.apex;
   const out: string[] = [];
   if (a.signer === "none") out.push(`${c.domain}: not DKIM-signed: ${a.reason}`);
   else if (a.cnames === "admin-api")
     out.push(
       `${c.domain}: Exchange signs; selector1/selector2 CNAME targets read from Exchange (Get-DkimSigningConfig through the admin API); ` +
-        (apexSigned(d, stage)
+        (d.enableExchangeSigning
           ? "mailshift enables signing at this stage (Set-DkimSigningConfig -Enabled $true once the CNAMEs resolve)"
-          : `mailshift enables signing from ${a.enableFrom} on, once the zone that holds the CNAMEs is the one the registrar names`),
+          : apexSigned(d, stage)
+            ? "signing waits until the CNAMEs are published (the old host's selector records stay until cutover)"
+            : `mailshift enables signing from ${a.enableFrom} on, once the zone that holds the CNAMEs is the one the registrar names`),
     );
   else
     out.push(

@@ -85,6 +85,10 @@ export function buildPlan(
       return [s, declared];
     }),
   ) as Record<Stage, string[]>;
+  // Exchange signs only once both CNAMEs resolve: an imported selector record of the old host holds them back
+  // until cutover (plan/stageMerge.ts), and signing waits with them
+  const declaredHere = zone ? zone.records.filter((r) => r.source === "generated").map((r) => r.plannedKey) : records.map((r) => r.key);
+  const cnamesDeclared = ["dkim-selector1", "dkim-selector2"].every((k) => declaredHere.includes(k));
   if (!zone) warnings.push(...importReport);
   if (!zone) warnings.push(...importedConflicts(records, otherRecords, config.cloudflareZoneId || "ZONE_ID").map((c) => c.reason));
   const generation = syncGeneration(config.stage);
@@ -111,7 +115,7 @@ export function buildPlan(
     warnings,
     ...(zone ? { zone } : {}),
     recordKeysByStage,
-    dkim: { ...dkim, enableExchangeSigning: enableSigningAt(dkim, config.stage) },
+    dkim: { ...dkim, enableExchangeSigning: enableSigningAt(dkim, config.stage) && cnamesDeclared },
     ...(verification ? { verification } : {}),
   };
 }

@@ -6,6 +6,12 @@ import { decideDmarc } from "../../../plan/dmarc";
 import { parseConfig } from "../../../plan/config";
 import { PlanErrors } from "../../../plan/errors";
 import { STAGES } from "../../../plan/types";
+import fs from "node:fs";
+import path from "node:path";
+import { parseZoneFile } from "../../../dns/zonefile";
+import { repoRoot } from "../../../harness/repoRoot";
+import { buildPlan } from "../../../plan/plan";
+import type { Stage } from "../../../plan/types";
 import { rawMailshift } from "./stackFiles";
 
 const PASTED = {
@@ -162,5 +168,35 @@ describe("plan/dmarc: p=quarantine or reject only for DKIM-signed, aligned mail"
       };
       assert.deepEqual(parseConfig(production({ exchange: { dkim } })).exchange!.dkim, dkim);
     }
+  });
+});
+
+describe("plan: Exchange signing waits for its CNAMEs to be published", () => {
+  const hand = path.join(repoRoot(), "test", "fixtures", "zones", "bind-hand-written.zone");
+  const imported = parseZoneFile(fs.readFileSync(hand, "utf8"), { file: hand, origin: "example.com" }).records;
+  const at = (stage: Stage, importZoneFile: boolean) => {
+    const raw = production({ cloudflare: { importZoneFile } });
+    Object.assign(raw, { stage, zoneFile: hand, force: true });
+    delete raw.previousStage;
+    return buildPlan(parseConfig(raw), imported, hand);
+  };
+
+  it("an existing zone without the import: enabled from prepare", () => {
+    assert.deepEqual(
+      STAGES.map((s) => at(s, false).dkim.enableExchangeSigning),
+      [true, true, true, true],
+    );
+  });
+
+  it("the old host's selector1._domainkey imported: the CNAMEs, and so signing, wait for cutover", () => {
+    const plans = STAGES.map((s) => at(s, true));
+    assert.deepEqual(
+      plans.map((p) => p.zone!.records.some((r) => r.plannedKey === "dkim-selector1" && r.source === "generated")),
+      [false, false, true, true],
+    );
+    assert.deepEqual(
+      plans.map((p) => p.dkim.enableExchangeSigning),
+      [false, false, true, true],
+    );
   });
 });

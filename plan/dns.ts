@@ -1,6 +1,9 @@
 // DNS record planning per stage. Pure: from the configuration and the stage to the exact records MailDns declares.
 // - apex MX stays on the old host until cutover, then points to Exchange (target from the tenant's service
 //   configuration records unless mailshift:exchange.mx gives it);
+// - DKIM CNAMEs are Exchange's targets (plan/dkim.ts: read from Exchange or pasted), never derived from a name;
+// - DMARC: the apex and the subdomain each get their own _dmarc record, enforcing from finalize only where mail is
+//   DKIM-signed (plan/dmarc.ts);
 // - TTLs are lowered from prepare on and raised back in finalize;
 // - full names (never `@`), TXT quoted, proxied false (mail records cannot be proxied).
 import { planDkim } from "./dkim";

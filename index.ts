@@ -149,7 +149,10 @@ resolveDkimSelector2(exchange?.dkimKeys ? exchange.dkimKeys.selector2CNAME : pul
 /** Where to publish the MS= record for verification, and what to do by hand (plan/verification.ts). */
 export const verificationStep =
   plan.verification && exchangeDomain
-    ? exchangeDomain.verificationTxt.apply((v) => verificationStepText(plan.verification!, v ?? "", config.ttl.lowered))
+    ? // known at the first preview when the stack gives the MS= value, else once the domain is in the tenant
+      pulumi
+        .output(config.exchange?.verificationTxt ?? exchangeDomain.verificationTxt)
+        .apply((v) => verificationStepText(plan.verification!, v ?? "", config.ttl.lowered))
     : undefined;
 /** Exchange's DKIM: where the CNAME targets come from and whether signing is on (plan/dkim.ts). */
 export const dkimSigning = dkimStatus(plan.dkim, config, plan.stage);

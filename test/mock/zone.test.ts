@@ -104,6 +104,9 @@ describe("program under mocks: the DNS move", function () {
     assert.deepEqual(exports.zoneNameServers, ASSIGNED_NS);
     assert.equal(exports.zoneId, "created-zone-id");
     assert.match(String(exports.registrarStep), /set exactly those nameservers for example\.com at the registrar/);
+    // the new zone is not delegated yet: Microsoft reads the old DNS host, so the MS= record goes there first
+    assert.match(String(exports.verificationStep), new RegExp(`^publish example\\.com\\. 300 IN TXT "${MS_TXT}" at the old DNS host now`));
+    assert.match((exports.dkimSigning as string[])[0]!, /mailshift enables signing from cutover on/);
     for (const r of records(declared)) assert.equal(r.inputs.zoneId, "created-zone-id", `${r.name} is in the created zone`);
   });
 

@@ -11,6 +11,7 @@ import { MailZone } from "./components/zone";
 import { systemSpfLookup } from "./dns/systemLookup";
 import { dnsCheckCommandFor, proveZoneSpf, zoneSteps } from "./plan/zoneOutputs";
 import { Migrations } from "./components/migrations";
+import { migrationHost } from "./components/migrationHost";
 import { parseZoneFile, renderZoneFileIssue } from "./dns/zonefile";
 import { CONFIG_NAMESPACE, configValue, parseAuditLines, parseConfig, rawConfigFrom } from "./plan/config";
 import { PlanError } from "./plan/errors";
@@ -21,6 +22,10 @@ import { formatBytes } from "./plan/quota";
 import { noticePlanFromPlan } from "./notices/fromPlan";
 import { noticesDue as dueNotices } from "./notices/due";
 import { planned } from "./components/planned";
+import { Notices } from "./components/notices";
+import { stakeholderReport } from "./components/report";
+import { relayFromConfig } from "./notices/relay";
+import { openGates, preflightTargets } from "./world/gates";
 import { verificationStep as verificationStepText } from "./plan/verification";
 import { dkimStatus } from "./plan/dkim";
 
@@ -81,6 +86,8 @@ planned(() =>
     graphClientSecret: secret("graphClientSecret") !== undefined,
     cpanelToken: secret("cpanelToken") !== undefined,
     sshPrivateKey: secret("sshPrivateKey") !== undefined,
+    oldHostAdminPassword: secret("oldHostAdminPassword") !== undefined,
+    newHostAdminPassword: secret("newHostAdminPassword") !== undefined,
     passwords: Object.fromEntries(
       plan.mailboxes.map((m) => [
         m.source,
@@ -89,6 +96,15 @@ planned(() =>
     ),
   }),
 );
+
+// ---- GATES (world/gates.ts): the world read and the move to this stage decided; every resource below waits for it
+const gates = openGates(
+  plan,
+  preflightTargets(plan, (a, w) =>
+    typeof passwords[a]?.[w] === "string" && passwords[a]![w] !== "" ? (passwords[a]![w] as string) : undefined,
+  ),
+);
+// ---- end GATES
 
 const exchangeUsers = plan.mailboxes.filter((m) => m.route === "exchange");
 const imapUsers = plan.mailboxes.filter((m) => m.route === "imap");
@@ -181,12 +197,16 @@ export const accounts = pulumi.all(Object.fromEntries(Object.entries(accountReso
 // MIGRATIONS (components/migrations.ts): one MailboxMigration per entry of plan.migrations (none in prepare),
 // each depending on its destination account; syncGeneration from the plan (copy 1, cutover 2, finalize 3).
 // ---------------------------------------------------------------------------------------------------------
+// How the migrations, and the notices that log in as they do, reach the hosts: TLS, the CA's PEM, the administrator.
+const hostReach = {
+  oldHost: migrationHost(config.oldHost, "oldHost", readConfigFile, secret("oldHostAdminPassword")),
+  ...(config.newHost ? { newHost: migrationHost(config.newHost, "newHost", readConfigFile, secret("newHostAdminPassword")) } : {}),
+};
 const migrations =
   plan.migrations.length > 0
     ? new Migrations("migration", {
         migrations: plan.migrations,
-        oldHost: config.oldHost,
-        ...(config.newHost ? { newHost: config.newHost } : {}),
+        ...hostReach,
         ...(exchange?.imapApp ? { exchangeApp: exchange.imapApp } : {}),
         password: passwordOf,
         accounts: accountResources,
@@ -200,6 +220,8 @@ export const plannedMigrations = plan.migrations.map((m) => ({
   destination: m.destination,
   route: m.route,
   syncGeneration: m.syncGeneration,
+  // renames, excludes, size limit and connections as the migration gets them (host settings with the mailbox's)
+  ...(Object.keys(m.copy).length > 0 ? { copy: m.copy } : {}),
 }));
 
 // Outputs for people.
@@ -207,9 +229,15 @@ export const stage = plan.stage;
 export const nextStep = (() => {
   const next = nextStage(plan.stage);
   return next
-    ? `when ${plan.stage} is done: pulumi config set mailshift:previousStage ${plan.stage} && pulumi config set mailshift:stage ${next} && pulumi up`
+    ? `when nextStageBlockers says nothing blocks ${next}: pulumi config set mailshift:stage ${next} && pulumi up`
     : "finalize is the last stage: read the verification report";
 })();
+/** What the next run's gates read (gateState), what blocks the next stage, this run's preflight (world/gates.ts). */
+export const { gateState, nextStageBlockers, preflight } = gates.record({
+  migrations: migrations?.migrations ?? {},
+  ...(zoneNameServers ? { zoneNameServers } : {}),
+  after: Object.values(dns.records).map((r) => r.id),
+});
 export const addressChanges = plan.addressChanges.map((c) => `${c.from} -> ${c.to}`);
 export const dnsChanges = plan.dnsChanges.map(
   (c) => `${c.action} ${c.type} ${c.name}${c.from ? ` from ${c.from}` : ""}${c.to ? ` to ${c.to}` : ""}`,
@@ -232,5 +260,41 @@ export const spfLookups = plan.spf.map(
 export const warnings = plan.warnings;
 /** Who is told what (notices/): `mailshift notices --stack-outputs` composes and sends from this; no secret in it. */
 export const notices = noticePlanFromPlan(plan);
-export const noticesDue = notices ? dueNotices(notices, plan.stage) : [];
+
+// ---------------------------------------------------------------------------------------------------------
+// NOTICES AND THE REPORT (components/notices.ts, components/report.ts): each person's notice of this stage as a
+// NoticeDelivery, delivered once by `pulumi up` after their migration's pass and this stage's DNS changes; the
+// IT team's page (mailshift:report.file) rewritten from the migrations' own outputs.
+// ---------------------------------------------------------------------------------------------------------
+const noticeRelay = planned(() => relayFromConfig(config.notices?.smtp, all[`${CONFIG_NAMESPACE}smtpPassword`]));
+const migrationOf = (source: string) => migrations?.migrations[plan.migrations.find((m) => m.source === source)?.accountKey ?? ""];
+const noticeDeliveries =
+  notices && migrations
+    ? new Notices("notice", {
+        plan: notices,
+        stage: plan.stage,
+        migrations: plan.migrations,
+        ...hostReach,
+        ...(exchange?.imapApp ? { exchangeApp: exchange.imapApp } : {}),
+        password: passwordOf,
+        ...(noticeRelay ? { relay: noticeRelay } : {}),
+        after: (source) => [dns, ...(migrationOf(source) ? [migrationOf(source)!] : [])],
+      })
+    : undefined;
+for (const w of noticeDeliveries?.unsent ?? []) pulumi.log.warn(w);
+export const noticesDue = notices ? dueNotices(notices, plan.stage, noticeRelay !== undefined) : [];
+const report = stakeholderReport(
+  "report",
+  {
+    plan,
+    migrations: Object.fromEntries(plan.migrations.map((m) => [m.source, migrations!.migrations[m.accountKey]!])),
+    file: config.report?.file ?? `report.${pulumi.getStack()}.html`,
+    ...(config.report?.negativeTtl !== undefined ? { negativeTtl: config.report.negativeTtl } : {}),
+    notes: noticeDeliveries?.unsent ?? [],
+  },
+  { dependsOn: [dns] },
+);
+/** The stakeholder page `pulumi up` wrote, and when. */
+export const reportFile = report.file;
+// ------------------------------------------------------------------------------ end NOTICES AND THE REPORT
 export const imapAppClientId = exchange?.imapApp?.clientId;

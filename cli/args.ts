@@ -13,6 +13,7 @@ export const USAGE = `usage:
   mailshift report --stack-outputs FILE.json [--state FILE.json] [--sync FILE.json ...] [--out report.html]
   mailshift dns-check --zone FILE --old NS[:PORT] [--new NS[:PORT]] [--stage S] [--json]   (see README)
   mailshift notices --stack-outputs FILE.json (--out DIR | --send --mailboxes FILE.json [--smtp URL])  (see notices --help)
+  mailshift preflight --mailboxes FILE.json [--audit AUDIT.jsonl] [--json]   (ports, TLS, logins, IMAP, quota: one table)
 
 Passwords come from MAILSHIFT_FROM_PASSWORD and MAILSHIFT_TO_PASSWORD, never from the command line. With
 --from-admin ADMIN (--to-admin ADMIN) the variable holds that administrator's password, who logs in on the

@@ -19,6 +19,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   if (argv[0] === "sync-many") return (await import("./syncMany")).runSyncMany(argv.slice(1), env);
   if (argv[0] === "audit-many") return (await import("./auditMany")).runAuditMany(argv.slice(1), env);
   if (argv[0] === "notices") return (await import("./notices")).runNotices(argv.slice(1), env);
+  if (argv[0] === "preflight") return (await import("./preflight")).runPreflightCommand(argv.slice(1), env);
   let json = argv.includes("--json");
   try {
     const cmd = parseArgs(argv, env);

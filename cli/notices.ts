@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { closeClient, openClient } from "../engine/connect";
-import { isLoopbackHost, type Endpoint } from "../engine/endpoint";
+import type { Endpoint } from "../engine/endpoint";
 import { UsageError } from "../engine/errors";
 import { commandFailure } from "./failure";
 import { DEFAULT_RETRY } from "../engine/retry";
@@ -15,6 +15,7 @@ import { composeNotices, NoticeError } from "../notices/compose";
 import { appendNotice, NoticeDeliveryError, sendBackup, type SmtpRelay } from "../notices/deliver";
 import { noticePlanFromOutputs, NoticeInputError } from "../notices/fromOutputs";
 import { noticeMime } from "../notices/mime";
+import { parseRelayUrl, RelayUrlError } from "../notices/relay";
 import { NOTICE_OF_STAGE, NOTICE_STAGES, type Notice, type NoticeStage } from "../notices/types";
 import { readSent, sentKey, writeSent } from "./noticesSent";
 import { parseMailboxList } from "./syncMany";
@@ -94,30 +95,12 @@ export function parseNoticesArgs(argv: readonly string[]): NoticesArgs {
 
 /** Pure: smtp:// or smtps:// with an optional user; the password only from the environment. */
 export function parseSmtpUrl(url: string, env: NodeJS.ProcessEnv, ca?: string): SmtpRelay {
-  let u: URL;
   try {
-    u = new URL(url);
-  } catch {
-    throw new UsageError(`--smtp: "${url}" is not a URL; expected smtp://HOST:PORT or smtps://HOST:PORT`);
+    return parseRelayUrl(url, env.MAILSHIFT_SMTP_PASSWORD, "--smtp", "MAILSHIFT_SMTP_PASSWORD", ca);
+  } catch (err) {
+    if (err instanceof RelayUrlError) throw new UsageError(err.message);
+    throw err;
   }
-  const scheme = u.protocol.replace(/:$/, "");
-  if (scheme !== "smtp" && scheme !== "smtps")
-    throw new UsageError(`--smtp: scheme "${scheme}" is not supported; use smtp:// (STARTTLS) or smtps:// (implicit TLS)`);
-  if (u.password) throw new UsageError("--smtp: do not put the password in the URL; set MAILSHIFT_SMTP_PASSWORD instead");
-  if (u.pathname && u.pathname !== "/") throw new UsageError(`--smtp: unexpected path "${u.pathname}"; give scheme, host and port`);
-  const host = u.hostname.replace(/^\[|\]$/g, "");
-  const user = decodeURIComponent(u.username);
-  const password = env.MAILSHIFT_SMTP_PASSWORD;
-  if (user && !password) throw new UsageError(`--smtp names the user ${user}: set MAILSHIFT_SMTP_PASSWORD`);
-  return {
-    host,
-    port: u.port ? Number(u.port) : scheme === "smtps" ? 465 : 587,
-    secure: scheme === "smtps",
-    // a relay elsewhere gets the message and the login only over TLS
-    requireTls: scheme === "smtp" && !isLoopbackHost(host),
-    ...(user ? { user, password } : {}),
-    ...(ca ? { ca } : {}),
-  };
 }
 
 /**

@@ -4,7 +4,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { cfgPath } from "../plan/errors";
 import type { PlannedMigration } from "../plan/plan";
-import { MailboxMigration, type EndpointArgs } from "../providers/mailboxMigration/resource";
+import { MailboxMigration, type EndpointArgs, type TlsMode } from "../providers/mailboxMigration/resource";
 
 /** Exchange Online's IMAP endpoint (implicit TLS). */
 export const EXCHANGE_IMAP = { host: "outlook.office365.com", port: 993 } as const;
@@ -19,6 +19,24 @@ export class MigrationWiringError extends Error {
 export interface ImapServer {
   imapHost: string;
   imapPort: number;
+  /** Default: the provider's (implicit, starttls on port 143). */
+  tls?: TlsMode;
+  /** PEM text of a private CA (index.ts reads the file oldHost.ca / newHost.ca names). */
+  ca?: string;
+  insecure?: boolean;
+  /** The administrator who logs in on every user's behalf, and its password (a secret). */
+  admin?: { user: string; password: pulumi.Input<string> };
+}
+
+/** How to reach a host, without credentials: the endpoint fields every migration to or from it shares. */
+function reach(h: ImapServer): Pick<EndpointArgs, "host" | "port" | "tls" | "ca" | "insecure"> {
+  return {
+    host: h.imapHost,
+    port: h.imapPort,
+    ...(h.tls ? { tls: h.tls } : {}),
+    ...(h.ca ? { ca: h.ca } : {}),
+    ...(h.insecure ? { insecure: true } : {}),
+  };
 }
 
 /** The app registration the copy engine logs in to Exchange with (XOAUTH2, IMAP.AccessAsApp). */
@@ -38,30 +56,40 @@ export interface MigrationHosts {
 export type PasswordOf = (sourceAddress: string, which: "source" | "destination") => pulumi.Input<string> | undefined;
 
 /**
- * Source and destination of one migration: the old host with the source login; the new IMAP host with the
- * destination address, or Exchange Online through the app registration (a password only when there is no app).
- * Throws naming the config path when something the migration needs is not configured.
+ * Source and destination of one migration: the old host with the source login (as the host's administrator when
+ * it has one, else with the mailbox's own password); the new IMAP host with the destination address (likewise),
+ * or Exchange Online through the app registration. Throws naming the config path when something is missing.
  */
 export function migrationEndpoints(
   m: PlannedMigration,
   hosts: MigrationHosts,
   password: PasswordOf,
 ): { source: EndpointArgs; destination: EndpointArgs } {
-  const sourcePassword = password(m.source, "source");
+  const oldAdmin = hosts.oldHost.admin;
+  const sourcePassword = oldAdmin ? oldAdmin.password : password(m.source, "source");
   if (sourcePassword === undefined)
     throw new MigrationWiringError(
-      `${cfgPath("passwords", m.source, "source")} is not set: the copy of ${m.source} logs in to the old host with it; run pulumi config set --secret --path '${cfgPath("passwords", m.source, "source")}'`,
+      `${cfgPath("passwords", m.source, "source")} is not set: the copy of ${m.source} logs in to the old host with it; run pulumi config set --secret --path '${cfgPath("passwords", m.source, "source")}' (or give the host an administrator: ${cfgPath("oldHost", "admin")})`,
     );
-  const source: EndpointArgs = { host: hosts.oldHost.imapHost, port: hosts.oldHost.imapPort, user: m.sourceUser, password: sourcePassword };
+  const source: EndpointArgs = {
+    ...reach(hosts.oldHost),
+    user: m.sourceUser,
+    password: sourcePassword,
+    ...(oldAdmin ? { admin: oldAdmin.user } : {}),
+  };
   if (m.route === "imap") {
     if (!hosts.newHost)
       throw new MigrationWiringError(`${cfgPath("newHost")} is not set but ${m.source} is routed to imap; configure the new IMAP host`);
-    const p = password(m.source, "destination");
+    const newAdmin = hosts.newHost.admin;
+    const p = newAdmin ? newAdmin.password : password(m.source, "destination");
     if (p === undefined)
       throw new MigrationWiringError(
         `${cfgPath("passwords", m.source, "destination")} is not set: the new account ${m.destination} needs it; run pulumi config set --secret --path '${cfgPath("passwords", m.source, "destination")}'`,
       );
-    return { source, destination: { host: hosts.newHost.imapHost, port: hosts.newHost.imapPort, user: m.destination, password: p } };
+    return {
+      source,
+      destination: { ...reach(hosts.newHost), user: m.destination, password: p, ...(newAdmin ? { admin: newAdmin.user } : {}) },
+    };
   }
   if (hosts.exchangeApp) {
     const a = hosts.exchangeApp;
@@ -107,7 +135,13 @@ export class Migrations {
       const ends = migrationEndpoints(m, args, args.password);
       this.migrations[m.accountKey] = new MailboxMigration(
         `${name}-${m.accountKey}`,
-        { ...ends, syncGeneration: m.syncGeneration },
+        {
+          ...ends,
+          syncGeneration: m.syncGeneration,
+          ...(m.copy.folders ? { folders: m.copy.folders } : {}),
+          ...(m.copy.maxMessageBytes !== undefined ? { maxMessageBytes: m.copy.maxMessageBytes } : {}),
+          ...(m.copy.connections !== undefined ? { connections: m.copy.connections } : {}),
+        },
         { ...opts, dependsOn: [account] },
       );
     }

@@ -33,6 +33,8 @@ export function parseNameServer(spec: string): NameServer {
 export interface QueryOptions {
   timeoutMs?: number;
   tries?: number;
+  /** Ask for recursion (RD): the server is a resolver, not an authority. */
+  recursion?: boolean;
 }
 
 function udpOnce(server: NameServer, query: Buffer, id: number, timeoutMs: number): Promise<DnsResponse | undefined> {
@@ -90,7 +92,7 @@ export async function queryDns(server: NameServer, name: string, type: string, o
   try {
     for (let attempt = 0; attempt < tries; attempt++) {
       const id = randomInt(0, 65536);
-      const query = encodeQuery(id, name, type);
+      const query = encodeQuery(id, name, type, options.recursion ?? false);
       const res = await udpOnce(server, query, id, timeoutMs);
       if (res === undefined) continue;
       return res.truncated ? await tcpOnce(server, query, timeoutMs) : res;

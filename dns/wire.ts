@@ -106,11 +106,14 @@ function encodeName(name: string): Buffer {
   return Buffer.concat(parts);
 }
 
-/** A query for one name and type, EDNS0 with a 4096-byte buffer, recursion not desired (we ask authorities). */
-export function encodeQuery(id: number, name: string, type: string): Buffer {
+/**
+ * A query for one name and type, EDNS0 with a 4096-byte buffer; recursion not desired (we ask authorities) unless
+ * `recursion` (a resolver, which refuses a non-recursive question from a client).
+ */
+export function encodeQuery(id: number, name: string, type: string, recursion = false): Buffer {
   const header = Buffer.alloc(12);
   header.writeUInt16BE(id, 0);
-  header.writeUInt16BE(0x0000, 2);
+  header.writeUInt16BE(recursion ? 0x0100 : 0x0000, 2);
   header.writeUInt16BE(1, 4);
   header.writeUInt16BE(1, 10);
   const question = Buffer.alloc(4);

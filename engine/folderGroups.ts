@@ -55,7 +55,8 @@ export async function createFolders(session: MailboxSession, plan: FolderPlan): 
       if (f.responseStatus === "NO" || f.responseStatus === "BAD") {
         g.refused =
           `the destination refused to create folder "${g.destinationName}": ${serverWords(f)}. ` +
-          `Give it another name with --rename "${g.sourceNames[0]}=NEW NAME" (folders.rename in Pulumi), or leave it out with --exclude`;
+          `Give it another name with --rename "${g.sourceNames[0]}=NEW NAME", or leave it out with --exclude ` +
+          `(in the stack: mailshift:oldHost.folders.rename or .exclude, or the mailbox's mailshift:mailboxes[N].folders)`;
         continue;
       }
       throw err;

@@ -1,5 +1,7 @@
 // Real authoritative DNS servers for the tests: NSD from Debian, one process per server, on 127.0.0.1 and a free
-// high port, serving zone files the test hands it. Started by the test, stopped afterwards; nothing left running.
+// high port (or an address the caller picks, e.g. 127.x.y.z port 53 where a delegation must reach it), serving zone
+// files the test hands it. Started by the test, stopped afterwards; nothing left running. With `control`, zones are
+// reloaded from their files on request (nsd-control over a unix socket in the server's folder, no keys).
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -7,10 +9,12 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { queryDns, type NameServer } from "../dns/query";
+import { RunningServers } from "./serverProcess";
 
 const NSD = "/usr/sbin/nsd";
+const NSD_CONTROL = "/usr/sbin/nsd-control";
 
-function hasNsd(): boolean {
+export function hasNsd(): boolean {
   try {
     execFileSync(NSD, ["-v"], { stdio: "ignore" });
     return true;
@@ -48,8 +52,8 @@ export function ensureAuthDns(): void {
   if (!hasNsd()) throw new AuthDnsError(`installing nsd did not provide ${NSD}; ${what}`);
 }
 
-/** A port free for both UDP and TCP on 127.0.0.1 (NSD needs both). */
-async function freePort(): Promise<number> {
+/** A port free for both UDP and TCP on 127.0.0.1 (NSD and Unbound need both). */
+export async function freeDnsPort(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const port = 20000 + Math.floor(Math.random() * 40000);
     const ok = await new Promise<boolean>((resolve) => {
@@ -73,18 +77,30 @@ export interface ZoneText {
   text: string;
 }
 
+export interface AuthDnsOptions {
+  name: string;
+  zones: ZoneText[];
+  /** Where to listen. Default: 127.0.0.1 and a free port (retried if taken meanwhile). */
+  listen?: NameServer;
+  /** Accept `reload(zone)` (nsd-control on a unix socket in the server's folder). */
+  control?: boolean;
+}
+
+const running = new RunningServers<AuthDns>();
+
 export class AuthDns {
   private constructor(
     readonly name: string,
     readonly server: NameServer,
-    private readonly dir: string,
+    readonly dir: string,
     private readonly child: ChildProcess,
+    private readonly origins: string[],
   ) {}
 
   /** Start NSD serving the zones; resolves once it answers the SOA of each. */
-  static async start(opts: { name: string; zones: ZoneText[] }): Promise<AuthDns> {
+  static async start(opts: AuthDnsOptions): Promise<AuthDns> {
     let lastError: unknown;
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (let attempt = 0; attempt < (opts.listen ? 1 : 3); attempt++) {
       try {
         return await AuthDns.tryStart(opts);
       } catch (e) {
@@ -94,9 +110,10 @@ export class AuthDns {
     throw lastError;
   }
 
-  private static async tryStart(opts: { name: string; zones: ZoneText[] }): Promise<AuthDns> {
+  private static async tryStart(opts: AuthDnsOptions): Promise<AuthDns> {
     const dir = mkdtempSync(join(tmpdir(), `mailshift-nsd-${opts.name}-`));
-    const port = await freePort();
+    const host = opts.listen?.host ?? "127.0.0.1";
+    const port = opts.listen?.port ?? (await freeDnsPort());
     const zoneBlocks = opts.zones.map((z, i) => {
       const file = join(dir, `zone${i}.zone`);
       writeFileSync(file, z.text);
@@ -106,7 +123,7 @@ export class AuthDns {
     // so it can read the temporary directory; no chroot, no database, no remote control, one server process.
     const conf = [
       "server:",
-      `  ip-address: 127.0.0.1@${port}`,
+      `  ip-address: ${host}@${port}`,
       '  username: ""',
       '  chroot: ""',
       `  zonesdir: "${dir}"`,
@@ -120,7 +137,7 @@ export class AuthDns {
       "  verbosity: 1",
       "  reuseport: no",
       "remote-control:",
-      "  control-enable: no",
+      ...(opts.control ? ["  control-enable: yes", `  control-interface: ${join(dir, "nsd.ctl")}`] : ["  control-enable: no"]),
       ...zoneBlocks,
     ].join("\n");
     const confFile = join(dir, "nsd.conf");
@@ -128,8 +145,15 @@ export class AuthDns {
     const child = spawn(NSD, ["-d", "-c", confFile], { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr!.on("data", (d) => (stderr += String(d)));
-    const server = { host: "127.0.0.1", port };
-    const dns = new AuthDns(opts.name, server, dir, child);
+    const server = { host, port };
+    const dns = new AuthDns(
+      opts.name,
+      server,
+      dir,
+      child,
+      opts.zones.map((z) => z.origin),
+    );
+    running.add(dns); // killed at process exit if the test forgets it
     const deadline = Date.now() + 10_000;
     for (const z of opts.zones) {
       for (;;) {
@@ -154,13 +178,36 @@ export class AuthDns {
     return dns;
   }
 
+  /** The file NSD reads the zone from (zones in the order given to start). */
+  zoneFile(origin: string): string {
+    const i = this.origins.indexOf(origin);
+    if (i < 0) throw new AuthDnsError(`nsd (${this.name}) serves no zone ${origin}; it serves ${this.origins.join(", ")}`);
+    return join(this.dir, `zone${i}.zone`);
+  }
+
+  /** nsd.conf, for nsd-control -c. */
+  get confFile(): string {
+    return join(this.dir, "nsd.conf");
+  }
+
+  /** Re-reads the zone's file (started with `control`); NSD answers from it once this returns. */
+  reload(origin: string): void {
+    this.zoneFile(origin);
+    reloadZone(this.confFile, origin);
+  }
+
   /** NSD's log, for a failing test's message. */
   log(): string {
     return readLog(this.dir);
   }
 
+  killNow(): void {
+    if (this.child.exitCode === null) this.child.kill("SIGKILL");
+  }
+
   /** Stop NSD (it stops its own children) and remove its files. */
   async stop(): Promise<void> {
+    running.delete(this);
     if (this.child.exitCode === null && this.child.signalCode === null) {
       const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
       this.child.kill("SIGTERM");
@@ -169,6 +216,16 @@ export class AuthDns {
       clearTimeout(timer);
     }
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** `nsd-control reload ZONE` for the NSD configured by `confFile` (also used from the sandbox's zone stand-in). */
+export function reloadZone(confFile: string, origin: string): void {
+  try {
+    execFileSync(NSD_CONTROL, ["-c", confFile, "reload", origin], { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string; message: string };
+    throw new AuthDnsError(`nsd-control reload ${origin} (${confFile}) failed: ${(err.stderr || err.stdout || err.message).trim()}`);
   }
 }
 

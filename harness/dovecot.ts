@@ -41,6 +41,12 @@ export interface DovecotOptions {
   oauth2?: OAuth2Validation;
   /** Master users: each may log in as any user (SASL PLAIN with an authorization identity), with its own password. */
   masterUsers?: MailUser[];
+  /**
+   * Also keep every user in one passwd-file (users.all), a userdb `doveadm user '*'` can list, as on a host whose
+   * userdb is one file or SQL. The per-user files stay first (a new user logs in at once); doveadm lists the
+   * users, then reports that those files cannot be listed (exit 75 after a complete listing).
+   */
+  listableUsers?: boolean;
 }
 
 export interface TlsFiles {
@@ -205,6 +211,8 @@ export interface ConfigInput {
   tls?: TlsFiles;
   /** Master users' passwd-file, when there are any. */
   masters?: string;
+  /** A passwd-file of every user, listed by `doveadm user '*'`. */
+  allUsers?: string;
   /** Required with `tls`. */
   imapsPort?: number;
   oauth2?: OAuth2Validation;
@@ -294,6 +302,7 @@ export function dovecotConfig(c: ConfigInput): string {
     `  driver = passwd-file`,
     `  args = username_format=%u ${path.join(c.dir, "users")}/%u`,
     `}`,
+    ...(c.allUsers ? [`userdb {`, `  driver = passwd-file`, `  args = username_format=%u ${c.allUsers}`, `}`] : []),
     `namespace inbox {`,
     `  inbox = yes`,
     `  prefix = ${spec.prefix}`,
@@ -559,6 +568,7 @@ export class Dovecot implements ImapServer {
       imapsPort: this.imapsPort,
       oauth2: this.opts.oauth2,
       masters: this.opts.masterUsers?.length ? path.join(this.dir, "masters") : undefined,
+      allUsers: this.opts.listableUsers ? path.join(this.dir, "users.all") : undefined,
     });
     if (this.opts.masterUsers?.length) {
       for (const u of this.opts.masterUsers) validateUser(u);
@@ -566,6 +576,11 @@ export class Dovecot implements ImapServer {
         mode: 0o640,
       });
       if (this.identity.asRoot) fs.chownSync(path.join(this.dir, "masters"), 0, this.identity.gid);
+    }
+    const all = path.join(this.dir, "users.all");
+    if (this.opts.listableUsers && !fs.existsSync(all)) {
+      fs.writeFileSync(all, "", { mode: 0o640 });
+      if (process.getuid?.() === 0) fs.chownSync(all, 0, this.identity.gid);
     }
     fs.writeFileSync(this.confPath, conf);
   }
@@ -588,6 +603,11 @@ export class Dovecot implements ImapServer {
       fs.utimesSync(tmp, stamp, stamp);
     }
     fs.renameSync(tmp, file);
+    if (this.opts.listableUsers) {
+      const all = [...this.users.values()].map((x) => `${passwdLine(x, this.identity, this.home(x.user))}\n`).join("");
+      fs.writeFileSync(path.join(this.dir, "users.all"), all, { mode: 0o640 });
+      if (process.getuid?.() === 0) fs.chownSync(path.join(this.dir, "users.all"), 0, this.identity.gid);
+    }
     return { replaced };
   }
 

@@ -4,23 +4,28 @@
 import { planDkim } from "./dkim";
 import { decideDmarc } from "./dmarc";
 import { cfgPath, childPath, PlanError, PlanErrors } from "./errors";
-import { parseQuota } from "./quota";
+import { parseGatesConfig } from "./gatesConfig";
+import { parseQuota, parseSize, quotaProblems } from "./quota";
 import { checkStageChange } from "./stage";
 import { NEW_HOST_ANY, SCHEMA, type ObjectSchema } from "./schema";
 import { nearestKeys } from "./suggest";
 import {
   ROUTES,
   STAGES,
+  type CopyLimits,
   type DmarcConfig,
   type DmarcPolicy,
   type ExchangeConfig,
   type ExchangeDkimConfig,
+  type FolderOptions,
+  type ImapAccessConfig,
   type NewHostDkimConfig,
   type MailboxConfig,
   type MailshiftConfig,
   type MxHost,
   type NewHostConfig,
   type NoticesConfig,
+  type ReportConfig,
   type TimeWindow,
   type OldHostConfig,
   type Route,
@@ -50,6 +55,9 @@ export const CONFIG_KEYS = [
   "zoneFile",
   "notices",
   "protect",
+  "report",
+  "gates",
+  "override",
 ] as const;
 
 const DOMAIN_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -161,21 +169,104 @@ function parseOldHost(r: Reader, v: unknown): OldHostConfig {
   const p = (f: string) => cfgPath("oldHost", f);
   const o = r.obj(cfgPath("oldHost"), v, true) ?? {};
   r.keys(cfgPath("oldHost"), o, SCHEMA.oldHost);
+  const imapHost = r.domain(p("imapHost"), o.imapHost, true) ?? "";
+  const imapPort = r.int(p("imapPort"), o.imapPort, 993, 1, 65535);
+  const folders = parseFolders(r, p("folders"), o.folders, SCHEMA["oldHost.folders"]);
   return {
-    imapHost: r.domain(p("imapHost"), o.imapHost, true) ?? "",
-    imapPort: r.int(p("imapPort"), o.imapPort, 993, 1, 65535),
+    imapHost,
+    imapPort,
     mx: o.mx === undefined && Object.keys(o).length === 0 ? [] : parseMx(r, p("mx"), o.mx),
     spf: parseSpfTerms(r, p("spf"), o.spf),
+    ...parseImapAccess(r, "oldHost", o, imapHost, imapPort),
+    ...(folders ? { folders } : {}),
   };
 }
 
-function parseMailboxes(r: Reader, v: unknown, domain: string | undefined): MailboxConfig[] {
+/** Engine default for parallel APPEND connections is 4; the provider takes at most this many. */
+const MAX_CONNECTIONS = 32;
+const LOOPBACK_NAME = /(^|\.)localhost$/;
+
+/** tls, ca, insecure and admin of oldHost or newHost (`at`). */
+function parseImapAccess(r: Reader, at: "oldHost" | "newHost", o: Record<string, unknown>, host: string, port: number): ImapAccessConfig {
+  const p = (f: string) => cfgPath(at, f);
+  const tlsRaw = r.str(p("tls"), o.tls, false);
+  let tls: ImapAccessConfig["tls"];
+  if (tlsRaw === "implicit" || tlsRaw === "starttls") tls = tlsRaw;
+  else if (tlsRaw !== undefined)
+    r.fail(p("tls"), `unknown mode ${JSON.stringify(tlsRaw)}`, "Use implicit (imaps, usually port 993) or starttls (usually port 143)");
+  const ca = r.str(p("ca"), o.ca, false);
+  if (ca?.includes("-----BEGIN"))
+    r.fail(p("ca"), "holds a certificate's text", "Give the path of the PEM file (relative to the project directory); mailshift reads it");
+  const insecure = r.bool(p("insecure"), o.insecure, false);
+  if (insecure && host && !LOOPBACK_NAME.test(host))
+    r.fail(
+      p("insecure"),
+      `is true but ${host} is not on this machine: the password would cross the network in plain text`,
+      `Remove it and use tls: implicit or starttls (give a private CA with ${at}.ca); insecure is only for a host named *.localhost`,
+    );
+  const admin = r.str(p("admin"), o.admin, false);
+  if (admin !== undefined && /[\s*]/.test(admin))
+    r.fail(
+      p("admin"),
+      `${JSON.stringify(admin)} is not a login name`,
+      "Give the administrator's own login (a Dovecot master user or Cyrus admin), without user* or spaces: mailshift sends the user as the authorization identity",
+    );
+  if (tls === "implicit" && port === 143)
+    r.fail(p("tls"), "is implicit but imapPort is 143, the STARTTLS port", "Use tls: starttls, or the host's imaps port (usually 993)");
+  return { ...(tls ? { tls } : {}), ...(ca ? { ca } : {}), ...(insecure ? { insecure } : {}), ...(admin ? { admin } : {}) };
+}
+
+/** folders: { rename: { SOURCE: DEST }, exclude: [PATTERN] } of oldHost or a mailbox. */
+function parseFolders(r: Reader, path: string, v: unknown, schema: ObjectSchema): FolderOptions | undefined {
+  const o = r.obj(path, v, false);
+  if (!o) return undefined;
+  r.keys(path, o, schema);
+  const rename: Record<string, string> = {};
+  const ro = r.obj(`${path}.rename`, o.rename, false) ?? {};
+  for (const [from, to] of Object.entries(ro)) {
+    const dest = r.str(`${path}.rename["${from}"]`, to, true, 'Map the source folder to its new name, e.g. "Sent Messages": Sent Items');
+    if (from.trim() === "") r.fail(`${path}.rename`, "has an empty source folder name", "Name the source folder as the user sees it");
+    else if (dest !== undefined) rename[from] = dest;
+  }
+  const exclude: string[] = [];
+  if (o.exclude !== undefined && o.exclude !== null) {
+    if (!Array.isArray(o.exclude))
+      r.fail(`${path}.exclude`, `must be a list, got ${JSON.stringify(o.exclude)}`, 'Write e.g. [Junk, "Archive/2009*"]');
+    else
+      o.exclude.forEach((e, i) => {
+        const s = r.str(`${path}.exclude[${i}]`, e, true, 'Give a folder name or a pattern with *, e.g. "Archive/2009*"');
+        if (s !== undefined) exclude.push(s);
+      });
+  }
+  for (const x of exclude)
+    if (rename[x] !== undefined)
+      r.fail(`${path}.rename["${x}"]`, `renames ${x}, which ${path}.exclude leaves out`, "Keep the folder in one of the two");
+  return { rename, exclude };
+}
+
+/** maxMessageSize and connections of a destination host or a mailbox (`p` makes the config path). */
+function parseLimits(r: Reader, p: (f: string) => string, o: Record<string, unknown>): CopyLimits {
+  let maxMessageBytes: number | undefined;
+  if (o.maxMessageSize !== undefined && o.maxMessageSize !== null) {
+    try {
+      maxMessageBytes = parseSize(o.maxMessageSize);
+    } catch (err) {
+      r.fail(p("maxMessageSize"), (err as Error).message, 'Write a number of bytes or a size like "50MB" or "35MiB"');
+    }
+  }
+  const connections = o.connections === undefined ? undefined : r.int(p("connections"), o.connections, 4, 1, MAX_CONNECTIONS);
+  return { ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}), ...(connections !== undefined ? { connections } : {}) };
+}
+
+/** The mailboxes that parse, and each one's position in mailshift:mailboxes (for later errors' paths). */
+function parseMailboxes(r: Reader, v: unknown, domain: string | undefined): { list: MailboxConfig[]; at: number[] } {
   const path = cfgPath("mailboxes");
   if (!Array.isArray(v) || v.length === 0) {
     r.fail(path, "must list at least one mailbox", "Add entries like { address: alice@example.com, route: exchange }");
-    return [];
+    return { list: [], at: [] };
   }
   const out: MailboxConfig[] = [];
+  const at: number[] = [];
   v.forEach((e, i) => {
     const p = (f: string) => cfgPath("mailboxes", i, f);
     const o = r.obj(cfgPath("mailboxes", i), e, true);
@@ -220,10 +311,23 @@ function parseMailboxes(r: Reader, v: unknown, domain: string | undefined): Mail
     const sourceUser = r.str(p("sourceUser"), o.sourceUser, false) ?? address;
     const displayName = r.str(p("displayName"), o.displayName, false) ?? address?.split("@")[0] ?? "";
     const backupAddress = outsideAddress(r, p("backupAddress"), o.backupAddress, domain, "the person's private or other work address");
-    if (ok && address !== undefined && route !== undefined && sourceUser !== undefined)
-      out.push({ address, route, sourceUser, displayName, ...(quota ? { quota } : {}), ...(backupAddress ? { backupAddress } : {}) });
+    const folders = parseFolders(r, p("folders"), o.folders, SCHEMA["mailboxes[].folders"]);
+    const limits = parseLimits(r, p, o);
+    if (ok && address !== undefined && route !== undefined && sourceUser !== undefined) {
+      at.push(i);
+      out.push({
+        address,
+        route,
+        sourceUser,
+        displayName,
+        ...(quota ? { quota } : {}),
+        ...(backupAddress ? { backupAddress } : {}),
+        ...(folders ? { folders } : {}),
+        ...limits,
+      });
+    }
   });
-  return out;
+  return { list: out, at };
 }
 
 const ADDRESS_RE = /^[^@\s<>(),;:"]+@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
@@ -313,11 +417,32 @@ function parseNotices(r: Reader, v: unknown, domain: string | undefined): Notice
       `${finalize.start} is before the cutover window ends (${cutover.end})`,
       "Finalize comes after cutover, at least 5 days later (senders retry for up to 5 days)",
     );
+  // the relay for backup copies; its password is the secret mailshift:smtpPassword
+  const smtp = r.str(p("smtp"), o.smtp, false);
+  if (smtp !== undefined && !/^smtps?:\/\/([^:@/\s]+@)?[^:@/\s]+(:\d{1,5})?\/?$/.test(smtp))
+    r.fail(
+      p("smtp"),
+      `${JSON.stringify(smtp)} is not an SMTP relay URL`,
+      "Write smtp://[USER@]HOST:PORT (STARTTLS) or smtps://[USER@]HOST:PORT",
+    );
   return {
     ...(from ? { from } : {}),
+    ...(smtp ? { smtp } : {}),
     contact: { name, ...(phone ? { phone } : {}), ...(url ? { url } : {}), ...(email ? { email } : {}) },
     windows: { ...(cutover ? { cutover } : {}), ...(finalize ? { finalize } : {}) },
   };
+}
+
+/** mailshift:report: where `pulumi up` writes the stakeholder page (absent: report.<stack>.html, see index.ts). */
+function parseReport(r: Reader, v: unknown): ReportConfig | undefined {
+  const o = r.obj(cfgPath("report"), v, false);
+  if (!o) return undefined;
+  r.keys(cfgPath("report"), o, SCHEMA.report);
+  const file = r.str(cfgPath("report", "file"), o.file, false);
+  if (file !== undefined && !/\.html?$/i.test(file))
+    r.fail(cfgPath("report", "file"), `${JSON.stringify(file)} does not end in .html`, "Name the page like reports/production.html");
+  const negativeTtl = o.negativeTtl === undefined ? undefined : r.int(cfgPath("report", "negativeTtl"), o.negativeTtl, 1800, 0, 86400);
+  return { ...(file ? { file } : {}), ...(negativeTtl !== undefined ? { negativeTtl } : {}) };
 }
 
 function parseExchange(r: Reader, v: unknown): ExchangeConfig | undefined {
@@ -370,6 +495,7 @@ function parseExchange(r: Reader, v: unknown): ExchangeConfig | undefined {
     graphClientId,
     ...(mx ? { mx } : {}),
     ...(verificationTxt ? { verificationTxt } : {}),
+    ...parseLimits(r, p, o),
     ...(dkim ? { dkim } : {}),
   };
 }
@@ -452,6 +578,19 @@ function parseNewHost(r: Reader, v: unknown): NewHostConfig | undefined {
     ...(o.smtpPort !== undefined ? { smtpPort: r.int(p("smtpPort"), o.smtpPort, 587, 1, 65535) } : {}),
     ...(dkim ? { dkim } : {}),
   };
+  let defaultQuotaBytes: number | undefined;
+  if (o.defaultQuota !== undefined && o.defaultQuota !== null) {
+    try {
+      defaultQuotaBytes = parseSize(o.defaultQuota);
+    } catch (err) {
+      r.fail(p("defaultQuota"), (err as Error).message, 'Write the quota the host gives a new account, e.g. "1GB"');
+    }
+  }
+  const copy = {
+    ...parseImapAccess(r, "newHost", o, imapHost, imapPort),
+    ...parseLimits(r, p, o),
+    ...(defaultQuotaBytes !== undefined ? { defaultQuotaBytes } : {}),
+  };
   const kind = r.str(p("kind"), o.kind, true, "Set it to cpanel or dovecot");
   r.keys(
     cfgPath("newHost"),
@@ -463,7 +602,7 @@ function parseNewHost(r: Reader, v: unknown): NewHostConfig | undefined {
     if (url && !/^https?:\/\/[^/\s]+\/?$/.test(url))
       r.fail(p("url"), `${JSON.stringify(url)} is not a base URL`, "Write scheme, host and port only: https://host.example.net:2083");
     const user = r.str(p("user"), o.user, true, "Give the cPanel account name the API token belongs to") ?? "";
-    return { kind, url: url.replace(/\/$/, ""), user, mx, spf, imapHost, imapPort, ...smtp };
+    return { kind, url: url.replace(/\/$/, ""), user, mx, spf, imapHost, imapPort, ...smtp, ...copy };
   }
   if (kind === "dovecot") {
     const ssh = r.obj(p("ssh"), o.ssh, true) ?? {};
@@ -501,6 +640,7 @@ function parseNewHost(r: Reader, v: unknown): NewHostConfig | undefined {
       imapHost,
       imapPort,
       ...smtp,
+      ...copy,
     };
   }
   if (kind !== undefined) r.fail(p("kind"), `unknown kind ${JSON.stringify(kind)}`, "Use cpanel or dovecot");
@@ -610,8 +750,9 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
   const stage = r.stage(cfgPath("stage"), raw.stage, true);
   const previousStage = r.stage(cfgPath("previousStage"), raw.previousStage, false);
   const force = r.bool(cfgPath("force"), raw.force, false);
-  // a stage change that skips one is reported with the other problems (buildPlan checks it again for the warning)
-  if (stage !== undefined) {
+  // a stage change that skips one is reported with the other problems (buildPlan checks it again for the warning);
+  // without previousStage the stage-order gate checks the move against the stage the stack last deployed (plan/gates.ts)
+  if (stage !== undefined && previousStage !== undefined) {
     try {
       checkStageChange(previousStage, stage, force);
     } catch (err) {
@@ -623,7 +764,7 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
   const cf = r.obj(cfgPath("cloudflare"), raw.cloudflare, true) ?? {};
   const { zoneId, zone: cloudflareZone } = parseZoneSource(r, cf, domain ?? "", raw.zoneFile);
   const oldHost = parseOldHost(r, raw.oldHost);
-  const mailboxes = parseMailboxes(r, raw.mailboxes, domain);
+  const { list: mailboxes, at: mailboxAt } = parseMailboxes(r, raw.mailboxes, domain);
   const exchange = parseExchange(r, raw.exchange);
   const newHost = parseNewHost(r, raw.newHost);
   const ttlObj = r.obj(cfgPath("ttl"), raw.ttl, false) ?? {};
@@ -647,7 +788,11 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
     else quotaHeadroom = h;
   }
   const audit = { ...auditEntries, ...parseAudit(r, raw.audit) };
+  // quotas against the audit and the host's default, with the other problems (plan/quota.ts)
+  for (const q of quotaProblems(mailboxes, audit, quotaHeadroom, newHost?.defaultQuotaBytes))
+    r.fail(cfgPath("mailboxes", mailboxAt[q.at]!, "quota"), q.message, "");
   const notices = parseNotices(r, raw.notices, domain);
+  const report = parseReport(r, raw.report);
   for (const k of ["auditFile", "zoneFile"] as const) if (raw[k] !== undefined) r.str(cfgPath(k), raw[k], false);
   // p=quarantine/reject only where mail is DKIM-signed (plan/dmarc.ts), reported with the other problems
   if (domain) {
@@ -657,6 +802,8 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
     const dkim = planDkim({ domain, ...(subdomain ? { subdomain } : {}), exchange, newHost, cloudflareZone, routes });
     r.errors.push(...decideDmarc({ domain, ...(subdomain ? { subdomain } : {}), dmarc }, dkim).errors);
   }
+  const { gates, override, errors: gateErrors } = parseGatesConfig(raw.gates, raw.override); // plan/gatesConfig.ts
+  r.errors.push(...gateErrors);
   if (r.errors.length > 0) throw new PlanErrors(r.errors);
   return {
     domain: domain!,
@@ -676,11 +823,23 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
     quotaHeadroom,
     audit,
     ...(notices ? { notices } : {}),
+    ...(report ? { report } : {}),
+    gates,
+    ...(override ? { override } : {}),
   };
 }
 
 /** Keys set with `pulumi config set --secret`; index.ts reads them as secrets, never here. */
-export const SECRET_KEYS: readonly string[] = ["cloudflareApiToken", "cpanelToken", "sshPrivateKey", "graphClientSecret", "passwords"];
+export const SECRET_KEYS: readonly string[] = [
+  "cloudflareApiToken",
+  "cpanelToken",
+  "sshPrivateKey",
+  "graphClientSecret",
+  "passwords",
+  "smtpPassword",
+  "oldHostAdminPassword",
+  "newHostAdminPassword",
+];
 
 /**
  * Audits from a file of `mailshift audit --json` lines (one JSON object per line, as `>>` appends them), keyed

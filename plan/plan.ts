@@ -1,5 +1,6 @@
 // The whole migration plan from the configuration: routing, quotas, stage check, DNS records, SPF check and the
 // migrations the MailboxMigration component declares. Pure; index.ts only wires its result into components.
+import { copySettings, type CopySettings } from "./copySettings";
 import type { ZoneRecord } from "../dns/records";
 import { enableSigningAt, planDkim, type DkimPlan } from "./dkim";
 import { decideDmarc } from "./dmarc";
@@ -21,6 +22,8 @@ export interface PlannedMigration {
   route: MailboxPlan["route"];
   /** Moves on at cutover and finalize so that each runs a delta pass. */
   syncGeneration: number;
+  /** Folder renames and excludes, message size limit and connections (plan/copySettings.ts). */
+  copy: CopySettings;
 }
 
 export interface MigrationPlan {
@@ -58,7 +61,8 @@ export function buildPlan(
   importReport: readonly string[] = [],
 ): MigrationPlan {
   const warnings: string[] = [];
-  const stageCheck = checkStageChange(config.previousStage, config.stage, config.force);
+  // previousStage is a cross-check now: the stage-order gate reads the deployed stage from the stack's outputs
+  const stageCheck = config.previousStage ? checkStageChange(config.previousStage, config.stage, config.force) : {};
   if (stageCheck.forcedOver) warnings.push(stageCheck.forcedOver);
   const mailboxes = routeMailboxes(config);
   const routes = { exchange: mailboxes.some((m) => m.route === "exchange"), imap: mailboxes.some((m) => m.route === "imap") };
@@ -101,6 +105,7 @@ export function buildPlan(
           destination: m.destination,
           route: m.route,
           syncGeneration: generation,
+          copy: copySettings(config, config.mailboxes[m.index]!, m.route),
         }))
       : [];
   return {

@@ -40,6 +40,14 @@ export function parseQuota(v: unknown): QuotaSpec {
   throw new QuotaError(`quota ${JSON.stringify(v)} is not auto, a number of bytes or a size like "5GB"`);
 }
 
+/** A size: a number of bytes, or a number with a unit ("50MB" decimal, "35MiB" binary); never auto. */
+export function parseSize(v: unknown): number {
+  if (v === "auto") throw new QuotaError('"auto" is only for a mailbox quota; give a size like "50MB"');
+  const q = parseQuota(v);
+  if (q.kind !== "bytes") throw new QuotaError(`${JSON.stringify(v)} is not a size`);
+  return q.bytes;
+}
+
 /** Bytes in a human form for messages: 5368709120 -> "5.00 GiB (5368709120 bytes)". */
 export function formatBytes(n: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -65,10 +73,23 @@ export interface QuotaDecision {
 
 /**
  * The quota for one mailbox. `undefined` spec: no quota is set (the host's default applies). Throws QuotaError
- * (the caller adds the config path) when auto has no audit or an explicit quota is below the audited size.
+ * (the caller adds the config path) when auto has no audit, when an explicit quota is below the audited size,
+ * and when no quota is set but the audit exceeds the host's default (`hostDefault`, newHost.defaultQuota): the
+ * copy would stop over quota, the trap of a mailbox that silently gets 1 GB.
  */
-export function sizeQuota(spec: QuotaSpec | undefined, audited: number | undefined, headroom: number): QuotaDecision {
-  if (spec === undefined) return { bytes: undefined, basis: "no quota set: the host's default applies" };
+export function sizeQuota(spec: QuotaSpec | undefined, audited: number | undefined, headroom: number, hostDefault?: number): QuotaDecision {
+  if (spec === undefined) {
+    if (audited !== undefined && hostDefault !== undefined && audited > hostDefault)
+      throw new QuotaError(
+        `has no quota, so the new host's default ${formatBytes(hostDefault)} (newHost.defaultQuota) applies, below the audited size ${formatBytes(audited)}; the copy would stop over quota. Set quota: auto (audited x headroom: ${formatBytes(autoQuota(audited, headroom))}) or a quota of at least ${formatBytes(audited)}`,
+      );
+    if (hostDefault !== undefined)
+      return {
+        bytes: undefined,
+        basis: `no quota set: the host's default ${formatBytes(hostDefault)} applies${audited === undefined ? " (no audit)" : `, audited ${formatBytes(audited)}`}`,
+      };
+    return { bytes: undefined, basis: "no quota set: the host's default applies" };
+  }
   if (spec.kind === "auto") {
     if (audited === undefined)
       throw new QuotaError(
@@ -82,4 +103,27 @@ export function sizeQuota(spec: QuotaSpec | undefined, audited: number | undefin
       `quota ${formatBytes(spec.bytes)} is below the audited size ${formatBytes(audited)}; the copy would stop over quota. Raise the quota to at least ${formatBytes(audited)} or use auto`,
     );
   return { bytes: spec.bytes, basis: audited === undefined ? "explicit (no audit)" : `explicit, audited ${formatBytes(audited)}` };
+}
+
+/**
+ * The quota problem of every imap mailbox (`at`: its position in the list given), for parseConfig to report with
+ * the configuration's other problems in one run. Audits are matched by login, then address, as routing does.
+ */
+export function quotaProblems(
+  mailboxes: readonly { address: string; sourceUser: string; route: string; quota?: QuotaSpec }[],
+  audit: Readonly<Record<string, number>>,
+  headroom: number,
+  hostDefault: number | undefined,
+): { at: number; message: string }[] {
+  const out: { at: number; message: string }[] = [];
+  mailboxes.forEach((m, at) => {
+    if (m.route !== "imap") return;
+    try {
+      sizeQuota(m.quota, audit[m.sourceUser] ?? audit[m.address], headroom, hostDefault);
+    } catch (err) {
+      if (!(err instanceof QuotaError)) throw err;
+      out.push({ at, message: `${m.address}: ${err.message}` });
+    }
+  });
+  return out;
 }

@@ -95,7 +95,7 @@ export function routeMailboxes(
     };
     if (m.route === "imap") {
       try {
-        const q = sizeQuota(m.quota, audited, config.quotaHeadroom);
+        const q = sizeQuota(m.quota, audited, config.quotaHeadroom, config.newHost?.defaultQuotaBytes);
         if (q.bytes !== undefined) plan.quotaBytes = q.bytes;
         plan.quotaBasis = q.basis;
       } catch (err) {

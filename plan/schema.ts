@@ -10,14 +10,41 @@ export interface ObjectSchema {
 
 const schema = (what: string, keys: readonly string[]): ObjectSchema => ({ what, keys });
 
-const NEW_HOST_COMMON = ["kind", "mx", "spf", "imapHost", "imapPort", "smtpHost", "smtpPort", "dkim"] as const;
+/** How the copy engine reaches a host (plan/types.ts ImapAccessConfig). */
+const IMAP_ACCESS = ["tls", "ca", "insecure", "admin"] as const;
+/** Limits of the copy into a destination, per host and per mailbox. */
+const COPY_LIMITS = ["maxMessageSize", "connections"] as const;
+const NEW_HOST_COMMON = [
+  "kind",
+  "mx",
+  "spf",
+  "imapHost",
+  "imapPort",
+  "smtpHost",
+  "smtpPort",
+  ...IMAP_ACCESS,
+  ...COPY_LIMITS,
+  "defaultQuota",
+  "dkim",
+] as const;
 
 /** Every nested object, by its path in the namespace (`[]` for each entry of a list, `:kind` for a variant). */
 export const SCHEMA = {
   cloudflare: schema("a cloudflare setting", ["zoneId", "zone", "accountId", "importZoneFile"]),
-  oldHost: schema("an oldHost setting", ["imapHost", "imapPort", "mx", "spf"]),
+  oldHost: schema("an oldHost setting", ["imapHost", "imapPort", "mx", "spf", ...IMAP_ACCESS, "folders"]),
+  "oldHost.folders": schema("a folders setting", ["rename", "exclude"]),
   "oldHost.mx[]": schema("an MX setting", ["host", "priority"]),
-  "mailboxes[]": schema("a mailbox setting", ["address", "route", "quota", "sourceUser", "displayName", "backupAddress"]),
+  "mailboxes[]": schema("a mailbox setting", [
+    "address",
+    "route",
+    "quota",
+    "sourceUser",
+    "displayName",
+    "backupAddress",
+    "folders",
+    ...COPY_LIMITS,
+  ]),
+  "mailboxes[].folders": schema("a folders setting", ["rename", "exclude"]),
   exchange: schema("an exchange setting", [
     "tenantId",
     "tenantDomain",
@@ -27,6 +54,7 @@ export const SCHEMA = {
     "graphClientId",
     "mx",
     "verificationTxt",
+    ...COPY_LIMITS,
     "dkim",
   ]),
   "exchange.dkim": schema("an exchange dkim setting", ["selector1CNAME", "selector2CNAME", "enabled"]),
@@ -36,12 +64,14 @@ export const SCHEMA = {
   "newHost.ssh": schema("an ssh setting", ["host", "port", "user"]),
   ttl: schema("a ttl setting", ["normal", "lowered"]),
   dmarc: schema("a dmarc setting", ["policy", "subdomainPolicy", "rua"]),
-  notices: schema("a notices setting", ["from", "contact", "windows"]),
+  notices: schema("a notices setting", ["from", "contact", "windows", "smtp"]),
   "notices.from": schema("a sender setting", ["name", "address"]),
   "notices.contact": schema("a contact setting", ["name", "phone", "url", "email"]),
   "notices.windows": schema("a stage with a maintenance window", ["cutover", "finalize"]),
   "notices.windows.cutover": schema("a window setting", ["start", "end"]),
   "notices.windows.finalize": schema("a window setting", ["start", "end"]),
+  report: schema("a report setting", ["file", "negativeTtl"]),
+  gates: schema("a gates setting", ["oldTtl", "finalizeAfter", "nameServers", "parentNameServer", "resolver", "preflight"]),
 } as const satisfies Record<string, ObjectSchema>;
 
 export type SchemaPath = keyof typeof SCHEMA;

@@ -9,6 +9,9 @@ export interface SecretPresence {
   graphClientSecret: boolean;
   cpanelToken: boolean;
   sshPrivateKey: boolean;
+  /** mailshift:oldHostAdminPassword / newHostAdminPassword: the password of oldHost.admin / newHost.admin. */
+  oldHostAdminPassword?: boolean;
+  newHostAdminPassword?: boolean;
   /** Per address, which passwords are set under mailshift:passwords. */
   passwords: Readonly<Record<string, { source: boolean; destination: boolean }>>;
 }
@@ -34,12 +37,47 @@ export function checkSecrets(config: MailshiftConfig, mailboxes: readonly Mailbo
       need(has.sshPrivateKey, cfgPath("sshPrivateKey"), "the new host is reached over SSH", '-- "$(cat KEYFILE)"');
   }
   const copying = stageIndex(config.stage) >= stageIndex("copy");
+  const oldAdmin = config.oldHost.admin;
+  const newAdmin = config.newHost?.admin;
+  // an admin password without its login would be ignored: say so rather than copy with per-user passwords
+  for (const [key, admin, host] of [
+    ["oldHostAdminPassword", oldAdmin, "oldHost"],
+    ["newHostAdminPassword", newAdmin, "newHost"],
+  ] as const)
+    if (has[key] && !admin)
+      errors.push(
+        new PlanError(
+          cfgPath(key),
+          `is set but ${cfgPath(host, "admin")} is not`,
+          `Set ${cfgPath(host, "admin")} to the administrator's login, or remove the password: pulumi config rm ${cfgPath(key)}`,
+        ),
+      );
+  if (copying && oldAdmin)
+    need(
+      has.oldHostAdminPassword === true,
+      cfgPath("oldHostAdminPassword"),
+      `stage ${config.stage} copies every mailbox from the old host as the administrator ${oldAdmin}`,
+      "PASSWORD",
+    );
+  if (copying && newAdmin && mailboxes.some((m) => m.route === "imap"))
+    need(
+      has.newHostAdminPassword === true,
+      cfgPath("newHostAdminPassword"),
+      `stage ${config.stage} copies into the new host as the administrator ${newAdmin}`,
+      "PASSWORD",
+    );
   for (const m of mailboxes) {
     const p = has.passwords[m.source] ?? { source: false, destination: false };
     if (m.route === "imap")
       need(p.destination, cfgPath("passwords", m.source, "destination"), `${m.source} gets an account on the new host`, "PASSWORD");
-    if (copying)
-      need(p.source, cfgPath("passwords", m.source, "source"), `stage ${config.stage} copies ${m.source} from the old host`, "PASSWORD");
+    // with an administrator for the old host, no mailbox needs its own source password
+    if (copying && !oldAdmin)
+      need(
+        p.source,
+        cfgPath("passwords", m.source, "source"),
+        `stage ${config.stage} copies ${m.source} from the old host (or set ${cfgPath("oldHost", "admin")} and ${cfgPath("oldHostAdminPassword")} to copy every mailbox as an administrator)`,
+        "PASSWORD",
+      );
   }
   if (errors.length > 0) throw new PlanErrors(errors);
 }

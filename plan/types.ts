@@ -1,4 +1,5 @@
 // The validated stack configuration and the plan built from it. Plain data: no Pulumi types here.
+import type { GatesConfig, OverrideConfig } from "./gatesConfig";
 
 export const STAGES = ["prepare", "copy", "cutover", "finalize"] as const;
 export type Stage = (typeof STAGES)[number];
@@ -19,6 +20,42 @@ export interface MailboxConfig {
   quota?: QuotaSpec;
   /** An address outside the domain being moved, where the person's notices also go (by SMTP). */
   backupAddress?: string;
+  /** Overrides of the hosts' copy settings for this mailbox: renames and excludes added to the old host's. */
+  folders?: FolderOptions;
+  maxMessageBytes?: number;
+  connections?: number;
+}
+
+/** Source folder renames ("/"-separated, children follow) and excludes (names or patterns with "*"). */
+export interface FolderOptions {
+  rename: Record<string, string>;
+  exclude: string[];
+}
+
+export type TlsMode = "implicit" | "starttls";
+
+/**
+ * How the copy engine reaches an IMAP host: TLS mode (default implicit, starttls on port 143), a private CA
+ * (a PEM file, read by index.ts), plaintext only on this machine, and an administrator who logs in on each
+ * user's behalf (its password is the secret mailshift:oldHostAdminPassword / mailshift:newHostAdminPassword).
+ */
+export interface ImapAccessConfig {
+  /** As written; absent: implicit TLS, or STARTTLS on port 143 (the provider's default). */
+  tls?: TlsMode;
+  /** Path of a PEM file with the CA that signed the host's certificate (trusted beside the system CAs). */
+  ca?: string;
+  /** Allow a plaintext login; refused unless imapHost is a loopback name (*.localhost). */
+  insecure?: boolean;
+  /** The administrator's login (Dovecot master user, Cyrus admin): SASL PLAIN with the user as authzid. */
+  admin?: string;
+}
+
+/** Limits of the copy into a destination host: per host, overridable per mailbox. */
+export interface CopyLimits {
+  /** Messages larger than this are skipped and reported (the destination's own limit, usually). */
+  maxMessageBytes?: number;
+  /** Parallel APPEND connections to the destination (engine default 4). */
+  connections?: number;
 }
 
 export interface MxHost {
@@ -26,9 +63,11 @@ export interface MxHost {
   priority: number;
 }
 
-export interface OldHostConfig {
+export interface OldHostConfig extends ImapAccessConfig {
   imapHost: string;
   imapPort: number;
+  /** Renames and excludes of source folders, for every mailbox (a mailbox's own are added). */
+  folders?: FolderOptions;
   /** The apex MX records in place today; kept until cutover. */
   mx: MxHost[];
   /** SPF terms that authorize the old host today (without v=spf1 and all), kept until finalize. */
@@ -37,7 +76,7 @@ export interface OldHostConfig {
 
 export type ImapAccess = "application" | "none";
 
-export interface ExchangeConfig {
+export interface ExchangeConfig extends CopyLimits {
   /** Entra tenant id (GUID). */
   tenantId: string;
   /** The tenant's initial domain, contoso.onmicrosoft.com: DKIM CNAMEs point into it. */
@@ -76,7 +115,13 @@ export interface NewHostDkimConfig {
   txt: string;
 }
 
-export interface CpanelHostConfig {
+/** What both kinds of new host take beside their own keys. */
+export interface NewHostCommon extends ImapAccessConfig, CopyLimits {
+  /** The quota the host gives an account created without one; a mailbox audited above it needs a quota. */
+  defaultQuotaBytes?: number;
+}
+
+export interface CpanelHostConfig extends NewHostCommon {
   kind: "cpanel";
   /** https://host:2083 */
   url: string;
@@ -94,7 +139,7 @@ export interface CpanelHostConfig {
   dkim?: NewHostDkimConfig;
 }
 
-export interface DovecotHostConfig {
+export interface DovecotHostConfig extends NewHostCommon {
   kind: "dovecot";
   ssh: { host: string; port: number; user: string };
   /** Dovecot passwd-file; may contain %u (one file per user, as Dovecot's passwd-file args allow). */
@@ -158,6 +203,20 @@ export interface MailshiftConfig {
   audit: Record<string, number>;
   /** Who tells people what, and the channel that works when email does not; absent: no notices. */
   notices?: NoticesConfig;
+  /** mailshift:gates: how long the gates wait, where DNS is asked (plan/gatesConfig.ts). */
+  gates: GatesConfig;
+  /** mailshift:override: gates passed over on purpose, with the reason (recorded in the outputs). */
+  override?: OverrideConfig;
+  /** Where `pulumi up` writes the stakeholder page; absent: report.<stack>.html in the project folder. */
+  report?: ReportConfig;
+}
+
+/** mailshift:report. */
+export interface ReportConfig {
+  /** The page, relative to the project folder; default report.<stack>.html. */
+  file?: string;
+  /** The zone's negative-caching TTL (SOA minimum) in seconds, for added records; default 1800. */
+  negativeTtl?: number;
 }
 
 /** A time span as written in the stack, ISO 8601 with its UTC offset, so people read their local time. */
@@ -176,6 +235,8 @@ export interface NoticesConfig {
   contact: { name: string; phone?: string; url?: string; email?: string };
   /** Maintenance windows of the DNS changes people notice: when cutover and finalize run. */
   windows: { cutover?: TimeWindow; finalize?: TimeWindow };
+  /** smtp:// or smtps:// URL of the relay that sends the copies to backup addresses (password: mailshift:smtpPassword). */
+  smtp?: string;
 }
 
 /**

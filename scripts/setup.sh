@@ -8,10 +8,14 @@ need_apt=()
 [ -x /usr/lib/dovecot/imap ] || need_apt+=(dovecot-imapd)
 command -v mbsync >/dev/null 2>&1 || need_apt+=(isync)
 [ -x /usr/sbin/nsd ] || need_apt+=(nsd)              # authoritative DNS for the dns-check tests
+[ -x /usr/sbin/unbound ] || need_apt+=(unbound)      # the sandbox rehearsal's caching resolver (harness/unbound.ts)
 [ -x /usr/bin/time ] || need_apt+=(time)             # GNU time, for the benchmarks
 [ -x /usr/sbin/exim4 ] || need_apt+=(exim4-daemon-light)  # a real MTA for the notices' SMTP tests (harness/exim.ts)
 [ -x /usr/bin/named-compilezone ] || need_apt+=(bind9-utils)    # BIND's zone parser, the zone importer's reference
 dpkg -s python3-spf >/dev/null 2>&1 || need_apt+=(python3-spf)  # ships the RFC 7208 SPF test suite
+# headless Chromium for the page tests (test/report/browser.ts), without the recommends (avahi, cups) that
+# would enable services
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} from Debian"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
@@ -25,6 +29,12 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   fi
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
   if [ -n "${policy_added:-}" ]; then $SUDO rm -f /usr/sbin/policy-rc.d; trap - EXIT; fi
+  # Unbound's package enables its service for the next boot (and a hook that would rewrite /etc/resolv.conf);
+  # the harness runs its own resolver on loopback only, so both are disabled again, offline.
+  if [[ " ${need_apt[*]} " == *" unbound "* ]]; then
+    $SUDO systemctl disable --quiet unbound.service unbound-resolvconf.service 2>/dev/null || true
+    $SUDO update-rc.d unbound disable >/dev/null 2>&1 || true
+  fi
 fi
 # Debian starts a system-wide Dovecot where it can; mailshift's tests run their own on loopback.
 bash scripts/cyrus.sh # Cyrus IMAP beside Dovecot, unpacked into a cache folder (see the script)

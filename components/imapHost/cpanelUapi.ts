@@ -53,12 +53,24 @@ export function quotaMegabytes(bytes: number): number {
   return Math.ceil(bytes / (1024 * 1024));
 }
 
+/** Where the URL and the token come from, for the fix in an error: the stack's keys unless a caller says otherwise. */
+export interface UapiSettingNames {
+  url: string;
+  token: string;
+}
+
+const STACK_SETTINGS: UapiSettingNames = {
+  url: "mailshift:newHost.url",
+  token: "a cPanel API token for mailshift:newHost.user, set with `pulumi config set --secret mailshift:cpanelToken`",
+};
+
 export async function uapi(
   ep: CpanelEndpoint,
   module: string,
   fn: string,
   params: Record<string, string>,
   what: string,
+  names: UapiSettingNames = STACK_SETTINGS,
 ): Promise<UapiResponse> {
   const call = `${module}::${fn} (${what})`;
   let res: Response;
@@ -69,16 +81,10 @@ export async function uapi(
       body: new URLSearchParams(params),
     });
   } catch (err) {
-    throw uapiError(call, [`cannot reach ${ep.url}: ${(err as Error).message}`], 0, "Check mailshift:newHost.url and that the host is up");
+    throw uapiError(call, [`cannot reach ${ep.url}: ${(err as Error).message}`], 0, `Check ${names.url} and that the host is up`);
   }
   const text = await res.text();
-  if (res.status === 401 || res.status === 403)
-    throw uapiError(
-      call,
-      ["the API token was refused"],
-      res.status,
-      "Create a cPanel API token for mailshift:newHost.user and set it with `pulumi config set --secret mailshift:cpanelToken`",
-    );
+  if (res.status === 401 || res.status === 403) throw uapiError(call, ["the API token was refused"], res.status, `Give ${names.token}`);
   let body: UapiResponse;
   try {
     body = JSON.parse(text) as UapiResponse;
@@ -87,7 +93,7 @@ export async function uapi(
       call,
       [`the answer is not UAPI JSON: ${JSON.stringify(text.slice(0, 120))}`],
       res.status,
-      "Check that mailshift:newHost.url is the cPanel port (2083), not WHM or webmail",
+      `Check that ${names.url} is the cPanel port (2083), not WHM or webmail`,
     );
   }
   if (res.status !== 200 || body.status !== 1) {

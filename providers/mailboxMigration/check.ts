@@ -4,7 +4,7 @@ import { isUnknown } from "./unknown";
 import type { CheckFailure, EndpointInput, MigrationInputs, TlsMode } from "./types";
 
 export const MAX_CONNECTIONS = 32;
-const ENDPOINT_KEYS = ["host", "port", "tls", "user", "password", "accessToken", "oauth2", "insecure", "ca"];
+const ENDPOINT_KEYS = ["host", "port", "tls", "user", "password", "accessToken", "oauth2", "insecure", "ca", "admin"];
 const OAUTH2_KEYS = ["tenantId", "clientId", "clientSecret", "scope", "tokenUrl"];
 const TOP_KEYS = ["source", "destination", "folders", "maxMessageBytes", "connections", "syncGeneration", "statusUrn", "__provider"];
 const SECRET_KEYS = new Set(["password", "accessToken", "clientSecret"]);
@@ -53,7 +53,8 @@ class Checker {
       this.fail(path, "must not be empty");
       return undefined;
     }
-    if (!SECRET_KEYS.has(key) && v !== v.trim()) this.fail(path, `has leading or trailing spaces: ${describe(v)}`);
+    // a PEM file's text ends with a newline: only names and ids must be free of surrounding spaces
+    if (!SECRET_KEYS.has(key) && key !== "ca" && v !== v.trim()) this.fail(path, `has leading or trailing spaces: ${describe(v)}`);
     // redaction skips one- and two-character strings (they would shred every message), so such a secret could leak
     if (SECRET_KEYS.has(key) && v.length < 3)
       this.fail(path, "is shorter than 3 characters: too short to be kept out of logs; check the value");
@@ -143,7 +144,12 @@ function checkEndpoint(c: Checker, v: unknown, at: "source" | "destination"): En
   if (ca && !isUnknown(ca) && !ca.includes("-----BEGIN CERTIFICATE-----"))
     c.fail(`${at}.ca`, "must be a PEM certificate (the text of the .pem file, starting with -----BEGIN CERTIFICATE-----), not a file name");
 
+  const admin = c.text(v, "admin", at, false);
+  if (admin !== undefined && !isUnknown(admin) && v.password === undefined)
+    c.fail(`${at}.admin`, `logs in with a password (SASL PLAIN): give the administrator's password as ${at}.password`);
+
   const out: EndpointInput = { host: host ?? "", port, tls, user: user ?? "" };
+  if (admin !== undefined) out.admin = admin;
   if (password !== undefined) out.password = password;
   if (accessToken !== undefined) out.accessToken = accessToken;
   if (oauth2 !== undefined) out.oauth2 = oauth2;

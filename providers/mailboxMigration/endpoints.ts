@@ -15,6 +15,7 @@ export function resolveEndpoint(e: EndpointInput, role: "source" | "destination"
     insecure: e.insecure ?? false,
   };
   if (e.ca) out.ca = e.ca;
+  if (e.admin) out.admin = e.admin;
   if (e.password !== undefined) out.password = e.password;
   else if (e.accessToken !== undefined) out.accessToken = e.accessToken;
   else if (e.oauth2) out.accessTokenProvider = oauth2TokenProvider(e.oauth2, `${role} ${label(out)}`, opts);

@@ -61,7 +61,12 @@ function describePass(kind: "create" | "update", s: SyncSummary): string {
 }
 
 /** The engine's advice is worded for the command line; say what it means in a Pulumi program. */
-function pulumiHint(message: string): string {
+function pulumiHint(message: string, inputs: MigrationInputs): string {
+  if (/authentication failed/i.test(message) && /administrator/.test(message)) {
+    // the stack's names for the administrator and its password (components/migrationHost.ts)
+    const keys = [inputs.source.admin ? "oldHost" : "", inputs.destination.admin ? "newHost" : ""].filter(Boolean);
+    return ` In the mailshift stack: ${keys.map((h) => `mailshift:${h}.admin, password mailshift:${h}AdminPassword (pulumi config set --secret)`).join("; ")}.`;
+  }
   if (/authentication failed/i.test(message))
     return " In the Pulumi program the credential is the endpoint's password (pulumi config set --secret) or its oauth2 token source.";
   if (/resumes/i.test(message)) return " With Pulumi, the next `pulumi up` is that run.";
@@ -98,7 +103,7 @@ async function pass(
   } catch (err) {
     const raw = err instanceof Error ? err.message : String(err);
     const message = redact(
-      `MailboxMigration ${label(inputs.source)} -> ${label(inputs.destination)}: ${raw.replace(/\.\s*$/, "")}.${pulumiHint(raw)}`,
+      `MailboxMigration ${label(inputs.source)} -> ${label(inputs.destination)}: ${raw.replace(/\.\s*$/, "")}.${pulumiHint(raw, inputs)}`,
       secrets,
     );
     sink.say("error", message);

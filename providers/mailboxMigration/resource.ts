@@ -32,6 +32,8 @@ export interface EndpointArgs {
   oauth2?: OAuth2TokenSourceArgs;
   insecure?: pulumi.Input<boolean>;
   ca?: pulumi.Input<string>;
+  /** Log in as this administrator on `user`'s behalf (SASL PLAIN authzid); `password` is then the admin's. */
+  admin?: pulumi.Input<string>;
 }
 
 export interface MailboxMigrationArgs {

@@ -32,6 +32,11 @@ export interface EndpointInput {
   insecure?: boolean;
   /** PEM of a CA to trust in addition to the system ones. */
   ca?: string;
+  /**
+   * Log in as this administrator on `user`'s behalf (SASL PLAIN with `user` as the authorization identity: Dovecot
+   * master users, Cyrus admins); `password` is then the administrator's.
+   */
+  admin?: string;
 }
 
 export interface FolderOptionsInput {

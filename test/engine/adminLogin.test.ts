@@ -87,7 +87,8 @@ describe("mailshift audit-many: a whole host audited with one admin credential, 
   const master = { user: "auditadmin", password: "audit-master-secret" };
   before(async () => {
     ensureDovecot();
-    old = await Dovecot.start({ layout: "old", users: [], name: "audit-old", keepDir: false, masterUsers: [master] });
+    // listableUsers: a userdb `doveadm user '*'` can list, as on a host with one passwd-file or SQL
+    old = await Dovecot.start({ layout: "old", users: [], name: "audit-old", keepDir: false, masterUsers: [master], listableUsers: true });
   });
   after(async () => {
     await old?.stop();
@@ -124,5 +125,58 @@ describe("mailshift audit-many: a whole host audited with one admin credential, 
       assert.equal(audited[u], size, `${u}: the audit counts what the user's own login sees`);
     }
     assert.deepEqual(Object.keys(audited).sort(), users);
+  });
+
+  it("--all-users: every user of the doveadm list audited as the administrator, one command; an unknown user named by line", async () => {
+    const users = ["dan", "eva"];
+    for (const [i, u] of users.entries()) {
+      await old.addUser({ user: u, password: `${u}-own-pw` });
+      await appendAll(old.url(u), `${u}-own-pw`, "INBOX", readCorpus("spam", 4 + i * 2));
+      await appendAll(old.url(u), `${u}-own-pw`, "INBOX.Sent", readCorpus("easy_ham", 3));
+    }
+    const dir = mkdtempSync(path.join(os.tmpdir(), "audit-all-"));
+    // the users file as the MSP makes it on the old host: `doveadm user '*' > users.txt` (the harness's per-user
+    // passwd-files make doveadm exit 75 after its complete listing: the listing on stdout is what counts)
+    const listing = spawnSync("doveadm", ["-c", old.confPath, "user", "*"], { encoding: "utf8" });
+    const listed = listing.stdout.split("\n").filter(Boolean).sort();
+    assert.deepEqual(listed, ["ann", "ben", "cat", ...users], `doveadm listed: ${listing.stdout} ${listing.stderr}`);
+    const usersFile = path.join(dir, "users.txt");
+    writeFileSync(usersFile, `${listing.stdout}ghost\n`); // and one login the host does not have
+    const out = path.join(dir, "audit.jsonl");
+    const r = spawnSync(
+      process.execPath,
+      [
+        path.join(repoRoot(), "bin", "mailshift.js"),
+        "audit-many",
+        "--all-users",
+        "--from",
+        `imap://127.0.0.1:${old.port}`,
+        "--from-admin",
+        master.user,
+        "--users",
+        usersFile,
+        "--out",
+        out,
+      ],
+      { env: { ...process.env, MAILSHIFT_FROM_PASSWORD: master.password }, encoding: "utf8", timeout: 120_000 },
+    );
+    assert.equal(r.status, 3, `${r.stdout}\n${r.stderr}`);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `users\\.txt:6 ghost@127\\.0\\.0\\.1:${old.port} not audited: authentication failed.*administrator ${master.user} could not log in as ghost`,
+      ),
+    );
+    assert.ok(!`${r.stdout}${r.stderr}`.includes(master.password), "the admin's password is in no output");
+    const audited = parseAuditLines(readFileSync(out, "utf8"), out);
+    assert.deepEqual(Object.keys(audited).sort(), listed);
+    for (const u of users) {
+      const own = await snapshot(old.url(u), `${u}-own-pw`);
+      assert.equal(
+        audited[u],
+        [...own.values()].flat().reduce((n, m) => n + m.size, 0),
+        `${u}: INBOX and Sent, as the user sees them`,
+      );
+    }
   });
 });

@@ -71,7 +71,10 @@ describe("copy engine: refusals and failures (real Dovecot)", function () {
     assert.equal(s.totals.copied, 10, "INBOX is copied");
     const projects = s.folders.find((f) => f.folder === "Projects")!;
     assert.equal(projects.copied, 0);
-    assert.match(projects.notes.join(" "), /refused to create folder "~Projects": .*Begins with '~'.*--rename "Projects=NEW NAME"/);
+    assert.match(
+      projects.notes.join(" "),
+      /refused to create folder "~Projects": .*Begins with '~'.*--rename "Projects=NEW NAME".*mailshift:oldHost\.folders\.rename/,
+    );
     assert.deepEqual([s.verified, s.missing], [false, 4]);
   });
 

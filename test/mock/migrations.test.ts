@@ -2,13 +2,16 @@
 // MailboxMigration per mailbox from copy on, its endpoints and syncGeneration), and the Migrations component
 // alone for what the program cannot show (dependsOn, the errors of a missing credential or account).
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { EXCHANGE_IMAP, Migrations, migrationEndpoints, MigrationWiringError } from "../../components/migrations";
 import type { PlannedMigration } from "../../plan/plan";
 import { STAGES } from "../../plan/types";
 import { MAILBOX_MIGRATION_TYPE } from "../../providers/mailboxMigration/resource";
 import { stackConfig, STACKS } from "../unit/plan/stackFiles";
-import { configFor, runProgram, secretValue } from "./runProgram";
+import { configFor, OLD_ADMIN_PASSWORD, runProgram, secretValue } from "./runProgram";
 
 /** An endpoint as the engine receives it; under mocks the secret password makes the whole object a secret. */
 function endpoint(v: unknown): { fields: Record<string, unknown>; whole: boolean; secret: (k: string) => unknown } {
@@ -25,7 +28,7 @@ describe("migrations under mocks: every stage of both example stacks", function 
   for (const stack of STACKS) {
     const cfg = stackConfig(stack);
     const mailboxes = cfg["mailshift:mailboxes"] as { address: string; route: string; sourceUser?: string }[];
-    const oldHost = cfg["mailshift:oldHost"] as { imapHost: string; imapPort: number };
+    const oldHost = cfg["mailshift:oldHost"] as { imapHost: string; imapPort: number; admin?: string };
     const newHost = cfg["mailshift:newHost"] as { imapHost: string; imapPort: number };
     const sub = cfg["mailshift:subdomain"] as string;
     for (const stage of STAGES) {
@@ -45,7 +48,14 @@ describe("migrations under mocks: every stage of both example stacks", function 
           const source = endpoint(r.inputs.source);
           const src = source.fields;
           assert.deepEqual([src.host, src.port, src.user], [oldHost.imapHost, oldHost.imapPort ?? 993, m.sourceUser ?? m.address]);
-          assert.equal(source.secret("password"), `old-${m.address}`);
+          if (oldHost.admin) {
+            // one administrator for the old host: its password, the user's mailbox, no per-user password
+            assert.equal(src.admin, oldHost.admin);
+            assert.equal(source.secret("password"), OLD_ADMIN_PASSWORD);
+          } else {
+            assert.equal(src.admin, undefined);
+            assert.equal(source.secret("password"), `old-${m.address}`);
+          }
           const destination = endpoint(r.inputs.destination);
           const dst = destination.fields;
           if (m.route === "imap") {
@@ -66,6 +76,75 @@ describe("migrations under mocks: every stage of both example stacks", function 
   }
 });
 
+describe("migrations under mocks: the hosts' engine options and administrators reach every MailboxMigration", function () {
+  this.timeout(60_000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mailshift-ca-"));
+  const caFile = path.join(dir, "old-ca.pem");
+  const caPem = "-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n";
+  fs.writeFileSync(caFile, caPem);
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const prod = stackConfig("production");
+  const over = (oldHost: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
+    const mailboxes = prod["mailshift:mailboxes"] as { address: string }[];
+    return configFor("production", "copy", {
+      "mailshift:oldHost": { ...(prod["mailshift:oldHost"] as object), ...oldHost },
+      "mailshift:newHost": { ...(prod["mailshift:newHost"] as object), admin: "cpadmin" },
+      "mailshift:oldHostAdminPassword": "old-admin-pw",
+      "mailshift:newHostAdminPassword": "new-admin-pw",
+      // only the new accounts' passwords: no mailbox has a source password
+      "mailshift:passwords": Object.fromEntries(mailboxes.map((m) => [m.address, { destination: `new-${m.address}` }])),
+      ...extra,
+    });
+  };
+
+  it("tls, the CA file's PEM, the administrators (passwords secret), folders, size limit and connections", async () => {
+    const { declared, exports } = await runProgram(over({ imapPort: 143, tls: "starttls", ca: caFile, admin: "mspadmin" }));
+    // what preview shows people: each migration's copy settings
+    const shown = (exports.plannedMigrations as { source: string; copy?: unknown }[]).find((p) => p.source === "archive@example.com");
+    assert.deepEqual(shown?.copy, {
+      folders: { rename: { "Sent Messages": "Sent Items" }, exclude: ["Trash", "Junk*", "Archive/2009*"] },
+      maxMessageBytes: 50_000_000,
+      connections: 2,
+    });
+    const migrations = declared.filter((d) => d.type === MAILBOX_MIGRATION_TYPE);
+    assert.equal(migrations.length, 6);
+    const archive = migrations.find((d) => d.name === "migration-imap-archive@mail2.example.com")!;
+    const src = endpoint(archive.inputs.source);
+    assert.deepEqual(
+      [src.fields.host, src.fields.port, src.fields.tls, src.fields.ca, src.fields.user, src.fields.admin],
+      ["imap.oldhost.net", 143, "starttls", caPem, "archive@example.com", "mspadmin"],
+    );
+    assert.equal(src.secret("password"), "old-admin-pw");
+    const dst = endpoint(archive.inputs.destination);
+    assert.deepEqual([dst.fields.user, dst.fields.admin, dst.fields.ca], ["archive@mail2.example.com", "cpadmin", undefined]);
+    assert.equal(dst.secret("password"), "new-admin-pw");
+    assert.deepEqual(archive.inputs.folders, { rename: { "Sent Messages": "Sent Items" }, exclude: ["Trash", "Junk*", "Archive/2009*"] });
+    assert.deepEqual([archive.inputs.maxMessageBytes, archive.inputs.connections], [50_000_000, 2]);
+    const alice = migrations.find((d) => d.name === "migration-exchange-alice@example.com")!;
+    assert.deepEqual([alice.inputs.maxMessageBytes, alice.inputs.connections], [150_000_000, undefined]);
+  });
+
+  it("insecure on a loopback name reaches the migrations (a rehearsal against a stand-in on this machine)", async () => {
+    const { declared } = await runProgram(over({ imapHost: "imap.old.localhost", imapPort: 143, insecure: true, admin: "mspadmin" }));
+    const bob = declared.find((d) => d.name === "migration-imap-bob@mail2.example.com")!;
+    const src = endpoint(bob.inputs.source).fields;
+    assert.deepEqual([src.host, src.port, src.insecure, src.tls], ["imap.old.localhost", 143, true, undefined]);
+    assert.equal(endpoint(bob.inputs.destination).fields.insecure, undefined, "only the host that says so");
+  });
+
+  it("a CA file that cannot be read, or holds no certificate, is a plan error naming the key", async () => {
+    const notPem = path.join(dir, "not.pem");
+    fs.writeFileSync(notPem, "just text\n");
+    for (const [file, re] of [
+      [path.join(dir, "missing.pem"), /mailshift:oldHost\.ca: cannot read .*missing\.pem \(ENOENT\)/],
+      [notPem, /mailshift:oldHost\.ca: .*not\.pem holds no PEM certificate/],
+    ] as const) {
+      await assert.rejects(runProgram(over({ ca: file, admin: "mspadmin" })), (e: Error) => re.test(e.message) || assert.fail(e.message));
+    }
+  });
+});
+
 /** A custom resource standing in for a destination account. */
 class Account extends pulumi.CustomResource {
   constructor(name: string) {
@@ -80,6 +159,7 @@ const planned = (over: Partial<PlannedMigration> = {}): PlannedMigration => ({
   destination: "bob@mail2.example.com",
   route: "imap",
   syncGeneration: 2,
+  copy: {},
   ...over,
 });
 const hosts = { oldHost: { imapHost: "old.example.net", imapPort: 993 }, newHost: { imapHost: "new.example.net", imapPort: 993 } };

@@ -187,13 +187,31 @@ describe("program under mocks: every stage of both example stacks", function () 
   });
 
   it("names the missing password's config path", async () => {
-    const cfg = configFor("staging", "copy", { "mailshift:passwords": { "bob.test@staging-example.com": { source: "x" } } });
+    const cfg = configFor("production", "copy", { "mailshift:passwords": { "bob@example.com": { source: "x" } } });
     await assert.rejects(runProgram(cfg), (err: Error) => {
       assert.match(
         err.message,
-        /mailshift:passwords\["bob\.test@staging-example\.com"\]\.destination: is not set but bob\.test@staging-example\.com gets an account on the new host/,
+        /mailshift:passwords\["bob@example\.com"\]\.destination: is not set but bob@example\.com gets an account on the new host/,
       );
-      assert.match(err.message, /mailshift:passwords\["alice\.test@staging-example\.com"\]\.source: is not set but stage copy copies/);
+      assert.match(err.message, /mailshift:passwords\["alice@example\.com"\]\.source: is not set but stage copy copies/);
+      return true;
+    });
+  });
+
+  it("with oldHost.admin (staging), no source password is needed, only the administrator's", async () => {
+    const cfg = configFor("staging", "copy", {
+      "mailshift:passwords": {
+        "bob.test@staging-example.com": { destination: "x" },
+        "carol.test@staging-example.com": { destination: "y" },
+      },
+      "mailshift:oldHostAdminPassword": "",
+    });
+    await assert.rejects(runProgram(cfg), (err: Error) => {
+      assert.match(
+        err.message,
+        /mailshift:oldHostAdminPassword: is not set but stage copy copies every mailbox from the old host as the administrator mspadmin/,
+      );
+      assert.doesNotMatch(err.message, /\.source/);
       return true;
     });
   });

@@ -33,7 +33,16 @@ interface RegisterRequest {
  * and inputs to newResource, so its registerResource is wrapped to read them from the request itself.
  */
 function recordOptions(into: Map<string, ResourceOptionsSent>): void {
-  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, cb: unknown): unknown };
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: RegisterRequest, cb: unknown): unknown;
+    readResource(req: RegisterRequest, cb: unknown): unknown;
+  };
+  // a read (the gates' StackReference to the stack itself) is neither protected nor retained: it owns nothing
+  const read = monitor.readResource.bind(monitor);
+  monitor.readResource = (req, cb) => {
+    into.set(`${req.getType()}::${req.getName()}`, { protect: false, retainOnDelete: false });
+    return read(req, cb);
+  };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
     into.set(`${req.getType()}::${req.getName()}`, {
@@ -87,11 +96,19 @@ export const SECRETS = {
   sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nfake\n-----END OPENSSH PRIVATE KEY-----",
 };
 
+export const OLD_ADMIN_PASSWORD = "old-admin-s3cret";
+
 export function configFor(stack: StackName, stage: Stage, over: Record<string, unknown> = {}): Record<string, string> {
   const c: Record<string, unknown> = { ...stackConfig(stack), "mailshift:stage": stage };
   const prev = STAGES[STAGES.indexOf(stage) - 1];
   if (prev) c["mailshift:previousStage"] = prev;
   else delete c["mailshift:previousStage"];
+  // no world to read under mocks: no preflight, and the world's gates passed over (world/gates.ts asks none of them)
+  c["mailshift:gates"] = { preflight: false };
+  c["mailshift:override"] = {
+    gates: ["migrations-verified", "ttl-propagated", "delegation", "preflight", "time-since-cutover", "final-pass-verified"],
+    reason: "the program under mocks has no world to read",
+  };
   Object.assign(c, over);
   const mailboxes = c["mailshift:mailboxes"] as { address: string }[];
   if (!("mailshift:passwords" in over))
@@ -99,6 +116,9 @@ export function configFor(stack: StackName, stage: Stage, over: Record<string, u
       mailboxes.map((m) => [m.address, { source: `old-${m.address}`, destination: `new-${m.address}` }]),
     );
   for (const [k, v] of Object.entries(SECRETS)) if (!(`mailshift:${k}` in over)) c[`mailshift:${k}`] = v;
+  // the old host's administrator password, when the stack names one (staging: a Dovecot master user)
+  if ((c["mailshift:oldHost"] as { admin?: string }).admin && !("mailshift:oldHostAdminPassword" in over))
+    c["mailshift:oldHostAdminPassword"] = OLD_ADMIN_PASSWORD;
   return Object.fromEntries(
     Object.entries(c)
       .filter(([, v]) => v !== undefined)
@@ -124,6 +144,8 @@ export async function runProgram(
     "mailshift:graphClientSecret",
     "mailshift:cpanelToken",
     "mailshift:sshPrivateKey",
+    "mailshift:oldHostAdminPassword",
+    "mailshift:newHostAdminPassword",
   ]);
   const main = path.join(repoRoot(), "dist", "index.js");
   delete require.cache[require.resolve(main)];

@@ -2,42 +2,15 @@
 // gRPC as the engine drives it, against two real Dovecot servers. The `__provider` input is the one the
 // resource serializes under pulumi.runtime.setMocks.
 import { strict as assert } from "node:assert";
-import * as pulumi from "@pulumi/pulumi";
-import { MailboxMigration } from "../../providers/mailboxMigration/resource";
 import { appendAll, readCorpus } from "../../harness/corpus";
 import { withAttachment } from "../../harness/generate";
 import { Dovecot, stopAllDovecots } from "../../harness/dovecot";
 import { TokenEndpoint } from "../../harness/oauth";
 import { mailboxPair, startPair, type Pair } from "../engine/fixtures";
 import { connect, fingerprint, snapshot, total, type Snapshot } from "../engine/snapshot";
-import { FakeEngine, ProviderCallError, ProviderHost, type Props } from "./providerHost";
+import { FakeEngine, ProviderCallError, ProviderHost, registered, type Props } from "./providerHost";
 
 type MailboxPair = Awaited<ReturnType<typeof mailboxPair>>;
-
-/** What the program would register: the serialized provider and the resource's URN, from the real class. */
-async function registered(name: string): Promise<{ provider: string; urn: string }> {
-  let seen: Record<string, unknown> | undefined;
-  pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        if (args.name === name) seen = args.inputs as Record<string, unknown>;
-        return { id: `${args.name}-id`, state: args.inputs };
-      },
-      call: () => ({}),
-    },
-    "mailshift",
-    "hosttest",
-    false,
-  );
-  const m = new MailboxMigration(name, {
-    source: { host: "placeholder", user: "u", password: "placeholder-pw" },
-    destination: { host: "placeholder2", user: "u", password: "placeholder-pw" },
-  });
-  await new Promise<void>((resolve) => m.urn.apply(() => resolve()));
-  for (let i = 0; i < 100 && !seen; i++) await new Promise((r) => setTimeout(r, 10));
-  assert.ok(seen, "the resource was registered");
-  return { provider: seen.__provider as string, urn: seen.statusUrn as string };
-}
 
 function inputsFor(m: MailboxPair, extra: Props = {}): Props {
   return {

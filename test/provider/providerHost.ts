@@ -10,7 +10,10 @@ import * as prov from "@pulumi/pulumi/proto/provider_pb";
 import { EngineService } from "@pulumi/pulumi/proto/engine_grpc_pb";
 import type { LogRequest } from "@pulumi/pulumi/proto/engine_pb";
 import { Status } from "@pulumi/pulumi/proto/status_pb";
+import { strict as assert } from "node:assert";
+import * as pulumi from "@pulumi/pulumi";
 import { repoRoot } from "../../harness/repoRoot";
+import { MailboxMigration } from "../../providers/mailboxMigration/resource";
 
 export type Props = Record<string, unknown>;
 
@@ -188,4 +191,29 @@ export class ProviderHost {
       await exited;
     }
   }
+}
+
+/** What the program would register: the serialized provider and the resource's URN, from the real class. */
+export async function registered(name: string): Promise<{ provider: string; urn: string }> {
+  let seen: Record<string, unknown> | undefined;
+  pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        if (args.name === name) seen = args.inputs as Record<string, unknown>;
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+      call: () => ({}),
+    },
+    "mailshift",
+    "hosttest",
+    false,
+  );
+  const m = new MailboxMigration(name, {
+    source: { host: "placeholder", user: "u", password: "placeholder-pw" },
+    destination: { host: "placeholder2", user: "u", password: "placeholder-pw" },
+  });
+  await new Promise<void>((resolve) => m.urn.apply(() => resolve()));
+  for (let i = 0; i < 100 && !seen; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(seen, "the resource was registered");
+  return { provider: seen.__provider as string, urn: seen.statusUrn as string };
 }

@@ -54,6 +54,8 @@ describe("dns/wire and the dns-check command line", () => {
     const q = encodeQuery(7, "Example.com.", "TXT");
     assert.equal(q.readUInt16BE(0), 7);
     assert.equal(q.readUInt16BE(10), 1, "one OPT record");
+    assert.equal(q.readUInt16BE(2), 0, "recursion not desired: authorities are asked");
+    assert.equal(encodeQuery(7, "example.com", "TXT", true).readUInt16BE(2), 0x0100, "RD set for a resolver");
     assert.deepEqual([...q.subarray(12, 25)], [7, ...Buffer.from("example"), 3, ...Buffer.from("com"), 0]);
     assert.equal(typeCode("type65534"), 65534);
     assert.throws(() => typeCode("NOPE"), /unknown DNS record type "NOPE"/);

@@ -32,7 +32,9 @@ describe("plan/config: mailshift:notices, backup addresses, the new host's SMTP 
         cutover: { start: "2026-12-12T20:00+01:00", end: "2026-12-12T23:00+01:00" },
         finalize: { start: "2026-12-19T09:00+01:00", end: "2026-12-19T12:00+01:00" },
       },
+      smtp: "smtp://relay.example-support.net:587",
     });
+    assert.deepEqual(c.report, { file: "reports/production.html" });
     assert.equal(c.mailboxes[0]!.backupAddress, "alice.martin@gmail.example.net");
     assert.equal(c.mailboxes[1]!.backupAddress, undefined);
   });
@@ -137,5 +139,21 @@ describe("plan/config: mailshift:notices, backup addresses, the new host's SMTP 
       msgs.some((m) => m.startsWith("mailshift:newHost.smtpPort: must be a whole number")),
       msgs.join("\n"),
     );
+  });
+
+  it("refuses a notices.smtp that is not an SMTP URL, and a mailshift:report.file that is not a page", () => {
+    assert.deepEqual(
+      problems(withNotices({ contact, smtp: "relay.example.net:25" })).filter((m) => m.includes("smtp")),
+      [
+        'mailshift:notices.smtp: "relay.example.net:25" is not an SMTP relay URL. Write smtp://[USER@]HOST:PORT (STARTTLS) or smtps://[USER@]HOST:PORT',
+      ],
+    );
+    assert.match(
+      problems({ ...base, report: { file: "report.pdf" } }).join("\n"),
+      /mailshift:report\.file: "report\.pdf" does not end in \.html/,
+    );
+    assert.match(problems({ ...base, report: { path: "r.html" } }).join("\n"), /mailshift:report\.path: is not a report setting/);
+    const { report: _, ...without } = base;
+    assert.equal(parseConfig(without).report, undefined, "absent: index.ts writes report.<stack>.html");
   });
 });

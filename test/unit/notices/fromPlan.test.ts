@@ -63,13 +63,13 @@ describe("notices/due: who is told what at a stage (the noticesDue output)", () 
     assert.equal(due.length, plan.people.length);
     assert.equal(
       due[0],
-      "alice@example.com: the at-cutover notice, into the INBOX of alice@example.com on the old host and by SMTP to alice.martin@gmail.example.net (mailshift notices --send)",
+      "alice@example.com: the at-cutover notice, into the INBOX of alice@example.com on the old host and by SMTP to alice.martin@gmail.example.net (sent once by pulumi up)",
     );
-    assert.equal(due[5], "eve@example.com: the at-cutover notice, into the INBOX of eve on the old host (mailshift notices --send)");
+    assert.equal(due[5], "eve@example.com: the at-cutover notice, into the INBOX of eve on the old host (sent once by pulumi up)");
     assert.match(noticesDue(plan, "copy")[0]!, /the before-cutover notice/);
     assert.equal(
       noticesDue(plan, "finalize")[3],
-      "bob@example.com: the after-finalize notice, into the INBOX of bob@mail2.example.com on the new host (mailshift notices --send)",
+      "bob@example.com: the after-finalize notice, into the INBOX of bob@mail2.example.com on the new host (sent once by pulumi up)",
     );
   });
 });

@@ -13,6 +13,8 @@ const WHERE: Record<SchemaPath, { stack: StackName; at: [string, ...(string | nu
   cloudflare: { stack: "production", at: ["cloudflare"] },
   oldHost: { stack: "production", at: ["oldHost"] },
   "oldHost.mx[]": { stack: "production", at: ["oldHost", "mx", 1] },
+  "oldHost.folders": { stack: "production", at: ["oldHost", "folders"] },
+  "mailboxes[].folders": { stack: "production", at: ["mailboxes", 4, "folders"] },
   "mailboxes[]": { stack: "production", at: ["mailboxes", 3] },
   exchange: { stack: "production", at: ["exchange"] },
   "exchange.dkim": { stack: "staging", at: ["exchange", "dkim"] },
@@ -28,6 +30,8 @@ const WHERE: Record<SchemaPath, { stack: StackName; at: [string, ...(string | nu
   "notices.windows": { stack: "production", at: ["notices", "windows"] },
   "notices.windows.cutover": { stack: "production", at: ["notices", "windows", "cutover"] },
   "notices.windows.finalize": { stack: "production", at: ["notices", "windows", "finalize"] },
+  report: { stack: "production", at: ["report"] },
+  gates: { stack: "production", at: ["gates"] },
 };
 const ENTRIES = Object.keys(SCHEMA) as SchemaPath[];
 
@@ -155,7 +159,7 @@ describe("plan/schema: unknown keys are refused at every level", () => {
     raw.ttl = { normal: 14400, lowerd: 60 };
     const found = problems(raw).map((p) => p.message);
     assert.deepEqual(found, [
-      "mailshift:oldHost.imapPrt: is not an oldHost setting. Did you mean `imapPort`? Valid keys: imapHost, imapPort, mx, spf",
+      "mailshift:oldHost.imapPrt: is not an oldHost setting. Did you mean `imapPort`? Valid keys: imapHost, imapPort, mx, spf, tls, ca, insecure, admin, folders",
       "mailshift:ttl.lowerd: is not a ttl setting. Did you mean `lowered`? Valid keys: normal, lowered",
       "mailshift:dmarc.polcy: is not a dmarc setting. Did you mean `policy`? Valid keys: policy, subdomainPolicy, rua",
     ]);

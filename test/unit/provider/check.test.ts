@@ -68,7 +68,14 @@ describe("MailboxMigration check", () => {
       sourcee: "unknown property; expected one of source, destination, folders, maxMessageBytes, connections, syncGeneration, statusUrn",
     });
     assert.deepEqual(failures({ ...v, source: { ...v.source, pass: "x" } }), {
-      "source.pass": "unknown property; expected one of host, port, tls, user, password, accessToken, oauth2, insecure, ca",
+      "source.pass": "unknown property; expected one of host, port, tls, user, password, accessToken, oauth2, insecure, ca, admin",
+    });
+    // a CA read from its PEM file ends with a newline: taken as is
+    assert.deepEqual(failures({ ...v, source: { ...v.source, ca: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" } }), {});
+    // an administrator logs in with a password, never a token
+    const { password: _pw, ...tokenOnly } = v.source;
+    assert.deepEqual(failures({ ...v, source: { ...tokenOnly, accessToken: "a-token", admin: "mspadmin" } }), {
+      "source.admin": "logs in with a password (SASL PLAIN): give the administrator's password as source.password",
     });
   });
 

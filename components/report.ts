@@ -1,0 +1,50 @@
+// The stakeholder page written by `pulumi up`: the plan's view of the migration plus each MailboxMigration's own
+// counts (not a `pulumi stack export` round trip), as a StakeholderReport resource that writes report/'s page.
+import path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import type { MigrationPlan } from "../plan/plan";
+import type { MailboxMigration } from "../providers/mailboxMigration/resource";
+import { StakeholderReport } from "../providers/stakeholderReport/resource";
+import { reportDataFromPlan } from "../report/fromPlan";
+
+export interface ReportArgs {
+  plan: MigrationPlan;
+  /** Each mailbox's migration, by source address. */
+  migrations: Readonly<Record<string, MailboxMigration>>;
+  /** mailshift:report.file, relative to the project folder. */
+  file: string;
+  negativeTtl?: number;
+  /** What the page must add to be true here (e.g. DNS switched off in the sandbox). */
+  notes?: string[];
+}
+
+/** Only the counts of a migration's outputs (never its endpoints, which carry credentials). */
+function counts(r: MailboxMigration): pulumi.Output<object> {
+  return pulumi
+    .all([r.totals, r.perFolder, r.skipped, r.skippedOmitted, r.verified, r.lastPassAt])
+    .apply(([totals, perFolder, skipped, skippedOmitted, verified, lastPassAt]) => ({
+      totals,
+      perFolder,
+      skipped,
+      skippedOmitted,
+      verified,
+      ...(lastPassAt ? { lastPassAt } : {}),
+    }));
+}
+
+export function stakeholderReport(name: string, args: ReportArgs, opts?: pulumi.CustomResourceOptions): StakeholderReport {
+  const results = pulumi.all(Object.fromEntries(Object.entries(args.migrations).map(([source, r]) => [source, counts(r)])));
+  const data = results.apply((r) => {
+    const d = reportDataFromPlan(args.plan, r);
+    return { ...d, notes: [...d.notes, ...(args.notes ?? [])] };
+  });
+  return new StakeholderReport(
+    name,
+    {
+      file: path.resolve(args.file),
+      data,
+      ...(args.negativeTtl !== undefined ? { negativeTtl: args.negativeTtl } : {}),
+    },
+    opts,
+  );
+}

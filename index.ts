@@ -26,6 +26,8 @@ import { Notices } from "./components/notices";
 import { stakeholderReport } from "./components/report";
 import { relayFromConfig } from "./notices/relay";
 import { openGates, preflightTargets } from "./world/gates";
+import { verificationStep as verificationStepText } from "./plan/verification";
+import { dkimStatus } from "./plan/dkim";
 
 /** A file the stack names, read; one that cannot be read is a configuration problem naming its key. */
 const readConfigFile = (key: string, file: string): Buffer => {
@@ -124,6 +126,9 @@ const graph =
 const exchangeDomain = graph ? new ExchangeDomain("exchange", { ...graph, domain: config.domain }) : undefined;
 // The MX target comes from the verification, which itself waits for the MS= record: resolved after Exchange exists.
 const [exchangeMx, resolveExchangeMx] = pulumi.deferredOutput<string>();
+// So do the DKIM CNAME targets (Exchange creates the keys only for a verified domain).
+const [dkimSelector1, resolveDkimSelector1] = pulumi.deferredOutput<string>();
+const [dkimSelector2, resolveDkimSelector2] = pulumi.deferredOutput<string>();
 // ---------------------------------------------------------------------------------------------------------
 // THE DNS MOVE (components/zone.ts, plan/zoneRecords.ts): the zone given by id, looked up or created; with
 // cloudflare.importZoneFile every zone-file record beside the mail records, the stage deciding where they meet.
@@ -135,7 +140,7 @@ const dns = new MailDns("dns", {
   zoneId: mailZone.zoneId,
   records: plan.records,
   ...(plan.zone ? { declared: plan.zone.records } : {}),
-  tenant: exchangeDomain ? { verificationTxt: exchangeDomain.verificationTxt, exchangeMx } : {},
+  tenant: exchangeDomain ? { verificationTxt: exchangeDomain.verificationTxt, exchangeMx, dkimSelector1, dkimSelector2 } : {},
   protect: protection.records,
 });
 export const zoneId = mailZone.zoneId;
@@ -156,10 +161,29 @@ const exchange =
         users: exchangeUsers.map((m) => ({ key: m.accountKey, address: m.destination, displayName: m.displayName })),
         password: (a) => passwordOf(a, "destination"),
         verificationRecord: dns.records["apex-ms-verification"]!,
+        verificationTxt: exchangeDomain.verificationTxt,
+        verificationAt: { publishAt: plan.verification?.where ?? "zone", ttl: config.ttl.lowered },
+        dkim: {
+          read: plan.dkim.apex.signer === "exchange" && plan.dkim.apex.cnames === "admin-api",
+          enable: plan.dkim.enableExchangeSigning,
+          cnameRecords: [dns.records["dkim-selector1"], dns.records["dkim-selector2"]].filter((r) => r !== undefined),
+        },
         forwards: plan.addressChanges,
       })
     : undefined;
 resolveExchangeMx(exchange ? exchange.exchangeMx : pulumi.output(""));
+resolveDkimSelector1(exchange?.dkimKeys ? exchange.dkimKeys.selector1CNAME : pulumi.output(""));
+resolveDkimSelector2(exchange?.dkimKeys ? exchange.dkimKeys.selector2CNAME : pulumi.output(""));
+/** Where to publish the MS= record for verification, and what to do by hand (plan/verification.ts). */
+export const verificationStep =
+  plan.verification && exchangeDomain
+    ? // known at the first preview when the stack gives the MS= value, else once the domain is in the tenant
+      pulumi
+        .output(config.exchange?.verificationTxt ?? exchangeDomain.verificationTxt)
+        .apply((v) => verificationStepText(plan.verification!, v ?? "", config.ttl.lowered))
+    : undefined;
+/** Exchange's DKIM: where the CNAME targets come from and whether signing is on (plan/dkim.ts). */
+export const dkimSigning = dkimStatus(plan.dkim, config, plan.stage);
 
 const imapHost =
   config.newHost && imapUsers.length > 0

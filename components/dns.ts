@@ -55,7 +55,9 @@ export class MailDns extends pulumi.ComponentResource {
       return pulumi.output(value).apply((v) => {
         if (!v)
           throw new Error(
-            `The tenant did not list the ${ref === "exchangeMx" ? "MX target" : "MS= verification value"} for ${recordName}; set ${source} in the stack file (Microsoft 365 admin center > Settings > Domains shows it), or run \`pulumi refresh\` once the tenant lists it`,
+            ref === "dkimSelector1" || ref === "dkimSelector2"
+              ? `Exchange did not report the DKIM CNAME target for ${recordName}; paste it into ${source} from \`Get-DkimSigningConfig -Identity ${recordName.replace(/^selector[12]\._domainkey\./, "")} | Format-List Selector1CNAME,Selector2CNAME\`, or run \`pulumi refresh\` once Exchange lists it`
+              : `The tenant did not list the ${ref === "exchangeMx" ? "MX target" : "MS= verification value"} for ${recordName}; set ${source} in the stack file (Microsoft 365 admin center > Settings > Domains shows it), or run \`pulumi refresh\` once the tenant lists it`,
           );
         return type === "TXT" ? quoteTxt(v) : v;
       });

@@ -4,6 +4,8 @@
 // What azuread cannot do:
 //  - adding the domain to the tenant and verifying it once the MS= TXT record exists: Microsoft Graph, in the
 //    dynamic resources of providers/graph (ExchangeDomain below, then Exchange's DomainVerification);
+//  - the domain's DKIM keys and signing: Exchange Online's admin API (providers/graph/dkimSigning.ts), since
+//    neither Graph nor azuread has them;
 //  - registering the app's service principal inside Exchange Online and granting it FullAccess to the mailboxes:
 //    that is Exchange Online PowerShell only (New-ServicePrincipal, Add-MailboxPermission), so it runs through
 //    @pulumi/command's local.Command with pwsh on the deploying machine.
@@ -11,6 +13,7 @@ import * as azuread from "@pulumi/azuread";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { ExchangeConfig } from "../plan/types";
+import { DkimKeys, DkimSigningEnabled } from "../providers/graph/dkimSigning";
 import { DomainVerification, TenantDomain } from "../providers/graph/tenantDomain";
 
 /** Office 365 Exchange Online's application id: the resource IMAP.AccessAsApp belongs to. */
@@ -57,6 +60,14 @@ export interface ExchangeArgs extends GraphAccess {
   password: (address: string) => pulumi.Input<string> | undefined;
   /** The MS= TXT record: verification waits for it. */
   verificationRecord: pulumi.Resource;
+  /** The MS= value (ExchangeDomain's output), and where it is published (plan/verification.ts). */
+  verificationTxt: pulumi.Input<string>;
+  verificationAt: { publishAt: "old-host" | "zone"; ttl: number };
+  /**
+   * Exchange's DKIM through the admin API (plan/dkim.ts): `read` the CNAME targets (absent when they are pasted in
+   * config), `enable` signing once `cnameRecords` are declared.
+   */
+  dkim?: { read: boolean; enable: boolean; cnameRecords: pulumi.Resource[] };
   /**
    * Addresses that moved to the subdomain: Exchange becomes authoritative for the apex, so each old address gets
    * a mail contact forwarding to the new one (mail to bob@example.com keeps reaching bob@mail2.example.com).
@@ -90,6 +101,9 @@ foreach ($f in $env:FORWARDS.Split(',', [StringSplitOptions]::RemoveEmptyEntries
 
 export class Exchange extends pulumi.ComponentResource {
   readonly verification: DomainVerification;
+  /** Exchange's DKIM config for the domain (its CNAME targets), when read through the admin API. */
+  readonly dkimKeys?: DkimKeys;
+  readonly dkimSigning?: DkimSigningEnabled;
   /** MX target from the tenant's service configuration records. */
   readonly exchangeMx: pulumi.Output<string>;
   /** By accountKey. */
@@ -107,10 +121,30 @@ export class Exchange extends pulumi.ComponentResource {
         clientId: ex.graphClientId,
         clientSecret: args.graphClientSecret,
         txtRecordId: (args.verificationRecord as pulumi.CustomResource).id,
+        verificationTxt: args.verificationTxt,
+        ...args.verificationAt,
       },
       { parent: this, dependsOn: [args.verificationRecord] },
     );
     this.exchangeMx = this.verification.exchangeMx;
+
+    // DKIM keys exist only for a domain the tenant accepts: after verification. Signing is enabled after the
+    // CNAMEs the keys' targets went into are declared; Exchange itself checks that they resolve.
+    const dkimArgs = {
+      domain: args.domain,
+      tenantId: ex.tenantId,
+      tenantDomain: ex.tenantDomain,
+      clientId: ex.graphClientId,
+      clientSecret: args.graphClientSecret,
+    };
+    if (args.dkim?.read || args.dkim?.enable)
+      this.dkimKeys = new DkimKeys(`${name}-dkim`, dkimArgs, { parent: this, dependsOn: [this.verification] });
+    if (args.dkim?.enable)
+      this.dkimSigning = new DkimSigningEnabled(
+        `${name}-dkim-signing`,
+        { ...dkimArgs, cnameRecordIds: args.dkim.cnameRecords.map((r) => (r as pulumi.CustomResource).id) },
+        { parent: this, dependsOn: [...args.dkim.cnameRecords, ...(this.dkimKeys ? [this.dkimKeys] : [])] },
+      );
 
     const members: pulumi.Resource[] = [];
     for (const u of args.users) {

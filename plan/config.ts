@@ -1,6 +1,8 @@
 // The stack configuration (namespace `mailshift`) parsed and checked into a MailshiftConfig. Pure: the caller
 // reads the keys (pulumi.Config in index.ts, a YAML file in tests) and hands them over as plain values.
 // Every problem is collected, so one preview reports them all.
+import { planDkim } from "./dkim";
+import { decideDmarc } from "./dmarc";
 import { cfgPath, childPath, PlanError, PlanErrors } from "./errors";
 import { parseGatesConfig } from "./gatesConfig";
 import { parseQuota, parseSize, quotaProblems } from "./quota";
@@ -12,9 +14,12 @@ import {
   STAGES,
   type CopyLimits,
   type DmarcConfig,
+  type DmarcPolicy,
   type ExchangeConfig,
+  type ExchangeDkimConfig,
   type FolderOptions,
   type ImapAccessConfig,
+  type NewHostDkimConfig,
   type MailboxConfig,
   type MailshiftConfig,
   type MxHost,
@@ -480,6 +485,7 @@ function parseExchange(r: Reader, v: unknown): ExchangeConfig | undefined {
       `${JSON.stringify(verificationTxt)} is not an MS=msNNNNNNNN value`,
       "Copy it from the domain's verification page, or remove it to take it from the tenant",
     );
+  const dkim = parseExchangeDkim(r, o.dkim);
   return {
     tenantId,
     tenantDomain,
@@ -490,7 +496,68 @@ function parseExchange(r: Reader, v: unknown): ExchangeConfig | undefined {
     ...(mx ? { mx } : {}),
     ...(verificationTxt ? { verificationTxt } : {}),
     ...parseLimits(r, p, o),
+    ...(dkim ? { dkim } : {}),
   };
+}
+
+/** A DKIM CNAME target as Exchange prints it: the pre-2025 onmicrosoft.com form or the dkim.mail.microsoft one. */
+const EXCHANGE_DKIM_TARGET = /^selector[12]-[a-z0-9-]+\._domainkey\.([a-z0-9-]+\.)*([a-z0-9-]+\.onmicrosoft\.com|dkim\.mail\.microsoft)$/;
+
+/** mailshift:exchange.dkim: the CNAME targets pasted from Get-DkimSigningConfig, for a stack without the admin API. */
+function parseExchangeDkim(r: Reader, v: unknown): ExchangeDkimConfig | undefined {
+  const path = cfgPath("exchange", "dkim");
+  const o = r.obj(path, v, false);
+  if (!o) return undefined;
+  r.keys(path, o, SCHEMA["exchange.dkim"]);
+  const fix = (sel: string) =>
+    `Paste ${sel} exactly as \`Get-DkimSigningConfig -Identity <domain> | Format-List Selector1CNAME,Selector2CNAME\` prints it (create it first with New-DkimSigningConfig -DomainName <domain> -Enabled $false), or remove exchange.dkim to let mailshift read it through the Exchange Online admin API`;
+  const target = (k: "selector1CNAME" | "selector2CNAME"): string => {
+    const s = (r.str(childPath(path, k), o[k], true, fix(k)) ?? "").toLowerCase().replace(/\.$/, "");
+    if (s && (!EXCHANGE_DKIM_TARGET.test(s) || !s.startsWith(k === "selector1CNAME" ? "selector1-" : "selector2-")))
+      r.fail(childPath(path, k), `${JSON.stringify(s)} is not an Exchange DKIM target for ${k.slice(0, 9)}`, fix(k));
+    return s;
+  };
+  return {
+    selector1CNAME: target("selector1CNAME"),
+    selector2CNAME: target("selector2CNAME"),
+    enabled: r.bool(childPath(path, "enabled"), o.enabled, false),
+  };
+}
+
+/** mailshift:newHost.dkim: the selector the new host signs the subdomain's mail with, and its public key record. */
+function parseNewHostDkim(r: Reader, v: unknown): NewHostDkimConfig | undefined {
+  const path = cfgPath("newHost", "dkim");
+  const o = r.obj(path, v, false);
+  if (!o) return undefined;
+  r.keys(path, o, SCHEMA["newHost.dkim"]);
+  const selector =
+    r.str(
+      childPath(path, "selector"),
+      o.selector,
+      true,
+      "Give the selector the host signs with (the s= of its DKIM-Signature), e.g. default",
+    ) ?? "";
+  if (selector && !/^[a-z0-9]([a-z0-9_-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9_-]*[a-z0-9])?)*$/i.test(selector))
+    r.fail(
+      childPath(path, "selector"),
+      `${JSON.stringify(selector)} is not a DKIM selector`,
+      "Write the s= value, e.g. default or mail2024",
+    );
+  const txt = (
+    r.str(
+      childPath(path, "txt"),
+      o.txt,
+      true,
+      "Paste the TXT value the host shows for <selector>._domainkey.<subdomain> (v=DKIM1; k=rsa; p=...)",
+    ) ?? ""
+  ).replace(/\s+/g, " ");
+  if (txt && !/^(v=DKIM1;\s*)?([a-z]+=[^;]*;\s*)*p=[A-Za-z0-9+/= ]{40,}\s*;?\s*$/.test(txt))
+    r.fail(
+      childPath(path, "txt"),
+      "is not a DKIM key record with a public key (p=)",
+      "Paste the whole TXT value the host shows, e.g. v=DKIM1; k=rsa; p=MIIBIjANBgkq...",
+    );
+  return { selector: selector.toLowerCase(), txt };
 }
 
 function parseNewHost(r: Reader, v: unknown): NewHostConfig | undefined {
@@ -505,9 +572,11 @@ function parseNewHost(r: Reader, v: unknown): NewHostConfig | undefined {
   const imapPort = r.int(p("imapPort"), o.imapPort, 993, 1, 65535);
   // Outgoing server the notices tell people to set; optional (default imapHost, 587).
   const smtpHost = r.domain(p("smtpHost"), o.smtpHost, false);
+  const dkim = parseNewHostDkim(r, o.dkim);
   const smtp = {
     ...(smtpHost ? { smtpHost } : {}),
     ...(o.smtpPort !== undefined ? { smtpPort: r.int(p("smtpPort"), o.smtpPort, 587, 1, 65535) } : {}),
+    ...(dkim ? { dkim } : {}),
   };
   let defaultQuotaBytes: number | undefined;
   if (o.defaultQuota !== undefined && o.defaultQuota !== null) {
@@ -641,13 +710,18 @@ function parseZoneSource(r: Reader, cf: Record<string, unknown>, domain: string,
 function parseDmarc(r: Reader, v: unknown): DmarcConfig {
   const o = r.obj(cfgPath("dmarc"), v, false) ?? {};
   r.keys(cfgPath("dmarc"), o, SCHEMA.dmarc);
-  const policy = r.str(cfgPath("dmarc", "policy"), o.policy, false) ?? "none";
-  if (!["none", "quarantine", "reject"].includes(policy))
-    r.fail(cfgPath("dmarc", "policy"), `unknown policy ${JSON.stringify(policy)}`, "Use none, quarantine or reject");
+  const policyAt = (k: "policy" | "subdomainPolicy"): DmarcPolicy | undefined => {
+    const policy = r.str(cfgPath("dmarc", k), o[k], false);
+    if (policy !== undefined && !["none", "quarantine", "reject"].includes(policy))
+      return r.fail(cfgPath("dmarc", k), `unknown policy ${JSON.stringify(policy)}`, "Use none, quarantine or reject");
+    return policy as DmarcPolicy | undefined;
+  };
+  const policy = policyAt("policy") ?? "none";
+  const subdomainPolicy = policyAt("subdomainPolicy");
   const rua = r.str(cfgPath("dmarc", "rua"), o.rua, false);
   if (rua !== undefined && !/^mailto:[^@\s;,]+@[^@\s;,]+$/.test(rua))
     r.fail(cfgPath("dmarc", "rua"), `${JSON.stringify(rua)} is not a mailto: address`, "Write mailto:dmarc@example.com");
-  return { policy: policy as DmarcConfig["policy"], ...(rua ? { rua } : {}) };
+  return { policy, ...(subdomainPolicy ? { subdomainPolicy } : {}), ...(rua ? { rua } : {}) };
 }
 
 function parseAudit(r: Reader, v: unknown): Record<string, number> {
@@ -720,6 +794,14 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
   const notices = parseNotices(r, raw.notices, domain);
   const report = parseReport(r, raw.report);
   for (const k of ["auditFile", "zoneFile"] as const) if (raw[k] !== undefined) r.str(cfgPath(k), raw[k], false);
+  // p=quarantine/reject only where mail is DKIM-signed (plan/dmarc.ts), reported with the other problems
+  if (domain) {
+    // routes as written, so a mailbox refused for another reason does not also make its route look empty
+    const written = Array.isArray(raw.mailboxes) ? (raw.mailboxes as { route?: unknown }[]).map((m) => m?.route) : [];
+    const routes = { exchange: written.includes("exchange"), imap: written.includes("imap") };
+    const dkim = planDkim({ domain, ...(subdomain ? { subdomain } : {}), exchange, newHost, cloudflareZone, routes });
+    r.errors.push(...decideDmarc({ domain, ...(subdomain ? { subdomain } : {}), dmarc }, dkim).errors);
+  }
   const { gates, override, errors: gateErrors } = parseGatesConfig(raw.gates, raw.override); // plan/gatesConfig.ts
   r.errors.push(...gateErrors);
   if (r.errors.length > 0) throw new PlanErrors(r.errors);

@@ -1,15 +1,23 @@
 // DNS record planning per stage. Pure: from the configuration and the stage to the exact records MailDns declares.
 // - apex MX stays on the old host until cutover, then points to Exchange (target from the tenant's service
 //   configuration records unless mailshift:exchange.mx gives it);
+// - DKIM CNAMEs are Exchange's targets (plan/dkim.ts: read from Exchange or pasted), never derived from a name;
+// - DMARC: the apex and the subdomain each get their own _dmarc record, enforcing from finalize only where mail is
+//   DKIM-signed (plan/dmarc.ts);
 // - TTLs are lowered from prepare on and raised back in finalize;
 // - full names (never `@`), TXT quoted, proxied false (mail records cannot be proxied).
+import { planDkim } from "./dkim";
+import { decideDmarc, dmarcValue, policyAt } from "./dmarc";
 import { cfgPath } from "./errors";
 import { quoteTxt } from "./txt";
 import { stageIndex } from "./stage";
 import type { MailshiftConfig, Stage } from "./types";
 
-/** Values only the tenant knows, resolved by the Exchange component (Graph) when not in config. */
-export type TenantRef = "exchangeMx" | "verificationTxt";
+/**
+ * Values only the tenant knows, resolved at deployment when not in config: the MX target and MS= value from Graph,
+ * the DKIM CNAME targets from Exchange (providers/graph).
+ */
+export type TenantRef = "exchangeMx" | "verificationTxt" | "dkimSelector1" | "dkimSelector2";
 
 export interface PlannedRecord {
   /** Stable across stages, so a stage change updates a record in place: the resource name. */
@@ -30,17 +38,16 @@ export interface PlannedRecord {
 export const EXCHANGE_SPF_INCLUDE = "include:spf.protection.outlook.com";
 export const AUTODISCOVER_TARGET = "autodiscover.outlook.com";
 
-export type DnsPlanInput = Pick<MailshiftConfig, "domain" | "subdomain" | "oldHost" | "exchange" | "newHost" | "ttl" | "dmarc"> & {
+export type DnsPlanInput = Pick<
+  MailshiftConfig,
+  "domain" | "subdomain" | "oldHost" | "exchange" | "newHost" | "ttl" | "dmarc" | "cloudflareZone"
+> & {
   /** Whether any mailbox goes to each route. */
   routes: { exchange: boolean; imap: boolean };
 };
 
 export function spfRecord(...terms: string[]): string {
   return ["v=spf1", ...terms.filter((t) => t.trim() !== ""), "~all"].join(" ");
-}
-
-export function dkimTarget(selector: string, domain: string, tenantDomain: string): string {
-  return `${selector}-${domain.replace(/\./g, "-")}._domainkey.${tenantDomain}`;
 }
 
 /** The records mailshift owns in the zone at `stage`. */
@@ -51,6 +58,8 @@ export function planDnsRecords(c: DnsPlanInput, stage: Stage): PlannedRecord[] {
   const out: PlannedRecord[] = [];
   const add = (r: Omit<PlannedRecord, "proxied" | "ttl">) => out.push({ ...r, ttl, proxied: false });
   const ex = c.routes.exchange ? c.exchange : undefined;
+  const dkim = planDkim(c);
+  const dmarc = decideDmarc(c, dkim);
 
   if (ex && s >= cutover) {
     add({
@@ -97,14 +106,21 @@ export function planDnsRecords(c: DnsPlanInput, stage: Stage): PlannedRecord[] {
       purpose: "Microsoft 365 domain verification (MS=)",
       source: cfgPath("exchange", "verificationTxt"),
     });
-    for (const sel of ["selector1", "selector2"]) {
+    // Exchange's CNAME targets as Exchange reports them (pasted, or read through its admin API), from prepare on:
+    // the keys exist once the domain is in the tenant, and Exchange will not sign before they resolve.
+    const apex = dkim.apex;
+    for (const n of [1, 2] as const) {
+      const sel = `selector${n}` as const;
       add({
         key: `dkim-${sel}`,
         name: `${sel}._domainkey.${c.domain}`,
         type: "CNAME",
-        content: dkimTarget(sel, c.domain, ex.tenantDomain),
+        content:
+          apex.signer === "exchange" && apex.cnames === "config"
+            ? apex[`${sel}CNAME`]
+            : { ref: n === 1 ? "dkimSelector1" : "dkimSelector2" },
         purpose: `DKIM ${sel} for Exchange Online`,
-        source: cfgPath("exchange", "tenantDomain"),
+        source: cfgPath("exchange", "dkim", `${sel}CNAME`),
       });
     }
     if (s >= cutover) {
@@ -119,12 +135,12 @@ export function planDnsRecords(c: DnsPlanInput, stage: Stage): PlannedRecord[] {
     }
   }
 
-  const policy = stage === "finalize" ? c.dmarc.policy : "none";
+  const policy = policyAt(dmarc.apex, stage);
   add({
     key: "dmarc",
     name: `_dmarc.${c.domain}`,
     type: "TXT",
-    content: quoteTxt(`v=DMARC1; p=${policy}${c.dmarc.rua ? `; rua=${c.dmarc.rua}` : ""}`),
+    content: quoteTxt(dmarcValue(policy, c.dmarc.rua)),
     purpose: stage === "finalize" ? `DMARC policy ${policy}` : "DMARC report-only until finalize",
     source: cfgPath("dmarc", "policy"),
   });
@@ -146,6 +162,25 @@ export function planDnsRecords(c: DnsPlanInput, stage: Stage): PlannedRecord[] {
       content: quoteTxt(spfRecord(c.newHost.spf)),
       purpose: "subdomain SPF for the new IMAP host",
       source: cfgPath("newHost", "spf"),
+    });
+    if (dkim.sub?.signer === "new-host")
+      add({
+        key: "sub-dkim",
+        name: `${dkim.sub.selector}._domainkey.${c.subdomain}`,
+        type: "TXT",
+        content: quoteTxt(dkim.sub.txt),
+        purpose: "subdomain DKIM key of the new IMAP host",
+        source: cfgPath("newHost", "dkim", "txt"),
+      });
+    // its own record, not the apex's sp=: the subdomain's policy follows its own signer (plan/dmarc.ts)
+    const subPolicy = policyAt(dmarc.sub ?? "none", stage);
+    add({
+      key: "sub-dmarc",
+      name: `_dmarc.${c.subdomain}`,
+      type: "TXT",
+      content: quoteTxt(dmarcValue(subPolicy, c.dmarc.rua)),
+      purpose: stage === "finalize" ? `subdomain DMARC policy ${subPolicy}` : "subdomain DMARC report-only until finalize",
+      source: cfgPath("dmarc", "subdomainPolicy"),
     });
   }
   return out;
@@ -178,4 +213,14 @@ export function diffRecords(before: readonly PlannedRecord[], after: readonly Pl
   }
   for (const p of before) if (!next.has(p.key)) out.push({ action: "remove", key: p.key, name: p.name, type: p.type, from: show(p) });
   return out;
+}
+
+/** The records with the tenant's values filled in (what MailDns declares once Exchange answered). */
+export function withTenantValues(records: readonly PlannedRecord[], values: Partial<Record<TenantRef, string>>): PlannedRecord[] {
+  return records.map((r) => {
+    if (typeof r.content === "string") return r;
+    const v = values[r.content.ref];
+    if (!v) throw new Error(`${r.name} ${r.type} needs ${r.content.ref} from the tenant; set ${r.source}`);
+    return { ...r, content: r.type === "TXT" ? quoteTxt(v) : v };
+  });
 }

@@ -2,7 +2,10 @@
 // migrations the MailboxMigration component declares. Pure; index.ts only wires its result into components.
 import { copySettings, type CopySettings } from "./copySettings";
 import type { ZoneRecord } from "../dns/records";
+import { enableSigningAt, planDkim, type DkimPlan } from "./dkim";
+import { decideDmarc } from "./dmarc";
 import { importedConflicts } from "./imported";
+import { planVerification, type VerificationPlan } from "./verification";
 import { diffRecords, planDnsRecords, type PlannedRecord, type RecordChange } from "./dns";
 import { routeMailboxes, type MailboxPlan } from "./routing";
 import { checkSpf, type SpfReport } from "./spfCheck";
@@ -39,6 +42,10 @@ export interface MigrationPlan {
   zone?: ZoneRecordsPlan;
   /** The resource keys of the DNS records declared at each stage (plan/protection.ts reads them). */
   recordKeysByStage: Record<Stage, string[]>;
+  /** Who signs each name's mail, and whether mailshift enables Exchange's signing at this stage (plan/dkim.ts). */
+  dkim: DkimPlan & { enableExchangeSigning: boolean };
+  /** Where the MS= record goes for verification (absent without an exchange route). */
+  verification?: VerificationPlan;
 }
 
 /**
@@ -61,6 +68,9 @@ export function buildPlan(
   const routes = { exchange: mailboxes.some((m) => m.route === "exchange"), imap: mailboxes.some((m) => m.route === "imap") };
   if (!routes.exchange) warnings.push("no mailbox goes to exchange: the apex MX stays on the old host");
   const input = { ...config, routes };
+  const dkim = planDkim(input);
+  warnings.push(...decideDmarc(config, dkim).warnings);
+  const verification = planVerification(config, routes.exchange);
   const records = planDnsRecords(input, config.stage);
   const before = config.previousStage ? planDnsRecords(input, config.previousStage) : [];
   const spf = checkSpf(records, otherRecords);
@@ -79,6 +89,10 @@ export function buildPlan(
       return [s, declared];
     }),
   ) as Record<Stage, string[]>;
+  // Exchange signs only once both CNAMEs resolve: an imported selector record of the old host holds them back
+  // until cutover (plan/stageMerge.ts), and signing waits with them
+  const declaredHere = zone ? zone.records.filter((r) => r.source === "generated").map((r) => r.plannedKey) : records.map((r) => r.key);
+  const cnamesDeclared = ["dkim-selector1", "dkim-selector2"].every((k) => declaredHere.includes(k));
   if (!zone) warnings.push(...importReport);
   if (!zone) warnings.push(...importedConflicts(records, otherRecords, config.cloudflareZoneId || "ZONE_ID").map((c) => c.reason));
   const generation = syncGeneration(config.stage);
@@ -106,6 +120,8 @@ export function buildPlan(
     warnings,
     ...(zone ? { zone } : {}),
     recordKeysByStage,
+    dkim: { ...dkim, enableExchangeSigning: enableSigningAt(dkim, config.stage) && cnamesDeclared },
+    ...(verification ? { verification } : {}),
   };
 }
 

@@ -25,6 +25,7 @@ const NEW_HOST_COMMON = [
   ...IMAP_ACCESS,
   ...COPY_LIMITS,
   "defaultQuota",
+  "dkim",
 ] as const;
 
 /** Every nested object, by its path in the namespace (`[]` for each entry of a list, `:kind` for a variant). */
@@ -54,12 +55,15 @@ export const SCHEMA = {
     "mx",
     "verificationTxt",
     ...COPY_LIMITS,
+    "dkim",
   ]),
+  "exchange.dkim": schema("an exchange dkim setting", ["selector1CNAME", "selector2CNAME", "enabled"]),
   "newHost:cpanel": schema("a setting of a cpanel newHost", [...NEW_HOST_COMMON, "url", "user"]),
   "newHost:dovecot": schema("a setting of a dovecot newHost", [...NEW_HOST_COMMON, "ssh", "passwdFile", "maildirRoot", "uid", "gid"]),
+  "newHost.dkim": schema("a newHost dkim setting", ["selector", "txt"]),
   "newHost.ssh": schema("an ssh setting", ["host", "port", "user"]),
   ttl: schema("a ttl setting", ["normal", "lowered"]),
-  dmarc: schema("a dmarc setting", ["policy", "rua"]),
+  dmarc: schema("a dmarc setting", ["policy", "subdomainPolicy", "rua"]),
   notices: schema("a notices setting", ["from", "contact", "windows", "smtp"]),
   "notices.from": schema("a sender setting", ["name", "address"]),
   "notices.contact": schema("a contact setting", ["name", "phone", "url", "email"]),

@@ -93,6 +93,26 @@ export interface ExchangeConfig extends CopyLimits {
   mx?: string;
   /** The MS=msNNNNNNNN verification value, when known: otherwise taken from the tenant. */
   verificationTxt?: string;
+  /** Exchange's DKIM for the domain: read and enabled through the Exchange Online admin API unless pasted here. */
+  dkim?: ExchangeDkimConfig;
+}
+
+/**
+ * mailshift:exchange.dkim, for a deployment that cannot reach the Exchange Online admin API: the two CNAME
+ * targets as `Get-DkimSigningConfig -Identity <domain> | Format-List Selector1CNAME,Selector2CNAME` prints them,
+ * and whether the operator has run `Set-DkimSigningConfig -Identity <domain> -Enabled $true` (plan/dkim.ts).
+ */
+export interface ExchangeDkimConfig {
+  selector1CNAME: string;
+  selector2CNAME: string;
+  enabled: boolean;
+}
+
+/** mailshift:newHost.dkim: the new IMAP host signs the subdomain's mail with this selector; mailshift publishes its key. */
+export interface NewHostDkimConfig {
+  selector: string;
+  /** The TXT value the host shows for <selector>._domainkey.<subdomain>: v=DKIM1; k=rsa; p=... */
+  txt: string;
 }
 
 /** What both kinds of new host take beside their own keys. */
@@ -116,6 +136,7 @@ export interface CpanelHostConfig extends NewHostCommon {
   /** What users set as outgoing server; absent: imapHost, port 587 (notices say so). */
   smtpHost?: string;
   smtpPort?: number;
+  dkim?: NewHostDkimConfig;
 }
 
 export interface DovecotHostConfig extends NewHostCommon {
@@ -133,6 +154,7 @@ export interface DovecotHostConfig extends NewHostCommon {
   imapPort: number;
   smtpHost?: string;
   smtpPort?: number;
+  dkim?: NewHostDkimConfig;
 }
 
 export type NewHostConfig = CpanelHostConfig | DovecotHostConfig;
@@ -144,9 +166,13 @@ export interface TtlConfig {
   lowered: number;
 }
 
+export type DmarcPolicy = "none" | "quarantine" | "reject";
+
 export interface DmarcConfig {
-  /** Policy once finalized; before that, none (report only). */
-  policy: "none" | "quarantine" | "reject";
+  /** The apex's policy once finalized; before that, none (report only). */
+  policy: DmarcPolicy;
+  /** The subdomain's own policy (its _dmarc record) once finalized; absent: plan/dmarc.ts decides. */
+  subdomainPolicy?: DmarcPolicy;
   rua?: string;
 }
 

@@ -60,13 +60,14 @@ export function roleOf(key: string): string {
   if (key === "apex-spf" || key === "sub-spf") return "spf";
   if (key === "autodiscover") return "autodiscover";
   if (key === "apex-ms-verification") return "verification";
-  if (key.startsWith("dkim-")) return "dkim";
-  if (key === "dmarc") return "dmarc";
+  if (key.startsWith("dkim-") || key === "sub-dkim") return "dkim";
+  if (key === "dmarc" || key === "sub-dmarc") return "dmarc";
   return key;
 }
 
 /** Stand-in content for a value only the tenant knows: unique, so it never equals an imported record. */
-const placeholder = (ref: TenantRef) => (ref === "exchangeMx" ? "(exchange-mx-from-the-tenant)" : `"(${ref} from the tenant)"`);
+const placeholder = (ref: TenantRef) =>
+  ref === "verificationTxt" ? `"(${ref} from the tenant)"` : `(${ref.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}-from-the-tenant)`;
 
 /** A planned record in the normalized form stageMerge compares (MX priority in the content, names canonical). */
 export function plannedToZone(p: PlannedRecord): ZoneRecord {

@@ -125,7 +125,7 @@ function explain(c: DnsChange): string {
   if (c.type === "TXT" && /v=spf1/i.test(`${c.to?.value ?? ""}${c.from?.value ?? ""}`)) return `which servers may send mail as ${on} (SPF)`;
   if (c.type === "TXT" && on.startsWith("_dmarc.")) return "what receivers do with mail that fails the checks (DMARC)";
   if (c.type === "TXT" && /MS=|verificationTxt/.test(`${c.to?.value ?? ""}`)) return "proves to Microsoft that we own the domain";
-  if (c.type === "CNAME" && on.includes("._domainkey.")) return "signing key for outgoing mail (DKIM)";
+  if ((c.type === "CNAME" || c.type === "TXT") && on.includes("._domainkey.")) return "signing key for outgoing mail (DKIM)";
   if (c.type === "CNAME" && on.startsWith("autodiscover.")) return "lets Outlook find the new mailbox by itself";
   return "";
 }
@@ -134,7 +134,8 @@ function explain(c: DnsChange): string {
 function display(v: string): string {
   return v
     .replace("(exchangeMx from the tenant)", "(Microsoft 365's mail server for the domain)")
-    .replace("(verificationTxt from the tenant)", "(Microsoft 365's MS= verification code)");
+    .replace("(verificationTxt from the tenant)", "(Microsoft 365's MS= verification code)")
+    .replace(/\(dkimSelector[12] from the tenant\)/, "(the DKIM key name Exchange gives the domain)");
 }
 
 function ttlText(ttl: number | undefined): string {

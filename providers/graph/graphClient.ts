@@ -19,7 +19,8 @@ export interface GraphSession {
   graphUrl: string;
 }
 
-export async function graphToken(c: GraphCredentials): Promise<GraphSession> {
+/** A client-credentials token for `scope` (Graph by default; Exchange Online's admin API asks for its own). */
+export async function graphToken(c: GraphCredentials, scope = "https://graph.microsoft.com/.default"): Promise<GraphSession> {
   const res = await fetch(`${c.loginUrl ?? LOGIN}/${encodeURIComponent(c.tenantId)}/oauth2/v2.0/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -27,7 +28,7 @@ export async function graphToken(c: GraphCredentials): Promise<GraphSession> {
       grant_type: "client_credentials",
       client_id: c.clientId,
       client_secret: c.clientSecret,
-      scope: "https://graph.microsoft.com/.default",
+      scope,
     }),
   });
   const body = (await res.json().catch(() => ({}))) as { access_token?: string; error_description?: string };

@@ -1,9 +1,11 @@
 // Dynamic resources for what @pulumi/azuread cannot do: add the custom domain to the tenant (TenantDomain) and
-// verify it once its MS= TXT record is in DNS (DomainVerification). The decisions are in domainDecision.ts.
+// verify it once its MS= TXT record resolves (DomainVerification), wherever it is published. The decisions are in domainDecision.ts.
 // Deleting either leaves the domain in the tenant: removing a domain with users on it is a manual decision.
 import * as pulumi from "@pulumi/pulumi";
 import { decideDomainAdd, decideDomainVerify, exchangeMxFrom, graphRequestError, verificationTxtFrom } from "./domainDecision";
 import { graphRequest, graphToken, type GraphCredentials, type GraphSession } from "./graphClient";
+import { waitForTxt } from "../../dns/txtCheck";
+import { verificationRecordLine } from "../../plan/verification";
 
 interface DomainInputs extends GraphCredentials {
   domain: string;
@@ -63,10 +65,51 @@ export const domainProvider: pulumi.dynamic.ResourceProvider<DomainInputs, Domai
   },
 };
 
-export const verifyProvider: pulumi.dynamic.ResourceProvider<DomainInputs & { txtRecordId: string }, DomainOutputs> = {
+interface VerifyInputs extends DomainInputs {
+  txtRecordId: string;
+  /** The MS= value the tenant gave (TenantDomain's output): looked up live before Microsoft is asked. */
+  verificationTxt: string;
+  /** old-host: the zone is not delegated yet, so the record is published by hand at the old DNS host. */
+  publishAt: "old-host" | "zone";
+  ttl: number;
+  /** HOST:PORT of the server to ask instead of the system resolver (tests). */
+  nameServer?: string;
+  /** How long to wait for the record to resolve (default 120 s). */
+  dnsWaitSeconds?: number;
+}
+
+/**
+ * The MS= record is looked up as Microsoft looks it up (whichever server answers for the domain) before Graph is
+ * asked: a record missing at the old DNS host is then an error that gives the exact record and where it goes,
+ * not five minutes of "not yet".
+ */
+async function txtVisible(inputs: VerifyInputs): Promise<void> {
+  const at = inputs.nameServer ? /^(.*):(\d+)$/.exec(inputs.nameServer) : null;
+  const server = at ? { host: at[1]!, port: Number(at[2]) } : undefined;
+  const { found, seen } = await waitForTxt(inputs.domain, inputs.verificationTxt, {
+    ...(server ? { server } : {}),
+    waitMs: (inputs.dnsWaitSeconds ?? 120) * 1000,
+    everyMs: 2_000,
+  });
+  if (found) return;
+  const where =
+    inputs.publishAt === "old-host"
+      ? "at the old DNS host (the Cloudflare zone is not delegated yet, so Microsoft reads the old one)"
+      : "in the Cloudflare zone (mailshift declared it: check that the zone is the one the registrar names)";
+  const e = new Error(
+    `${inputs.domain} TXT does not show ${inputs.verificationTxt} through ${inputs.nameServer ?? "the system resolver"} ` +
+      `(it shows ${seen.length > 0 ? seen.map((v) => JSON.stringify(v)).join(", ") : "no TXT record"}). ` +
+      `Publish ${verificationRecordLine(inputs.domain, inputs.verificationTxt, inputs.ttl)} ${where}, check it with \`dig TXT ${inputs.domain}\`, and run pulumi up again.`,
+  );
+  e.name = "VerificationRecordMissing";
+  throw e;
+}
+
+export const verifyProvider: pulumi.dynamic.ResourceProvider<VerifyInputs, DomainOutputs> = {
   async create(inputs) {
     const token = await graphToken(inputs);
-    // DNS propagation from Cloudflare to Microsoft's resolvers takes seconds to minutes: retry for 5 minutes.
+    if (!(await readRecords(token, inputs.domain)).isVerified) await txtVisible(inputs);
+    // DNS propagation to Microsoft's resolvers takes seconds to minutes: retry for 5 minutes.
     const deadline = Date.now() + 5 * 60_000;
     for (let attempt = 0; ; attempt++) {
       const a = await graphRequest(token, "POST", `/domains/${encodeURIComponent(inputs.domain)}/verify`);
@@ -86,7 +129,7 @@ export const verifyProvider: pulumi.dynamic.ResourceProvider<DomainInputs & { tx
     return { changes: replaces.length > 0, replaces };
   },
   async read(id, props) {
-    const p = props as DomainOutputs & { txtRecordId: string };
+    const p = props as DomainOutputs & VerifyInputs;
     const token = await graphToken(p);
     return { id, props: { ...p, ...(await readRecords(token, p.domain)) } };
   },
@@ -118,7 +161,17 @@ export class TenantDomain extends pulumi.dynamic.Resource {
 export class DomainVerification extends pulumi.dynamic.Resource {
   declare readonly exchangeMx: pulumi.Output<string>;
   declare readonly isVerified: pulumi.Output<boolean>;
-  constructor(name: string, args: TenantDomainArgs & { txtRecordId: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions) {
+  constructor(
+    name: string,
+    args: TenantDomainArgs & {
+      txtRecordId: pulumi.Input<string>;
+      verificationTxt: pulumi.Input<string>;
+      publishAt: "old-host" | "zone";
+      ttl: number;
+      nameServer?: string;
+    },
+    opts?: pulumi.CustomResourceOptions,
+  ) {
     super(
       verifyProvider,
       name,

@@ -68,12 +68,38 @@ describe("pulumi preview (real CLI) on a stack with config typos: every problem 
     const out = `${r.stdout}\n${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, "");
     assert.notEqual(r.status, 0, `preview accepted the configuration:\n${out}`);
     assert.match(out, /4 problems in the stack configuration:/, out);
-    assert.match(out, /mailshift:dmarc\.polcy: is not a dmarc setting\. Did you mean `policy`\? Valid keys: policy, rua/);
+    assert.match(out, /mailshift:dmarc\.polcy: is not a dmarc setting\. Did you mean `policy`\? Valid keys: policy, subdomainPolicy, rua/);
     assert.match(out, /mailshift:oldHost\.imapPrt: is not an oldHost setting\. Did you mean `imapPort`\?/);
     assert.match(out, /mailshift:ttl\.lowerd: is not a ttl setting\. Did you mean `lowered`\?/);
     assert.match(out, /mailshift:mailboxes\[1\]\.route: unknown route "pop3"/);
     const stackLines = out.split("\n").filter((l) => /^\s+at /.test(l));
     assert.deepEqual(stackLines, [], `the output shows a JavaScript stack:\n${out}`);
     assert.doesNotMatch(out, /unhandled exception/);
+  });
+  it("refuses p=reject while Exchange's DKIM signing is not enabled, naming the key and the command", () => {
+    const config = structuredClone(stackConfig("production"));
+    config["mailshift:exchange"] = {
+      ...(config["mailshift:exchange"] as object),
+      dkim: {
+        selector1CNAME: "selector1-example-com._domainkey.examplecom.n-v1.dkim.mail.microsoft",
+        selector2CNAME: "selector2-example-com._domainkey.examplecom.n-v1.dkim.mail.microsoft",
+      },
+    };
+    fs.writeFileSync(path.join(dir, "project", "Pulumi.nodkim.yaml"), JSON.stringify({ config }, null, 1));
+    const init = pulumi(["stack", "init", "nodkim"]);
+    assert.equal(init.status, 0, `pulumi stack init failed:\n${init.stdout}\n${init.stderr}`);
+    const r = pulumi(["preview"]);
+    const out = `${r.stdout}\n${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, "");
+    assert.notEqual(r.status, 0, `preview accepted p=reject without DKIM:\n${out}`);
+    assert.match(out, /mailshift:dmarc\.policy: asks for p=reject at example\.com, but its mail is not DKIM-signed/, out);
+    assert.match(
+      out,
+      /run `Set-DkimSigningConfig -Identity example\.com -Enabled \$true` in Exchange Online PowerShell and set mailshift:exchange\.dkim\.enabled to true/,
+    );
+    assert.deepEqual(
+      out.split("\n").filter((l) => /^\s+at /.test(l)),
+      [],
+      out,
+    );
   });
 });

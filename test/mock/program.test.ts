@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { STAGES } from "../../plan/types";
 import { quoteTxt } from "../../plan/txt";
 import { stackConfig, STACKS } from "../unit/plan/stackFiles";
-import { byName, configFor, EXO_SP, MS_TXT, mxFor, ROLE_ID, runProgram, SECRETS, secretValue } from "./runProgram";
+import { byName, configFor, dkimFor, EXO_SP, MS_TXT, mxFor, ROLE_ID, runProgram, SECRETS, secretValue } from "./runProgram";
 
 describe("program under mocks: every stage of both example stacks", function () {
   this.timeout(60_000);
@@ -130,9 +130,42 @@ describe("program under mocks: every stage of both example stacks", function () 
     }
   }
 
+  it("DKIM: production's CNAMEs are what Exchange reports, signing enabled after them; staging's pasted ones, no admin API", async () => {
+    const { declared, exports } = await runProgram(configFor("production", "prepare"));
+    const keys = byName(declared, "exchange-dkim");
+    assert.equal(keys.type, "pulumi-nodejs:dynamic/mailshift:DkimKeys");
+    assert.equal(keys.inputs.domain, "example.com");
+    assert.equal(keys.inputs.tenantDomain, "examplecom.onmicrosoft.com");
+    assert.equal(byName(declared, "dns-dkim-selector1").inputs.content, dkimFor("example.com").selector1CNAME);
+    assert.equal(byName(declared, "dns-dkim-selector2").inputs.content, dkimFor("example.com").selector2CNAME);
+    // an existing zone answers at once: signing is enabled from prepare, after both CNAME records
+    const signing = byName(declared, "exchange-dkim-signing");
+    assert.deepEqual(signing.inputs.cnameRecordIds, ["dns-dkim-selector1-id", "dns-dkim-selector2-id"]);
+    assert.equal(byName(declared, "dns-sub-dkim").inputs.name, "default._domainkey.mail2.example.com");
+    assert.equal(byName(declared, "dns-sub-dmarc").inputs.content, '"v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com"');
+    assert.match(
+      (exports.dkimSigning as string[])[0]!,
+      /^example\.com: Exchange signs; selector1\/selector2 CNAME targets read from Exchange/,
+    );
+
+    const staging = await runProgram(configFor("staging", "prepare"));
+    assert.ok(!staging.declared.some((d) => /DkimKeys|DkimSigningEnabled/.test(d.type)));
+    assert.equal(
+      byName(staging.declared, "dns-dkim-selector1").inputs.content,
+      "selector1-staging-example-com._domainkey.stagingexample.r-v1.dkim.mail.microsoft",
+    );
+    assert.match(
+      String(staging.exports.verificationStep),
+      /^nothing to do by hand: mailshift publishes staging-example\.com\. 300 IN TXT "MS=ms48151623"/,
+    );
+  });
+
   it("with no mailbox on exchange: no Entra or Graph resources, the apex MX stays on the old host, and a warning says so", async () => {
     const mailboxes = (stackConfig("staging")["mailshift:mailboxes"] as { route: string }[]).map((m) => ({ ...m, route: "imap" }));
-    const { declared, exports } = await runProgram(configFor("staging", "cutover", { "mailshift:mailboxes": mailboxes }));
+    // nothing signs the apex then: DMARC may not enforce there (plan/dmarc.ts)
+    const { declared, exports } = await runProgram(
+      configFor("staging", "cutover", { "mailshift:mailboxes": mailboxes, "mailshift:dmarc": { policy: "none" } }),
+    );
     assert.deepEqual(
       declared.filter((d) => /^azuread:|mailshift:TenantDomain|mailshift:DomainVerification|command:local/.test(d.type)).map((d) => d.name),
       [],

@@ -57,6 +57,10 @@ export const MS_TXT = "MS=ms48151623";
 export const ROLE_ID = "5d9f1d0a-0000-4000-8000-00000000a11c";
 export const EXO_SP = "exo-sp-object-id";
 export const mxFor = (domain: string) => `${domain.replace(/\./g, "-")}.mail.protection.outlook.com`;
+export const dkimFor = (domain: string) => ({
+  selector1CNAME: `selector1-${domain.replace(/\./g, "-")}._domainkey.examplecom.n-v1.dkim.mail.microsoft`,
+  selector2CNAME: `selector2-${domain.replace(/\./g, "-")}._domainkey.examplecom.n-v1.dkim.mail.microsoft`,
+});
 
 /** Fake tenant answers: what Graph and Entra would report once the resources exist. */
 function mocks(declared: Declared[], options: Map<string, ResourceOptionsSent>): pulumi.runtime.Mocks {
@@ -68,6 +72,9 @@ function mocks(declared: Declared[], options: Map<string, ResourceOptionsSent>):
       const domain = typeof args.inputs.domain === "string" ? args.inputs.domain : "";
       if (args.name.endsWith("-domain")) state.verificationTxt = MS_TXT;
       if (args.name.endsWith("-verification")) state.exchangeMx = mxFor(domain);
+      // Exchange's DKIM keys (Get-DkimSigningConfig through the admin API), in the form new tenants get
+      if (args.name.endsWith("-dkim")) Object.assign(state, { ...dkimFor(domain), enabled: false });
+      if (args.name.endsWith("-dkim-signing")) Object.assign(state, { ...dkimFor(domain), enabled: true });
       if (args.type === "azuread:index/servicePrincipal:ServicePrincipal") {
         state.objectId = args.inputs.useExisting ? EXO_SP : `${args.name}-object-id`;
         state.appRoleIds = { "IMAP.AccessAsApp": ROLE_ID, full_access_as_app: "other" };

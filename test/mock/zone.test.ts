@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { toCloudflareShape } from "../../dns/records";
 import { parseZoneFile } from "../../dns/zonefile";
 import { repoRoot } from "../../harness/repoRoot";
-import { byName, configFor, MS_TXT, mxFor, outputValue, type Declared } from "./runProgram";
+import { byName, configFor, dkimFor, MS_TXT, mxFor, outputValue, type Declared } from "./runProgram";
 import { stackConfig } from "../unit/plan/stackFiles";
 import type { Stage } from "../../plan/types";
 
@@ -37,6 +37,7 @@ async function run(config: Record<string, string>): Promise<Run> {
         if (args.type === "cloudflare:index/zone:Zone") state.nameServers = ASSIGNED_NS;
         if (args.name.endsWith("-domain")) state.verificationTxt = MS_TXT;
         if (args.name.endsWith("-verification")) state.exchangeMx = mxFor(String(args.inputs.domain ?? ""));
+        if (args.name.endsWith("-dkim")) Object.assign(state, dkimFor(String(args.inputs.domain ?? "")));
         // the tenant's answers, as test/mock/runProgram.ts gives them
         if (args.type === "azuread:index/servicePrincipal:ServicePrincipal") {
           state.objectId = args.inputs.useExisting ? "exo-sp" : `${args.name}-object-id`;
@@ -103,6 +104,9 @@ describe("program under mocks: the DNS move", function () {
     assert.deepEqual(exports.zoneNameServers, ASSIGNED_NS);
     assert.equal(exports.zoneId, "created-zone-id");
     assert.match(String(exports.registrarStep), /set exactly those nameservers for example\.com at the registrar/);
+    // the new zone is not delegated yet: Microsoft reads the old DNS host, so the MS= record goes there first
+    assert.match(String(exports.verificationStep), new RegExp(`^publish example\\.com\\. 300 IN TXT "${MS_TXT}" at the old DNS host now`));
+    assert.match((exports.dkimSigning as string[])[0]!, /mailshift enables signing from cutover on/);
     for (const r of records(declared)) assert.equal(r.inputs.zoneId, "created-zone-id", `${r.name} is in the created zone`);
   });
 

@@ -71,12 +71,54 @@ describe("plan/dns: records per stage", () => {
     const c = input("production");
     const prepare = planDnsRecords(c, "prepare");
     assert.deepEqual(at(prepare, "apex-ms-verification")!.content, { ref: "verificationTxt" });
+    // production reads the CNAME targets from Exchange: never a guessed name
     assert.equal(at(prepare, "dkim-selector1")!.name, "selector1._domainkey.example.com");
-    assert.equal(at(prepare, "dkim-selector1")!.content, "selector1-example-com._domainkey.examplecom.onmicrosoft.com");
+    assert.deepEqual(at(prepare, "dkim-selector1")!.content, { ref: "dkimSelector1" });
+    assert.deepEqual(at(prepare, "dkim-selector2")!.content, { ref: "dkimSelector2" });
+    assert.equal(at(prepare, "dkim-selector1")!.source, "mailshift:exchange.dkim.selector1CNAME");
     assert.equal(at(prepare, "autodiscover"), undefined);
     assert.equal(at(planDnsRecords(c, "cutover"), "autodiscover")!.content, "autodiscover.outlook.com");
     assert.equal(at(prepare, "dmarc")!.content, '"v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com"');
     assert.equal(at(planDnsRecords(c, "finalize"), "dmarc")!.content, '"v=DMARC1; p=reject; rua=mailto:dmarc-reports@example.com"');
+  });
+
+  it("publishes the CNAME targets pasted from Get-DkimSigningConfig as they are (the dkim.mail.microsoft form)", () => {
+    const c = input("staging");
+    const prepare = planDnsRecords(c, "prepare");
+    assert.equal(
+      at(prepare, "dkim-selector1")!.content,
+      "selector1-staging-example-com._domainkey.stagingexample.r-v1.dkim.mail.microsoft",
+    );
+    assert.equal(
+      at(prepare, "dkim-selector2")!.content,
+      "selector2-staging-example-com._domainkey.stagingexample.r-v1.dkim.mail.microsoft",
+    );
+  });
+
+  it("gives the subdomain its own DKIM key and its own DMARC record, enforcing only in finalize", () => {
+    const c = input("production");
+    const key = at(planDnsRecords(c, "prepare"), "sub-dkim")!;
+    assert.equal(key.name, "default._domainkey.mail2.example.com");
+    assert.match(txtToString(key.content as string), /^v=DKIM1; k=rsa; p=MIIB[A-Za-z0-9+/=]+$/);
+    for (const stage of ["prepare", "copy", "cutover"] as const)
+      assert.equal(
+        txtToString(at(planDnsRecords(c, stage), "sub-dmarc")!.content as string),
+        "v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com",
+      );
+    const fin = at(planDnsRecords(c, "finalize"), "sub-dmarc")!;
+    assert.equal(fin.name, "_dmarc.mail2.example.com");
+    assert.equal(txtToString(fin.content as string), "v=DMARC1; p=reject; rua=mailto:dmarc-reports@example.com");
+    // staging's Dovecot does not say it signs: its subdomain stays p=none while the apex quarantines
+    const s = input("staging");
+    assert.equal(at(planDnsRecords(s, "finalize"), "sub-dkim"), undefined);
+    assert.equal(
+      txtToString(at(planDnsRecords(s, "finalize"), "sub-dmarc")!.content as string),
+      "v=DMARC1; p=none; rua=mailto:dmarc@staging-example.com",
+    );
+    assert.equal(
+      txtToString(at(planDnsRecords(s, "finalize"), "dmarc")!.content as string),
+      "v=DMARC1; p=quarantine; rua=mailto:dmarc@staging-example.com",
+    );
   });
 
   it("plans no Exchange records when no mailbox goes to exchange", () => {

@@ -70,7 +70,7 @@ describe("plan/protection: production's mail records are protected, never in the
 
   it("production without the import: the apex MX, SPF, DKIM, DMARC and the subdomain's records at every stage; autodiscover from finalize; the old host's second MX never", () => {
     const at = (stage: Stage) => planProtection(planFor("production", stage, false).recordKeysByStage, stage, "production", undefined);
-    const always = ["apex-mx-0", "apex-spf", "dkim-selector1", "dkim-selector2", "dmarc", "sub-mx", "sub-spf"];
+    const always = ["apex-mx-0", "apex-spf", "dkim-selector1", "dkim-selector2", "dmarc", "sub-dkim", "sub-dmarc", "sub-mx", "sub-spf"];
     assert.deepEqual(at("prepare").records.sort(), [...always].sort());
     assert.deepEqual(at("copy").unprotected, ["apex-mx-1: stage cutover deletes it"]);
     assert.deepEqual(at("cutover").records.sort(), [...always].sort());

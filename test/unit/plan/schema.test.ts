@@ -17,9 +17,11 @@ const WHERE: Record<SchemaPath, { stack: StackName; at: [string, ...(string | nu
   "mailboxes[].folders": { stack: "production", at: ["mailboxes", 4, "folders"] },
   "mailboxes[]": { stack: "production", at: ["mailboxes", 3] },
   exchange: { stack: "production", at: ["exchange"] },
+  "exchange.dkim": { stack: "staging", at: ["exchange", "dkim"] },
   "newHost:cpanel": { stack: "production", at: ["newHost"] },
   "newHost:dovecot": { stack: "staging", at: ["newHost"] },
   "newHost.ssh": { stack: "staging", at: ["newHost", "ssh"] },
+  "newHost.dkim": { stack: "production", at: ["newHost", "dkim"] },
   ttl: { stack: "production", at: ["ttl"] },
   dmarc: { stack: "production", at: ["dmarc"] },
   notices: { stack: "production", at: ["notices"] },
@@ -159,7 +161,7 @@ describe("plan/schema: unknown keys are refused at every level", () => {
     assert.deepEqual(found, [
       "mailshift:oldHost.imapPrt: is not an oldHost setting. Did you mean `imapPort`? Valid keys: imapHost, imapPort, mx, spf, tls, ca, insecure, admin, folders",
       "mailshift:ttl.lowerd: is not a ttl setting. Did you mean `lowered`? Valid keys: normal, lowered",
-      "mailshift:dmarc.polcy: is not a dmarc setting. Did you mean `policy`? Valid keys: policy, rua",
+      "mailshift:dmarc.polcy: is not a dmarc setting. Did you mean `policy`? Valid keys: policy, subdomainPolicy, rua",
     ]);
   });
 

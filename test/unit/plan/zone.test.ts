@@ -36,6 +36,11 @@ const known = (stage: Stage) => {
     ...(base.exchange as Record<string, unknown>),
     mx: "example-com.mail.protection.outlook.com",
     verificationTxt: "MS=ms12345678",
+    dkim: {
+      selector1CNAME: "selector1-example-com._domainkey.examplecom.n-v1.dkim.mail.microsoft",
+      selector2CNAME: "selector2-example-com._domainkey.examplecom.n-v1.dkim.mail.microsoft",
+      enabled: true,
+    },
   };
   return parseConfig(raw({ zone: "create", accountId: ACCOUNT }, stage, { exchange }));
 };

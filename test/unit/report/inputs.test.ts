@@ -37,6 +37,7 @@ const CONFIG: DnsPlanInput = {
     imapPort: 993,
   },
   ttl: { normal: 3600, lowered: 300 },
+  cloudflareZone: { kind: "id", zoneId: "z", importZoneFile: false },
   dmarc: { policy: "quarantine" },
   routes: { exchange: true, imap: true },
 };

@@ -43,6 +43,8 @@ describe("sandbox zone files (sandbox/zoneText.ts)", () => {
     const got = parsed.records.map((r) => `${r.name} ${r.type} ${r.content} ${r.ttl}`).sort();
     assert.deepEqual(got, [
       '_dmarc.example.com TXT "v=DMARC1; p=none" 2',
+      // the subdomain's own DMARC record (plan/dmarc.ts), not the apex's sp=
+      '_dmarc.mail2.example.com TXT "v=DMARC1; p=none" 2',
       "example.com MX 10 mx.oldhost.example.net 2",
       "example.com NS ns1.newdns.example.net 2",
       "example.com SOA ns1.newdns.example.net hostmaster.example.com 7 3600 600 86400 2 2",

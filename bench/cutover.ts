@@ -14,7 +14,7 @@ import { Dovecot, ensureDovecot, stopAllDovecots, type MailUser } from "../harne
 import { planMessage } from "./generateCorpus";
 import { addMessages, loadMailboxes } from "./maildirLoad";
 import { ensureGnuTime, measureAsync } from "./measure";
-import { Report } from "./report";
+import { commit, Report } from "./report";
 import { coldMail, countAll, mailshift, mbsync, type Run } from "./scale/tools";
 import { repoRoot } from "../harness/repoRoot";
 
@@ -181,7 +181,7 @@ async function main(): Promise<void> {
   };
   const report = new Report(arg("--out"));
   report.line(
-    `mailshift cutover benchmark, ${new Date().toISOString().slice(0, 10)}: ${os.cpus().length} CPUs, node ${process.version}, attachment rate ${o.rate}, seed ${o.seed}`,
+    `mailshift cutover benchmark, ${new Date().toISOString().slice(0, 10)}, commit ${commit()}: ${os.cpus().length} CPUs, node ${process.version}, attachment rate ${o.rate}, seed ${o.seed}`,
   );
   for (const s of (arg("--scales") ?? "1x2500,40x1000").split(",")) {
     const m = /^(\d+)x(\d+)$/.exec(s.trim());

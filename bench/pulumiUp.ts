@@ -14,7 +14,7 @@ import { ensureEngine } from "../sandbox/session";
 import { planMessage } from "./generateCorpus";
 import { addMessages, loadMailboxes } from "./maildirLoad";
 import { ensureGnuTime, measureAsync, type Measured } from "./measure";
-import { Report } from "./report";
+import { commit, Report } from "./report";
 import { coldMail, countAll, mailshift } from "./scale/tools";
 
 function arg(name: string): string | undefined {
@@ -182,7 +182,7 @@ async function main(): Promise<void> {
       throw new Error(`on the destinations: sync-many ${onMs}, pulumi up ${onPu}, expected ${expected}`);
 
     report.line(
-      `mailshift pulumi-up benchmark, ${new Date().toISOString().slice(0, 10)}: ${os.cpus().length} CPUs, node ${process.version}, Pulumi CLI ${bin}`,
+      `mailshift pulumi-up benchmark, ${new Date().toISOString().slice(0, 10)}, commit ${commit()}: ${os.cpus().length} CPUs, node ${process.version}, Pulumi CLI ${bin}`,
     );
     report.heading(
       `${mailboxes} x ${messages}: ${loaded.messages} messages (${(loaded.bytes / 2 ** 20).toFixed(0)} MB), ${parallel} at a time`,

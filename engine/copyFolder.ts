@@ -191,10 +191,11 @@ export async function copyFolderGroup(job: GroupJob): Promise<GroupOutcome> {
     }
     case "incremental": {
       const { marks } = strategy;
-      // The destination folder's PERMANENTFLAGS (a SELECT on its own connection) while the source is read.
+      // The destination folder's PERMANENTFLAGS while the source is read: SELECTed on an append connection, which
+      // then appends there and reads back what arrived without opening the folder again (arrivals.ts).
       const [fresh, permanentFlags] = await Promise.all([
         newSinceProof(job.session, group, strategy.sources),
-        job.session.destination().then(async (d) => (await d.mailboxOpen(group.destination)).permanentFlags),
+        job.session.appender().then(async (pool) => (await pool.use((c) => c.open(group.destination, false))).permanentFlags),
       ]);
       const allMissing = (f: MessageMeta[][]) =>
         newMailIsAllMissing(

@@ -1,5 +1,6 @@
 // Benchmark results go to stdout as aligned text and, with --out FILE, to a Markdown file as well, written as
 // each section finishes so a long run that dies late still leaves what it measured.
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 
 export interface Table {
@@ -43,5 +44,18 @@ export class Report {
   table(t: Table, title?: string): void {
     process.stdout.write(`${title ? `${title}\n` : ""}${textTable(t)}\n`);
     this.md(`${title ? `${title}\n\n` : ""}${markdownTable(t)}`);
+  }
+}
+
+/** The commit the benchmark runs (its report's first line names it), "unknown" outside a git checkout. */
+export function commit(): string {
+  try {
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      cwd: __dirname,
+    }).trim();
+  } catch {
+    return "unknown";
   }
 }

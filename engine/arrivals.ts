@@ -22,11 +22,22 @@ export async function checkArrivals(
 ) {
   const got = new Map<number, MessageMeta>();
   const uids = arrived.map((a) => a.destUid!);
-  // On an append connection (idle now): read in bulk, like the source listing.
+  // On an append connection (idle now): read in bulk, like the source listing. One that has the folder SELECTed
+  // (a resync's: copyFolder.ts) reads it without opening it again; should a UID not be in its view yet (appended
+  // over another connection), the folder is opened afresh and the rest read again, so nothing is missed.
   await (await session.appender()).use(async (c) => {
-    await c.open(group.destination, true);
-    for (let i = 0; i < uids.length; i += 2000) {
-      for (const m of await c.fetchMetas(uids.slice(i, i + 2000).join(","))) got.set(m.uid, m);
+    const read = async (list: readonly number[]) => {
+      for (let i = 0; i < list.length; i += 2000) {
+        for (const m of await c.fetchMetas(list.slice(i, i + 2000).join(","))) got.set(m.uid, m);
+      }
+    };
+    const open = c.hasSelected(group.destination);
+    if (!open) await c.open(group.destination, true);
+    await read(uids);
+    const unseen = uids.filter((u) => !got.has(u));
+    if (open && unseen.length) {
+      await c.open(group.destination, true);
+      await read(unseen);
     }
   });
   // Where the next pass would compare digests (no Message-ID, or a shared one), so does this check.

@@ -56,6 +56,8 @@ export class BulkConnection {
   private readonly timeoutMs: number;
   /** The folder this connection has open read-only (EXAMINE), if any. */
   private examined?: string;
+  /** The folder this connection has open read-write (SELECT), if any: what it appends there it sees at once. */
+  private selected?: string;
 
   private constructor(
     input: Readable,
@@ -231,6 +233,7 @@ export class BulkConnection {
     let permanentFlags: Set<string> | undefined;
     // A failed EXAMINE or SELECT leaves no folder selected (RFC 3501 6.3.1).
     this.examined = undefined;
+    this.selected = undefined;
     await this.command(`${readOnly ? "EXAMINE" : "SELECT"} ${quotedMailbox(path, this.literals.utf8)}`, (u) => {
       const n = /^\* (\d+) EXISTS$/i.exec(u.text);
       if (n) exists = Number(n[1]);
@@ -238,7 +241,13 @@ export class BulkConnection {
       if (f) permanentFlags = new Set(f[1].split(" ").filter(Boolean));
     });
     if (readOnly) this.examined = path;
+    else this.selected = path;
     return { exists, permanentFlags };
+  }
+
+  /** True when this connection has `path` open read-write (SELECT): messages appended on it are in its view. */
+  hasSelected(path: string): boolean {
+    return this.selected === path && this.usable;
   }
 
   /**

@@ -5,7 +5,7 @@ import type { MessageMeta } from "./identity";
 import { needDigests, type Digests } from "./identity";
 import type { FolderGroup } from "./folderMap";
 import { folderDelta, type SourceRef } from "./missing";
-import { fetchContentDigests, listMessages, listMessagesBulk, type FolderListing } from "./listing";
+import { fetchContentDigests, listMessagesBulk, type FolderListing } from "./listing";
 import { errorFacts, isNonexistentFolder } from "./classify";
 import type { MailboxSession } from "./session";
 import type { FullListing } from "./passPlan";
@@ -69,16 +69,22 @@ export async function listSources(session: MailboxSession, group: FolderGroup, i
 }
 
 /**
+ * The destination folder listed (SELECTed, for its PERMANENTFLAGS) on an append connection, idle until this
+ * group's appends: read in bulk like the source, not through imapflow's general parser (about two thirds of a
+ * stateless no-op pass's CPU went there), and the connection is then open for the appends that follow.
+ */
+function listDestination(session: MailboxSession, group: FolderGroup): Promise<FolderListing> {
+  return session.appender().then((pool) => pool.use((c) => listMessagesBulk(c, group.destination, false)));
+}
+
+/**
  * Lists both sides (at the same time, on their own connections) and works out what is missing. Where the plan
  * lists the sources without Message-IDs (passPlan.ts `idsWithBodies`: the destination was empty at the marks)
  * the server reads each message's file once, while the appends run, rather than once for the listing and again
  * for the copy; should the destination have mail by now after all, the sources are listed again with them.
  */
 export async function compare(session: MailboxSession, group: FolderGroup, listing: FullListing) {
-  let [sources, dest] = await Promise.all([
-    listSources(session, group, listing.idsWithBodies),
-    session.destination().then((d) => listMessages(d, group.destination, false)),
-  ]);
+  let [sources, dest] = await Promise.all([listSources(session, group, listing.idsWithBodies), listDestination(session, group)]);
   const idsWithBodies = listing.idsWithBodies && !dest.metas.length;
   if (listing.idsWithBodies && !idsWithBodies) sources = await listSources(session, group, false);
   if (!idsWithBodies) await disambiguate(session, group, sources, dest);

@@ -133,18 +133,19 @@ async function copyMissing(pass: GroupPass, { toCopy, permanentFlags, touched, i
 }
 
 /** The proof of the last pass holds and only new mail came: copy it without listing anything else. */
-async function copyNewMail(pass: GroupPass, before: GroupWatermark, fresh: MessageMeta[][]): Promise<GroupOutcome> {
+async function copyNewMail(
+  pass: GroupPass,
+  before: GroupWatermark,
+  fresh: MessageMeta[][],
+  permanentFlags: Set<string> | undefined,
+): Promise<GroupOutcome> {
   const toCopy: SourceRef[] = [];
   fresh.forEach((metas, i) => {
     const onSource = before.sources[i].messages;
     pass.ledger.listed(i, onSource, Math.max(0, onSource - metas.length));
     for (const meta of metas) toCopy.push({ source: i, meta });
   });
-  let permanentFlags: Set<string> | undefined;
-  if (toCopy.length) {
-    permanentFlags = (await (await pass.session.destination()).mailboxOpen(pass.group.destination)).permanentFlags;
-    for (const [i, metas] of fresh.entries()) countUnsupported(pass.ledger, i, metas, permanentFlags);
-  }
+  for (const [i, metas] of fresh.entries()) countUnsupported(pass.ledger, i, metas, permanentFlags);
   return copyMissing(pass, { toCopy, permanentFlags, touched: false, idsWithBodies: false });
 }
 
@@ -190,14 +191,19 @@ export async function copyFolderGroup(job: GroupJob): Promise<GroupOutcome> {
     }
     case "incremental": {
       const { marks } = strategy;
-      const fresh = await newSinceProof(job.session, group, strategy.sources);
+      // The destination folder's PERMANENTFLAGS while the source is read: SELECTed on an append connection, which
+      // then appends there and reads back what arrived without opening the folder again (arrivals.ts).
+      const [fresh, permanentFlags] = await Promise.all([
+        newSinceProof(job.session, group, strategy.sources),
+        job.session.appender().then(async (pool) => (await pool.use((c) => c.open(group.destination, false))).permanentFlags),
+      ]);
       const allMissing = (f: MessageMeta[][]) =>
         newMailIsAllMissing(
           marks,
           f.map((m) => m.length),
         );
       const copyable = fresh && (allMissing(fresh) || (await noneOnDestination(job.session, group, fresh.flat())));
-      if (fresh && copyable) return copyNewMail(pass, marks, fresh);
+      if (fresh && copyable) return copyNewMail(pass, marks, fresh, permanentFlags);
       // The proof does not carry over (a flag changed on an older message, or new mail may already be there).
       return copyCompared(pass, strategy.otherwise);
     }

@@ -7,6 +7,15 @@ export function carriedFlags(flags: Iterable<string>): string[] {
   return [...flags].filter((f) => f.toLowerCase() !== "\\recent").sort();
 }
 
+// Asked once per message of a listing: the lower-cased set is made once per folder, not once per message.
+const lowered = new WeakMap<ReadonlySet<string>, Set<string>>();
+
+function lowerCased(permanentFlags: ReadonlySet<string>): Set<string> {
+  let lower = lowered.get(permanentFlags);
+  if (!lower) lowered.set(permanentFlags, (lower = new Set([...permanentFlags].map((f) => f.toLowerCase()))));
+  return lower;
+}
+
 /**
  * Splits flags into what the destination folder stores and what it cannot (keywords where PERMANENTFLAGS has no
  * `\*`). Without a PERMANENTFLAGS answer the server decides, so everything is tried.
@@ -16,7 +25,7 @@ export function storableFlags(
   permanentFlags: ReadonlySet<string> | undefined,
 ): { storable: string[]; unsupported: string[] } {
   if (!permanentFlags || permanentFlags.size === 0) return { storable: [...flags], unsupported: [] };
-  const lower = new Set([...permanentFlags].map((f) => f.toLowerCase()));
+  const lower = lowerCased(permanentFlags);
   const storable: string[] = [];
   const unsupported: string[] = [];
   for (const f of flags) {

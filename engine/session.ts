@@ -54,6 +54,11 @@ export class MailboxSession {
     });
   }
 
+  /** True while a bulk reader is open on the source (a few bodies are then read there, not on `source()`). */
+  get hasSourceReader(): boolean {
+    return !!this.reader?.usable;
+  }
+
   /** The source connection that lists folders and reads message bodies in bulk (bulkConnection.ts). */
   async sourceReader(): Promise<BulkConnection> {
     if (this.reader?.usable) return this.reader;

@@ -206,6 +206,38 @@ describe("copy engine: watermarks make an unchanged folder free (real Dovecot)",
     assert.deepEqual(fingerprint(dst.get("Later")), fingerprint(src.get("INBOX.Later")));
   });
 
+  it("a resync of new mail logs in once on the source and twice on the destination, and copies it byte for byte, once", async () => {
+    // The cutover pass: the new mail of a folder is read over the source connection that already has it open
+    // (engine/flowReader.ts), not over a bulk reader of its own; what arrives is exactly what the source holds.
+    const m = await mailboxPair(pair());
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", gen.many(40, 86));
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX.Work", gen.many(20, 87));
+    const first = await syncMailbox(m.from, m.to, { retry: FAST_RETRY });
+    const odd = [gen.withoutMessageId(88), gen.withoutMessageId(89), gen.withAttachment(300_000, 90)];
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX", [...gen.many(5, 91), ...odd]);
+    await appendAll(m.fromUrl, m.fromPassword, "INBOX.Work", gen.many(3, 92));
+    const [ps, pd] = await Promise.all([proxy(pair().old), proxy(pair().fresh)]);
+    const logins = { source: 0, destination: 0 };
+    const counter = (side: keyof typeof logins) => (line: string) => {
+      if (/^\S+ (AUTHENTICATE|LOGIN) /i.test(line)) logins[side] += 1;
+      return line;
+    };
+    ps.rewriteClient(counter("source"));
+    pd.rewriteClient(counter("destination"));
+    const delta = await syncMailbox(
+      { ...m.from, port: ps.port },
+      { ...m.to, port: pd.port },
+      { retry: FAST_RETRY, watermarks: first.watermarks },
+    );
+    assert.deepEqual([delta.totals.copied, delta.verified], [8 + odd.length, true]);
+    assert.deepEqual(logins, { source: 1, destination: 2 }, "no bulk reader for a few new messages");
+    const [src, dst] = await Promise.all([snapshot(m.fromUrl, m.fromPassword), snapshot(m.toUrl, m.toPassword)]);
+    assert.deepEqual(fingerprint(dst.get("INBOX")), fingerprint(src.get("INBOX")), "every message once, its bytes, date and flags");
+    assert.deepEqual(fingerprint(dst.get("Work")), fingerprint(src.get("INBOX.Work")));
+    const again = await syncMailbox(m.from, m.to, { retry: FAST_RETRY, watermarks: delta.watermarks });
+    assert.deepEqual([again.totals.copied, again.unchangedFolders], [0, again.folders.length], "the next pass has nothing to do");
+  });
+
   it("a destination folder empty when the pass began that receives one of the messages before its turn: no duplicate", async () => {
     // An empty destination folder is listed against without the sources' Message-IDs (they come with the bodies);
     // mail found there after all means comparing as usual.

@@ -10,7 +10,7 @@ import { copyFolderGroup, type CopyLimits } from "./copyFolder";
 import { withCreatedFolders } from "./folderMarks";
 import { withRetries } from "./withRetries";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry";
-import { connectionsFor, forRetry, planPass, type GroupPlan, type PassPlan } from "./passPlan";
+import { connectionsFor, forRetry, planPass } from "./passPlan";
 import { PassLedger } from "./ledger";
 import { runPlan } from "./scheduler";
 import { settleWatermarks } from "./settle";
@@ -60,7 +60,6 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
     const { folders, retries } = await readFolders(session, mailbox, retry, opts);
     const plan = planPass(to, folders.groups, folders.marks, opts.watermarks, opts);
     const ledger = new PassLedger(mailbox, folders.groups, retries, opts.onProgress);
-    if (plan.lanes === 1 && plan.groups.some(movesMail)) openAhead(session, plan);
 
     await runPlan(plan, session, anotherLane, async (lane, index) => {
       const planned = plan.groups[index];
@@ -81,21 +80,6 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
   } finally {
     await Promise.all(sessions.map((s) => s.close()));
   }
-}
-
-/** A group that may read the source in bulk and write to the destination: not decided yet, incremental, or listed. */
-function movesMail(p: GroupPlan): boolean {
-  return !p.strategy || p.strategy.kind === "incremental" || p.strategy.kind === "full";
-}
-
-/**
- * Opens the append connection while the first group reads its marks and new mail, rather than when its first
- * batch needs it (a login: about 15 ms a mailbox), and the source's bulk reader where a group lists its folders.
- * A failure here is met again, with its retries, by the group that needs the connection.
- */
-function openAhead(session: MailboxSession, plan: PassPlan): void {
-  if (plan.groups.some((p) => !p.strategy || p.strategy.kind === "full")) session.sourceReader().catch(() => undefined);
-  session.appender().catch(() => undefined);
 }
 
 /**

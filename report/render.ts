@@ -2,6 +2,7 @@
 // Pure: the same data and `now` give the same page, so the CLI and the Pulumi program can both call it.
 import { NOT_MOVED, WHAT_MOVES } from "../notices/notMoved";
 import { describeWindow } from "../notices/when";
+import { describeCutoverWindow } from "../plan/cutoverWindow";
 import { STAGES, type TimeWindow } from "../plan/types";
 import { progressChart } from "./chart";
 import { esc } from "./escape";
@@ -223,6 +224,13 @@ function contactSection(d: ReportData): string {
 <p data-testid="contact">Contact <bdi>${esc(c.name)}</bdi>:</p><ul>${ways}</ul></section>`;
 }
 
+/** How long mail was in flux: from the MX change to every late message verified on its new home. */
+function cutoverSection(d: ReportData): string {
+  const w = d.cutoverWindow;
+  if (!w) return "";
+  return `<section id="cutover-window"><h2>Cutover window</h2><p data-testid="cutover-window" data-state="${w.closedAt ? "closed" : "open"}">${esc(describeCutoverWindow(w))}</p></section>`;
+}
+
 function checklistSection(d: ReportData): string {
   const idx = STAGES.indexOf(d.stage);
   const lists = CHECKLISTS.map((c) => {
@@ -250,6 +258,7 @@ export function renderReport(data: ReportData, now: Date, options: RenderOptions
 <p class="sub">${domains.length ? `${esc(domains.join(", "))} \u00b7 ` : ""}as of ${esc(when(now))}</p>
 ${stageSection(data)}
 ${contactSection(data)}
+${cutoverSection(data)}
 ${mailboxSection(data)}
 ${dnsSection(data, now, options.negativeTtl ?? DEFAULT_NEGATIVE_TTL)}
 ${addressSection(data)}

@@ -1,4 +1,5 @@
 // What the report shows, as plain data: built from stack outputs (fromOutputs.ts), never holding a secret.
+import type { CutoverWindow } from "../plan/cutoverWindow";
 import type { Stage, TimeWindow } from "../plan/types";
 
 export interface FolderProgress {
@@ -69,4 +70,6 @@ export interface ReportData {
   contact?: { name: string; phone?: string; url?: string; email?: string };
   /** Maintenance windows of the stages that change where mail goes (mailshift:notices.windows). */
   windows?: { cutover?: TimeWindow; finalize?: TimeWindow };
+  /** From the MX change to every late message verified (plan/cutoverWindow.ts), once cutover is deployed. */
+  cutoverWindow?: CutoverWindow;
 }

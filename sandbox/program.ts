@@ -28,7 +28,7 @@ import { noticePlanFromPlan } from "../notices/fromPlan";
 import { relayFromConfig } from "../notices/relay";
 import { LocalZoneRecord } from "./localZoneRecord";
 import type { LocalZone } from "./localZoneRecordOps";
-import { openGates, preflightTargets } from "../world/gates";
+import { cutoverStartedAt, openGates, preflightTargets } from "../world/gates";
 
 const all = pulumi.runtime.allConfig();
 const raw = rawConfigFrom(all);
@@ -200,6 +200,7 @@ export const reportFile = config.report
   ? stakeholderReport("report", {
       plan,
       migrations: Object.fromEntries(plan.migrations.map((m) => [m.source, migrations!.migrations[m.accountKey]!])),
+      cutoverAt: cutoverStartedAt(gates, plan.stage),
       file: config.report.file ?? `report.${pulumi.getStack()}.html`,
       ...(config.report.negativeTtl !== undefined ? { negativeTtl: config.report.negativeTtl } : {}),
       notes: [

@@ -6,6 +6,8 @@
 // Options: --keep leaves the run's folder (backend, project, servers' files are removed with the servers).
 import { NEW_MX, NEW_NS, SENDERS } from "./dnsWorld";
 import path from "node:path";
+import { cutoverWindow, describeCutoverWindow } from "../plan/cutoverWindow";
+import type { GateRecord } from "../plan/gates";
 import { enableNotices, noticesFound } from "./notices";
 import {
   DOMAIN,
@@ -175,6 +177,7 @@ async function main(): Promise<number> {
       dnsRecords: string[];
       spfProof: string[];
       warnings: string[];
+      gateState: GateRecord;
     };
     for (const [from, st] of Object.entries(out.migrationStatus)) {
       const t = st.totals;
@@ -188,6 +191,8 @@ async function main(): Promise<number> {
     process.stdout.write(
       `the program's SPF proof (names outside the zone through the resolver):\n${out.spfProof.map((l) => `  ${l}`).join("\n")}\n`,
     );
+    const window = cutoverWindow(out.gateState.cutoverAt, out.gateState.migrations);
+    process.stdout.write(`${window ? describeCutoverWindow(window) : "no cutover window recorded"} (also on the IT team's page)\n`);
     if (out.warnings.length) process.stdout.write(`warnings:\n${out.warnings.map((w) => `  ${w}`).join("\n")}\n`);
     process.stdout.write(
       `\nThe stack stays in ${s.runDir} while this runs; \`pulumi destroy\` would forget the migrations and leave all mail in place.\n`,

@@ -25,7 +25,7 @@ import { planned } from "./components/planned";
 import { Notices } from "./components/notices";
 import { stakeholderReport } from "./components/report";
 import { relayFromConfig } from "./notices/relay";
-import { cutoverStartedAt, openGates, preflightTargets } from "./world/gates";
+import { openGates, preflightTargets } from "./world/gates";
 import { verificationStep as verificationStepText } from "./plan/verification";
 import { dkimStatus } from "./plan/dkim";
 
@@ -300,7 +300,7 @@ const report = stakeholderReport(
   {
     plan,
     migrations: Object.fromEntries(plan.migrations.map((m) => [m.source, migrations!.migrations[m.accountKey]!])),
-    cutoverAt: cutoverStartedAt(gates, plan.stage),
+    cutoverAt: gateState.apply((g) => g.cutoverAt),
     file: config.report?.file ?? `report.${pulumi.getStack()}.html`,
     ...(config.report?.negativeTtl !== undefined ? { negativeTtl: config.report.negativeTtl } : {}),
     notes: noticeDeliveries?.unsent ?? [],

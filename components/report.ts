@@ -17,7 +17,7 @@ export interface ReportArgs {
   negativeTtl?: number;
   /** What the page must add to be true here (e.g. DNS switched off in the sandbox). */
   notes?: string[];
-  /** When cutover was deployed (the gates' record; this run's start when this run deploys it). */
+  /** When cutover was deployed (the gates' record, gateState.cutoverAt). */
   cutoverAt?: pulumi.Input<string | undefined>;
 }
 

@@ -28,7 +28,7 @@ import { noticePlanFromPlan } from "../notices/fromPlan";
 import { relayFromConfig } from "../notices/relay";
 import { LocalZoneRecord } from "./localZoneRecord";
 import type { LocalZone } from "./localZoneRecordOps";
-import { cutoverStartedAt, openGates, preflightTargets } from "../world/gates";
+import { openGates, preflightTargets } from "../world/gates";
 
 const all = pulumi.runtime.allConfig();
 const raw = rawConfigFrom(all);
@@ -172,6 +172,12 @@ export const migrationStatus = pulumi.all(
   ),
 );
 
+/** What the next run's gates read (gateState), what blocks the next stage, this run's preflight (world/gates.ts). */
+export const { gateState, nextStageBlockers, preflight } = gates.record({
+  migrations: migrations?.migrations ?? {},
+  after: zoneRecords.map((r) => r.id),
+});
+
 // ---------------------------------------------------------------------------------------------------------
 // NOTICES AND THE REPORT, as in index.ts (components/notices.ts, components/report.ts). Notices only with
 // mailshift:notices; the page only with mailshift:report (so a sandbox stack without them declares neither),
@@ -200,7 +206,7 @@ export const reportFile = config.report
   ? stakeholderReport("report", {
       plan,
       migrations: Object.fromEntries(plan.migrations.map((m) => [m.source, migrations!.migrations[m.accountKey]!])),
-      cutoverAt: cutoverStartedAt(gates, plan.stage),
+      cutoverAt: gateState.apply((g) => g.cutoverAt),
       file: config.report.file ?? `report.${pulumi.getStack()}.html`,
       ...(config.report.negativeTtl !== undefined ? { negativeTtl: config.report.negativeTtl } : {}),
       notes: [
@@ -210,8 +216,3 @@ export const reportFile = config.report
     }).file
   : undefined;
 // ------------------------------------------------------------------------------ end NOTICES AND THE REPORT
-/** What the next run's gates read (gateState), what blocks the next stage, this run's preflight (world/gates.ts). */
-export const { gateState, nextStageBlockers, preflight } = gates.record({
-  migrations: migrations?.migrations ?? {},
-  after: zoneRecords.map((r) => r.id),
-});

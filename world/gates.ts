@@ -269,10 +269,3 @@ export function preflightTargets(
     return out;
   });
 }
-
-/** When cutover was deployed: the gates' record, or now when this run deploys it (the record follows this run). */
-export async function cutoverStartedAt(gates: OpenGates, stage: MigrationPlan["stage"]): Promise<string | undefined> {
-  const f = await gates.facts;
-  return f.last?.cutoverAt ?? (stage === "cutover" ? RUN_STARTED : undefined);
-}
-const RUN_STARTED = new Date().toISOString();

@@ -226,7 +226,15 @@ describe("notices sent by pulumi up, and the page it writes (real Pulumi CLI, Do
       id(0, "at-cutover"),
       id(0, "after-finalize"),
     ]);
-    assert.match(fs.readFileSync(reportFile, "utf8"), /Stage 4 of 4/);
+    const page = fs.readFileSync(reportFile, "utf8");
+    assert.match(page, /Stage 4 of 4/);
+    // the cutover window closed by the final passes: from cutover's deployment to the last verified pass
+    const closed =
+      /data-testid="cutover-window" data-state="closed">The cutover window lasted (\d+) s: from the MX change at (\S+) to every late message verified on its new home at (\S+)\.</.exec(
+        page,
+      );
+    assert.ok(closed, page.match(/cutover-window.{0,300}/s)?.[0] ?? "no cutover window on the page");
+    assert.ok(Date.parse(closed[2]!) >= cutoverAt - 60_000 && Date.parse(closed[3]!) > Date.parse(closed[2]!), closed[0]);
     // what the rehearsal shows: the old INBOX got the notices read there; the delta passes brought them over
     const found = await noticesFound(s);
     for (const m of s.mailboxes)

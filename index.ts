@@ -1,8 +1,6 @@
 // The mailshift Pulumi program: read the stack configuration, build the validated plan (plan/, pure), and
 // declare what it says (components/, wiring only). Outputs are for people: who changes address, what DNS this
 // stage changes, and the plan per mailbox.
-import fs from "node:fs";
-import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Exchange, ExchangeDomain } from "./components/exchange";
 import { ImapHost } from "./components/imapHost";
@@ -12,9 +10,9 @@ import { systemSpfLookup } from "./dns/systemLookup";
 import { dnsCheckCommandFor, proveZoneSpf, zoneSteps } from "./plan/zoneOutputs";
 import { Migrations } from "./components/migrations";
 import { migrationHost, preflightAccess } from "./components/migrationHost";
+import { readConfigFile } from "./components/configFile";
 import { parseZoneFile, renderZoneFileIssue } from "./dns/zonefile";
 import { CONFIG_NAMESPACE, configValue, parseAuditLines, parseConfig, rawConfigFrom } from "./plan/config";
-import { PlanError } from "./plan/errors";
 import { buildPlan, nextStage } from "./plan/plan";
 import { planProtection } from "./plan/protection";
 import { checkSecrets } from "./plan/secrets";
@@ -28,19 +26,6 @@ import { relayFromConfig } from "./notices/relay";
 import { openGates, preflightTargets } from "./world/gates";
 import { verificationStep as verificationStepText } from "./plan/verification";
 import { dkimStatus } from "./plan/dkim";
-
-/** A file the stack names, read; one that cannot be read is a configuration problem naming its key. */
-const readConfigFile = (key: string, file: string): Buffer => {
-  try {
-    return fs.readFileSync(path.resolve(file));
-  } catch (err) {
-    throw new PlanError(
-      `mailshift:${key}`,
-      `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-      "Give a path relative to the project directory, or an absolute one",
-    );
-  }
-};
 
 const all = pulumi.runtime.allConfig();
 const raw = rawConfigFrom(all);

@@ -1,5 +1,5 @@
 // A file the stack names (mailshift:auditFile, oldHost.ca, ...), read relative to the project directory; one that
-// cannot be read is a configuration problem naming its key. (index.ts still has its own copy of this function.)
+// cannot be read is a configuration problem naming its key.
 import fs from "node:fs";
 import path from "node:path";
 import { PlanError } from "../plan/errors";

@@ -1,23 +1,11 @@
 // A Dovecot account on the sandbox's new host as a dynamic resource. The real stacks reach a Dovecot host over SSH
 // through @pulumi/command's remote.Command; that plugin cannot be built or downloaded here, so the sandbox runs the
-// very same account script locally (localAccountOps.ts). Like the MailboxMigration provider, the serialized
-// provider captures only the path of its operations module and requires it at call time.
+// very same account script locally (localAccountOps.ts), through opsProvider.ts.
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { opsProvider } from "./opsProvider";
 
-const OPS_PATH: string = path.join(__dirname, "localAccountOps.js");
-type Ops = typeof import("./localAccountOps");
-function load(): Ops {
-  return require(OPS_PATH) as Ops;
-}
-
-const provider: dynamic.ResourceProvider = {
-  create: async (inputs) => load().create(inputs),
-  diff: async (id, olds, news) => load().diff(id, olds, news),
-  update: async (id, olds, news) => load().update(id, olds, news),
-  delete: async (id, props) => load().remove(id, props),
-};
+const provider = opsProvider<typeof import("./localAccountOps")>(path.join(__dirname, "localAccountOps.js"));
 
 export interface LocalDovecotAccountArgs {
   address: pulumi.Input<string>;

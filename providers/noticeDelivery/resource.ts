@@ -1,35 +1,20 @@
 // NoticeDelivery: one person's notice of one stage as a Pulumi resource. `pulumi preview` lists it with its
 // recipient, subject and INBOX (credentials are secrets); `pulumi up` delivers it once; delete keeps the mail.
 import * as pulumi from "@pulumi/pulumi";
-import type { NoticeStage } from "../../notices/types";
 import { endpointInputs, type EndpointArgs } from "../mailboxMigration/resource";
 import { noticeDeliveryProvider } from "./provider";
+import type { NoticeDeliveryInputs, RelayInput } from "./types";
 
 export const NOTICE_DELIVERY_TYPE = "pulumi-nodejs:dynamic/mailshift:NoticeDelivery";
 
-export interface RelayArgs {
-  host: string;
-  port: number;
-  secure: boolean;
-  requireTls: boolean;
-  user?: string;
-  password?: pulumi.Input<string>;
-}
+/** The relay as the program gives it: its password may still be an Output (made secret here). */
+export type RelayArgs = Omit<RelayInput, "password"> & { password?: pulumi.Input<string> };
 
-export interface NoticeDeliveryArgs {
-  stage: NoticeStage;
-  recipient: string;
-  recipientName: string;
-  subject: string;
-  messageId: string;
-  from: { name: string; address: string };
-  text: string;
-  html: string;
-  inboxHost: "old" | "new";
-  appendTo: string;
+/** The provider's inputs (types.ts) as the program gives them: the INBOX login and the relay may hold Outputs. */
+export type NoticeDeliveryArgs = Omit<NoticeDeliveryInputs, "inbox" | "backup"> & {
   inbox: EndpointArgs;
   backup?: { address: string; relay: RelayArgs };
-}
+};
 
 export class NoticeDelivery extends pulumi.dynamic.Resource {
   declare readonly inboxResult: pulumi.Output<string>;

@@ -29,6 +29,11 @@ export interface Endpoint {
   ca?: string;
 }
 
+/** The TLS mode of a host that does not say: STARTTLS on 143, the IMAP port; implicit TLS anywhere else. */
+export function defaultTlsMode(port: number | undefined): TlsMode {
+  return port === 143 ? "starttls" : "implicit";
+}
+
 /** "user@host:port", the name the user knows the mailbox by; safe to print. */
 export function mailboxLabel(e: Pick<Endpoint, "user" | "host" | "port">): string {
   return `${e.user}@${e.host}:${e.port}`;

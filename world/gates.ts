@@ -5,7 +5,7 @@
 // fails preview and up before anything changes, with one Pulumi error that lists every blocker. After the up,
 // `gateState` records what the next run reads, and `nextStageBlockers` says what blocks the next stage.
 import * as pulumi from "@pulumi/pulumi";
-import type { Endpoint, TlsMode } from "../engine/endpoint";
+import { defaultTlsMode, type Endpoint, type TlsMode } from "../engine/endpoint";
 import {
   blockedMessage,
   decideMove,
@@ -228,7 +228,7 @@ export function preflightTargets(
     return {
       host: where.imapHost,
       port: where.imapPort,
-      tls: h.tls ?? (where.imapPort === 143 ? "starttls" : "implicit"),
+      tls: h.tls ?? defaultTlsMode(where.imapPort),
       user,
       password: l.password ?? "",
       ...(l.admin ? { admin: l.admin } : {}),

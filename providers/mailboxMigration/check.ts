@@ -1,5 +1,6 @@
 // check: validates and normalizes the inputs. Pure. Every failure names the property path and says what is
 // wrong; no failure ever repeats a secret's value. Values not known yet (preview) are not judged.
+import { defaultTlsMode } from "../../engine/endpoint";
 import { isUnknown } from "./unknown";
 import type { CheckFailure, EndpointInput, MigrationInputs, TlsMode } from "./types";
 
@@ -125,7 +126,7 @@ function checkEndpoint(c: Checker, v: unknown, at: "source" | "destination"): En
     else c.fail(`${at}.tls`, `must be "implicit" (imaps, usually port 993) or "starttls" (usually port 143), not ${describe(v.tls)}`);
   }
   let port = c.integer(v, "port", at, 1, 65535, "a whole number from 1 to 65535");
-  if (tls === undefined && v.tls === undefined) tls = port === 143 ? "starttls" : "implicit";
+  if (tls === undefined && v.tls === undefined) tls = defaultTlsMode(port);
   if (port === undefined && v.port === undefined) port = tls === "starttls" ? 143 : 993;
 
   const password = c.text(v, "password", at, false);

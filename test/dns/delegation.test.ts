@@ -7,6 +7,21 @@ import { readDelegation } from "../../world/delegation";
 
 const NEW_NS = ["ns1.new.example.net", "ns2.new.example.net"];
 
+/** The move from copy to cutover with every other gate open: only the delegation can block it. */
+const cutoverBlockers = (delegation: Awaited<ReturnType<typeof readDelegation>>) =>
+  gateBlockers(
+    "cutover",
+    "copy",
+    [],
+    {
+      now: new Date(),
+      delegation,
+      last: { stage: "copy", loweredTtlSince: "2020-01-01T00:00:00Z", migrations: [], overrides: [] },
+      preflight: { at: "t", problems: [] },
+    },
+    { oldTtl: 60, finalizeAfter: 60, force: false },
+  );
+
 describe("delegation: the parent zone asked live (real NSD)", function () {
   this.timeout(60_000);
   let parent: AuthDns;
@@ -45,18 +60,7 @@ describe("delegation: the parent zone asked live (real NSD)", function () {
       via: `the parent zone's server ${spec}`,
       found: ["ns1.oldhost.example.net", "ns2.oldhost.example.net"],
     });
-    const b = gateBlockers(
-      "cutover",
-      "copy",
-      [],
-      {
-        now: new Date(),
-        delegation: d,
-        last: { stage: "copy", loweredTtlSince: "2020-01-01T00:00:00Z", migrations: [], overrides: [] },
-        preflight: { at: "t", problems: [] },
-      },
-      { oldTtl: 60, finalizeAfter: 60, force: false },
-    );
+    const b = cutoverBlockers(d);
     assert.deepEqual(
       b.map((x) => x.gate),
       ["delegation"],
@@ -70,18 +74,7 @@ describe("delegation: the parent zone asked live (real NSD)", function () {
   it("a server answering for the zone itself gives its NS set, which matches: nothing blocks", async () => {
     const d = await readDelegation("example.com", NEW_NS, { parentNameServer: `127.0.0.1:${child.server.port}` });
     assert.deepEqual(d.found, NEW_NS);
-    const b = gateBlockers(
-      "cutover",
-      "copy",
-      [],
-      {
-        now: new Date(),
-        delegation: d,
-        last: { stage: "copy", loweredTtlSince: "2020-01-01T00:00:00Z", migrations: [], overrides: [] },
-        preflight: { at: "t", problems: [] },
-      },
-      { oldTtl: 60, finalizeAfter: 60, force: false },
-    );
+    const b = cutoverBlockers(d);
     assert.deepEqual(b, []);
   });
 

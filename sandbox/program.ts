@@ -57,19 +57,19 @@ const passwordOf = (address: string, which: "source" | "destination"): pulumi.Ou
   return typeof v === "string" && v !== "" ? pulumi.secret(v) : undefined;
 };
 
+// plan/config.ts accepts only domain names for imapHost and nothing on this machine resolves a dotted name to
+// 127.0.0.1, so the sandbox stack names its hosts (imap.old.sandbox.test) and maps them to loopback here, as
+// /etc/hosts would: `mailshift-sandbox:hosts` is read by this program only.
+const hostsFile = (configValue(all["mailshift-sandbox:hosts"] ?? "{}") ?? {}) as Record<string, string>;
+const address = (s: { imapHost: string; imapPort: number }) => ({ imapHost: hostsFile[s.imapHost] ?? s.imapHost, imapPort: s.imapPort });
+
 // ---- GATES (world/gates.ts): the world read and the move to this stage decided; every resource below waits for it
-const gateHosts = (configValue(all["mailshift-sandbox:hosts"] ?? "{}") ?? {}) as Record<string, string>;
 const gates = openGates(
   plan,
-  preflightTargets(
-    plan,
-    (a, w) => (typeof passwords[a]?.[w] === "string" ? (passwords[a]![w] as string) : undefined),
-    (s) => ({ imapHost: gateHosts[s.imapHost] ?? s.imapHost, imapPort: s.imapPort }),
-    {
-      oldHost: planned(() => preflightAccess(config.oldHost, "oldHost", readConfigFile, all[`${CONFIG_NAMESPACE}oldHostAdminPassword`])),
-      newHost: planned(() => preflightAccess(host, "newHost", readConfigFile, all[`${CONFIG_NAMESPACE}newHostAdminPassword`])),
-    },
-  ),
+  preflightTargets(plan, (a, w) => (typeof passwords[a]?.[w] === "string" ? (passwords[a]![w] as string) : undefined), address, {
+    oldHost: planned(() => preflightAccess(config.oldHost, "oldHost", readConfigFile, all[`${CONFIG_NAMESPACE}oldHostAdminPassword`])),
+    newHost: planned(() => preflightAccess(host, "newHost", readConfigFile, all[`${CONFIG_NAMESPACE}newHostAdminPassword`])),
+  }),
 );
 // ---- end GATES
 
@@ -91,11 +91,6 @@ for (const m of plan.mailboxes) {
   });
 }
 
-// plan/config.ts accepts only domain names for imapHost and nothing on this machine resolves a dotted name to
-// 127.0.0.1, so the sandbox stack names its hosts (imap.old.sandbox.test) and maps them to loopback here, as
-// /etc/hosts would: `mailshift-sandbox:hosts` is read by this program only.
-const hostsFile = (configValue(all["mailshift-sandbox:hosts"] ?? "{}") ?? {}) as Record<string, string>;
-const address = (s: { imapHost: string; imapPort: number }) => ({ imapHost: hostsFile[s.imapHost] ?? s.imapHost, imapPort: s.imapPort });
 const adminPassword = (h: "oldHost" | "newHost") => {
   const v = all[`${CONFIG_NAMESPACE}${h}AdminPassword`];
   return v ? pulumi.secret(v) : undefined;

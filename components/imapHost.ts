@@ -77,3 +77,28 @@ export class ImapHost extends pulumi.ComponentResource {
     this.registerOutputs({});
   }
 }
+
+/** The ImapHost of a plan's imap mailboxes (none without any, or without a newHost), with the stack's secrets. */
+export function imapHostOf(
+  name: string,
+  host: NewHostConfig | undefined,
+  mailboxes: readonly { accountKey: string; source: string; destination: string; route: string; quotaBytes?: number }[],
+  s: {
+    passwordOf(address: string, which: "destination"): pulumi.Output<string> | undefined;
+    secret(key: string): pulumi.Output<string> | undefined;
+  },
+): ImapHost | undefined {
+  const imap = mailboxes.filter((m) => m.route === "imap");
+  if (!host || imap.length === 0) return undefined;
+  return new ImapHost(name, {
+    host,
+    accounts: imap.map((m) => ({
+      key: m.accountKey,
+      address: m.destination,
+      ...(m.quotaBytes !== undefined ? { quotaBytes: m.quotaBytes } : {}),
+    })),
+    password: (a) => s.passwordOf(imap.find((m) => m.destination === a)!.source, "destination")!,
+    ...(s.secret("cpanelToken") ? { cpanelToken: s.secret("cpanelToken")! } : {}),
+    ...(s.secret("sshPrivateKey") ? { sshPrivateKey: s.secret("sshPrivateKey")! } : {}),
+  });
+}

@@ -1,7 +1,7 @@
 // Migrations: one MailboxMigration per planned migration (plan.migrations: none in prepare, one per mailbox from
 // copy on), each after its destination account exists. The endpoints are decided by migrationEndpoints (pure);
 // syncGeneration comes from the plan, so cutover and finalize each run a delta pass by themselves.
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { cfgPath } from "../plan/errors";
 import type { PlannedMigration } from "../plan/plan";
 import { MailboxMigration, type EndpointArgs, type TlsMode } from "../providers/mailboxMigration/resource";
@@ -146,4 +146,33 @@ export class Migrations {
       );
     }
   }
+}
+
+/** The `migrationStatus` output: per source address, the last pass's counts and what is still missing. */
+export function migrationStatus(planned: readonly PlannedMigration[], migrations: Readonly<Record<string, MailboxMigration>>) {
+  return pulumi.all(
+    Object.fromEntries(
+      planned.map((m) => {
+        const r = migrations[m.accountKey]!;
+        return [
+          m.source,
+          pulumi
+            .all([r.destinationMailbox, r.syncGeneration, r.totals, r.drift])
+            .apply(([to, generation, totals, drift]) => ({ to, generation, totals, missing: drift?.missing })),
+        ];
+      }),
+    ),
+  );
+}
+
+/** The `plannedMigrations` output: what each migration copies, with the hosts' and the mailbox's copy settings. */
+export function plannedMigrationsOutput(planned: readonly PlannedMigration[]) {
+  return planned.map((m) => ({
+    source: m.source,
+    destination: m.destination,
+    route: m.route,
+    syncGeneration: m.syncGeneration,
+    // renames, excludes, size limit and connections as the migration gets them (host settings with the mailbox's)
+    ...(Object.keys(m.copy).length > 0 ? { copy: m.copy } : {}),
+  }));
 }

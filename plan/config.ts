@@ -8,6 +8,8 @@ import { parseGatesConfig } from "./gatesConfig";
 import { parseQuota, parseSize, quotaProblems } from "./quota";
 import { checkStageChange } from "./stage";
 import { NEW_HOST_ANY, SCHEMA, type ObjectSchema } from "./schema";
+import { SECRET_KEYS } from "./secretKeys";
+import { parseWaves, WAVE_NAME_RE, WAVE_STACK_KEYS } from "./waves";
 import { nearestKeys } from "./suggest";
 import {
   ROUTES,
@@ -58,6 +60,7 @@ export const CONFIG_KEYS = [
   "report",
   "gates",
   "override",
+  "waves",
 ] as const;
 
 const DOMAIN_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -313,6 +316,9 @@ function parseMailboxes(r: Reader, v: unknown, domain: string | undefined): { li
     const backupAddress = outsideAddress(r, p("backupAddress"), o.backupAddress, domain, "the person's private or other work address");
     const folders = parseFolders(r, p("folders"), o.folders, SCHEMA["mailboxes[].folders"]);
     const limits = parseLimits(r, p, o);
+    const wave = r.str(p("wave"), o.wave, false);
+    if (wave !== undefined && !WAVE_NAME_RE.test(wave))
+      r.fail(p("wave"), `${JSON.stringify(wave)} is not a wave name`, "Use lower-case letters, digits and dashes: wave-a");
     if (ok && address !== undefined && route !== undefined && sourceUser !== undefined) {
       at.push(i);
       out.push({
@@ -324,6 +330,7 @@ function parseMailboxes(r: Reader, v: unknown, domain: string | undefined): { li
         ...(backupAddress ? { backupAddress } : {}),
         ...(folders ? { folders } : {}),
         ...limits,
+        ...(wave !== undefined ? { wave } : {}),
       });
     }
   });
@@ -742,7 +749,14 @@ function parseAudit(r: Reader, v: unknown): Record<string, number> {
 export function parseConfig(raw: RawConfig, auditEntries: Record<string, number> = {}): MailshiftConfig {
   const r = new Reader();
   const topLevel = [...CONFIG_KEYS, ...SECRET_KEYS];
-  for (const k of Object.keys(raw)) if (!topLevel.includes(k)) r.unknownKey(cfgPath(k), k, "a mailshift setting", topLevel, CONFIG_KEYS);
+  for (const k of Object.keys(raw))
+    if ((WAVE_STACK_KEYS as readonly string[]).includes(k))
+      r.fail(
+        cfgPath(k),
+        "is a wave stack's setting, but mailshift:domainStack is not set",
+        "A wave stack sets both mailshift:domainStack (the domain stack's reference name) and mailshift:wave; a domain stack lists its waves in mailshift:waves",
+      );
+    else if (!topLevel.includes(k)) r.unknownKey(cfgPath(k), k, "a mailshift setting", topLevel, CONFIG_KEYS);
   const domain = r.domain(cfgPath("domain"), raw.domain, true);
   const subdomain = r.domain(cfgPath("subdomain"), raw.subdomain, false);
   if (domain && subdomain && !subdomain.endsWith(`.${domain}`))
@@ -804,6 +818,9 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
   }
   const { gates, override, errors: gateErrors } = parseGatesConfig(raw.gates, raw.override); // plan/gatesConfig.ts
   r.errors.push(...gateErrors);
+  // every mailbox in a declared wave (plan/waves.ts)
+  const { waves, errors: waveErrors } = parseWaves(raw.waves, mailboxes, mailboxAt);
+  r.errors.push(...waveErrors);
   if (r.errors.length > 0) throw new PlanErrors(r.errors);
   return {
     domain: domain!,
@@ -826,20 +843,11 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
     ...(report ? { report } : {}),
     gates,
     ...(override ? { override } : {}),
+    ...(waves ? { waves } : {}),
   };
 }
 
-/** Keys set with `pulumi config set --secret`; index.ts reads them as secrets, never here. */
-export const SECRET_KEYS: readonly string[] = [
-  "cloudflareApiToken",
-  "cpanelToken",
-  "sshPrivateKey",
-  "graphClientSecret",
-  "passwords",
-  "smtpPassword",
-  "oldHostAdminPassword",
-  "newHostAdminPassword",
-];
+export { SECRET_KEYS };
 
 /**
  * Audits from a file of `mailshift audit --json` lines (one JSON object per line, as `>>` appends them), keyed

@@ -11,6 +11,7 @@ import { routeMailboxes, type MailboxPlan } from "./routing";
 import { checkSpf, type SpfReport } from "./spfCheck";
 import { checkStageChange, stageIndex, syncGeneration } from "./stage";
 import { STAGES, type MailshiftConfig, type Stage } from "./types";
+import { waveWarnings } from "./waves";
 import { planZoneRecords, type ZoneRecordsPlan } from "./zoneRecords";
 
 export interface PlannedMigration {
@@ -75,6 +76,7 @@ export function buildPlan(
   const before = config.previousStage ? planDnsRecords(input, config.previousStage) : [];
   const spf = checkSpf(records, otherRecords);
   warnings.push(...spf.warnings);
+  warnings.push(...waveWarnings(config.waves, config.mailboxes));
   // Imported into the zone, collisions are decided by the stage (plan/zoneRecords.ts); otherwise they are warned about.
   const zoneAt = (stage: Stage, planned: PlannedRecord[]) =>
     planZoneRecords({ domain: config.domain, imported: otherRecords, planned, stage, lowTtl: config.ttl.lowered, zoneFile, importReport });

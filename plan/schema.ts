@@ -43,6 +43,7 @@ export const SCHEMA = {
     "backupAddress",
     "folders",
     ...COPY_LIMITS,
+    "wave",
   ]),
   "mailboxes[].folders": schema("a folders setting", ["rename", "exclude"]),
   exchange: schema("an exchange setting", [

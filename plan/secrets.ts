@@ -19,12 +19,27 @@ export interface SecretPresence {
 const setSecret = (path: string, what: string) =>
   `Set it with \`pulumi config set --secret ${path.includes("[") ? "--path " : ""}'${path}' ${what}\``;
 
-export function checkSecrets(config: MailshiftConfig, mailboxes: readonly MailboxPlan[], has: SecretPresence): void {
+/**
+ * What this stack does with the plan: without waves, everything; a domain stack with waves adds the domain and
+ * creates the Entra users but copies nothing; a wave stack creates its accounts and copies (the domain is the
+ * domain stack's).
+ */
+export interface SecretScope {
+  addsDomain: boolean;
+  copies: boolean;
+}
+
+export function checkSecrets(
+  config: MailshiftConfig,
+  mailboxes: readonly MailboxPlan[],
+  has: SecretPresence,
+  scope: SecretScope = { addsDomain: true, copies: true },
+): void {
   const errors: PlanError[] = [];
   const need = (ok: boolean, path: string, why: string, what: string) => {
     if (!ok) errors.push(new PlanError(path, `is not set but ${why}`, setSecret(path, what)));
   };
-  if (mailboxes.some((m) => m.route === "exchange"))
+  if (scope.addsDomain && mailboxes.some((m) => m.route === "exchange"))
     need(
       has.graphClientSecret,
       cfgPath("graphClientSecret"),
@@ -36,7 +51,7 @@ export function checkSecrets(config: MailshiftConfig, mailboxes: readonly Mailbo
     if (config.newHost?.kind === "dovecot")
       need(has.sshPrivateKey, cfgPath("sshPrivateKey"), "the new host is reached over SSH", '-- "$(cat KEYFILE)"');
   }
-  const copying = stageIndex(config.stage) >= stageIndex("copy");
+  const copying = scope.copies && stageIndex(config.stage) >= stageIndex("copy");
   const oldAdmin = config.oldHost.admin;
   const newAdmin = config.newHost?.admin;
   // an admin password without its login would be ignored: say so rather than copy with per-user passwords

@@ -24,6 +24,8 @@ export interface MailboxConfig {
   folders?: FolderOptions;
   maxMessageBytes?: number;
   connections?: number;
+  /** The wave (mailshift:waves) whose stack copies this mailbox; absent without waves. */
+  wave?: string;
 }
 
 /** Source folder renames ("/"-separated, children follow) and excludes (names or patterns with "*"). */
@@ -209,6 +211,8 @@ export interface MailshiftConfig {
   override?: OverrideConfig;
   /** Where `pulumi up` writes the stakeholder page; absent: report.<stack>.html in the project folder. */
   report?: ReportConfig;
+  /** mailshift:waves: each wave's stack reference name (org/project/stack); absent: this stack copies every mailbox. */
+  waves?: Record<string, string>;
 }
 
 /** mailshift:report. */

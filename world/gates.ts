@@ -20,7 +20,7 @@ import {
   type WorldFacts,
 } from "../plan/gates";
 import { judgePreflight, renderPreflight, type PreflightReport, type ProbeResult, type Side } from "../plan/preflight";
-import type { MigrationPlan } from "../plan/plan";
+import type { MigrationPlan, PlannedMigration } from "../plan/plan";
 import { STAGES } from "../plan/types";
 import type { MailboxMigration } from "../providers/mailboxMigration/resource";
 import { readDelegation } from "./delegation";
@@ -107,9 +107,11 @@ export function openGates(plan: MigrationPlan, targets: readonly PreflightTarget
   }
   const self = new pulumi.StackReference("mailshift-last-outputs", { name: `${org}/${pulumi.getProject()}/${pulumi.getStack()}` });
   const last = self.getOutputDetails("gateState").then((d) => parseGateRecord(d.value ?? d.secretValue));
+  // with waves, the copies are the wave stacks': their migrations and preflights, read live at each run from copy on
+  const waves = config.waves && STAGES.indexOf(stage) >= STAGES.indexOf("copy") ? readWaves(config.waves) : undefined;
   // preflight runs from prepare to cutover (finalize copies nothing new); its result gates the way into cutover
   const preflight = last.then((l) =>
-    config.gates.preflight && STAGES.indexOf(stage) <= STAGES.indexOf("cutover")
+    !waves && config.gates.preflight && STAGES.indexOf(stage) <= STAGES.indexOf("cutover")
       ? runPreflight(
           // before the first up, the destination accounts do not exist yet: `pulumi up` creates them
           l
@@ -118,7 +120,8 @@ export function openGates(plan: MigrationPlan, targets: readonly PreflightTarget
         )
       : undefined,
   );
-  const facts: Promise<WorldFacts> = Promise.all([last, preflight]).then(async ([l, p]) => {
+  const facts: Promise<WorldFacts> = Promise.all([last, preflight, waves]).then(async ([own, p, w]) => {
+    const l = own && w ? { ...own, migrations: w.migrations } : own;
     const expected = config.gates.nameServers ?? l?.zoneNameServers;
     // an overridden gate is not asked (the program under mocks overrides them all: nothing leaves the machine)
     const delegation =
@@ -128,7 +131,7 @@ export function openGates(plan: MigrationPlan, targets: readonly PreflightTarget
             ...(config.gates.resolver ? { resolver: config.gates.resolver } : {}),
           })
         : undefined;
-    const pf: PreflightFact | undefined = p ? { at: new Date().toISOString(), problems: p.problems } : l?.preflight;
+    const pf: PreflightFact | undefined = p ? { at: new Date().toISOString(), problems: p.problems } : (w?.preflight ?? l?.preflight);
     return { now: new Date(), ...(l ? { last: l } : {}), ...(delegation ? { delegation } : {}), ...(pf ? { preflight: pf } : {}) };
   });
   const decided = facts.then((f) => ({ f, d: decideMove(stage, sources, f, settings) }));
@@ -154,20 +157,7 @@ export function openGates(plan: MigrationPlan, targets: readonly PreflightTarget
     record({ migrations, zoneNameServers, after = [] }) {
       // (an Output turns the Date of `now` into a plain object: each use below sets it again)
       const facts$ = pulumi.output(facts);
-      const passes = pulumi.all(
-        plan.migrations.map((m) => {
-          const r = migrations[m.accountKey]!;
-          return pulumi.all([r.lastPass, r.verified, r.drift, r.lastPassAt]).apply(
-            ([pass, verified, drift, at]): MigrationFact => ({
-              source: m.source,
-              generation: pass?.syncGeneration ?? 0,
-              verified: verified === true,
-              missing: drift?.missing ?? 0,
-              ...(at ? { lastPassAt: at } : {}),
-            }),
-          );
-        }),
-      );
+      const passes = waves ? pulumi.output(waves.then((w) => w.migrations)) : migrationFacts(plan.migrations, migrations);
       const pf = pulumi.output(preflight);
       const decision$ = pulumi.output(decision);
       // A preview cannot know this run's passes nor when its records are published: it shows the record as it would
@@ -187,6 +177,80 @@ export function openGates(plan: MigrationPlan, targets: readonly PreflightTarget
       return { gateState, nextStageBlockers: blockers, preflight: preflightOut };
     },
   };
+}
+
+/** Each migration's last pass as the gates read it, from its MailboxMigration's outputs. */
+export function migrationFacts(
+  planned: readonly PlannedMigration[],
+  migrations: Readonly<Record<string, MailboxMigration>>,
+): pulumi.Output<MigrationFact[]> {
+  return pulumi.all(
+    planned.map((m) => {
+      const r = migrations[m.accountKey]!;
+      return pulumi.all([r.lastPass, r.verified, r.drift, r.lastPassAt]).apply(
+        ([pass, verified, drift, at]): MigrationFact => ({
+          source: m.source,
+          generation: pass?.syncGeneration ?? 0,
+          verified: verified === true,
+          missing: drift?.missing ?? 0,
+          ...(at ? { lastPassAt: at } : {}),
+        }),
+      );
+    }),
+  );
+}
+
+/**
+ * The wave stacks' last records (their `gateState` outputs), read through a StackReference each: every wave's
+ * migrations, and one preflight fact whose problems name the wave (a wave without a recorded preflight is one).
+ */
+function readWaves(waves: Readonly<Record<string, string>>): Promise<{ migrations: MigrationFact[]; preflight: PreflightFact }> {
+  const reads = Object.entries(waves).map(([wave, name]) =>
+    new pulumi.StackReference(`mailshift-wave-${wave}`, { name })
+      .getOutputDetails("gateState")
+      .then((d) => ({ wave, name, record: parseGateRecord(d.value ?? d.secretValue) })),
+  );
+  return Promise.all(reads).then((rs) => {
+    const ats = rs.flatMap((r) => (r.record?.preflight ? [r.record.preflight.at] : [])).sort();
+    return {
+      migrations: rs.flatMap((r) => r.record?.migrations ?? []),
+      preflight: {
+        at: ats[0] ?? new Date().toISOString(),
+        problems: rs.flatMap((r) =>
+          r.record?.preflight
+            ? r.record.preflight.problems.map((p) => `wave ${r.wave}: ${p}`)
+            : [`wave ${r.wave}: no preflight recorded yet; run \`pulumi up\` on its stack ${r.name}`],
+        ),
+      },
+    };
+  });
+}
+
+/**
+ * The record a wave stack leaves (its `gateState` output), which the domain stack's gates read: the stage it
+ * copied, its migrations' passes, and its preflight (run once its accounts exist; none at finalize).
+ */
+export function waveRecord(
+  plan: MigrationPlan,
+  wave: string,
+  migrations: Readonly<Record<string, MailboxMigration>>,
+  targets: readonly PreflightTarget[],
+  accountIds: pulumi.Input<string>[],
+): pulumi.Output<GateRecord & { wave: string }> {
+  const preflight =
+    plan.config.gates.preflight && STAGES.indexOf(plan.stage) <= STAGES.indexOf("cutover")
+      ? pulumi.all(accountIds).apply(async (): Promise<PreflightFact> => {
+          const at = new Date().toISOString();
+          return { at, problems: (await runPreflight(targets)).problems };
+        })
+      : pulumi.output(undefined);
+  return pulumi.all([migrationFacts(plan.migrations, migrations), preflight]).apply(([m, pf]) => ({
+    stage: plan.stage,
+    wave,
+    migrations: m,
+    ...(pf ? { preflight: pf } : {}),
+    overrides: [],
+  }));
 }
 
 /**

@@ -63,7 +63,11 @@ export const dkimFor = (domain: string) => ({
 });
 
 /** Fake tenant answers: what Graph and Entra would report once the resources exist. */
-function mocks(declared: Declared[], options: Map<string, ResourceOptionsSent>): pulumi.runtime.Mocks {
+function mocks(
+  declared: Declared[],
+  options: Map<string, ResourceOptionsSent>,
+  stacks: Readonly<Record<string, Record<string, unknown>>>,
+): pulumi.runtime.Mocks {
   return {
     newResource(args) {
       const sent = options.get(`${args.type}::${args.name}`);
@@ -84,6 +88,12 @@ function mocks(declared: Declared[], options: Map<string, ResourceOptionsSent>):
       if (args.type === "cloudflare:index/zone:Zone") state.nameServers = ["ada.ns.cloudflare.com", "bob.ns.cloudflare.com"];
       if (args.type === "azuread:index/application:Application") state.clientId = "app-client-id";
       if (args.type === "azuread:index/applicationPassword:ApplicationPassword") state.value = "app-secret-value";
+      // another stack's outputs (a wave reading its domain stack), as the test gives them; none for the others
+      if (args.type === "pulumi:pulumi:StackReference") {
+        const name = String(args.inputs.name);
+        state.outputs = stacks[name] ?? {};
+        state.secretOutputNames = Object.keys(stacks[name] ?? {}).filter((k) => SECRET_OUTPUTS.includes(k));
+      }
       return { id: `${args.name}-id`, state };
     },
     call: (args) => args.inputs,
@@ -97,6 +107,9 @@ export const SECRETS = {
 };
 
 export const OLD_ADMIN_PASSWORD = "old-admin-s3cret";
+
+/** Outputs another stack holds as secrets (the domain stack's IMAP app, with its client secret). */
+const SECRET_OUTPUTS = ["imapApp"];
 
 export function configFor(stack: StackName, stage: Stage, over: Record<string, unknown> = {}): Record<string, string> {
   const c: Record<string, unknown> = { ...stackConfig(stack), "mailshift:stage": stage };
@@ -130,14 +143,28 @@ export function outputValue<T>(o: pulumi.Output<T> | T): Promise<T> {
   return new Promise((resolve) => pulumi.output(o).apply((v) => resolve(v as T)));
 }
 
+/**
+ * Runs dist/index.js afresh (with the config already set): the entry and the domain program it loads run again for
+ * each config (their top level is the program); a wave stack's program is a function the runtime awaits (index.ts),
+ * whose result is the outputs.
+ */
+export async function loadProgram(): Promise<Record<string, unknown>> {
+  const main = path.join(repoRoot(), "dist", "index.js");
+  for (const m of [main, path.join(repoRoot(), "dist", "programs", "domain.js")]) delete require.cache[m];
+  const loaded = require(main) as Record<string, unknown> | (() => Promise<Record<string, unknown>>);
+  return typeof loaded === "function" ? await loaded() : loaded;
+}
+
 /** Runs the compiled program with the config (as stack `stack`); resolves when no more resources are being declared. */
 export async function runProgram(
   config: Record<string, string>,
   stack = "test",
+  /** Other stacks' outputs, by stack reference name (a wave's domain stack). */
+  stacks: Readonly<Record<string, Record<string, unknown>>> = {},
 ): Promise<{ declared: Declared[]; exports: Record<string, unknown> }> {
   const declared: Declared[] = [];
   const options = new Map<string, ResourceOptionsSent>();
-  await pulumi.runtime.setMocks(mocks(declared, options), "mailshift", stack, true);
+  await pulumi.runtime.setMocks(mocks(declared, options, stacks), "mailshift", stack, true);
   recordOptions(options);
   pulumi.runtime.setAllConfig(config, [
     "mailshift:passwords",
@@ -146,10 +173,9 @@ export async function runProgram(
     "mailshift:sshPrivateKey",
     "mailshift:oldHostAdminPassword",
     "mailshift:newHostAdminPassword",
+    "mailshift:smtpPassword",
   ]);
-  const main = path.join(repoRoot(), "dist", "index.js");
-  delete require.cache[require.resolve(main)];
-  const mod = require(main) as Record<string, unknown>;
+  const mod = await loadProgram();
   const exports: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(mod)) exports[k] = await outputValue(v);
   let last = -1;

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { toCloudflareShape } from "../../dns/records";
 import { parseZoneFile } from "../../dns/zonefile";
 import { repoRoot } from "../../harness/repoRoot";
-import { byName, configFor, dkimFor, MS_TXT, mxFor, outputValue, type Declared } from "./runProgram";
+import { byName, configFor, dkimFor, loadProgram, MS_TXT, mxFor, outputValue, type Declared } from "./runProgram";
 import { stackConfig } from "../unit/plan/stackFiles";
 import type { Stage } from "../../plan/types";
 
@@ -67,9 +67,7 @@ async function run(config: Record<string, string>): Promise<Run> {
     "mailshift:cpanelToken",
     "mailshift:sshPrivateKey",
   ]);
-  const main = path.join(repoRoot(), "dist", "index.js");
-  delete require.cache[require.resolve(main)];
-  const mod = require(main) as Record<string, unknown>;
+  const mod = await loadProgram();
   const exports: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(mod)) exports[k] = await outputValue(v);
   let last = -1;

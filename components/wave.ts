@@ -27,6 +27,8 @@ export interface WaveProgramArgs {
   address?: HostAddress;
   /** What the program cannot do with this plan, refused before anything is declared. */
   check?(plan: MigrationPlan): void;
+  /** The accounts are made on this machine (the sandbox): no SSH key or cPanel token is needed for them. */
+  localAccounts?: boolean;
 }
 
 /** The domain stack's IMAP app registration output, its client secret kept a secret. */
@@ -52,7 +54,13 @@ export async function waveProgram(args: WaveProgramArgs): Promise<Record<string,
   });
   const s = stackSecrets(all);
   // the domain stack adds the domain and creates the Entra users; this stack creates its accounts and copies
-  planned(() => checkSecrets(config, part.mailboxes, s.presence(part.mailboxes), { addsDomain: false, copies: true }));
+  const has = s.presence(part.mailboxes);
+  planned(() =>
+    checkSecrets(config, part.mailboxes, args.localAccounts ? { ...has, sshPrivateKey: true, cpanelToken: true } : has, {
+      addsDomain: false,
+      copies: true,
+    }),
+  );
   const appDetails = await domain.getOutputDetails("imapApp");
   const app = exchangeApp(domain, appDetails.value ?? appDetails.secretValue);
 

@@ -14,5 +14,6 @@ export = all[`${CONFIG_NAMESPACE}domainStack`] !== undefined
         accounts: (part, s) => localAccounts(part, sandboxHost(part), s),
         address: sandboxAddress(all),
         check: sandboxHost,
+        localAccounts: true,
       })
   : (require("./domain") as Record<string, unknown>);

@@ -754,7 +754,13 @@ export function parseConfig(raw: RawConfig, auditEntries: Record<string, number>
       r.fail(
         cfgPath(k),
         "is a wave stack's setting, but mailshift:domainStack is not set",
-        "A wave stack sets both mailshift:domainStack (the domain stack's reference name) and mailshift:wave; a domain stack lists its waves in mailshift:waves",
+        `${
+          nearestKeys(k, CONFIG_KEYS).length
+            ? `Did you mean ${nearestKeys(k, CONFIG_KEYS)
+                .map((n) => `\`${n}\``)
+                .join(" or ")}? `
+            : ""
+        }A wave stack sets both mailshift:domainStack (the domain stack's reference name) and mailshift:wave; a domain stack lists its waves in mailshift:waves`,
       );
     else if (!topLevel.includes(k)) r.unknownKey(cfgPath(k), k, "a mailshift setting", topLevel, CONFIG_KEYS);
   const domain = r.domain(cfgPath("domain"), raw.domain, true);

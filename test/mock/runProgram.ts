@@ -111,8 +111,18 @@ export const OLD_ADMIN_PASSWORD = "old-admin-s3cret";
 /** Outputs another stack holds as secrets (the domain stack's IMAP app, with its client secret). */
 const SECRET_OUTPUTS = ["imapApp"];
 
-export function configFor(stack: StackName, stage: Stage, over: Record<string, unknown> = {}): Record<string, string> {
-  const c: Record<string, unknown> = { ...stackConfig(stack), "mailshift:stage": stage };
+/**
+ * The stack file's config at `stage`, with every secret and the world's gates passed over. `waves`: keep
+ * production's waves (test/mock/waves.test.ts); without, the stack runs as one stack copying every mailbox, the
+ * layout the other mock tests describe.
+ */
+export function configFor(stack: StackName, stage: Stage, over: Record<string, unknown> = {}, waves = false): Record<string, string> {
+  const file = stackConfig(stack);
+  const c: Record<string, unknown> = { ...file, "mailshift:stage": stage };
+  if (!waves) {
+    delete c["mailshift:waves"];
+    c["mailshift:mailboxes"] = (file["mailshift:mailboxes"] as Record<string, unknown>[]).map(({ wave: _wave, ...m }) => m);
+  }
   const prev = STAGES[STAGES.indexOf(stage) - 1];
   if (prev) c["mailshift:previousStage"] = prev;
   else delete c["mailshift:previousStage"];

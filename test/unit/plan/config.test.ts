@@ -35,6 +35,7 @@ describe("plan/config: the stack configuration schema", () => {
       sourceUser: "bob@example.com",
       displayName: "Bob Lee",
       quota: { kind: "auto" },
+      wave: "wave-a",
     });
     assert.deepEqual(c.mailboxes[4]!.quota, { kind: "bytes", bytes: 20_000_000_000 });
     assert.equal(c.mailboxes[5]!.sourceUser, "eve");

@@ -8,13 +8,15 @@ const yaml = require("js-yaml") as { load(text: string): unknown };
 
 export const STACKS = ["staging", "production"] as const;
 export type StackName = (typeof STACKS)[number];
+/** Production's wave stacks (mailshift:waves of Pulumi.production.yaml). */
+export const WAVE_STACKS = ["production-wave-a", "production-wave-b"] as const;
 
-export function stackFile(stack: StackName): string {
+export function stackFile(stack: StackName | (typeof WAVE_STACKS)[number]): string {
   return path.join(repoRoot(), "stacks", `Pulumi.${stack}.yaml`);
 }
 
 /** Every config key of the stack file, full names (`mailshift:domain`, `azuread:tenantId`). */
-export function stackConfig(stack: StackName): Record<string, unknown> {
+export function stackConfig(stack: StackName | (typeof WAVE_STACKS)[number]): Record<string, unknown> {
   const doc = yaml.load(fs.readFileSync(stackFile(stack), "utf8")) as { config: Record<string, unknown> };
   return doc.config;
 }

@@ -117,12 +117,8 @@ const SECRET_OUTPUTS = ["imapApp"];
  * layout the other mock tests describe.
  */
 export function configFor(stack: StackName, stage: Stage, over: Record<string, unknown> = {}, waves = false): Record<string, string> {
-  const file = stackConfig(stack);
-  const c: Record<string, unknown> = { ...file, "mailshift:stage": stage };
-  if (!waves) {
-    delete c["mailshift:waves"];
-    c["mailshift:mailboxes"] = (file["mailshift:mailboxes"] as Record<string, unknown>[]).map(({ wave: _wave, ...m }) => m);
-  }
+  const c: Record<string, unknown> = { ...stackConfig(stack), "mailshift:stage": stage };
+
   const prev = STAGES[STAGES.indexOf(stage) - 1];
   if (prev) c["mailshift:previousStage"] = prev;
   else delete c["mailshift:previousStage"];
@@ -133,6 +129,10 @@ export function configFor(stack: StackName, stage: Stage, over: Record<string, u
     reason: "the program under mocks has no world to read",
   };
   Object.assign(c, over);
+  if (!waves) {
+    delete c["mailshift:waves"];
+    c["mailshift:mailboxes"] = (c["mailshift:mailboxes"] as Record<string, unknown>[]).map(({ wave: _wave, ...m }) => m);
+  }
   const mailboxes = c["mailshift:mailboxes"] as { address: string }[];
   if (!("mailshift:passwords" in over))
     c["mailshift:passwords"] = Object.fromEntries(
@@ -149,8 +149,11 @@ export function configFor(stack: StackName, stage: Stage, over: Record<string, u
   );
 }
 
-export function outputValue<T>(o: pulumi.Output<T> | T): Promise<T> {
-  return new Promise((resolve) => pulumi.output(o).apply((v) => resolve(v as T)));
+/** An output's value; undefined for one a preview cannot know (a resource's output the mocks do not give). */
+export async function outputValue<T>(o: pulumi.Output<T> | T): Promise<T> {
+  // the SDK's own promises (stackReference.js reads them the same way): apply never runs for an unknown value
+  const out = pulumi.output(o) as unknown as { isKnown: Promise<boolean>; promise(): Promise<T> };
+  return (await out.isKnown) ? await out.promise() : (undefined as T);
 }
 
 /**

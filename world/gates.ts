@@ -111,7 +111,7 @@ export function openGates(plan: MigrationPlan, targets: readonly PreflightTarget
   const waves = config.waves && STAGES.indexOf(stage) >= STAGES.indexOf("copy") ? readWaves(config.waves) : undefined;
   // preflight runs from prepare to cutover (finalize copies nothing new); its result gates the way into cutover
   const preflight = last.then((l) =>
-    !waves && config.gates.preflight && STAGES.indexOf(stage) <= STAGES.indexOf("cutover")
+    !config.waves && config.gates.preflight && STAGES.indexOf(stage) <= STAGES.indexOf("cutover")
       ? runPreflight(
           // before the first up, the destination accounts do not exist yet: `pulumi up` creates them
           l
@@ -163,10 +163,12 @@ export function openGates(plan: MigrationPlan, targets: readonly PreflightTarget
       // A preview cannot know this run's passes nor when its records are published: it shows the record as it would
       // be with what is deployed. An up records once the DNS records (TTL lowered, MX switched) and passes are done.
       // The preflight recorded is this run's (facts.preflight), or the last one when none ran at this stage.
+      // (with waves, their passes as read at this run: the preview shows what the waves deployed)
+      const deployed = waves ? pulumi.output(waves.then((w) => w.migrations)) : facts$.apply((f) => f.last?.migrations ?? []);
       const gateState = pulumi.runtime.isDryRun()
         ? pulumi
-            .all([facts$, decision$])
-            .apply(([f, d]) => nextRecord(stage, { ...f, now: new Date() }, f.last?.migrations ?? [], f.preflight, d.overridden))
+            .all([facts$, decision$, deployed])
+            .apply(([f, d, m]) => nextRecord(stage, { ...f, now: new Date() }, m, f.preflight, d.overridden))
         : pulumi
             .all([facts$, decision$, passes, pulumi.output(zoneNameServers ?? []), pulumi.all(after)])
             .apply(([f, d, m, ns]) => nextRecord(stage, { ...f, now: new Date() }, m, f.preflight, d.overridden, ns));

@@ -99,6 +99,31 @@ describe("waves under mocks: production as a domain stack and its two wave stack
     });
   }
 
+  it("the domain's gates read each wave's gateState: the next stage is blocked by the mailboxes of the wave that has not copied", async () => {
+    const at = new Date().toISOString();
+    const passes = (wave: string) =>
+      mailboxes
+        .filter((m) => m.wave === wave)
+        .map((m) => ({ source: m.address, generation: 1, verified: true, missing: 0, lastPassAt: at }));
+    const { exports } = await runProgram(configFor("production", "copy", {}, true), "production", {
+      [`${DOMAIN_REF}-wave-a`]: {
+        gateState: { stage: "copy", wave: "wave-a", migrations: passes("wave-a"), preflight: { at, problems: [] }, overrides: [] },
+      },
+    });
+    const blockers = (exports.nextStageBlockers as string[]).filter((b) => /migrations-verified|preflight/.test(b));
+    assert.deepEqual(blockers, [
+      ...mailboxes
+        .filter((m) => m.wave === "wave-b")
+        .map((m) => `cutover [migrations-verified]: ${m.address}: no copy deployed yet; run \`pulumi up --refresh\` at stage copy again`),
+      `cutover [preflight]: preflight (${at}): wave wave-b: no preflight recorded yet; run \`pulumi up\` on its stack ${DOMAIN_REF}-wave-b`,
+    ]);
+    // the record the domain leaves holds the waves' passes
+    assert.deepEqual(
+      (exports.gateState as { migrations: { source: string }[] }).migrations.map((m) => m.source),
+      passes("wave-a").map((m) => m.source),
+    );
+  });
+
   it("a wave stack holding a domain key is refused, saying where it belongs", async () => {
     const config = { ...(stackConfig("production-wave-a") as Record<string, string>), "mailshift:stage": "copy" };
     await assert.rejects(

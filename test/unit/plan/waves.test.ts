@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { parseConfig, SECRET_KEYS } from "../../../plan/config";
 import { PlanErrors } from "../../../plan/errors";
 import { buildPlan } from "../../../plan/plan";
+import { checkSecrets } from "../../../plan/secrets";
 import { checkWaveStack, parseWaveInputs, planPart, waveInputs } from "../../../plan/waves";
 import { rawMailshift, stackConfig, WAVE_STACKS } from "./stackFiles";
 
@@ -151,6 +152,42 @@ describe("plan/waves: a wave stack holds its two keys and its secrets only", () 
       errorsOf(() => checkWaveStack({ domainStack: "organization/mailshift/production" })).some((e) =>
         /^mailshift:wave: is not set/.test(e),
       ),
+    );
+  });
+});
+
+describe("plan/waves: the secrets each stack of a wave layout needs", () => {
+  const plan = buildPlan(parseConfig(raw()));
+  const none = { graphClientSecret: false, cpanelToken: false, sshPrivateKey: false, passwords: {} };
+  const missing = (f: () => void) => {
+    try {
+      f();
+      return [];
+    } catch (err) {
+      assert.ok(err instanceof PlanErrors);
+      return err.errors.map((e) => e.path);
+    }
+  };
+
+  it("the domain stack adds the domain but copies nothing: the Graph secret only, no mailbox password", () => {
+    const exchange = plan.mailboxes.filter((m) => m.route === "exchange");
+    assert.deepEqual(
+      missing(() => checkSecrets(plan.config, exchange, none, { addsDomain: true, copies: false })),
+      ["mailshift:graphClientSecret"],
+    );
+  });
+
+  it("a wave stack copies its mailboxes: their passwords and the new host's token, not the Graph secret", () => {
+    const part = planPart(plan, "wave-a");
+    assert.deepEqual(
+      missing(() => checkSecrets(plan.config, part.mailboxes, none, { addsDomain: false, copies: true })),
+      [
+        "mailshift:cpanelToken",
+        'mailshift:passwords["alice@example.com"].source',
+        'mailshift:passwords["ceo@example.com"].source',
+        'mailshift:passwords["bob@example.com"].destination',
+        'mailshift:passwords["bob@example.com"].source',
+      ],
     );
   });
 });

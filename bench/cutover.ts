@@ -48,7 +48,13 @@ async function scale(
   const viaMb = idx.map((i): MailUser => ({ user: `mb${i}`, password: `mb${i}-pw` }));
   const old = await Dovecot.start({ layout: "old", users: src, name: `cutover-old-${name}`, keepDir: false });
   // METADATA on, as an admin enables it: where mailshift keeps its watermarks for a pass with no local state.
-  const fresh = await Dovecot.start({ layout: "new", users: [...viaMs, ...viaMb], name: `cutover-new-${name}`, keepDir: false, metadata: true });
+  const fresh = await Dovecot.start({
+    layout: "new",
+    users: [...viaMs, ...viaMb],
+    name: `cutover-new-${name}`,
+    keepDir: false,
+    metadata: true,
+  });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "mailshift-cutover-"));
   try {
     stderr(`${name}: generating`);

@@ -37,7 +37,13 @@ function fromMark(v: unknown): FolderMark | undefined {
   const count = (n: unknown) => typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
   if (typeof path !== "string" || typeof uidValidity !== "string" || !count(uidNext) || !count(messages)) return undefined;
   if (modseq !== null && (typeof modseq !== "string" || !/^\d+$/.test(modseq))) return undefined;
-  return { path, uidValidity, uidNext: uidNext as number, messages: messages as number, ...(modseq === null ? {} : { highestModseq: modseq }) };
+  return {
+    path,
+    uidValidity,
+    uidNext: uidNext as number,
+    messages: messages as number,
+    ...(modseq === null ? {} : { highestModseq: modseq }),
+  };
 }
 
 /** The entry's text: compact JSON, groups added while they fit MAX_ENTRY_BYTES. Pure. */
@@ -112,15 +118,23 @@ export async function readStoredEntry(client: ImapFlow, source: string): Promise
   const name = entryName(source);
   let text: string | undefined;
   try {
-    await run(client, "GETMETADATA", [{ type: "STRING", value: "" }, { type: "STRING", value: name }], {
-      untagged: {
-        METADATA: async (u) => {
-          const list = u.attributes?.[1];
-          if (!Array.isArray(list)) return;
-          for (let i = 0; i + 1 < list.length; i += 2) if (textOf(list[i])?.toLowerCase() === name) text = textOf(list[i + 1]);
+    await run(
+      client,
+      "GETMETADATA",
+      [
+        { type: "STRING", value: "" },
+        { type: "STRING", value: name },
+      ],
+      {
+        untagged: {
+          METADATA: async (u) => {
+            const list = u.attributes?.[1];
+            if (!Array.isArray(list)) return;
+            for (let i = 0; i + 1 < list.length; i += 2) if (textOf(list[i])?.toLowerCase() === name) text = textOf(list[i + 1]);
+          },
         },
       },
-    });
+    );
   } catch {
     return undefined;
   }

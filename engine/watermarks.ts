@@ -58,7 +58,12 @@ export function plausible(w: GroupWatermark): boolean {
  * entries, ours among them, as INBOX's changes). A search for messages changed since (copyFolder.ts) tells which.
  */
 function onlyModseqMoved(a: FolderMark, b: FolderMark): boolean {
-  return sameCounts(a, b) && /^[1-9]\d*$/.test(a.highestModseq ?? "") && /^\d+$/.test(b.highestModseq ?? "") && BigInt(b.highestModseq!) > BigInt(a.highestModseq!);
+  return (
+    sameCounts(a, b) &&
+    /^[1-9]\d*$/.test(a.highestModseq ?? "") &&
+    /^\d+$/.test(b.highestModseq ?? "") &&
+    BigInt(b.highestModseq!) > BigInt(a.highestModseq!)
+  );
 }
 
 /** True when every folder of the group is exactly as it was when the group was last proven complete. */

@@ -186,7 +186,12 @@ export function mailshift(
   writeFileSync(list, JSON.stringify({ mailboxes }), { mode: 0o600 });
   const state = path.join(work, "state.json");
   const cli = MAILSHIFT_BIN;
-  return async (withState: boolean, onTick?: () => void): Promise<Run & { copied: number; unchangedFolders: number }> => {
+  /** `serverState` false: as a destination without METADATA, nothing kept there nor read (--no-server-state). */
+  return async (
+    withState: boolean,
+    onTick?: () => void,
+    serverState = true,
+  ): Promise<Run & { copied: number; unchangedFolders: number }> => {
     const l = load();
     const {
       m,
@@ -195,7 +200,16 @@ export function mailshift(
     } = await measured([old, fresh], async () => ({
       m: await measureAsync(
         cli,
-        ["sync-many", "--mailboxes", list, "--parallel", String(parallel), "--json", ...(withState ? ["--state", state] : [])],
+        [
+          "sync-many",
+          "--mailboxes",
+          list,
+          "--parallel",
+          String(parallel),
+          "--json",
+          ...(withState ? ["--state", state] : []),
+          ...(serverState ? [] : ["--no-server-state"]),
+        ],
         onTick,
       ),
     }));

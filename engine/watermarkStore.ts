@@ -11,8 +11,8 @@ import type { FolderMark, GroupWatermark, Watermarks } from "./watermarks";
 const ENTRY_PREFIX = "/private/vendor/mailshift/watermarks/";
 
 /**
- * Cyrus refuses a literal over 128 KB with BYE; a larger set of watermarks keeps the groups that fit (the others
- * are listed next time).
+ * Cyrus takes a 100 KB entry and hangs up on a 200 KB literal (BYE [TOOBIG]); a larger set of watermarks keeps
+ * the groups that fit (the others are listed next time).
  */
 export const MAX_ENTRY_BYTES = 100_000;
 

@@ -1,8 +1,10 @@
 // Issue 23's cutover window: the pass after the MX change, which copies the mail that still reached the old host.
 // Per scale (MAILBOXESxMESSAGES, generated mail between two loopback Dovecot servers), both tools copy everything
 // once, then each round adds 1% new mail to every source mailbox and times, on the same new mail, mbsync with its
-// state against mailshift with --state; then another 1% against mailshift with no state at all (a fresh machine
-// at cutover). Each figure is the median of the rounds; the order of the tools alternates between rounds, and each
+// state against mailshift with --state; then another 1% against mailshift with no local state at all (a fresh
+// machine at cutover), which starts from the watermarks the pass before it kept on the destination (METADATA, on
+// in the new host's Dovecot); then another 1% with no state and nothing kept there (--no-server-state, as on a
+// destination without METADATA), the same run's measure of what the entry saves. Each figure is the median of the rounds; the order of the tools alternates between rounds, and each
 // run starts with the page cache emptied and both programs loaded (scale/tools.ts), as in scale/run.ts.
 // With one mailbox it also times a stateless no-op `mailshift sync` from the launcher, against mbsync's no-op.
 //   node dist/bench/cutover.js [--scales 1x2500,40x1000] [--rounds 3] [--parallel 4] [--seed 7]
@@ -31,6 +33,8 @@ interface Rounds {
   msState: Run[];
   mbDelta2: Run[];
   msStateless: Run[];
+  mbDelta3: Run[];
+  msNoServer: Run[];
   launcherNoop: number[];
   mbNoop: Run[];
 }
@@ -47,7 +51,14 @@ async function scale(
   const viaMs = idx.map((i): MailUser => ({ user: `ms${i}`, password: `ms${i}-pw` }));
   const viaMb = idx.map((i): MailUser => ({ user: `mb${i}`, password: `mb${i}-pw` }));
   const old = await Dovecot.start({ layout: "old", users: src, name: `cutover-old-${name}`, keepDir: false });
-  const fresh = await Dovecot.start({ layout: "new", users: [...viaMs, ...viaMb], name: `cutover-new-${name}`, keepDir: false });
+  // METADATA on, as an admin enables it: where mailshift keeps its watermarks for a pass with no local state.
+  const fresh = await Dovecot.start({
+    layout: "new",
+    users: [...viaMs, ...viaMb],
+    name: `cutover-new-${name}`,
+    keepDir: false,
+    metadata: true,
+  });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "mailshift-cutover-"));
   try {
     stderr(`${name}: generating`);
@@ -74,7 +85,16 @@ async function scale(
         await addMessages(old, src[i].user, plans, `c${round}`);
       }
     };
-    const r: Rounds = { mbDelta: [], msState: [], mbDelta2: [], msStateless: [], launcherNoop: [], mbNoop: [] };
+    const r: Rounds = {
+      mbDelta: [],
+      msState: [],
+      mbDelta2: [],
+      msStateless: [],
+      mbDelta3: [],
+      msNoServer: [],
+      launcherNoop: [],
+      mbNoop: [],
+    };
     const both = async (k: number, mbOut: Run[], msRun: () => Promise<Run>, msOut: Run[]) => {
       if (k % 2 === 0) {
         mbOut.push(await mb());
@@ -92,6 +112,10 @@ async function scale(
       await addDelta();
       await both(k, r.mbDelta2, () => ms(false), r.msStateless);
       await ms(true); // records the watermarks the stateless pass could not
+      // The same pass where the destination keeps nothing (no METADATA, or --no-server-state): every folder listed.
+      await addDelta();
+      await both(k, r.mbDelta3, () => ms(false, undefined, false), r.msNoServer);
+      await ms(true);
       if (mailboxes === 1) {
         r.mbNoop.push(await mb());
         coldMail();
@@ -107,10 +131,10 @@ async function scale(
     }
     const msCount = await countAll(fresh, viaMs);
     const mbCount = await countAll(fresh, viaMb);
-    const expected = loaded.messages + 2 * o.rounds * delta * mailboxes;
+    const expected = loaded.messages + 3 * o.rounds * delta * mailboxes;
     if (msCount !== expected || mbCount !== expected)
       throw new Error(`${name}: on the destinations mailshift ${msCount}, mbsync ${mbCount}, expected ${expected}`);
-    for (const x of [...r.msState, ...r.msStateless])
+    for (const x of [...r.msState, ...r.msStateless, ...r.msNoServer])
       if (x.copied !== delta * mailboxes) throw new Error(`${name}: a delta pass copied ${x.copied}, expected ${delta * mailboxes}`);
 
     const wall = (runs: Run[]) => median(runs.map((x) => x.m.wallS));
@@ -135,7 +159,9 @@ async function scale(
       row("mbsync 1% delta (its state)", r.mbDelta),
       row("mailshift 1% delta, --state", r.msState, r.mbDelta),
       row("mbsync 1% delta (its state), second", r.mbDelta2),
-      row("mailshift 1% delta, stateless", r.msStateless, r.mbDelta2),
+      row("mailshift 1% delta, stateless (watermarks from the destination)", r.msStateless, r.mbDelta2),
+      row("mbsync 1% delta (its state), third", r.mbDelta3),
+      row("mailshift 1% delta, stateless, nothing kept on the destination", r.msNoServer, r.mbDelta3),
     ];
     if (r.mbNoop.length) {
       rows.push(row("mbsync no-op (its state)", r.mbNoop));
@@ -150,6 +176,13 @@ async function scale(
       ]);
     }
     report.table({ head: ["pass", "wall s", "CPU s", "servers' CPU s", "time ratio", "rounds, wall s"], rows });
+    // The stateless pass starts with no local state: what it skipped, it knew from the watermarks the pass before
+    // it left on the destination (METADATA).
+    report.line(
+      `Folders skipped as unchanged, per round: --state ${r.msState.map((x) => x.unchangedFolders ?? 0).join(", ")}; ` +
+        `stateless (watermarks from the destination's METADATA) ${r.msStateless.map((x) => x.unchangedFolders ?? 0).join(", ")}; ` +
+        `nothing kept on the destination ${r.msNoServer.map((x) => x.unchangedFolders ?? 0).join(", ")}.`,
+    );
   } finally {
     await stopAllDovecots();
     fs.rmSync(work, { recursive: true, force: true });

@@ -31,6 +31,9 @@ options:
   --from-admin ADMIN       log in to the old host as this administrator for the URL's user
   --to-admin ADMIN         the same on the new host
   --state FILE             sync: keep folder watermarks here, so a resync skips folders where nothing moved
+  --no-server-state        sync: neither keep the watermarks on the new host (a private METADATA entry, where it
+                           has METADATA) nor start from those kept there; without it a run with no --state
+                           resyncs as one with it
   --insecure               allow a plaintext login to a host that is not local
   --quick                  verify: compare message identities instead of every message's bytes
   --json                   print the summary as one JSON object on stdout`;
@@ -47,6 +50,8 @@ export interface CliCommand {
   connections?: number;
   maxMessageBytes?: number;
   stateFile?: string;
+  /** False with --no-server-state: no watermarks kept on, or read from, the destination. */
+  serverState: boolean;
 }
 
 const FLAGS_WITH_VALUE = new Set([
@@ -61,7 +66,7 @@ const FLAGS_WITH_VALUE = new Set([
   "--ca",
   "--state",
 ]);
-const BOOLEAN_FLAGS = new Set(["--json", "--insecure", "--quick"]);
+const BOOLEAN_FLAGS = new Set(["--json", "--insecure", "--quick", "--no-server-state"]);
 
 function positiveInt(flag: string, v: string): number {
   const n = Number(v);
@@ -145,5 +150,6 @@ export function parseArgs(
     connections: connections ? positiveInt("--connections", connections) : undefined,
     maxMessageBytes: maxSize ? positiveInt("--max-message-size", maxSize) : undefined,
     stateFile: one("--state"),
+    serverState: !bools.has("--no-server-state"),
   };
 }

@@ -40,6 +40,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     const key = pairKey(mailboxLabel(cmd.from), mailboxLabel(cmd.to!));
     const summary = await syncMailbox(cmd.from, cmd.to!, {
       watermarks: state?.pairs[key],
+      serverWatermarks: cmd.serverState,
       folders: cmd.folders,
       connections: cmd.connections,
       maxMessageBytes: cmd.maxMessageBytes,

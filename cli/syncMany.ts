@@ -21,6 +21,7 @@ options:
   --parallel N      mailboxes copied at the same time (default 4)
   --connections N   parallel APPEND connections per mailbox (default 4)
   --state FILE      keep folder watermarks of every mailbox here, so a resync skips folders where nothing moved
+  --no-server-state neither keep the watermarks on the new host (a private METADATA entry) nor read them there
   --json            print one JSON object (totals and one small record per mailbox) on stdout`;
 
 export interface SyncManyArgs {
@@ -28,6 +29,8 @@ export interface SyncManyArgs {
   parallel: number;
   connections?: number;
   stateFile?: string;
+  /** False with --no-server-state: no watermarks kept on, or read from, the destination. */
+  serverState: boolean;
   json: boolean;
 }
 
@@ -41,6 +44,7 @@ function positiveInt(flag: string, v: string): number {
 export function parseSyncManyArgs(argv: readonly string[]): SyncManyArgs {
   const values = new Map<string, string>();
   let json = false;
+  let serverState = true;
   const withValue = new Set(["--mailboxes", "--parallel", "--connections", "--state"]);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -48,6 +52,8 @@ export function parseSyncManyArgs(argv: readonly string[]): SyncManyArgs {
     const flag = eq > 0 ? a.slice(0, eq) : a;
     if (flag === "--json" && eq < 0) {
       json = true;
+    } else if (flag === "--no-server-state" && eq < 0) {
+      serverState = false;
     } else if (withValue.has(flag)) {
       const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
       if (v === undefined) throw new UsageError(`${flag} needs a value`);
@@ -70,6 +76,7 @@ export function parseSyncManyArgs(argv: readonly string[]): SyncManyArgs {
     parallel: parallel ? positiveInt("--parallel", parallel) : 4,
     connections: connections ? positiveInt("--connections", connections) : undefined,
     stateFile: values.get("--state"),
+    serverState,
     json,
   };
 }
@@ -283,7 +290,12 @@ export async function runSyncMany(argv: string[], env: NodeJS.ProcessEnv = proce
         const key = pairKey(mailboxLabel(p.from), mailboxLabel(p.to));
         let r: MailboxResult;
         try {
-          const summary = await syncMailbox(p.from, p.to, { watermarks: state?.pairs[key], connections: args.connections, lanes });
+          const summary = await syncMailbox(p.from, p.to, {
+            watermarks: state?.pairs[key],
+            serverWatermarks: args.serverState,
+            connections: args.connections,
+            lanes,
+          });
           r = resultOf(p.entry, summary);
           if (state && args.stateFile) {
             state.pairs[key] = summary.watermarks;

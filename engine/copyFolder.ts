@@ -7,7 +7,7 @@ import { newMailIsAllMissing, type GroupWatermark } from "./watermarks";
 import { groupMark } from "./folderMarks";
 import { storeCommands, type FolderDelta, type SourceRef } from "./missing";
 import { folderMark } from "./listing";
-import { newSinceProof, noneOnDestination } from "./incremental";
+import { newSinceProof, noneOnDestination, unchangedOnDestination } from "./incremental";
 import { storableFlags } from "./flags";
 import { compare, readIds } from "./compare";
 import { checkArrivals } from "./arrivals";
@@ -166,6 +166,13 @@ async function copyCompared(pass: GroupPass, listing: FullListing): Promise<Grou
   return copyMissing(pass, { toCopy: delta.toCopy, permanentFlags: dest.permanentFlags, touched, idsWithBodies });
 }
 
+/** Nothing to read or copy: every source message is there, as the marks prove. */
+function unchanged(job: GroupJob, marks: GroupWatermark, skipped: boolean): GroupOutcome {
+  for (const [i, m] of marks.sources.entries()) job.ledger.listed(i, m.messages, m.messages);
+  job.ledger.found(0, 0);
+  return { missing: 0, watermark: marks, unchanged: skipped };
+}
+
 /**
  * Carries out what the plan decided for the group. Without marks from the folder list (no LIST-STATUS, or a
  * retry) it reads them first and decides by the same rule (passPlan.ts strategyOf).
@@ -183,20 +190,25 @@ export async function copyFolderGroup(job: GroupJob): Promise<GroupOutcome> {
     case "nothing":
       return { missing: 0, unchanged: false };
     case "skip":
-    case "empty": {
-      const { marks } = strategy;
-      for (const [i, m] of marks.sources.entries()) job.ledger.listed(i, m.messages, m.messages);
-      job.ledger.found(0, 0);
-      return { missing: 0, watermark: marks, unchanged: strategy.kind === "skip" };
-    }
+    case "empty":
+      return unchanged(job, strategy.marks, strategy.kind === "skip");
     case "incremental": {
       const { marks } = strategy;
+      const since = strategy.destinationChangedSince;
+      // Nothing new on the sources, and the destination moved in HIGHESTMODSEQ alone: a skip once the search
+      // shows that no message there changed, without an append connection.
+      if (since && strategy.sources.every((p) => !p.changedSince && p.provenBelow > p.upTo))
+        return (await unchangedOnDestination(job.session, group, since))
+          ? unchanged(job, marks, true)
+          : copyCompared(pass, strategy.otherwise);
       // The destination folder's PERMANENTFLAGS while the source is read: SELECTed on an append connection, which
       // then appends there and reads back what arrived without opening the folder again (arrivals.ts).
-      const [fresh, permanentFlags] = await Promise.all([
+      const [fresh, permanentFlags, destinationSame] = await Promise.all([
         newSinceProof(job.session, group, strategy.sources),
         job.session.appender().then(async (pool) => (await pool.use((c) => c.open(group.destination, false))).permanentFlags),
+        since ? unchangedOnDestination(job.session, group, since) : true,
       ]);
+      if (!destinationSame) return copyCompared(pass, strategy.otherwise);
       const allMissing = (f: MessageMeta[][]) =>
         newMailIsAllMissing(
           marks,

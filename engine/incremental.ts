@@ -55,3 +55,21 @@ export async function noneOnDestination(session: MailboxSession, group: FolderGr
   }
   return true;
 }
+
+/**
+ * True when no message of the destination folder changed since `modseq` (SEARCH MODSEQ, RFC 7162): its
+ * HIGHESTMODSEQ moved for something that is not a message (a METADATA entry; Dovecot counts the server's entries as
+ * INBOX's). False when one did, or when the server cannot answer: the caller lists both sides instead.
+ */
+export async function unchangedOnDestination(session: MailboxSession, group: FolderGroup, modseq: string): Promise<boolean> {
+  if (!/^[1-9]\d*$/.test(modseq)) return false;
+  const dst = await session.destination();
+  if (!dst.capabilities.has("CONDSTORE")) return false;
+  try {
+    await dst.mailboxOpen(group.destination);
+    const changed = await dst.search({ modseq: BigInt(modseq) + 1n }, { uid: true });
+    return Array.isArray(changed) && changed.length === 0;
+  } catch {
+    return false;
+  }
+}

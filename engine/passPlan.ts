@@ -23,9 +23,17 @@ export type Strategy =
   | { kind: "empty"; marks: GroupWatermark }
   /**
    * Only new source mail since the previous watermark: copy it from these UIDs on, when the proof carries over
-   * (known only once the source is read: newSinceProof); else the listing `otherwise`.
+   * (known only once the source is read: newSinceProof, and the destination searched where it moved in
+   * HIGHESTMODSEQ alone: unchangedOnDestination); else the listing `otherwise`.
    */
-  | { kind: "incremental"; marks: GroupWatermark; sources: NewMail[]; otherwise: FullListing }
+  | {
+      kind: "incremental";
+      marks: GroupWatermark;
+      sources: NewMail[];
+      /** Set when only the destination's HIGHESTMODSEQ moved: its messages changed since must be none. */
+      destinationChangedSince?: string;
+      otherwise: FullListing;
+    }
   /**
    * List both sides and compare. `idsWithBodies`: the destination was empty at the marks, so there is nothing to
    * compare with; the sources are listed without Message-IDs, which come with the bodies, and each message's

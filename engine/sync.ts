@@ -14,6 +14,7 @@ import { connectionsFor, forRetry, planPass } from "./passPlan";
 import { PassLedger } from "./ledger";
 import { runPlan } from "./scheduler";
 import { settleWatermarks } from "./settle";
+import { decodeEntry, readStoredEntry, storeWatermarks } from "./watermarkStore";
 import type { Watermarks } from "./watermarks";
 import type { Progress, SyncSummary } from "./summary";
 
@@ -34,6 +35,12 @@ export interface SyncOptions {
   onRetry?: (folder: string, attempt: number, cause: string) => void;
   /** From the previous pass's summary: folders unchanged on both sides since then are not listed again. */
   watermarks?: Watermarks;
+  /**
+   * Keep the watermarks on the destination too (a METADATA entry, where the server has METADATA), and start from
+   * those found there for folders `watermarks` does not cover: a pass without state then resyncs as one with it.
+   * Default true.
+   */
+  serverWatermarks?: boolean;
 }
 
 export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOptions = {}): Promise<SyncSummary> {
@@ -57,8 +64,15 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
     maxMessageBytes: opts.maxMessageBytes,
   };
   try {
+    const onServer = opts.serverWatermarks ?? true;
+    // Asked beside the folder lists, on the destination connection they open: one more command in its queue.
+    const storedEntry = onServer ? session.destination().then((c) => readStoredEntry(c, mailbox)) : undefined;
+    storedEntry?.catch(() => undefined);
     const { folders, retries } = await readFolders(session, mailbox, retry, opts);
-    const plan = planPass(to, folders.groups, folders.marks, opts.watermarks, opts);
+    const stored = await storedEntry?.catch(() => undefined);
+    // The local state (--state, the provider's outputs) first; the server's entry for the folders it lacks.
+    const previous = { ...(stored && decodeEntry(stored, mailbox)), ...opts.watermarks };
+    const plan = planPass(to, folders.groups, folders.marks, Object.keys(previous).length ? previous : undefined, opts);
     const ledger = new PassLedger(mailbox, folders.groups, retries, opts.onProgress);
 
     await runPlan(plan, session, anotherLane, async (lane, index) => {
@@ -76,6 +90,7 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
     });
 
     const watermarks = await settleWatermarks(session, ledger.outcomes());
+    if (onServer) await storeWatermarks(await session.destination(), mailbox, watermarks, stored).catch(() => false);
     return ledger.summary({ source: mailbox, destination, excluded: folders.excluded }, watermarks, started, Date.now());
   } finally {
     await Promise.all(sessions.map((s) => s.close()));

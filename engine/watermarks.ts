@@ -43,9 +43,32 @@ function sameDestination(a: FolderMark | undefined, b: FolderMark | undefined): 
   return sameCounts(a, b) && a.highestModseq === b!.highestModseq;
 }
 
+/**
+ * A watermark that could be true: every source message had its own counterpart on the destination, so the
+ * destination held at least as many messages. A stored entry that says otherwise (tampered with, or rewritten after
+ * mail was deleted there) is not a proof, and the group is listed.
+ */
+export function plausible(w: GroupWatermark): boolean {
+  return w.destination.messages >= w.sources.reduce((n, m) => n + m.messages, 0);
+}
+
+/**
+ * The destination moved only in HIGHESTMODSEQ: the same messages (UIDNEXT and MESSAGES as they were), and
+ * something else changed its modification sequence: a flag, or a METADATA entry (Dovecot counts the server's
+ * entries, ours among them, as INBOX's changes). A search for messages changed since (copyFolder.ts) tells which.
+ */
+function onlyModseqMoved(a: FolderMark, b: FolderMark): boolean {
+  return (
+    sameCounts(a, b) &&
+    /^[1-9]\d*$/.test(a.highestModseq ?? "") &&
+    /^\d+$/.test(b.highestModseq ?? "") &&
+    BigInt(b.highestModseq!) > BigInt(a.highestModseq!)
+  );
+}
+
 /** True when every folder of the group is exactly as it was when the group was last proven complete. */
 export function unchangedSince(previous: GroupWatermark | undefined, now: GroupWatermark): boolean {
-  if (!previous || previous.sources.length !== now.sources.length) return false;
+  if (!previous || previous.sources.length !== now.sources.length || !plausible(previous)) return false;
   return sameDestination(previous.destination, now.destination) && previous.sources.every((m, i) => sameSource(m, now.sources[i]));
 }
 
@@ -63,7 +86,7 @@ export type ResyncPath =
   /** Nothing moved on either side since the proof. */
   | { kind: "skip" }
   /** The destination did not move and the sources only grew (or lost mail): copy what is new, list nothing else. */
-  | { kind: "incremental"; sources: NewMail[] }
+  | { kind: "incremental"; sources: NewMail[]; destinationChangedSince?: string }
   /** The sources hold no message: nothing to copy and no flag to carry, so nothing to list on either side. */
   | { kind: "empty" }
   /** No proof to build on: list both sides and compare. */
@@ -74,9 +97,11 @@ export function resyncPath(previous: GroupWatermark | undefined, now: GroupWater
   if (!now) return { kind: "full" };
   if (unchangedSince(previous, now)) return { kind: "skip" };
   if (now.sources.every((m) => m.messages === 0)) return { kind: "empty" };
-  if (!previous || previous.sources.length !== now.sources.length) return { kind: "full" };
-  // A destination that moved may have lost a message or changed a flag: only a listing tells which.
-  if (!sameDestination(previous.destination, now.destination)) return { kind: "full" };
+  if (!previous || previous.sources.length !== now.sources.length || !plausible(previous)) return { kind: "full" };
+  // A destination that moved may have lost a message or changed a flag: only a listing tells which. One that moved
+  // in HIGHESTMODSEQ alone is searched for changed messages first.
+  const destinationMoved = !sameDestination(previous.destination, now.destination);
+  if (destinationMoved && !onlyModseqMoved(previous.destination, now.destination)) return { kind: "full" };
   const sources: NewMail[] = [];
   for (const [i, p] of previous.sources.entries()) {
     const n = now.sources[i];
@@ -93,7 +118,9 @@ export function resyncPath(previous: GroupWatermark | undefined, now: GroupWater
       upTo: n.uidNext - 1,
     });
   }
-  return { kind: "incremental", sources };
+  return destinationMoved
+    ? { kind: "incremental", sources, destinationChangedSince: previous.destination.highestModseq }
+    : { kind: "incremental", sources };
 }
 
 /**

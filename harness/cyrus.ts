@@ -37,6 +37,11 @@ export interface CyrusOptions {
   keepDir?: boolean;
   /** maxmessagesize: Cyrus advertises APPENDLIMIT=<this> and refuses a larger APPEND. */
   maxMessageBytes?: number;
+  /**
+   * Users may keep METADATA entries of their own naming (`annotation_allow_undefined`), as an admin enables it:
+   * where mailshift keeps its watermarks on the destination. Without it Cyrus refuses them ("Permission denied").
+   */
+  metadata?: boolean;
 }
 
 export class CyrusError extends Error {
@@ -199,6 +204,7 @@ export interface CyrusConfigInput {
   servername: string;
   user: string;
   maxMessageBytes?: number;
+  metadata?: boolean;
 }
 
 /** imapd.conf for one instance. Pure, so the choices can be read and tested in one place. */
@@ -232,6 +238,7 @@ export function imapdConf(c: CyrusConfigInput): string {
     `unixhierarchysep: ${slash ? "yes" : "no"}`,
     `altnamespace: ${slash ? "yes" : "no"}`,
     ...(c.maxMessageBytes !== undefined ? [`maxmessagesize: ${c.maxMessageBytes}`] : []),
+    ...(c.metadata ? [`annotation_allow_undefined: yes`] : []),
     // the engine and tests connect often from 127.0.0.1: no reverse lookups, no idle timeout surprises
     `hashimapspool: no`,
     `reverseacls: no`,
@@ -470,6 +477,7 @@ export class Cyrus implements ImapServer {
       servername: this.servername,
       user: this.identity.user,
       maxMessageBytes: this.opts.maxMessageBytes,
+      metadata: this.opts.metadata,
     };
     fs.writeFileSync(path.join(this.dir, "imapd.conf"), imapdConf(input));
     fs.writeFileSync(path.join(this.dir, "cyrus.conf"), cyrusConf(input));

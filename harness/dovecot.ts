@@ -47,6 +47,11 @@ export interface DovecotOptions {
    * users, then reports that those files cannot be listed (exit 75 after a complete listing).
    */
   listableUsers?: boolean;
+  /**
+   * IMAP METADATA (RFC 5464), as an admin enables it: `imap_metadata = yes` and a dict for the entries
+   * (`mail_attribute_dict`, a file in each user's home). Where mailshift keeps its watermarks on the destination.
+   */
+  metadata?: boolean;
 }
 
 export interface TlsFiles {
@@ -216,6 +221,7 @@ export interface ConfigInput {
   /** Required with `tls`. */
   imapsPort?: number;
   oauth2?: OAuth2Validation;
+  metadata?: boolean;
 }
 
 /**
@@ -285,6 +291,7 @@ export function dovecotConfig(c: ConfigInput): string {
     `mail_location = ${location}`,
     `mail_fsync = ${c.fsync ? "optimized" : "never"}`,
     `mail_plugins = $mail_plugins quota`,
+    ...(c.metadata ? [`mail_attribute_dict = file:%h/dovecot-attributes`] : []),
     // one passwd-file per user (the username is lowercased by auth_username_format before it is expanded):
     // Dovecot re-stats a passwd-file at most once a second, but a file it has never opened is read at once,
     // so a new user can log in immediately after addUser.
@@ -311,6 +318,7 @@ export function dovecotConfig(c: ConfigInput): string {
     `}`,
     `protocol imap {`,
     `  mail_plugins = $mail_plugins imap_quota`,
+    ...(c.metadata ? [`  imap_metadata = yes`] : []),
     `  mail_max_userip_connections = 200`,
     `}`,
     `plugin {`,
@@ -567,6 +575,7 @@ export class Dovecot implements ImapServer {
       tls: this.opts.tls,
       imapsPort: this.imapsPort,
       oauth2: this.opts.oauth2,
+      metadata: this.opts.metadata,
       masters: this.opts.masterUsers?.length ? path.join(this.dir, "masters") : undefined,
       allUsers: this.opts.listableUsers ? path.join(this.dir, "users.all") : undefined,
     });

@@ -22,6 +22,8 @@ export interface Run {
   serverCpuS: number;
   /** Messages the tool copied in this run. */
   copied?: number;
+  /** mailshift: folders skipped as unchanged since the watermarks it started from (local or on the destination). */
+  unchangedFolders?: number;
   /** The whole machine meanwhile: CPU busy and waiting for the disk, disk bytes read and written. */
   machine?: MachineUse;
 }
@@ -184,7 +186,12 @@ export function mailshift(
   writeFileSync(list, JSON.stringify({ mailboxes }), { mode: 0o600 });
   const state = path.join(work, "state.json");
   const cli = MAILSHIFT_BIN;
-  return async (withState: boolean, onTick?: () => void): Promise<Run & { copied: number }> => {
+  /** `serverState` false: as a destination without METADATA, nothing kept there nor read (--no-server-state). */
+  return async (
+    withState: boolean,
+    onTick?: () => void,
+    serverState = true,
+  ): Promise<Run & { copied: number; unchangedFolders: number }> => {
     const l = load();
     const {
       m,
@@ -193,11 +200,20 @@ export function mailshift(
     } = await measured([old, fresh], async () => ({
       m: await measureAsync(
         cli,
-        ["sync-many", "--mailboxes", list, "--parallel", String(parallel), "--json", ...(withState ? ["--state", state] : [])],
+        [
+          "sync-many",
+          "--mailboxes",
+          list,
+          "--parallel",
+          String(parallel),
+          "--json",
+          ...(withState ? ["--state", state] : []),
+          ...(serverState ? [] : ["--no-server-state"]),
+        ],
         onTick,
       ),
     }));
-    let out: { totals: { copied: number; verified: number; mailboxes: number } } | undefined;
+    let out: { totals: { copied: number; verified: number; mailboxes: number }; mailboxes?: { unchangedFolders?: number }[] } | undefined;
     try {
       out = JSON.parse(m.stdout) as typeof out;
     } catch {
@@ -205,7 +221,8 @@ export function mailshift(
     }
     if (m.code !== 0 || !out || out.totals.verified !== out.totals.mailboxes)
       throw new Error(`mailshift sync-many exit ${m.code}: ${m.stdout.slice(0, 2000)} ${m.stderr.slice(-2000)}`);
-    return { m, load: l, copied: out.totals.copied, serverCpuS: server, machine };
+    const unchangedFolders = (out.mailboxes ?? []).reduce((n, r) => n + (r.unchangedFolders ?? 0), 0);
+    return { m, load: l, copied: out.totals.copied, unchangedFolders, serverCpuS: server, machine };
   };
 }
 

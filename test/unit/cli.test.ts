@@ -16,6 +16,12 @@ describe("command line", () => {
     );
     assert.deepEqual([c.to!.port, c.to!.tls, c.to!.password], [993, "implicit", "s3cret-to"]);
     assert.equal(c.json, true);
+    assert.equal(c.serverState, true, "watermarks kept on the destination unless told otherwise");
+    const off = parseArgs(
+      ["sync", "--from", "imap://alice@old.example:143", "--to", "imaps://alice@new.example", "--no-server-state"],
+      env,
+    );
+    assert.equal(off.serverState, false);
   });
 
   it("logs in as an administrator for the URL's user with --from-admin / --to-admin, the variable holding the admin's password", () => {

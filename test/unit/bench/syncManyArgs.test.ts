@@ -7,21 +7,26 @@ const env = { MAILSHIFT_FROM_PASSWORD: "from-secret", MAILSHIFT_TO_PASSWORD: "to
 const list = (entries: unknown) => JSON.stringify({ mailboxes: entries });
 
 describe("mailshift sync-many arguments", () => {
-  it("reads --mailboxes, --parallel (default 4), --connections, --state and --json", () => {
+  it("reads --mailboxes, --parallel (default 4), --connections, --state, --no-server-state and --json", () => {
     assert.deepEqual(parseSyncManyArgs(["--mailboxes", "m.json"]), {
       mailboxesFile: "m.json",
       parallel: 4,
       connections: undefined,
       stateFile: undefined,
+      serverState: true,
       json: false,
     });
-    assert.deepEqual(parseSyncManyArgs(["--mailboxes=m.json", "--parallel", "8", "--connections=2", "--state", "s.json", "--json"]), {
-      mailboxesFile: "m.json",
-      parallel: 8,
-      connections: 2,
-      stateFile: "s.json",
-      json: true,
-    });
+    assert.deepEqual(
+      parseSyncManyArgs(["--mailboxes=m.json", "--parallel", "8", "--connections=2", "--state", "s.json", "--no-server-state", "--json"]),
+      {
+        mailboxesFile: "m.json",
+        parallel: 8,
+        connections: 2,
+        stateFile: "s.json",
+        serverState: false,
+        json: true,
+      },
+    );
   });
 
   it("refuses a missing list, a bad number, an unknown option and credentials on the command line", () => {

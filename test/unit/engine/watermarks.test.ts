@@ -17,6 +17,37 @@ const proof = group(
 );
 
 describe("which work a resync pass needs, from its watermarks", () => {
+  it("a destination moved in HIGHESTMODSEQ alone (a METADATA entry written) is searched, not listed: incremental with the modseq to search from", () => {
+    const now = structuredClone(proof);
+    now.destination.highestModseq = "501";
+    assert.deepEqual(resyncPath(proof, now), {
+      kind: "incremental",
+      sources: [
+        { provenBelow: 101, changedSince: undefined, upTo: 100 },
+        { provenBelow: 11, changedSince: undefined, upTo: 10 },
+      ],
+      destinationChangedSince: "500",
+    });
+    const lower = structuredClone(proof);
+    lower.destination.highestModseq = "499";
+    assert.deepEqual(resyncPath(proof, lower), { kind: "full" }, "a modseq that went back is another folder");
+    const alsoCounts = structuredClone(now);
+    alsoCounts.destination.messages -= 1;
+    assert.deepEqual(resyncPath(proof, alsoCounts), { kind: "full" });
+  });
+
+  it("a watermark that cannot be true (fewer destination messages than source messages) is no proof: listed", () => {
+    // A stored entry rewritten to today's marks after mail was deleted on the destination, or new source mail
+    // claimed as proven.
+    const forged = group([mark("INBOX", { messages: 120, uidNext: 121 })], mark("Dest", { messages: 110, uidNext: 111 }));
+    assert.deepEqual(resyncPath(forged, structuredClone(forged)), { kind: "full" });
+    const grown = structuredClone(forged);
+    grown.sources[0] = { ...grown.sources[0], uidNext: 125, messages: 124, highestModseq: "510" };
+    assert.deepEqual(resyncPath(forged, grown), { kind: "full" });
+    const empty = group([mark("INBOX", { messages: 0, uidNext: 121 })], mark("Dest", { messages: 0, uidNext: 111 }));
+    assert.equal(resyncPath(forged, empty).kind, "empty", "sources with no mail need no proof");
+  });
+
   it("skips a group where nothing moved; lists in full without a proof or without HIGHESTMODSEQ on a source", () => {
     assert.deepEqual(resyncPath(proof, structuredClone(proof)), { kind: "skip" });
     assert.deepEqual(resyncPath(undefined, proof), { kind: "full" });
@@ -78,9 +109,8 @@ describe("which work a resync pass needs, from its watermarks", () => {
     assert.deepEqual(resyncPath(undefined, group([none(), mark("INBOX")])), { kind: "full" }, "one source with mail");
   });
 
-  it("lists in full when the destination moved in any way, or a source was rebuilt (UIDVALIDITY), renamed, or went back", () => {
+  it("lists in full when the destination's messages moved (its HIGHESTMODSEQ alone: searched, above), or a source was rebuilt (UIDVALIDITY), renamed, or went back", () => {
     const changes: [string, (g: GroupWatermark) => void][] = [
-      ["destination flags", (g) => (g.destination.highestModseq = "501")],
       ["destination expunge", (g) => (g.destination.messages -= 1)],
       ["destination new mail", (g) => (g.destination.uidNext += 1)],
       ["destination rebuilt", (g) => (g.destination.uidValidity = "8")],

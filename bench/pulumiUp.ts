@@ -9,7 +9,8 @@
 // started once before theirs) and is timed: Pulumi's own fixed cost, in the report beside the rest.
 // --compare DIST adds a second `pulumi up` whose program loads MailboxMigration from another build's dist/ (the
 // commit before a change): an A/B in the same run, on the same mail. Ratios in the report, never asserted.
-//   node dist/bench/pulumiUp.js [--scale 8x1000] [--rounds 3] [--copies 1] [--parallel 4]
+// Last, --noops passes with nothing new: `pulumi up` unbumped (check and diff only) against `sync-many --state`.
+//   node dist/bench/pulumiUp.js [--scale 8x1000] [--rounds 3] [--copies 1] [--noops ROUNDS] [--parallel 4]
 //     [--pulumi-parallel N|default] [--compare OTHER/dist] [--out bench/results/FILE.md]
 import fs from "node:fs";
 import os from "node:os";
@@ -116,10 +117,14 @@ class PulumiProject {
   }
 }
 
+/** Wall and CPU seconds (the tool's processes and those it waited for: for pulumi, its plugins and program). */
+type Times = Pick<Measured, "wallS" | "cpuS">;
+
 interface Tool {
   name: string;
-  copy(set: number): Promise<number>;
-  delta(): Promise<number>;
+  copy(set: number): Promise<Times>;
+  /** A pass after new mail (syncGeneration bumped), or with `bump` false, a `pulumi up` with nothing to do. */
+  resync(bump: boolean): Promise<Times>;
   check?(round: number): Promise<void>;
 }
 
@@ -138,6 +143,7 @@ async function main(): Promise<void> {
   const [mailboxes, messages] = [Number(m[1]), Number(m[2])];
   const rounds = Number(arg("--rounds") ?? 3);
   const copies = Number(arg("--copies") ?? 1);
+  const noops = Number(arg("--noops") ?? rounds);
   const parallel = Number(arg("--parallel") ?? 4);
   const pulumiParallel = arg("--pulumi-parallel") ?? String(parallel);
   const compare = arg("--compare");
@@ -171,7 +177,7 @@ async function main(): Promise<void> {
     );
     const delta = Math.max(1, Math.round(messages / 100));
     const empty = await PulumiProject.create(bin, path.join(work, "empty"), "exports.resources = 0;\n", { bench: undefined });
-    const emptyUps: number[] = [];
+    const emptyUps: Times[] = [];
     /** `pulumi up` of `stack` after an empty cache and Pulumi started once with nothing to do (timed too). */
     const pulumiTool = async (name: string, dist: string, to: MailUser[][]): Promise<Tool> => {
       const stacks: Record<string, string> = {};
@@ -183,12 +189,12 @@ async function main(): Promise<void> {
       }
       const pu = await PulumiProject.create(bin, path.join(work, name), program(dist), stacks);
       let generation = 0;
-      const up = async (stack: string) => {
-        await pu.run(["config", "set", "--stack", stack, "bench:generation", String(generation++)]);
+      const up = async (stack: string, bump = true) => {
+        if (bump) await pu.run(["config", "set", "--stack", stack, "bench:generation", String(generation++)]);
         coldMail();
-        emptyUps.push((await empty.run(["up", "--yes", "--skip-preview", "--stack", "bench"])).wallS);
+        emptyUps.push(await empty.run(["up", "--yes", "--skip-preview", "--stack", "bench"]));
         const parallelArgs = pulumiParallel === "default" ? [] : ["--parallel", pulumiParallel];
-        return (await pu.run(["up", "--yes", "--skip-preview", "--stack", stack, ...parallelArgs])).wallS;
+        return await pu.run(["up", "--yes", "--skip-preview", "--stack", stack, ...parallelArgs]);
       };
       const expectCopied = async (stack: string, copied: number, what: string) => {
         const out = await pu.outputs(stack);
@@ -202,7 +208,7 @@ async function main(): Promise<void> {
           await expectCopied(`copy${c}`, loaded.messages, "copy");
           return s;
         },
-        delta: () => up("copy0"),
+        resync: (bump) => up("copy0", bump),
         check: (k) => expectCopied("copy0", delta * mailboxes, `round ${k}`),
       };
     };
@@ -216,12 +222,13 @@ async function main(): Promise<void> {
       ...(compare ? [await pulumiTool("pulumi up (--compare)", compare, viaBase)] : []),
       {
         name: "sync-many",
-        copy: async (c) => (await syncMany[c](true)).m.wallS,
-        delta: async () => (await syncMany[0](true)).m.wallS,
+        copy: async (c) => (await syncMany[c](true)).m,
+        resync: async () => (await syncMany[0](true)).m,
       },
     ];
-    const copyS = new Map<string, number[]>(tools.map((t) => [t.name, []]));
-    const deltaS = new Map<string, number[]>(tools.map((t) => [t.name, []]));
+    const copyS = new Map<string, Times[]>(tools.map((t) => [t.name, []]));
+    const deltaS = new Map<string, Times[]>(tools.map((t) => [t.name, []]));
+    const noopS = new Map<string, Times[]>(tools.map((t) => [t.name, []]));
 
     for (const c of sets) {
       stderr(`copy ${c + 1} of ${copies}`);
@@ -235,8 +242,13 @@ async function main(): Promise<void> {
         const plans = Array.from({ length: delta }, (_, j) => planMessage(seed + 200 + k, i, messages + k * delta + j, rate));
         await addMessages(old, src[i].user, plans, `p${k}`);
       }
-      for (const t of rotated(tools, k)) deltaS.get(t.name)?.push(await t.delta());
+      for (const t of rotated(tools, k)) deltaS.get(t.name)?.push(await t.resync(true));
       for (const t of tools) await t.check?.(k);
+    }
+    // nothing new: Pulumi checks and diffs every resource and updates none; sync-many --state lists nothing new
+    for (let k = 1; k <= noops; k++) {
+      stderr(`no-op ${k} of ${noops}`);
+      for (const t of rotated(tools, k)) noopS.get(t.name)?.push(await t.resync(false));
     }
     const expected = loaded.messages + rounds * delta * mailboxes;
     const expectedAt = (set: number) => (set === 0 ? expected : loaded.messages);
@@ -255,25 +267,54 @@ async function main(): Promise<void> {
     );
     report.line(
       `Each tool on its own destination accounts, every one checked afterwards (message counts). Copies: ${copies} each; ` +
-        `deltas: ${delta * mailboxes} new messages a round, ${rounds} rounds; order rotated each time; medians. ` +
+        `deltas: ${delta * mailboxes} new messages a round, ${rounds} rounds; ${noops} no-op passes; order rotated each time; medians. ` +
         "ratio = tool / sync-many (time); empty = `pulumi up` of a program with no resources, run just before each timed `pulumi up`.",
     );
-    const ms = (what: Map<string, number[]>) => median(what.get("sync-many") ?? []);
-    const row = (pass: string, name: string, xs: number[], base: number) => [
-      `${pass}: ${name}`,
-      median(xs).toFixed(2),
-      name === "sync-many" ? "" : `${(median(xs) / base).toFixed(2)}x`,
-      name === "sync-many" ? "" : `${((median(xs) - median(emptyUps)) / base).toFixed(2)}x`,
-      xs.map((x) => x.toFixed(2)).join(", "),
-    ];
+    const wall = (xs: readonly Times[]) => median(xs.map((x) => x.wallS));
+    const cpu = (xs: readonly Times[]) => median(xs.map((x) => x.cpuS));
+    const emptyWall = wall(emptyUps);
+    const row = (pass: string, name: string, what: Map<string, Times[]>) => {
+      const xs = what.get(name) ?? [];
+      const base = wall(what.get("sync-many") ?? []);
+      const own = name === "sync-many";
+      return [
+        `${pass}: ${name}`,
+        wall(xs).toFixed(2),
+        own ? "" : `${(wall(xs) / base).toFixed(2)}x`,
+        own ? "" : `${((wall(xs) - emptyWall) / base).toFixed(2)}x`,
+        cpu(xs).toFixed(2),
+        xs.map((x) => x.wallS.toFixed(2)).join(", "),
+      ];
+    };
     report.table({
-      head: ["pass: tool", "median s", "ratio", "ratio less empty", "each"],
+      head: ["pass: tool", "wall s", "ratio", "ratio less empty", "CPU s", "wall, each"],
       rows: [
-        ...tools.map((t) => row("copy", t.name, copyS.get(t.name) ?? [], ms(copyS))),
-        ...tools.map((t) => row("1% delta", t.name, deltaS.get(t.name) ?? [], ms(deltaS))),
-        ["empty program: pulumi up", median(emptyUps).toFixed(2), "", "", emptyUps.map((x) => x.toFixed(2)).join(", ")],
+        ...tools.map((t) => row("copy", t.name, copyS)),
+        ...tools.map((t) => row("1% delta", t.name, deltaS)),
+        ...tools.map((t) => row("no-op", t.name, noopS)),
+        ["empty program: pulumi up", emptyWall.toFixed(2), "", "", cpu(emptyUps).toFixed(2), emptyUps.map((x) => x.wallS.toFixed(2)).join(", ")],
       ],
     });
+    if (compare) {
+      // the two builds ran next to each other in every round: the median of their paired differences
+      const paired = (what: Map<string, Times[]>, f: (x: Times) => number) => {
+        const [a, b] = [what.get("pulumi up") ?? [], what.get("pulumi up (--compare)") ?? []];
+        return median(a.map((x, i) => f(x) - f(b[i]))).toFixed(2);
+      };
+      report.table(
+        {
+          head: ["pass", "wall s", "CPU s"],
+          rows: (
+            [
+              ["copy", copyS],
+              ["1% delta", deltaS],
+              ["no-op", noopS],
+            ] as const
+          ).map(([pass, what]) => [pass, paired(what, (x) => x.wallS), paired(what, (x) => x.cpuS)]),
+        },
+        "this build less --compare's, paired by round (median; negative: this build is faster)",
+      );
+    }
   } finally {
     await stopAllDovecots();
     fs.rmSync(work, { recursive: true, force: true });

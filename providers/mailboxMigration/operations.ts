@@ -10,7 +10,6 @@ import { MigrationError, PartialPassError, redact, secretValues } from "./secret
 import { statusSink, type StatusSink } from "./engineLog";
 import { resolveEndpoint } from "./endpoints";
 import { previousWatermarks } from "./watermarks";
-import { Slots, passLimit } from "./passSlots";
 import type { MigrationInputs, MigrationOutputs } from "./types";
 
 /** Test hook: engine options the resource does not expose (fast retries in tests). JSON in the environment. */
@@ -19,15 +18,6 @@ function engineTuning(): { retry?: { attempts: number; baseMs: number; maxMs: nu
   if (!raw) return {};
   const [attempts, baseMs, maxMs] = raw.split(",").map(Number);
   return [attempts, baseMs, maxMs].every((n) => Number.isInteger(n) && n > 0) ? { retry: { attempts, baseMs, maxMs } } : {};
-}
-
-// Every pass of this host process (one per `pulumi up`) takes one of these: sync-many's parallelism by default.
-const slots = new Slots(passLimit());
-
-/** Waits for a slot, saying so on the resource's row if it has to. */
-async function slot(sink: StatusSink, mailbox: string): Promise<() => void> {
-  if (slots.full) sink.status(`${mailbox}: waiting, ${slots.size} mailboxes at a time (MAILSHIFT_PROVIDER_PARALLEL)`);
-  return slots.take();
 }
 
 // The engine is loaded when first needed, so that check and diff (and preview) never load imapflow.
@@ -92,9 +82,8 @@ async function pass(
   const { from, to, secrets } = endpoints(inputs);
   const sink: StatusSink = statusSink(inputs.statusUrn, secrets);
   const throttle = new Throttle(2000);
-  const release = await slot(sink, label(inputs.source));
+  const { syncMailbox } = engine();
   try {
-    const { syncMailbox } = engine();
     sink.status(`${kind === "create" ? "copying" : "resyncing"} ${label(inputs.source)} to ${label(inputs.destination)}: listing folders`);
     const summary = await syncMailbox(from, to, {
       ...engineTuning(),
@@ -120,7 +109,6 @@ async function pass(
     sink.say("error", message);
     throw new PartialPassError(message, id, plain(failedOutputs(inputs, previous, message, new Date().toISOString())));
   } finally {
-    release();
     await sink.flush();
   }
 }
@@ -146,7 +134,6 @@ export async function read(id: string, props: Record<string, unknown>): Promise<
   const at = new Date().toISOString();
   const secrets = secretValues(olds);
   const sink = statusSink(olds.statusUrn, secrets);
-  const release = await slot(sink, olds.source ? label(olds.source) : id);
   try {
     const e = endpoints(olds, secrets);
     sink.status(`checking ${label(olds.source)} against ${label(olds.destination)} (read-only)`);
@@ -161,7 +148,6 @@ export async function read(id: string, props: Record<string, unknown>): Promise<
     const previous = olds.drift ?? { checkedAt: at, by: "refresh", missing: 0, pending: 0, folders: [] };
     return { id, props: plain({ ...props, drift: { ...previous, checkedAt: at, by: "refresh", error: message } }) };
   } finally {
-    release();
     await sink.flush();
   }
 }

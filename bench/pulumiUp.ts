@@ -160,7 +160,8 @@ async function main(): Promise<void> {
   const report = new Report(arg("--out"));
   const idx = Array.from({ length: mailboxes }, (_, i) => i);
   const sets = Array.from({ length: copies }, (_, c) => c);
-  const accounts = (prefix: string) => sets.map((c) => idx.map((i): MailUser => ({ user: `${prefix}${c}x${i}`, password: `${prefix}${c}x${i}-pw` })));
+  const accounts = (prefix: string) =>
+    sets.map((c) => idx.map((i): MailUser => ({ user: `${prefix}${c}x${i}`, password: `${prefix}${c}x${i}-pw` })));
   const src = idx.map((i): MailUser => ({ user: `src${i}`, password: `src${i}-pw` }));
   const viaMs = accounts("ms");
   const viaPu = accounts("pu");
@@ -189,7 +190,12 @@ async function main(): Promise<void> {
       const stacks: Record<string, string> = {};
       for (const c of sets) {
         const list = path.join(work, `${name}-${c}.json`);
-        const entries = src.map((s, i) => ({ from: old.url(s.user), fromPassword: s.password, to: fresh.url(to[c][i].user), toPassword: to[c][i].password }));
+        const entries = src.map((s, i) => ({
+          from: old.url(s.user),
+          fromPassword: s.password,
+          to: fresh.url(to[c][i].user),
+          toPassword: to[c][i].password,
+        }));
         fs.writeFileSync(list, JSON.stringify({ mailboxes: entries }), { mode: 0o600 });
         stacks[`copy${c}`] = list;
       }
@@ -258,7 +264,11 @@ async function main(): Promise<void> {
     }
     const expected = loaded.messages + rounds * delta * mailboxes;
     const expectedAt = (set: number) => (set === 0 ? expected : loaded.messages);
-    for (const [name, via] of [["sync-many", viaMs], ["pulumi up", viaPu], ["pulumi up (--compare)", viaBase]] as const)
+    for (const [name, via] of [
+      ["sync-many", viaMs],
+      ["pulumi up", viaPu],
+      ["pulumi up (--compare)", viaBase],
+    ] as const)
       for (const [c, users] of via.entries()) {
         const on = await countAll(fresh, users);
         if (on !== expectedAt(c)) throw new Error(`on the destinations of ${name}, copy ${c}: ${on}, expected ${expectedAt(c)}`);
@@ -303,7 +313,14 @@ async function main(): Promise<void> {
       head: ["pass: tool", "wall s", "ratio", "ratio less empty", "CPU s", "wall, each"],
       rows: [
         ...passes.flatMap(([pass, what]) => tools.map((t) => row(pass, t.name, what))),
-        ["empty program: pulumi up", emptyWall.toFixed(2), "", "", cpu(emptyUps).toFixed(2), emptyUps.map((x) => x.wallS.toFixed(2)).join(", ")],
+        [
+          "empty program: pulumi up",
+          emptyWall.toFixed(2),
+          "",
+          "",
+          cpu(emptyUps).toFixed(2),
+          emptyUps.map((x) => x.wallS.toFixed(2)).join(", "),
+        ],
       ],
     });
     if (compare) {

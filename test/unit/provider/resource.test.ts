@@ -3,11 +3,7 @@ import { strict as assert } from "node:assert";
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { repoRoot } from "../../../harness/repoRoot";
-import {
-  MailboxMigration,
-  endpointInputs,
-  MAILBOX_MIGRATION_TYPE,
-} from "../../../providers/mailboxMigration/resource";
+import { MailboxMigration, endpointInputs, MAILBOX_MIGRATION_TYPE } from "../../../providers/mailboxMigration/resource";
 import { MAILBOX_MIGRATION_PROVIDER } from "../../../providers/mailboxMigration/provider";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";

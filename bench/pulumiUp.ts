@@ -1,10 +1,17 @@
 // Issue 23: `pulumi up` against `mailshift sync-many` on the same mail, same run. The real Pulumi CLI (built by
 // scripts/pulumi.sh) runs a program of one MailboxMigration per mailbox, the copy inside Pulumi's own Node process
-// (the dynamic-provider host); sync-many copies the same source mailboxes into other destination accounts. Both
-// copy once, then each round adds 1% new mail to every source mailbox and times `pulumi up` (syncGeneration
-// bumped: the provider's delta pass, from the watermarks in Pulumi's state) against `sync-many --state`, in
-// alternating order. Pulumi's parallelism is set to sync-many's (--parallel). Ratios in the report, never asserted.
-//   node dist/bench/pulumiUp.js [--scale 8x1000] [--rounds 3] [--parallel 4] [--out bench/results/FILE.md]
+// (the dynamic-provider host); sync-many copies the same source mailboxes into other destination accounts. Each
+// copies `--copies` times (fresh accounts, a new stack each time), then each round adds 1% new mail to every
+// source mailbox and times `pulumi up` (syncGeneration bumped: the provider's delta pass, from the watermarks in
+// Pulumi's state) against `sync-many --state`, in rotating order. Pulumi's parallelism is set to sync-many's
+// (--parallel) unless --pulumi-parallel says otherwise ("default": Pulumi's own). Before each timed `pulumi up`, a
+// `pulumi up` of a program with no resources starts Pulumi once with nothing to do (as the other tools are
+// started once before theirs) and is timed: Pulumi's own fixed cost, in the report beside the rest.
+// --compare DIST adds a second `pulumi up` whose program loads MailboxMigration from another build's dist/ (the
+// commit before a change): an A/B in the same run, on the same mail. Ratios in the report, never asserted.
+// Last, --noops passes with nothing new: `pulumi up` unbumped (check and diff only) against `sync-many --state`.
+//   node dist/bench/pulumiUp.js [--scale 8x1000] [--rounds 3] [--copies 1] [--noops ROUNDS] [--parallel 4]
+//     [--pulumi-parallel N|default] [--compare OTHER/dist] [--out bench/results/FILE.md]
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -25,14 +32,18 @@ function arg(name: string): string | undefined {
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const stderr = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
-/** The Pulumi program: one MailboxMigration per entry of the list file (passwords made secret by the resource). */
-function program(list: string): string {
-  const resource = path.join(repoRoot(), "dist", "providers", "mailboxMigration", "resource.js");
+/**
+ * The Pulumi program: one MailboxMigration per entry of the list file the stack's `bench:list` names (passwords
+ * made secret by the resource), MailboxMigration from the build `dist` (this one, or --compare's).
+ */
+function program(dist: string): string {
+  const resource = path.join(dist, "providers", "mailboxMigration", "resource.js");
   return `const fs = require("node:fs");
 const pulumi = require("@pulumi/pulumi");
 const { MailboxMigration } = require(${JSON.stringify(resource)});
-const generation = new pulumi.Config("bench").getNumber("generation") ?? 0;
-const { mailboxes } = JSON.parse(fs.readFileSync(${JSON.stringify(list)}, "utf8"));
+const config = new pulumi.Config("bench");
+const generation = config.getNumber("generation") ?? 0;
+const { mailboxes } = JSON.parse(fs.readFileSync(config.require("list"), "utf8"));
 const side = (url, password) => {
   const u = new URL(url);
   return { host: u.hostname, port: Number(u.port), tls: "starttls", user: decodeURIComponent(u.username), password };
@@ -44,6 +55,9 @@ exports.copied = pulumi.all(migrations.map((m) => m.totals)).apply((t) => t.redu
 exports.verified = pulumi.all(migrations.map((m) => m.verified)).apply((v) => v.filter(Boolean).length);
 `;
 }
+
+// The runtime options of the project's own Pulumi.yaml (the program is JavaScript, compiled by `npm run build`).
+const PULUMI_YAML = "name: mailshift-bench\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n";
 
 class PulumiProject {
   constructor(
@@ -83,20 +97,46 @@ class PulumiProject {
     }
   }
 
-  static async create(bin: string, dir: string, list: string): Promise<PulumiProject> {
+  /** A project whose index.js is `source`, with one stack per entry of `stacks` (its `bench:list`, if any). */
+  static async create(bin: string, dir: string, source: string, stacks: Record<string, string | undefined>): Promise<PulumiProject> {
     for (const d of ["project", "backend", "home"]) fs.mkdirSync(path.join(dir, d), { recursive: true });
     const project = path.join(dir, "project");
-    fs.writeFileSync(path.join(project, "Pulumi.yaml"), "name: mailshift-bench\nruntime: nodejs\nmain: index.js\n");
+    fs.writeFileSync(path.join(project, "Pulumi.yaml"), PULUMI_YAML);
     fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "mailshift-bench", main: "index.js" }));
-    fs.writeFileSync(path.join(project, "index.js"), program(list));
+    fs.writeFileSync(path.join(project, "index.js"), source);
     const p = new PulumiProject(bin, dir);
-    await p.run(["stack", "init", "bench"]);
+    for (const [stack, list] of Object.entries(stacks)) {
+      await p.run(["stack", "init", stack]);
+      if (list) await p.run(["config", "set", "--stack", stack, "bench:list", list]);
+    }
     return p;
   }
 
-  async outputs(): Promise<{ copied: number; verified: number }> {
-    return JSON.parse((await this.run(["stack", "output", "--json"])).stdout) as { copied: number; verified: number };
+  async outputs(stack: string): Promise<{ copied: number; verified: number }> {
+    return JSON.parse((await this.run(["stack", "output", "--json", "--stack", stack])).stdout) as { copied: number; verified: number };
   }
+}
+
+/** Wall and CPU seconds (the tool's processes and those it waited for: for pulumi, its plugins and program). */
+type Times = Pick<Measured, "wallS" | "cpuS">;
+
+interface Tool {
+  name: string;
+  copy(set: number): Promise<Times>;
+  /** A pass after new mail (syncGeneration bumped), or with `bump` false, a `pulumi up` with nothing to do. */
+  resync(bump: boolean): Promise<Times>;
+  check?(round: number): Promise<void>;
+}
+
+/** Each time as it comes, on stderr (a run that dies late still shows what it measured). */
+function said(what: string, t: Times): Times {
+  stderr(`${what}: ${t.wallS.toFixed(2)} s, CPU ${t.cpuS.toFixed(2)} s`);
+  return t;
+}
+
+/** The order of the tools in round k: each one first in turn. */
+function rotated<T>(xs: readonly T[], k: number): T[] {
+  return xs.map((_, i) => xs[(i + k) % xs.length]);
 }
 
 async function main(): Promise<void> {
@@ -108,16 +148,31 @@ async function main(): Promise<void> {
   if (!m) throw new Error("--scale takes MAILBOXESxMESSAGES, e.g. 8x1000");
   const [mailboxes, messages] = [Number(m[1]), Number(m[2])];
   const rounds = Number(arg("--rounds") ?? 3);
+  const copies = Number(arg("--copies") ?? 1);
+  const noops = Number(arg("--noops") ?? rounds);
   const parallel = Number(arg("--parallel") ?? 4);
+  const pulumiParallel = arg("--pulumi-parallel") ?? String(parallel);
+  const compare = arg("--compare");
+  if (compare && !fs.existsSync(path.join(compare, "providers", "mailboxMigration", "resource.js")))
+    throw new Error(`--compare ${compare}: no providers/mailboxMigration/resource.js there; give another build's dist/`);
   const seed = 7;
   const rate = 0.02;
   const report = new Report(arg("--out"));
   const idx = Array.from({ length: mailboxes }, (_, i) => i);
+  const sets = Array.from({ length: copies }, (_, c) => c);
+  const accounts = (prefix: string) =>
+    sets.map((c) => idx.map((i): MailUser => ({ user: `${prefix}${c}x${i}`, password: `${prefix}${c}x${i}-pw` })));
   const src = idx.map((i): MailUser => ({ user: `src${i}`, password: `src${i}-pw` }));
-  const viaMs = idx.map((i): MailUser => ({ user: `ms${i}`, password: `ms${i}-pw` }));
-  const viaPu = idx.map((i): MailUser => ({ user: `pu${i}`, password: `pu${i}-pw` }));
+  const viaMs = accounts("ms");
+  const viaPu = accounts("pu");
+  const viaBase = compare ? accounts("pb") : [];
   const old = await Dovecot.start({ layout: "old", users: src, name: "pulumi-bench-old", keepDir: false });
-  const fresh = await Dovecot.start({ layout: "new", users: [...viaMs, ...viaPu], name: "pulumi-bench-new", keepDir: false });
+  const fresh = await Dovecot.start({
+    layout: "new",
+    users: [...viaMs, ...viaPu, ...viaBase].flat(),
+    name: "pulumi-bench-new",
+    keepDir: false,
+  });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "mailshift-pulumi-bench-"));
   try {
     stderr(`${mailboxes}x${messages}: generating`);
@@ -127,82 +182,161 @@ async function main(): Promise<void> {
       { seed, mailboxes, messagesPerMailbox: messages, attachmentRate: rate },
       2,
     );
-    const ms = mailshift(work, old, src, fresh, viaMs, parallel);
-    const list = path.join(work, "pulumi-mailboxes.json");
-    const entries = src.map((s, i) => ({
-      from: old.url(s.user),
-      fromPassword: s.password,
-      to: fresh.url(viaPu[i].user),
-      toPassword: viaPu[i].password,
-    }));
-    fs.writeFileSync(list, JSON.stringify({ mailboxes: entries }), { mode: 0o600 });
-    const pu = await PulumiProject.create(bin, path.join(work, "pulumi"), list);
-    let generation = 0;
-    const up = async () => {
-      await pu.run(["config", "set", "bench:generation", String(generation++)]);
-      coldMail();
-      return (await pu.run(["up", "--yes", "--skip-preview", "--parallel", String(parallel)])).wallS;
-    };
-
-    stderr("copies");
-    const puCopy = await up();
-    const msCopy = (await ms(true)).m.wallS;
-    const copiedByPulumi = await pu.outputs();
-    if (copiedByPulumi.copied !== loaded.messages || copiedByPulumi.verified !== mailboxes)
-      throw new Error(
-        `pulumi up copied ${copiedByPulumi.copied} of ${loaded.messages}, ${copiedByPulumi.verified} of ${mailboxes} verified`,
-      );
-    await ms(true); // records the watermarks of the folders the copy appended to (as the provider's next pass does)
-
     const delta = Math.max(1, Math.round(messages / 100));
-    const puDelta: number[] = [];
-    const msDelta: number[] = [];
+    const empty = await PulumiProject.create(bin, path.join(work, "empty"), "exports.resources = 0;\n", { bench: undefined });
+    const emptyUps: Times[] = [];
+    /** `pulumi up` of `stack` after an empty cache and Pulumi started once with nothing to do (timed too). */
+    const pulumiTool = async (name: string, dist: string, to: MailUser[][]): Promise<Tool> => {
+      const stacks: Record<string, string> = {};
+      for (const c of sets) {
+        const list = path.join(work, `${name}-${c}.json`);
+        const entries = src.map((s, i) => ({
+          from: old.url(s.user),
+          fromPassword: s.password,
+          to: fresh.url(to[c][i].user),
+          toPassword: to[c][i].password,
+        }));
+        fs.writeFileSync(list, JSON.stringify({ mailboxes: entries }), { mode: 0o600 });
+        stacks[`copy${c}`] = list;
+      }
+      const pu = await PulumiProject.create(bin, path.join(work, name), program(dist), stacks);
+      let generation = 0;
+      const up = async (stack: string, bump = true) => {
+        if (bump) await pu.run(["config", "set", "--stack", stack, "bench:generation", String(generation++)]);
+        coldMail();
+        emptyUps.push(await empty.run(["up", "--yes", "--skip-preview", "--stack", "bench"]));
+        const parallelArgs = pulumiParallel === "default" ? [] : ["--parallel", pulumiParallel];
+        return await pu.run(["up", "--yes", "--skip-preview", "--stack", stack, ...parallelArgs]);
+      };
+      const expectCopied = async (stack: string, copied: number, what: string) => {
+        const out = await pu.outputs(stack);
+        if (out.copied !== copied || out.verified !== mailboxes)
+          throw new Error(`${what}: ${name} copied ${out.copied}, expected ${copied}; ${out.verified} of ${mailboxes} verified`);
+      };
+      return {
+        name,
+        copy: async (c) => {
+          const s = await up(`copy${c}`);
+          await expectCopied(`copy${c}`, loaded.messages, "copy");
+          return s;
+        },
+        resync: (bump) => up("copy0", bump),
+        check: (k) => expectCopied("copy0", delta * mailboxes, `round ${k}`),
+      };
+    };
+    const syncMany = sets.map((c) => {
+      const dir = path.join(work, `sync-many-${c}`);
+      fs.mkdirSync(dir);
+      return mailshift(dir, old, src, fresh, viaMs[c], parallel);
+    });
+    const tools: Tool[] = [
+      await pulumiTool("pulumi up", path.join(repoRoot(), "dist"), viaPu),
+      ...(compare ? [await pulumiTool("pulumi up (--compare)", compare, viaBase)] : []),
+      {
+        name: "sync-many",
+        copy: async (c) => (await syncMany[c](true)).m,
+        resync: async () => (await syncMany[0](true)).m,
+      },
+    ];
+    const copyS = new Map<string, Times[]>(tools.map((t) => [t.name, []]));
+    const deltaS = new Map<string, Times[]>(tools.map((t) => [t.name, []]));
+    const noopS = new Map<string, Times[]>(tools.map((t) => [t.name, []]));
+
+    for (const c of sets) {
+      stderr(`copy ${c + 1} of ${copies}`);
+      for (const t of rotated(tools, c)) copyS.get(t.name)?.push(said(`copy: ${t.name}`, await t.copy(c)));
+    }
+    await syncMany[0](true); // records the watermarks of the folders the copy appended to (as the provider's next pass does)
+
     for (let k = 1; k <= rounds; k++) {
       stderr(`round ${k} of ${rounds}`);
       for (const i of idx) {
         const plans = Array.from({ length: delta }, (_, j) => planMessage(seed + 200 + k, i, messages + k * delta + j, rate));
         await addMessages(old, src[i].user, plans, `p${k}`);
       }
-      if (k % 2) {
-        puDelta.push(await up());
-        msDelta.push((await ms(true)).m.wallS);
-      } else {
-        msDelta.push((await ms(true)).m.wallS);
-        puDelta.push(await up());
-      }
-      const out = await pu.outputs();
-      if (out.copied !== delta * mailboxes || out.verified !== mailboxes)
-        throw new Error(
-          `round ${k}: pulumi up copied ${out.copied}, expected ${delta * mailboxes}; ${out.verified} of ${mailboxes} verified`,
-        );
+      for (const t of rotated(tools, k)) deltaS.get(t.name)?.push(said(`1% delta: ${t.name}`, await t.resync(true)));
+      for (const t of tools) await t.check?.(k);
+    }
+    // nothing new: Pulumi checks and diffs every resource and updates none; sync-many --state lists nothing new
+    for (let k = 1; k <= noops; k++) {
+      stderr(`no-op ${k} of ${noops}`);
+      for (const t of rotated(tools, k)) noopS.get(t.name)?.push(said(`no-op: ${t.name}`, await t.resync(false)));
     }
     const expected = loaded.messages + rounds * delta * mailboxes;
-    const [onMs, onPu] = [await countAll(fresh, viaMs), await countAll(fresh, viaPu)];
-    if (onMs !== expected || onPu !== expected)
-      throw new Error(`on the destinations: sync-many ${onMs}, pulumi up ${onPu}, expected ${expected}`);
+    const expectedAt = (set: number) => (set === 0 ? expected : loaded.messages);
+    for (const [name, via] of [
+      ["sync-many", viaMs],
+      ["pulumi up", viaPu],
+      ["pulumi up (--compare)", viaBase],
+    ] as const)
+      for (const [c, users] of via.entries()) {
+        const on = await countAll(fresh, users);
+        if (on !== expectedAt(c)) throw new Error(`on the destinations of ${name}, copy ${c}: ${on}, expected ${expectedAt(c)}`);
+      }
 
     report.line(
-      `mailshift pulumi-up benchmark, ${new Date().toISOString().slice(0, 10)}, commit ${commit()}: ${os.cpus().length} CPUs, node ${process.version}, Pulumi CLI ${bin}`,
+      `mailshift pulumi-up benchmark, ${new Date().toISOString().slice(0, 10)}, commit ${commit()}: ${os.cpus().length} CPUs, node ${process.version}, Pulumi CLI ${bin}` +
+        (compare ? `; --compare ${compare}` : ""),
     );
     report.heading(
-      `${mailboxes} x ${messages}: ${loaded.messages} messages (${(loaded.bytes / 2 ** 20).toFixed(0)} MB), ${parallel} at a time`,
+      `${mailboxes} x ${messages}: ${loaded.messages} messages (${(loaded.bytes / 2 ** 20).toFixed(0)} MB), sync-many --parallel ${parallel}, pulumi up --parallel ${pulumiParallel}`,
     );
     report.line(
-      `Each on its own destination accounts; on them afterwards: sync-many ${onMs}, pulumi up ${onPu}, of ${expected}. ` +
-        `Deltas: ${delta * mailboxes} new messages a round, medians of ${rounds} rounds; ratio = pulumi up / sync-many (time).`,
+      `Each tool on its own destination accounts, every one checked afterwards (message counts). Copies: ${copies} each; ` +
+        `deltas: ${delta * mailboxes} new messages a round, ${rounds} rounds; ${noops} no-op passes; order rotated each time; medians. ` +
+        "ratio = tool / sync-many (time); empty = `pulumi up` of a program with no resources, run just before each timed `pulumi up`.",
     );
-    const row = (what: string, p: number[], s: number[]) => [
-      what,
-      median(s).toFixed(2),
-      median(p).toFixed(2),
-      `${(median(p) / median(s)).toFixed(2)}x`,
-      p.map((x) => x.toFixed(2)).join(", "),
-      s.map((x) => x.toFixed(2)).join(", "),
-    ];
+    const passes = (
+      [
+        ["copy", copyS],
+        ["1% delta", deltaS],
+        ["no-op", noopS],
+      ] as const
+    ).filter(([, what]) => (what.get("sync-many") ?? []).length > 0);
+    const wall = (xs: readonly Times[]) => median(xs.map((x) => x.wallS));
+    const cpu = (xs: readonly Times[]) => median(xs.map((x) => x.cpuS));
+    const emptyWall = wall(emptyUps);
+    const row = (pass: string, name: string, what: Map<string, Times[]>) => {
+      const xs = what.get(name) ?? [];
+      const base = wall(what.get("sync-many") ?? []);
+      const own = name === "sync-many";
+      return [
+        `${pass}: ${name}`,
+        wall(xs).toFixed(2),
+        own ? "" : `${(wall(xs) / base).toFixed(2)}x`,
+        own ? "" : `${((wall(xs) - emptyWall) / base).toFixed(2)}x`,
+        cpu(xs).toFixed(2),
+        xs.map((x) => x.wallS.toFixed(2)).join(", "),
+      ];
+    };
     report.table({
-      head: ["pass", "sync-many s", "pulumi up s", "ratio", "pulumi up, each", "sync-many, each"],
-      rows: [row("copy", [puCopy], [msCopy]), row("1% delta (watermarks)", puDelta, msDelta)],
+      head: ["pass: tool", "wall s", "ratio", "ratio less empty", "CPU s", "wall, each"],
+      rows: [
+        ...passes.flatMap(([pass, what]) => tools.map((t) => row(pass, t.name, what))),
+        [
+          "empty program: pulumi up",
+          emptyWall.toFixed(2),
+          "",
+          "",
+          cpu(emptyUps).toFixed(2),
+          emptyUps.map((x) => x.wallS.toFixed(2)).join(", "),
+        ],
+      ],
     });
+    if (compare) {
+      // the two builds ran next to each other in every round: the median of their paired differences
+      const paired = (what: Map<string, Times[]>, f: (x: Times) => number) => {
+        const [a, b] = [what.get("pulumi up") ?? [], what.get("pulumi up (--compare)") ?? []];
+        return median(a.map((x, i) => f(x) - f(b[i]))).toFixed(2);
+      };
+      report.table(
+        {
+          head: ["pass", "wall s", "CPU s"],
+          rows: passes.map(([pass, what]) => [pass, paired(what, (x) => x.wallS), paired(what, (x) => x.cpuS)]),
+        },
+        "this build less --compare's, paired by round (median; negative: this build is faster)",
+      );
+    }
   } finally {
     await stopAllDovecots();
     fs.rmSync(work, { recursive: true, force: true });

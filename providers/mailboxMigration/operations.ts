@@ -1,4 +1,4 @@
-// The provider's operations, run inside the dynamic-provider host. The serialized provider (provider.ts)
+// The provider's operations, run inside the dynamic-provider host. The provider module (provider.ts)
 // requires this file at call time, so nothing here is captured into the `__provider` input.
 import type { CheckResult, DiffResult, CreateResult, ReadResult, UpdateResult } from "@pulumi/pulumi/dynamic";
 import type { Endpoint, Progress, SyncSummary } from "../../engine";

@@ -2,7 +2,7 @@
 // only what is missing), refresh reports what is still missing, delete forgets and never touches mail.
 // The decisions live in mailboxMigration/ (check.ts, diff.ts, outputs.ts); this file only declares the resource.
 import * as pulumi from "@pulumi/pulumi";
-import { mailboxMigrationProvider } from "./provider";
+import { MAILBOX_MIGRATION_PROVIDER, mailboxMigrationProvider } from "./provider";
 import type { DriftOutput, FolderOutput, PassOutput, SkippedOutput, TlsMode, TotalsOutput } from "./types";
 import type { Watermarks } from "../../engine";
 
@@ -70,7 +70,11 @@ function parentUrnWithoutDependency(parent: pulumi.Resource | undefined): pulumi
   return pulumi.output(new Promise<string>((resolve) => parent.urn.apply((u) => resolve(u))));
 }
 
-export class MailboxMigration extends pulumi.dynamic.Resource {
+/**
+ * A dynamic resource (type pulumi-nodejs:dynamic/...), declared as pulumi.dynamic.Resource would declare it, but
+ * with its `__provider` module written by provider.ts rather than by Pulumi's closure serializer.
+ */
+export class MailboxMigration extends pulumi.CustomResource {
   /** "user@host:port" of the source mailbox. */
   declare readonly mailbox: pulumi.Output<string>;
   declare readonly destinationMailbox: pulumi.Output<string>;
@@ -113,7 +117,8 @@ export class MailboxMigration extends pulumi.dynamic.Resource {
       drift: undefined,
       watermarks: undefined,
       unchangedFolders: undefined,
+      __provider: MAILBOX_MIGRATION_PROVIDER,
     };
-    super(mailboxMigrationProvider, name, props, opts, "mailshift", "MailboxMigration");
+    super(MAILBOX_MIGRATION_TYPE, name, props, opts);
   }
 }

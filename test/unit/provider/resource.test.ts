@@ -1,14 +1,10 @@
-// The resource under pulumi.runtime.setMocks: what it sends to the engine, and what its serialized provider holds.
+// The resource under pulumi.runtime.setMocks: what it sends to the engine, and what its provider module holds.
 import { strict as assert } from "node:assert";
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { repoRoot } from "../../../harness/repoRoot";
-import {
-  MailboxMigration,
-  endpointInputs,
-  mailboxMigrationProvider,
-  MAILBOX_MIGRATION_TYPE,
-} from "../../../providers/mailboxMigration/resource";
+import { MailboxMigration, endpointInputs, MAILBOX_MIGRATION_TYPE } from "../../../providers/mailboxMigration/resource";
+import { MAILBOX_MIGRATION_PROVIDER } from "../../../providers/mailboxMigration/provider";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const PASSWORDS = ["src-Passw0rd-unique", "dst-Passw0rd-unique", "client-secret-unique", "config-secret-unique"];
@@ -72,7 +68,7 @@ describe("MailboxMigration resource (setMocks)", () => {
     assert.equal(r.inputs.syncGeneration, 2);
   });
 
-  it("the serialized provider (__provider) holds no secret, no credential, no config", async () => {
+  it("the provider module (__provider) holds no secret, no credential, no config", async () => {
     await construct();
     for (const r of registered) {
       const text = r.inputs.__provider;
@@ -81,13 +77,13 @@ describe("MailboxMigration resource (setMocks)", () => {
       assert.ok(!/imapflow|password/i.test(text as string), "no engine code, no credential field is captured");
       assert.match(text as string, /operations\.js/, "the provider loads its operations at call time");
     }
-    const direct = await pulumi.runtime.serializeFunction(() => mailboxMigrationProvider, { allowSecrets: true });
-    assert.equal(direct.containsSecrets, false);
-    assert.ok(direct.text.length < 10_000, `the provider closure stays small (${direct.text.length} chars)`);
+    const text = (await construct()).inputs.__provider as string;
+    assert.equal(text, MAILBOX_MIGRATION_PROVIDER, "one module text for every resource (the host loads it once)");
+    assert.ok(text.length < 2_000, `the provider module stays small in the state (${text.length} chars)`);
   });
 
-  it("the serialized provider runs where the host evaluates it, and finds its code again after the checkout moved", async () => {
-    const { text } = await pulumi.runtime.serializeFunction(() => mailboxMigrationProvider, { allowSecrets: true });
+  it("the provider module runs where the host evaluates it, and finds its code again after the checkout moved", async () => {
+    const text = (await construct()).inputs.__provider as string;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const requireFromString = require("require-from-string") as (code: string) => { handler(): pulumi.dynamic.ResourceProvider };
     const news = {

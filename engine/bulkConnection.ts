@@ -122,11 +122,15 @@ export class BulkConnection {
     };
     const multi = caps.has("MULTIAPPEND");
     const greeting = client.greeting ?? "";
+    const box = client.mailbox;
     const { readSocket, writeSocket, socket } = client.unbind();
     const c = new BulkConnection(readSocket, writeSocket as unknown as Writable, socket as never, multi, literals, timeoutMs);
     c.greeting = greeting;
     c.capabilities = caps;
     c.enabled = enabled;
+    // A folder imapflow left open stays open (statuses syncs its view before asking for its STATUS).
+    if (box && box.readOnly) c.examined = box.path;
+    else if (box) c.selected = box.path;
     return c;
   }
 

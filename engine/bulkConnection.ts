@@ -129,7 +129,7 @@ export class BulkConnection {
     c.capabilities = caps;
     c.enabled = enabled;
     // A folder imapflow left open stays open (statuses syncs its view before asking for its STATUS).
-    if (box && box.readOnly) c.examined = box.path;
+    if (box?.readOnly) c.examined = box.path;
     else if (box) c.selected = box.path;
     return c;
   }

@@ -122,7 +122,7 @@ export class BulkConnection {
     };
     const multi = caps.has("MULTIAPPEND");
     const greeting = client.greeting ?? "";
-    const box = client.mailbox;
+    const box = client.mailbox || undefined;
     const { readSocket, writeSocket, socket } = client.unbind();
     const c = new BulkConnection(readSocket, writeSocket as unknown as Writable, socket as never, multi, literals, timeoutMs);
     c.greeting = greeting;

@@ -3,7 +3,10 @@
 // through a counting proxy on each side. Per pass and side: logins (connections), commands, the client's socket
 // writes (one 'data' event at the proxy each, near enough on loopback) and round trips (times the client spoke
 // again after the server had answered), and the engine's own time.
-//   node dist/bench/wireCount.js [--messages 2500] [--rounds 5]
+// `--stateless`: each delta pass without the previous pass's watermarks (every folder listed on both sides).
+//   node dist/bench/wireCount.js [--messages 2500] [--rounds 5] [--stateless]
+import fs from "node:fs";
+import inspector from "node:inspector";
 import net from "node:net";
 import { Dovecot, ensureDovecot, stopAllDovecots, type MailUser } from "../harness/dovecot";
 import { syncMailbox } from "../engine";
@@ -98,6 +101,7 @@ async function main(): Promise<void> {
   ensureDovecot();
   const messages = Number(arg("--messages") ?? 2500);
   const rounds = Number(arg("--rounds") ?? 5);
+  const stateless = process.argv.includes("--stateless");
   const seed = 7;
   const rate = 0.02;
   const src: MailUser = { user: "src0", password: "src0-pw" };
@@ -111,7 +115,7 @@ async function main(): Promise<void> {
     const to: Endpoint = { host: "127.0.0.1", port: pd.port, tls: "starttls", user: dst.user, password: dst.password };
     let watermarks: Watermarks | undefined;
     const pass = async () => {
-      const s = await syncMailbox(from, to, { watermarks, lanes: 1 });
+      const s = await syncMailbox(from, to, { watermarks: stateless ? undefined : watermarks, lanes: 1 });
       watermarks = s.watermarks;
       return s;
     };
@@ -119,6 +123,16 @@ async function main(): Promise<void> {
     await pass();
     ps.take();
     pd.take();
+    // MAILSHIFT_WIRE_PROFILE=FILE: a CPU profile of the delta passes only (not the copy before them).
+    const profile = process.env.MAILSHIFT_WIRE_PROFILE;
+    const session = profile ? new inspector.Session() : undefined;
+    const post = (method: string) =>
+      new Promise<unknown>((resolve, reject) => session?.post(method, (err, r) => (err ? reject(err) : resolve(r))));
+    if (session) {
+      session.connect();
+      await post("Profiler.enable");
+      await post("Profiler.start");
+    }
     const delta = Math.max(1, Math.round(messages / 100));
     const rows: string[] = [];
     for (let k = 1; k <= rounds; k++) {
@@ -134,8 +148,13 @@ async function main(): Promise<void> {
       const side = (c: Counts) => `${c.connections} / ${c.commands} / ${c.writes} / ${c.roundTrips}`;
       rows.push(`| ${k} | ${ms.toFixed(0)} | ${side(a)} | ${side(b)} |`);
     }
+    if (session && profile) {
+      const { profile: cpu } = (await post("Profiler.stop")) as { profile: unknown };
+      fs.writeFileSync(profile, JSON.stringify(cpu));
+      session.disconnect();
+    }
     process.stdout.write(
-      `1 x ${messages}, 1% delta (${delta} new) with watermarks, engine in-process:\n\n` +
+      `1 x ${messages}, 1% delta (${delta} new) ${stateless ? "without" : "with"} watermarks, engine in-process:\n\n` +
         "| round | engine ms | source: logins / commands / writes / round trips | destination: the same |\n| ---: | ---: | ---: | ---: |\n" +
         `${rows.join("\n")}\n`,
     );

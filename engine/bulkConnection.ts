@@ -278,18 +278,40 @@ export class BulkConnection {
     this.examined = undefined;
     this.selected = undefined;
     this.prefetched.clear();
-    await this.command(`${readOnly ? "EXAMINE" : "SELECT"} ${quotedMailbox(path, this.literals.utf8)}`, (u) => {
-      const n = /^\* (\d+) EXISTS$/i.exec(u.text);
-      if (n) box.exists = Number(n[1]);
-      const f = /^\* OK \[PERMANENTFLAGS \(([^)]*)\)\]/i.exec(u.text);
-      if (f) box.permanentFlags = new Set(f[1].split(" ").filter(Boolean));
-      const h = /^\* OK \[HIGHESTMODSEQ (\d+)\]/i.exec(u.text);
-      if (h) box.highestModseq = h[1];
-      if (/^\* OK \[NOMODSEQ\]/i.test(u.text)) box.noModseq = true;
-    });
+    await this.command(`${readOnly ? "EXAMINE" : "SELECT"} ${quotedMailbox(path, this.literals.utf8)}`, (u) => readBox(u, box));
     if (readOnly) this.examined = path;
     else this.selected = path;
     return box;
+  }
+
+  /**
+   * Opens a folder (as `open`) and lists every message in it (as `fetchMetas("1:*")`), both in one write: a full
+   * listing's two round trips in one. A failed EXAMINE or SELECT throws; a FETCH refused in an empty folder (some
+   * servers take no `1:*` there) is an empty listing.
+   */
+  async openAndList(path: string, readOnly: boolean, withIds = true): Promise<{ box: OpenFolder; metas: MessageMeta[] }> {
+    const box: OpenFolder = { exists: 0, noModseq: false };
+    const metas: MessageMeta[] = [];
+    this.examined = undefined;
+    this.selected = undefined;
+    this.prefetched.clear();
+    // One reader for both: the FETCH answers follow the EXAMINE's, and only they are FETCH responses.
+    const onUntagged = (u: Untagged) => {
+      const m = /^\* \d+ FETCH /i.test(u.text) ? fetchedMeta(u) : undefined;
+      if (m) metas.push(m);
+      else readBox(u, box);
+    };
+    const header = withIds ? " BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]" : "";
+    const sent = this.together(() => [
+      this.command(`${readOnly ? "EXAMINE" : "SELECT"} ${quotedMailbox(path, this.literals.utf8)}`, onUntagged),
+      this.command(`UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE${header})`, onUntagged),
+    ]);
+    const [opened, listed] = await Promise.allSettled(sent);
+    if (opened.status === "rejected") throw opened.reason;
+    if (readOnly) this.examined = path;
+    else this.selected = path;
+    if (listed.status === "rejected" && (box.exists > 0 || !(listed.reason instanceof CommandError))) throw listed.reason;
+    return { box, metas: metas.sort((a, b) => a.uid - b.uid) };
   }
 
   /** True when this connection has `path` open read-write (SELECT): messages appended on it are in its view. */
@@ -479,6 +501,17 @@ export class BulkConnection {
     }
     this.drop();
   }
+}
+
+/** What an untagged answer to EXAMINE or SELECT says about the folder, into `box`. */
+function readBox(u: Untagged, box: OpenFolder): void {
+  const n = /^\* (\d+) EXISTS$/i.exec(u.text);
+  if (n) box.exists = Number(n[1]);
+  const f = /^\* OK \[PERMANENTFLAGS \(([^)]*)\)\]/i.exec(u.text);
+  if (f) box.permanentFlags = new Set(f[1].split(" ").filter(Boolean));
+  const h = /^\* OK \[HIGHESTMODSEQ (\d+)\]/i.exec(u.text);
+  if (h) box.highestModseq = h[1];
+  if (/^\* OK \[NOMODSEQ\]/i.test(u.text)) box.noModseq = true;
 }
 
 /** A folder's mark from an untagged STATUS answer, with the folder's name as the server gave it. */

@@ -110,8 +110,8 @@ export async function listMessages(client: ImapFlow, path: string, readOnly: boo
  * (BulkConnection.fetchMetas).
  */
 export async function listMessagesBulk(conn: BulkConnection, path: string, readOnly: boolean, withIds = true): Promise<FolderListing> {
-  const box = await conn.open(path, readOnly);
-  return { metas: box.exists > 0 ? await conn.fetchMetas("1:*", withIds) : [], permanentFlags: box.permanentFlags };
+  const { box, metas } = await conn.openAndList(path, readOnly, withIds);
+  return { metas, permanentFlags: box.permanentFlags };
 }
 
 /** Content digests of the given messages in the selected folder, fetched in bounded batches. */

@@ -1,6 +1,7 @@
 // A group's marks (watermarks.ts): every folder's STATUS, read from the folder list where the servers give it
-// (LIST-STATUS, one round trip for all folders), else asked on the bulk connections, a side's folders in one write. Reading them for all groups at once saves
-// two STATUS per folder before it is copied and two after, which on mailboxes of small folders is much of the work.
+// (LIST-STATUS, one round trip for all folders), else asked on the bulk connections, a side's folders in one
+// write. Reading them for all groups at once saves two STATUS per folder before it is copied and two after, which
+// on mailboxes of small folders is much of the work.
 import type { BulkConnection } from "./bulkConnection";
 import type { FolderGroup } from "./folderMap";
 import type { MailboxMarks } from "./folderGroups";

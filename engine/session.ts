@@ -2,9 +2,9 @@
 // STARTTLS, OAuth2, its retries and errors), lists its folders there, and then the same socket is taken over for
 // the bulk work (bulkConnection.ts): on the source the reads of listings and bodies, on the destination the first
 // APPEND connection of a pool (which also lists and reads back what arrived). A login costs six round trips and, on
-// Dovecot, a server process: a resync pays for two, not three or four. What still needs imapflow after that (SEARCH,
-// CREATE, a digest read) opens it again. After a dropped connection everything is opened afresh: state lives on
-// the servers, not here.
+// Dovecot, a server process: a resync pays for two, not three or four. What still needs imapflow after that (SEARCH
+// for new mail already on the destination, a folder created after a retry) opens it again. After a dropped
+// connection everything is opened afresh: state lives on the servers, not here.
 import type { ImapFlow } from "imapflow";
 import type { Endpoint } from "./endpoint";
 import { closeClient, DEFAULT_SOCKET_TIMEOUT_MS, openClient, type ConnectOptions } from "./connect";

@@ -53,6 +53,9 @@ export class UnsendableError extends Error {
 // atom-char minus the list, quoted and resp specials; a flag may start with one backslash (system flags).
 const FLAG = /^\\?[^\x00-\x20\x7f(){%*"\\\]]+$/;
 
+/** True for a flag that can go on the wire as it is (a system flag or a keyword atom). */
+export const isFlag = (f: string): boolean => FLAG.test(f);
+
 /** A mailbox name as a quoted string, modified UTF-7 unless the server accepts UTF-8. */
 export function quotedMailbox(path: string, utf8: boolean): string {
   const s = wireMailboxName(path, utf8);

@@ -70,7 +70,11 @@ export class AppendPool {
   ) {
     this.all = [first];
     this.idle = [first];
+    this.capabilities = first.capabilities;
   }
+
+  /** The server's capabilities, as the first connection read them at login. */
+  readonly capabilities: ReadonlyMap<string, boolean | number>;
 
   /** Hands every connection over for closing; one still being opened is dropped when it arrives. */
   shutdown(): BulkConnection[] {

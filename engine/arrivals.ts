@@ -3,11 +3,10 @@ import type { MessageMeta } from "./identity";
 import { alteration, compareCopy, type Alteration } from "./identity";
 import type { FolderGroup } from "./folderMap";
 import type { FolderDelta } from "./missing";
-import { fetchContentDigests } from "./listing";
 import { flagChange } from "./flags";
 import type { Arrival } from "./sendMessages";
 import type { MailboxSession } from "./session";
-import { withDigests } from "./compare";
+import { readDigests, withDigests } from "./compare";
 
 /**
  * Reads back just the appended messages by the UIDs the server gave them, and checks each against what was
@@ -39,20 +38,10 @@ export async function checkArrivals(
       await c.open(group.destination, true);
       await read(unseen);
     }
+    // Where the next pass would compare digests (no Message-ID, or a shared one), so does this check.
+    const digested = arrived.filter((a) => a.meta.contentDigest && got.has(a.destUid!)).map((a) => got.get(a.destUid!)!);
+    if (digested.length) withDigests(digested, await readDigests(c, digested));
   });
-  // Where the next pass would compare digests (no Message-ID, or a shared one), so does this check.
-  const digested = arrived.filter((a) => a.meta.contentDigest && got.has(a.destUid!));
-  if (digested.length) {
-    const dst = await session.destination();
-    await dst.mailboxOpen(group.destination);
-    withDigests(
-      digested.map((a) => got.get(a.destUid!)!),
-      await fetchContentDigests(
-        dst,
-        digested.map((a) => a.destUid!),
-      ),
-    );
-  }
   const flagFixes: FolderDelta["flagFixes"] = [];
   const unconfirmed = new Map<number, number>();
   const altered = new Map<number, Alteration[]>();

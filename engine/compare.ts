@@ -2,10 +2,11 @@
 // which copies the destination stores altered. The pairing itself is pure (missing.ts, identity.ts); this reads
 // what it needs: the listings, and the digests only where the cheap identity cannot decide.
 import type { MessageMeta } from "./identity";
-import { needDigests, type Digests } from "./identity";
+import { digestsOf, needDigests, type Digests } from "./identity";
+import type { BulkConnection } from "./bulkConnection";
 import type { FolderGroup } from "./folderMap";
 import { folderDelta, type SourceRef } from "./missing";
-import { fetchContentDigests, listMessagesBulk, type FolderListing } from "./listing";
+import { listMessagesBulk, type FolderListing } from "./listing";
 import { errorFacts, isNonexistentFolder } from "./classify";
 import type { MailboxSession } from "./session";
 import type { FullListing } from "./passPlan";
@@ -16,29 +17,30 @@ async function disambiguate(session: MailboxSession, group: FolderGroup, sources
     sources.map((s) => s.metas),
     dest.metas,
   );
-  const src = await session.source();
   for (let i = 0; i < sources.length; i++) {
     if (!wanted.sources[i].length) continue;
-    await src.mailboxOpen(group.sources[i].path, { readOnly: true });
-    withDigests(
-      wanted.sources[i],
-      await fetchContentDigests(
-        src,
-        wanted.sources[i].map((m) => m.uid),
-      ),
-    );
+    const src = await session.sourceReader();
+    await src.examine(group.sources[i].path);
+    withDigests(wanted.sources[i], await readDigests(src, wanted.sources[i]));
   }
   if (wanted.dest.length) {
-    const dst = await session.destination();
-    await dst.mailboxOpen(group.destination);
-    withDigests(
-      wanted.dest,
-      await fetchContentDigests(
-        dst,
-        wanted.dest.map((m) => m.uid),
-      ),
+    await (await session.appender()).use(async (c) => {
+      if (!c.hasSelected(group.destination)) await c.open(group.destination, false);
+      withDigests(wanted.dest, await readDigests(c, wanted.dest));
+    });
+  }
+}
+
+/** Content digests of messages of the folder open on `conn`, read in bounded batches (memory follows the batch). */
+export async function readDigests(conn: BulkConnection, metas: readonly { uid: number }[], batch = 200): Promise<Map<number, Digests>> {
+  const out = new Map<number, Digests>();
+  for (let i = 0; i < metas.length; i += batch) {
+    await conn.fetchBodies(
+      metas.slice(i, i + batch).map((m) => m.uid),
+      (uid, chunks) => out.set(uid, digestsOf(Buffer.concat(chunks))),
     );
   }
+  return out;
 }
 
 export function withDigests(metas: readonly MessageMeta[], digests: ReadonlyMap<number, Digests>): void {

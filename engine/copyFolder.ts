@@ -6,7 +6,6 @@ import type { FolderGroup } from "./folderMap";
 import { newMailIsAllMissing, type GroupWatermark } from "./watermarks";
 import { groupMark } from "./folderMarks";
 import { storeCommands, type FolderDelta, type SourceRef } from "./missing";
-import { folderMark } from "./listing";
 import { newSinceProof, noneOnDestination, unchangedOnDestination } from "./incremental";
 import { storableFlags } from "./flags";
 import { compare, readIds } from "./compare";
@@ -34,26 +33,27 @@ export interface GroupJob {
   ledger: AttemptLedger;
 }
 
-/** Makes destination flags match the source's, in as few STOREs as possible. */
+/**
+ * Makes destination flags match the source's, in as few STOREs as possible, written together on an append
+ * connection (SELECTed there, where the listing or the appends left it open already).
+ */
 async function applyFlagFixes(session: MailboxSession, group: FolderGroup, delta: FolderDelta, ledger: AttemptLedger): Promise<void> {
   if (!delta.flagFixes.length) return;
-  const dst = await session.destination();
-  await dst.mailboxOpen(group.destination);
-  for (const cmd of storeCommands(delta.flagFixes)) {
-    const range = cmd.uids.join(",");
-    if (cmd.op === "add") await dst.messageFlagsAdd(range, cmd.flags, { uid: true });
-    else await dst.messageFlagsRemove(range, cmd.flags, { uid: true });
-  }
+  await (await session.appender()).use(async (c) => {
+    if (!c.hasSelected(group.destination)) await c.open(group.destination, false);
+    await c.store(storeCommands(delta.flagFixes));
+  });
   for (const fix of delta.flagFixes) ledger.flagsFixed(fix.source);
 }
 
 /** A folder the destination would not create: nothing copied, every message of it reported missing. */
 async function refusedGroup({ session, plan: { group }, ledger }: GroupJob): Promise<GroupOutcome> {
-  const src = await session.source();
+  const src = await session.sourceReader();
+  const marks = await src.statuses(group.sources.map((f) => f.path)).catch(() => []);
   let missing = 0;
   for (const [i, f] of group.sources.entries()) {
     ledger.note(i, group.refused!);
-    const onSource = f.selectable ? ((await folderMark(src, f.path))?.messages ?? 0) : 0;
+    const onSource = f.selectable ? (marks[i]?.messages ?? 0) : 0;
     ledger.listed(i, onSource, 0);
     missing += onSource;
   }

@@ -101,14 +101,14 @@ function messageIdItem(items: Map<string, ItemValue>): string | undefined {
 }
 
 /**
- * UID and body of a FETCH response, and the Message-ID where it was asked for too; undefined for any other (a
- * flag update, an expunged message).
+ * UID and body of a FETCH response (`item`: BODY[], or a partial one such as BODY[]<0>), and the Message-ID where it
+ * was asked for too; undefined for any other (a flag update, an expunged message).
  */
-export function fetchedBody(u: Untagged): { uid: number; chunks: Buffer[]; size: number; messageId?: string } | undefined {
+export function fetchedBody(u: Untagged, item = "BODY[]"): { uid: number; chunks: Buffer[]; size: number; messageId?: string } | undefined {
   const items = fetchItems(u);
   if (!items) return undefined;
   const uid = uidOf(items);
-  const chunks = bytesOf(items.get("BODY[]"));
+  const chunks = bytesOf(items.get(item));
   if (uid === undefined || !chunks) return undefined;
   const body = { uid, chunks, size: chunks.reduce((n, c) => n + c.length, 0) };
   const messageId = messageIdItem(items);

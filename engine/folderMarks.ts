@@ -1,10 +1,11 @@
 // A group's marks (watermarks.ts): every folder's STATUS, read from the folder list where the servers give it
-// (LIST-STATUS, one round trip for all folders), else folder by folder. Reading them for all groups at once saves
-// two STATUS per folder before it is copied and two after, which on mailboxes of small folders is much of the work.
-import type { ImapFlow } from "imapflow";
+// (LIST-STATUS, one round trip for all folders), else asked on the bulk connections, a side's folders in one
+// write. Reading them for all groups at once saves two STATUS per folder before it is copied and two after, which
+// on mailboxes of small folders is much of the work.
+import type { BulkConnection } from "./bulkConnection";
 import type { FolderGroup } from "./folderMap";
 import type { MailboxMarks } from "./folderGroups";
-import { folderMark, listMarks } from "./listing";
+import { listMarks } from "./listing";
 import type { MailboxSession } from "./session";
 import type { FolderMark, GroupWatermark } from "./watermarks";
 
@@ -26,45 +27,50 @@ export function marksOfGroup(marks: MailboxMarks, group: FolderGroup): GroupWate
   return sources && destination ? { sources, destination } : undefined;
 }
 
-/** STATUS of every folder of the group; undefined when any one cannot be read. */
+/** STATUS of every folder of the group, each side's asked in one write; undefined when any one cannot be read. */
 export async function groupMark(session: MailboxSession, group: FolderGroup): Promise<GroupWatermark | undefined> {
-  const sources: FolderMark[] = [];
-  for (const f of group.sources) {
-    const m = await markOn(() => session.source(), f.path);
-    if (!m) return undefined;
-    sources.push(m);
-  }
-  const destination = await markOn(() => session.destination(), group.destination);
-  return destination ? { sources, destination } : undefined;
+  const [sources, destination] = await Promise.all([
+    marksOn(
+      () => session.sourceReader(),
+      group.sources.map((f) => f.path),
+    ),
+    session.appender().then((pool) => pool.use((c) => c.statuses([group.destination]))),
+  ]).catch(() => [undefined, undefined]);
+  if (!sources || sources.some((m) => !m) || !destination?.[0]) return undefined;
+  return { sources: sources as FolderMark[], destination: destination[0] };
 }
 
 /** STATUS on a connection, asked again once on a fresh one when the connection died: only the server's answer counts. */
-async function markOn(client: () => Promise<ImapFlow>, path: string): Promise<FolderMark | undefined> {
-  const c = await client();
-  const m = await folderMark(c, path);
-  return m || c.usable ? m : folderMark(await client(), path);
-}
-
-/**
- * Every folder's marks on both sides now, one LIST-STATUS each; undefined when a server has no LIST-STATUS (or a
- * connection fails: then a group has no watermark, and the next pass lists it).
- */
-export async function mailboxMarks(session: MailboxSession): Promise<MailboxMarks | undefined> {
+async function marksOn(conn: () => Promise<BulkConnection>, paths: readonly string[]): Promise<(FolderMark | undefined)[]> {
+  const c = await conn();
   try {
-    const [source, destination] = await Promise.all([session.source().then(listMarks), session.destination().then(listMarks)]);
-    return source && destination ? { source, destination } : undefined;
-  } catch {
-    return undefined;
+    return await c.statuses(paths);
+  } catch (err) {
+    if (c.usable) throw err;
+    return (await conn()).statuses(paths);
   }
 }
 
-/** The marks of these groups now: from one LIST-STATUS per side, else folder by folder. */
+/**
+ * The marks of these groups now, each side's STATUS asked in one write on its bulk connection (no LIST-STATUS
+ * needed); a group's is undefined when one of its folders cannot be read or a connection fails: that group then
+ * has no watermark, and the next pass lists it.
+ */
 export async function marksNow(session: MailboxSession, groups: readonly FolderGroup[]): Promise<(GroupWatermark | undefined)[]> {
-  const all = await mailboxMarks(session);
-  if (all) return groups.map((g) => marksOfGroup(all, g));
-  const out: (GroupWatermark | undefined)[] = [];
-  for (const g of groups) out.push(await groupMark(session, g).catch(() => undefined));
-  return out;
+  const sourcePaths = [...new Set(groups.flatMap((g) => g.sources.map((f) => f.path)))];
+  const destinationPaths = [...new Set(groups.map((g) => g.destination))];
+  try {
+    const [source, destination] = await Promise.all([
+      marksOn(() => session.sourceReader(), sourcePaths),
+      session.appender().then((pool) => pool.use((c) => c.statuses(destinationPaths))),
+    ]);
+    const known = (paths: string[], marks: (FolderMark | undefined)[]) =>
+      new Map(paths.flatMap((p, i) => (marks[i] ? [[p, marks[i]] as const] : [])));
+    const all: MailboxMarks = { source: known(sourcePaths, source), destination: known(destinationPaths, destination) };
+    return groups.map((g) => marksOfGroup(all, g));
+  } catch {
+    return groups.map(() => undefined);
+  }
 }
 
 /**

@@ -3,7 +3,6 @@
 // messages; never lists a folder in full, so the cost follows the new mail, not the folder.
 import type { FolderGroup } from "./folderMap";
 import type { MessageMeta } from "./identity";
-import { listUidRange, noFlagChangeSince } from "./listing";
 import { errorFacts, isNonexistentFolder } from "./classify";
 import type { MailboxSession } from "./session";
 import type { NewMail } from "./watermarks";
@@ -17,7 +16,6 @@ export async function newSinceProof(
   group: FolderGroup,
   plan: readonly NewMail[],
 ): Promise<MessageMeta[][] | undefined> {
-  const src = await session.source();
   const out: MessageMeta[][] = [];
   for (const [i, f] of group.sources.entries()) {
     const p = plan[i];
@@ -25,14 +23,17 @@ export async function newSinceProof(
       out.push([]);
       continue;
     }
+    // EXAMINE, the flag changes and the new messages in one round trip, on the connection that then reads the bodies.
+    const src = await session.sourceReader();
+    let read: Awaited<ReturnType<typeof src.readSince>>;
     try {
-      await src.mailboxOpen(f.path, { readOnly: true });
+      read = await src.readSince(f.path, p.provenBelow, p.upTo, p.changedSince);
     } catch (err) {
       if (isNonexistentFolder(errorFacts(err))) return undefined;
       throw err;
     }
-    if (p.changedSince && !(await noFlagChangeSince(src, p.provenBelow, p.changedSince))) return undefined;
-    out.push(await listUidRange(src, p.provenBelow, p.upTo));
+    if (!read.flagsUnchanged) return undefined;
+    out.push(read.metas);
   }
   return out;
 }
@@ -63,13 +64,9 @@ export async function noneOnDestination(session: MailboxSession, group: FolderGr
  */
 export async function unchangedOnDestination(session: MailboxSession, group: FolderGroup, modseq: string): Promise<boolean> {
   if (!/^[1-9]\d*$/.test(modseq)) return false;
-  const dst = await session.destination();
-  if (!dst.capabilities.has("CONDSTORE")) return false;
-  try {
-    await dst.mailboxOpen(group.destination);
-    const changed = await dst.search({ modseq: BigInt(modseq) + 1n }, { uid: true });
-    return Array.isArray(changed) && changed.length === 0;
-  } catch {
-    return false;
-  }
+  // on an append connection (the destination's login, taken over): no new login for one search
+  const pool = await session.appender();
+  return pool
+    .use(async (c) => c.capabilities.has("CONDSTORE") && (await c.changedAfter(group.destination, BigInt(modseq))).length === 0)
+    .catch(() => false);
 }

@@ -13,9 +13,9 @@ export async function createInboxAlone(first: MailboxSession): Promise<void> {
   await dst.mailboxClose();
 }
 
-/** Opens (or finds open) every connection a lane copies on. */
+/** Opens (or finds open) every connection a lane copies on: the bulk ones (imapflow is for the folder list). */
 function everyConnection(s: MailboxSession): Promise<unknown> {
-  return Promise.all([s.source(), s.sourceReader(), s.destination(), s.appender()]);
+  return Promise.all([s.sourceReader(), s.appender()]);
 }
 
 /**

@@ -105,48 +105,13 @@ export async function listMessages(client: ImapFlow, path: string, readOnly: boo
 }
 
 /**
- * Identity and flags of the messages with UIDs from `from` to `to` in the selected folder. An explicit upper bound:
- * `n:*` would also return the last message when n is past its UID, and mail arriving meanwhile is the next pass's.
- */
-export async function listUidRange(client: ImapFlow, from: number, to: number): Promise<MessageMeta[]> {
-  const out: MessageMeta[] = [];
-  if (from > to) return out;
-  for await (const msg of client.fetch(
-    `${from}:${to}`,
-    { uid: true, flags: true, internalDate: true, size: true, headers: ["message-id"] },
-    { uid: true },
-  )) {
-    if (msg.uid >= from && msg.uid <= to) out.push(toMeta(msg));
-  }
-  return out.sort((a, b) => a.uid - b.uid);
-}
-
-/**
- * True when the server proves (CONDSTORE) that no message with a UID below `below` in the selected folder changed
- * its flags since `modseq`. False when one did, or when the server cannot tell: without CONDSTORE imapflow would
- * drop CHANGEDSINCE and answer with every message.
- */
-export async function noFlagChangeSince(client: ImapFlow, below: number, modseq: string): Promise<boolean> {
-  const box = client.mailbox;
-  if (!client.enabled.has("CONDSTORE") || !box || box.noModseq || box.highestModseq === undefined || !/^[1-9]\d*$/.test(modseq))
-    return false;
-  if (below <= 1) return true;
-  let changed = 0;
-  // Read to the end (a flag change is O(changed) to read); leaving the loop early would leave the command running.
-  for await (const msg of client.fetch(`1:${below - 1}`, { uid: true, flags: true }, { uid: true, changedSince: BigInt(modseq) })) {
-    if (msg.uid < below) changed += 1;
-  }
-  return changed === 0;
-}
-
-/**
  * listMessages on a bulk connection: the same listing, read without imapflow's general parser, which on a
  * first copy costs more than everything else the engine does per message. `withIds` false: without Message-IDs
  * (BulkConnection.fetchMetas).
  */
 export async function listMessagesBulk(conn: BulkConnection, path: string, readOnly: boolean, withIds = true): Promise<FolderListing> {
-  const box = await conn.open(path, readOnly);
-  return { metas: box.exists > 0 ? await conn.fetchMetas("1:*", withIds) : [], permanentFlags: box.permanentFlags };
+  const { box, metas } = await conn.openAndList(path, readOnly, withIds);
+  return { metas, permanentFlags: box.permanentFlags };
 }
 
 /** Content digests of the given messages in the selected folder, fetched in bounded batches. */
@@ -159,16 +124,4 @@ export async function fetchContentDigests(client: ImapFlow, uids: readonly numbe
     }
   }
   return out;
-}
-
-/** STATUS of one folder; undefined when it cannot be read (that folder is then listed, not skipped). */
-export async function folderMark(client: ImapFlow, path: string): Promise<FolderMark | undefined> {
-  try {
-    // The NOOP: see listMarks.
-    if (client.mailbox && client.mailbox.path === path) await client.noop();
-    const st = await client.status(path, MARK_QUERY);
-    return st ? markFrom(path, st) : undefined;
-  } catch {
-    return undefined;
-  }
 }

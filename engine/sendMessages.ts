@@ -7,7 +7,6 @@ import { storableFlags } from "./flags";
 import { classifyAppendFailure, errorFacts, isNonexistentFolder, serverWords } from "./classify";
 import { QuotaExceededError } from "./errors";
 import type { GroupJob } from "./copyFolder";
-import { FlowReader, type BodyReader } from "./flowReader";
 
 export interface Arrival {
   source: number;
@@ -31,10 +30,7 @@ export async function sendMessages(
 ): Promise<Arrival[]> {
   const { session, mailbox, limits, ledger } = job;
   const group = job.plan.group;
-  const bytes = sendable.reduce((n, r) => n + r.meta.size, 0);
-  // A few messages (one batch) where no bulk reader is open yet: over the source connection, no login more.
-  const few = !idsWithBodies && bytes <= limits.batchBytes && sendable.length <= limits.batchCount && !session.hasSourceReader;
-  const reader: BodyReader = few ? new FlowReader(await session.source()) : await session.sourceReader();
+  const reader = await session.sourceReader();
   const pool = await session.appender();
   let fatal: unknown;
   const arrived: Arrival[] = [];

@@ -1,6 +1,10 @@
-// The connections one mailbox pass uses: on the source one for STATUS and the like (imapflow) and one that lists
-// and reads bodies in bulk; on the destination one to list and flag (imapflow) and a pool to append (and read
-// back what arrived). After a dropped connection everything is opened afresh: state lives on the servers, not here.
+// The connections one mailbox pass uses: one per side, where it can. Each side logs in with imapflow (TLS,
+// STARTTLS, OAuth2, its retries and errors), lists its folders there, and then the same socket is taken over for
+// the bulk work (bulkConnection.ts): on the source the reads of listings and bodies, on the destination the first
+// APPEND connection of a pool (which also lists and reads back what arrived). A login costs six round trips and, on
+// Dovecot, a server process: a resync pays for two, not three or four. What still needs imapflow after that (SEARCH
+// for new mail already on the destination, a folder created after a retry) opens it again. After a dropped
+// connection everything is opened afresh: state lives on the servers, not here.
 import type { ImapFlow } from "imapflow";
 import type { Endpoint } from "./endpoint";
 import { closeClient, DEFAULT_SOCKET_TIMEOUT_MS, openClient, type ConnectOptions } from "./connect";
@@ -54,17 +58,15 @@ export class MailboxSession {
     });
   }
 
-  /** True while a bulk reader is open on the source (a few bodies are then read there, not on `source()`). */
-  get hasSourceReader(): boolean {
-    return !!this.reader?.usable;
-  }
-
-  /** The source connection that lists folders and reads message bodies in bulk (bulkConnection.ts). */
+  /**
+   * The source connection that reads listings, marks and bodies in bulk (bulkConnection.ts): the imapflow one
+   * taken over when it is open and idle (it listed the folders), else a new login.
+   */
   async sourceReader(): Promise<BulkConnection> {
     if (this.reader?.usable) return this.reader;
     return this.single("reader", async () => {
       this.reader?.drop();
-      this.reader = await this.openBulk(this.from, this.connect);
+      this.reader = (await this.takeOver("source")) ?? (await this.openBulk(this.from, this.connect));
       return this.reader;
     });
   }
@@ -72,6 +74,18 @@ export class MailboxSession {
   /** Logs in with imapflow (its retries and errors), then takes the socket over for bulk work. */
   private async openBulk(e: Endpoint, opts: ConnectOptions): Promise<BulkConnection> {
     return BulkConnection.adopt(await openClient(e, opts), this.connect.socketTimeoutMs ?? DEFAULT_SOCKET_TIMEOUT_MS);
+  }
+
+  /**
+   * The side's imapflow connection as a bulk one, when it is open and no command runs on it (nor is it being
+   * opened): it then counts as closed here, and `source()` or `destination()` log in again should they be needed.
+   */
+  private async takeOver(side: "source" | "destination"): Promise<BulkConnection | undefined> {
+    const client = side === "source" ? this.src : this.dst;
+    if (!client?.usable || this.opening.has(side) || !isIdle(client)) return undefined;
+    if (side === "source") this.src = undefined;
+    else this.dst = undefined;
+    return BulkConnection.adopt(client, this.connect.socketTimeoutMs ?? DEFAULT_SOCKET_TIMEOUT_MS);
   }
 
   async destination(): Promise<ImapFlow> {
@@ -87,7 +101,7 @@ export class MailboxSession {
 
   /** The destination's APPENDLIMIT (RFC 7889) when it announces one for every folder; undefined otherwise. */
   async appendLimit(): Promise<number | undefined> {
-    const v = (await this.destination()).capabilities.get("APPENDLIMIT");
+    const v = (await this.appender()).capabilities.get("APPENDLIMIT");
     return typeof v === "number" && v > 0 ? v : undefined;
   }
 
@@ -99,7 +113,7 @@ export class MailboxSession {
       await Promise.all((this.pool?.shutdown() ?? []).map((c) => c.close()));
       // The first connection must open (its failure is the mailbox's); the others are a bonus, opened when
       // batches wait, once each: a server with a per-mailbox connection limit (Exchange Online) turns them away.
-      const first = await this.openBulk(to, this.toConnect);
+      const first = (await this.takeOver("destination")) ?? (await this.openBulk(to, this.toConnect));
       const more = () => this.openBulk(to, { ...this.toConnect, retry: { ...this.connect.retry, attempts: 1 } });
       this.pool = new AppendPool(first, more, appendConnectionsFor(first.greeting, this.appendConnections));
       return this.pool;
@@ -124,4 +138,13 @@ export class MailboxSession {
     const { clients, bulk } = this.takeAll();
     await Promise.all([...clients.map(closeClient), ...bulk.map((a) => a.close())]);
   }
+}
+
+/**
+ * No command queued or running on the imapflow client: its socket can be taken over. imapflow does not say so in
+ * its public API; a client whose internals look otherwise than expected counts as busy (a new login instead).
+ */
+function isIdle(client: ImapFlow): boolean {
+  const c = client as unknown as { currentRequest?: unknown; requestQueue?: unknown[]; idling?: boolean };
+  return Array.isArray(c.requestQueue) && c.requestQueue.length === 0 && !c.currentRequest && !c.idling;
 }

@@ -90,7 +90,8 @@ export async function syncMailbox(from: Endpoint, to: Endpoint, opts: SyncOption
     });
 
     const watermarks = await settleWatermarks(session, ledger.outcomes());
-    if (onServer) await storeWatermarks(await session.destination(), mailbox, watermarks, stored).catch(() => false);
+    // on an append connection (the destination's login, taken over): no new login for one command
+    if (onServer) await (await session.appender()).use((c) => storeWatermarks(c, mailbox, watermarks, stored)).catch(() => false);
     return ledger.summary({ source: mailbox, destination, excluded: folders.excluded }, watermarks, started, Date.now());
   } finally {
     await Promise.all(sessions.map((s) => s.close()));

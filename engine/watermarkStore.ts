@@ -6,6 +6,7 @@
 // Exchange Online), or refuses the entry (Cyrus without `annotation_allow_undefined`), nothing is kept there.
 import { createHash } from "node:crypto";
 import type { ImapFlow } from "imapflow";
+import type { BulkConnection } from "./bulkConnection";
 import type { FolderMark, GroupWatermark, Watermarks } from "./watermarks";
 
 const ENTRY_PREFIX = "/private/vendor/mailshift/watermarks/";
@@ -100,7 +101,7 @@ async function run(client: ImapFlow, ...args: Parameters<Exec["exec"]>): Promise
   answer?.next?.();
 }
 
-const hasMetadata = (c: ImapFlow) => c.capabilities.has("METADATA") || c.capabilities.has("METADATA-SERVER");
+const hasMetadata = (caps: ReadonlyMap<string, unknown>) => caps.has("METADATA") || caps.has("METADATA-SERVER");
 
 function textOf(v: unknown): string | undefined {
   const value = (v as { value?: unknown } | null)?.value;
@@ -114,7 +115,7 @@ function textOf(v: unknown): string | undefined {
  * no METADATA, no entry, or answers otherwise: then the pass lists, as without state.
  */
 export async function readStoredEntry(client: ImapFlow, source: string): Promise<string | undefined> {
-  if (!hasMetadata(client)) return undefined;
+  if (!hasMetadata(client.capabilities)) return undefined;
   const name = entryName(source);
   let text: string | undefined;
   try {
@@ -145,18 +146,12 @@ export async function readStoredEntry(client: ImapFlow, source: string): Promise
  * Writes this pass's watermarks as the entry (SETMETADATA), unless it holds them already (`stored`). Best effort:
  * a refusal or a failure leaves the next pass to list, which is only slower.
  */
-export async function storeWatermarks(client: ImapFlow, source: string, watermarks: Watermarks, stored?: string): Promise<boolean> {
-  if (!hasMetadata(client)) return false;
+export async function storeWatermarks(c: BulkConnection, source: string, watermarks: Watermarks, stored?: string): Promise<boolean> {
+  if (!hasMetadata(c.capabilities)) return false;
   const text = encodeEntry(source, watermarks);
   if (text === stored) return true;
   try {
-    await run(client, "SETMETADATA", [
-      { type: "STRING", value: "" },
-      [
-        { type: "STRING", value: entryName(source) },
-        { type: "LITERAL", value: Buffer.from(text) },
-      ],
-    ]);
+    await c.setServerMetadata(entryName(source), Buffer.from(text));
     return true;
   } catch {
     return false;

@@ -6,6 +6,7 @@ import { appendAll, readCorpus, type RawMessage } from "../../harness/corpus";
 import * as gen from "../../harness/generate";
 import { FAST_RETRY } from "./fixtures";
 import type { Endpoint } from "../../engine/endpoint";
+import type { Watermarks } from "../../engine/watermarks";
 import { FaultProxy } from "../../harness/faultProxy";
 import { astring, RawImap } from "../../harness/rawImap";
 import { decodeModifiedUtf7 } from "../../engine/mailboxName";
@@ -44,7 +45,7 @@ for (const spec of PAIRS) {
     });
     after(() => stopPair(pair));
 
-    it("copies mail the server stores altered (bare CRs, 8-bit headers, no Message-ID) once: three passes, no state, no growth", async () => {
+    it("copies mail the server stores altered (bare CRs, 8-bit headers, no Message-ID) once: three passes, no state, no growth; then new mail from watermarks", async () => {
       const m = await usersOn(pair!);
       const inbox = [...readCorpus("spam", 20), ...gen.alteredOnAppend(1, false), ...gen.alteredOnAppend(2, true), gen.withoutMessageId(3)];
       const sub = `${pair!.old.spec.prefix}Work`;
@@ -62,13 +63,22 @@ for (const spec of PAIRS) {
       const src = await snapshot(m.fromUrl, m.fromPassword);
       const expected = counts(src, pair!.old.spec.prefix);
 
+      let watermarks: Watermarks | undefined;
       for (let pass = 1; pass <= 3; pass++) {
         const r = await syncMailbox(m.from, m.to, { retry: FAST_RETRY });
         const why = `pass ${pass}: ${JSON.stringify(r.folders.map((f) => [f.folder, f.notes, f.skipped]))}`;
         assert.deepEqual([r.totals.copied, r.missing, r.verified], [pass === 1 ? inbox.length + work.length : 0, 0, true], why);
         const dst = await snapshot(m.toUrl, m.toPassword);
         assert.deepEqual(counts(dst, pair!.fresh.spec.prefix), expected, `pass ${pass}: each folder holds what the source holds, once`);
+        watermarks = r.watermarks;
       }
+      // New mail, then a pass from the last one's watermarks (the cutover pass): just the new mail, once.
+      const later = withCrlf(gen.many(3, 5));
+      await appendAll(m.fromUrl, m.fromPassword, "INBOX", later);
+      const r = await syncMailbox(m.from, m.to, { retry: FAST_RETRY, watermarks });
+      assert.deepEqual([r.totals.copied, r.missing, r.verified], [later.length, 0, true], JSON.stringify(r.folders));
+      const grown = counts(await snapshot(m.fromUrl, m.fromPassword), pair!.old.spec.prefix);
+      assert.deepEqual(counts(await snapshot(m.toUrl, m.toPassword), pair!.fresh.spec.prefix), grown, "the new mail once, nothing else");
       // verify pairs as the copy does: nothing missing; what the server altered is listed, with how.
       const v = await verifyMailbox(m.from, m.to, { retry: FAST_RETRY });
       assert.deepEqual([v.missing, v.verified], [0, true], JSON.stringify(v.folders));

@@ -1,6 +1,7 @@
 // The dynamic resources under pulumi.runtime.setMocks: what they send to the engine, and what their provider
 // module (providers/hostModule.ts) holds.
 import { strict as assert } from "node:assert";
+import fs from "node:fs";
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { repoRoot } from "../../../harness/repoRoot";
@@ -13,6 +14,7 @@ import { NoticeDelivery } from "../../../providers/noticeDelivery/resource";
 import { StakeholderReport } from "../../../providers/stakeholderReport/resource";
 import { LocalDovecotAccount } from "../../../sandbox/localAccount";
 import { LocalZoneRecord } from "../../../sandbox/localZoneRecord";
+import { File } from "../../e2e/fixtures/fileResource";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const PASSWORDS = ["src-Passw0rd-unique", "dst-Passw0rd-unique", "client-secret-unique", "config-secret-unique"];
@@ -224,6 +226,11 @@ describe("MailboxMigration resource (setMocks)", () => {
         }),
     },
     {
+      type: "pulumi-nodejs:dynamic/smoke:File",
+      methods: ["create", "diff", "update", "read", "delete"],
+      make: () => new File("note", { path: "/tmp/note.txt", content: "c" }),
+    },
+    {
       type: "pulumi-nodejs:dynamic/mailshift:MailboxMigration",
       methods: ["check", "create", "diff", "update", "read", "delete"],
       make: () => construct(),
@@ -249,6 +256,24 @@ describe("MailboxMigration resource (setMocks)", () => {
       const provider = requireFromString(text as string).handler();
       assert.deepEqual(Object.keys(provider).sort(), [...e.methods].sort(), `${e.type}: provider methods`);
     }
+  });
+
+  it("one way to declare a dynamic resource: every class extends DynamicResource and is in the list above", () => {
+    const sources: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        if (["node_modules", "dist", ".git"].includes(e.name)) continue;
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.name.endsWith(".ts") && !p.endsWith(path.join("unit", "provider", "resource.test.ts"))) sources.push(p);
+      }
+    };
+    walk(repoRoot());
+    const text = sources.map((f) => [f, fs.readFileSync(f, "utf8")] as const);
+    const serialized = text.filter(([, t]) => /extends\s+(pulumi\.)?dynamic\.Resource\b/.test(t)).map(([f]) => f);
+    assert.deepEqual(serialized, [], "these still go through Pulumi's closure serializer");
+    const declared = text.flatMap(([, t]) => [...t.matchAll(/class (\w+) extends DynamicResource\b/g)].map((m) => m[1]));
+    assert.equal(declared.length, EVERY.length, `declared: ${declared.join(", ")}`);
   });
 
   it("dynamicType is the token pulumi.dynamic.Resource gives for a module and a type name", async () => {

@@ -46,7 +46,10 @@ export function hostProvider(file: string, fromProject: string, exportName: stri
   }
   const loaded = require(found) as Record<string, unknown>;
   const ops = (exportName ? loaded[exportName] : loaded) as Record<string, (...args: unknown[]) => Promise<unknown>> | undefined;
-  if (!ops || typeof ops.create !== "function") throw new Error(`${label}: ${found} exports no ${exportName || "create"} operations`);
+  if (!ops || typeof ops.create !== "function")
+    throw new Error(
+      `${label}: ${found} has no create operation${exportName ? ` in its export ${exportName}` : ""}. Rebuild (npm run build).`,
+    );
   const provider: Record<string, unknown> = {};
   for (const [method, op] of [
     ["check", "check"],

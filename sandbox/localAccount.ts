@@ -1,11 +1,15 @@
 // A Dovecot account on the sandbox's new host as a dynamic resource. The real stacks reach a Dovecot host over SSH
 // through @pulumi/command's remote.Command; that plugin cannot be built or downloaded here, so the sandbox runs the
-// very same account script locally (localAccountOps.ts), through opsProvider.ts.
+// very same account script locally (localAccountOps.ts, required by the dynamic-provider host).
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { opsProvider } from "./opsProvider";
+import { DynamicResource, hostModule } from "../providers/hostModule";
 
-const provider = opsProvider<typeof import("./localAccountOps")>(path.join(__dirname, "localAccountOps.js"));
+export const LOCAL_DOVECOT_ACCOUNT = hostModule<typeof import("./localAccountOps")>(
+  "mailshift",
+  "LocalDovecotAccount",
+  path.join(__dirname, "localAccountOps.js"),
+);
 
 export interface LocalDovecotAccountArgs {
   address: pulumi.Input<string>;
@@ -17,15 +21,13 @@ export interface LocalDovecotAccountArgs {
   gid: pulumi.Input<string>;
 }
 
-export class LocalDovecotAccount extends pulumi.dynamic.Resource {
+export class LocalDovecotAccount extends DynamicResource {
   constructor(name: string, args: LocalDovecotAccountArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      provider,
+      LOCAL_DOVECOT_ACCOUNT,
       name,
       { ...args, password: pulumi.secret(args.password) },
       { ...opts, additionalSecretOutputs: ["password"] },
-      "mailshift",
-      "LocalDovecotAccount",
     );
   }
 }

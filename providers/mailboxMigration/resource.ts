@@ -1,15 +1,21 @@
 // MailboxMigration: one mailbox's copy as a Pulumi resource. create copies everything, update resyncs (copies
 // only what is missing), refresh reports what is still missing, delete forgets and never touches mail.
 // The decisions live in mailboxMigration/ (check.ts, diff.ts, outputs.ts); this file only declares the resource.
+import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { MAILBOX_MIGRATION_PROVIDER, mailboxMigrationProvider } from "./provider";
+import { DynamicResource, hostModule } from "../hostModule";
 import type { DriftOutput, FolderOutput, PassOutput, SkippedOutput, TlsMode, TotalsOutput } from "./types";
 import type { Watermarks } from "../../engine";
 
-export { mailboxMigrationProvider };
 export type { DriftOutput, FolderOutput, PassOutput, SkippedOutput, TotalsOutput, TlsMode };
 
-export const MAILBOX_MIGRATION_TYPE = "pulumi-nodejs:dynamic/mailshift:MailboxMigration";
+/** operations.js, required by the dynamic-provider host (never by the program: it loads the copy engine). */
+export const MAILBOX_MIGRATION = hostModule<typeof import("./operations")>(
+  "mailshift",
+  "MailboxMigration",
+  path.join(__dirname, "operations.js"),
+);
+export const MAILBOX_MIGRATION_TYPE: string = MAILBOX_MIGRATION.type;
 
 export interface OAuth2TokenSourceArgs {
   tenantId: pulumi.Input<string>;
@@ -70,11 +76,7 @@ function parentUrnWithoutDependency(parent: pulumi.Resource | undefined): pulumi
   return pulumi.output(new Promise<string>((resolve) => parent.urn.apply((u) => resolve(u))));
 }
 
-/**
- * A dynamic resource (type pulumi-nodejs:dynamic/...), declared as pulumi.dynamic.Resource would declare it, but
- * with its `__provider` module written by provider.ts rather than by Pulumi's closure serializer.
- */
-export class MailboxMigration extends pulumi.CustomResource {
+export class MailboxMigration extends DynamicResource {
   /** "user@host:port" of the source mailbox. */
   declare readonly mailbox: pulumi.Output<string>;
   declare readonly destinationMailbox: pulumi.Output<string>;
@@ -117,8 +119,7 @@ export class MailboxMigration extends pulumi.CustomResource {
       drift: undefined,
       watermarks: undefined,
       unchangedFolders: undefined,
-      __provider: MAILBOX_MIGRATION_PROVIDER,
     };
-    super(MAILBOX_MIGRATION_TYPE, name, props, opts);
+    super(MAILBOX_MIGRATION, name, props, opts);
   }
 }

@@ -1,11 +1,18 @@
 // NoticeDelivery: one person's notice of one stage as a Pulumi resource. `pulumi preview` lists it with its
 // recipient, subject and INBOX (credentials are secrets); `pulumi up` delivers it once; delete keeps the mail.
+import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { DynamicResource, hostModule } from "../hostModule";
 import { endpointInputs, type EndpointArgs } from "../mailboxMigration/resource";
-import { noticeDeliveryProvider } from "./provider";
 import type { NoticeDeliveryInputs, RelayInput } from "./types";
 
-export const NOTICE_DELIVERY_TYPE = "pulumi-nodejs:dynamic/mailshift:NoticeDelivery";
+/** operations.js, required by the dynamic-provider host at call time. */
+export const NOTICE_DELIVERY = hostModule<typeof import("./operations")>(
+  "mailshift",
+  "NoticeDelivery",
+  path.join(__dirname, "operations.js"),
+);
+export const NOTICE_DELIVERY_TYPE: string = NOTICE_DELIVERY.type;
 
 /** The relay as the program gives it: its password may still be an Output (made secret here). */
 export type RelayArgs = Omit<RelayInput, "password"> & { password?: pulumi.Input<string> };
@@ -16,7 +23,7 @@ export type NoticeDeliveryArgs = Omit<NoticeDeliveryInputs, "inbox" | "backup"> 
   backup?: { address: string; relay: RelayArgs };
 };
 
-export class NoticeDelivery extends pulumi.dynamic.Resource {
+export class NoticeDelivery extends DynamicResource {
   declare readonly inboxResult: pulumi.Output<string>;
   declare readonly inboxAt: pulumi.Output<string>;
   declare readonly backupSentAt: pulumi.Output<string | undefined>;
@@ -24,7 +31,7 @@ export class NoticeDelivery extends pulumi.dynamic.Resource {
   constructor(name: string, args: NoticeDeliveryArgs, opts?: pulumi.CustomResourceOptions) {
     const relay = args.backup?.relay;
     super(
-      noticeDeliveryProvider,
+      NOTICE_DELIVERY,
       name,
       {
         ...args,
@@ -42,8 +49,6 @@ export class NoticeDelivery extends pulumi.dynamic.Resource {
         backupSentAt: undefined,
       },
       opts,
-      "mailshift",
-      "NoticeDelivery",
     );
   }
 }

@@ -13,12 +13,12 @@ import { buildPlan } from "../../plan/plan";
 import type { Stage } from "../../plan/types";
 import { verificationStep } from "../../plan/verification";
 import { plannedToZone } from "../../plan/zoneRecords";
-import { dkimEnableProvider, dkimKeysProvider } from "../../providers/graph/dkimSigning";
+import { DKIM_KEYS, DKIM_SIGNING_ENABLED } from "../../providers/graph/dkimSigning";
 import { ANCHOR_MAILBOX } from "../../providers/graph/exchangeAdmin";
-import { verifyProvider } from "../../providers/graph/tenantDomain";
+import { DOMAIN_VERIFICATION } from "../../providers/graph/tenantDomain";
 import { rawMailshift } from "../unit/plan/stackFiles";
 import { FakeMicrosoft, MS_VALUE } from "../mock/fakeMicrosoft";
-import { asSerialized } from "../mock/serializedProvider";
+import { asHosted } from "../mock/hostedProvider";
 
 const SOA = ["@ SOA ns1 hostmaster 1 3600 600 86400 300", "@ NS ns1", "ns1 A 127.0.0.1"];
 
@@ -92,7 +92,7 @@ describe("Exchange and mail authentication against real DNS (NSD)", function () 
     ms.domains.set("example.com", "unverified");
     const before = await serve("old-without-ms", oldZone(false));
     ms.dns = before.server;
-    const verify = await asSerialized(verifyProvider);
+    const verify = asHosted(DOMAIN_VERIFICATION);
     const inputs = {
       ...creds,
       domain: "example.com",
@@ -126,7 +126,7 @@ describe("Exchange and mail authentication against real DNS (NSD)", function () 
   it("DKIM: the zone serves the CNAME targets Exchange gives, and signing is enabled only once they resolve", async () => {
     ms.domains.set("example.com", "verified");
     ms.adminCalls.length = 0;
-    const keys = await (await asSerialized(dkimKeysProvider)).create!({ ...creds, domain: "example.com" });
+    const keys = await asHosted(DKIM_KEYS).create!({ ...creds, domain: "example.com" });
     const s1 = String(keys.outs!.selector1CNAME);
     const s2 = String(keys.outs!.selector2CNAME);
     assert.equal(s1, "selector1-example-com._domainkey.examplecom.n-v1.dkim.mail.microsoft");
@@ -142,7 +142,7 @@ describe("Exchange and mail authentication against real DNS (NSD)", function () 
     );
     assert.ok(ms.adminCalls.every((c) => c.anchor === `UPN:${ANCHOR_MAILBOX}@examplecom.onmicrosoft.com`));
 
-    const enable = await asSerialized(dkimEnableProvider);
+    const enable = asHosted(DKIM_SIGNING_ENABLED);
     const enableInputs = { ...creds, domain: "example.com", cnameRecordIds: ["r1", "r2"], waitSeconds: 2 };
     // the old zone has no CNAMEs: Exchange refuses, the provider says what to check
     const old = await serve("old-no-dkim", oldZone(true));
@@ -194,10 +194,10 @@ describe("Exchange and mail authentication against real DNS (NSD)", function () 
 
   it("a wrong secret names the setting, never the secret; refresh reads what Exchange has", async () => {
     await assert.rejects(
-      (await asSerialized(dkimKeysProvider)).create!({ ...creds, clientSecret: "nope", domain: "example.com" }),
+      asHosted(DKIM_KEYS).create!({ ...creds, clientSecret: "nope", domain: "example.com" }),
       (err: Error) => !err.message.includes("nope") && /mailshift:graphClientSecret/.test(err.message),
     );
-    const read = await (await asSerialized(dkimKeysProvider)).read!("example.com/dkim", {
+    const read = await asHosted(DKIM_KEYS).read!("example.com/dkim", {
       ...creds,
       domain: "example.com",
       selector1CNAME: "",

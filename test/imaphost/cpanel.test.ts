@@ -3,8 +3,11 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { asSerialized } from "../mock/serializedProvider";
-import { cpanelAccountProvider, type CpanelAccountInputs } from "../../components/imapHost/cpanelAccount";
+import { asHosted } from "../mock/hostedProvider";
+import { CPANEL_MAIL_ACCOUNT, type CpanelAccountInputs } from "../../components/imapHost/cpanelAccount";
+
+// the provider as the dynamic-provider host loads it from the resource's `__provider` module
+const cpanelAccountProvider = asHosted(CPANEL_MAIL_ACCOUNT);
 import { isUapiError, quotaMegabytes, uapi } from "../../components/imapHost/cpanelUapi";
 
 interface Account {
@@ -171,8 +174,8 @@ describe("imapHost/cpanel: accounts over UAPI", () => {
     });
   });
 
-  it("the provider as Pulumi serializes it for the engine creates and suspends accounts the same way", async () => {
-    const provider = await asSerialized(cpanelAccountProvider);
+  it("the provider as the host loads it, a second time, creates and suspends accounts the same way", async () => {
+    const provider = asHosted(CPANEL_MAIL_ACCOUNT);
     await provider.create!({ ...inputs, address: "sam@mail2.example.com", quotaBytes: 3 * 1024 ** 2 });
     assert.deepEqual(cp.accounts.get("sam@mail2.example.com"), { password: "s3cret!", quota: "3", suspended: false });
     cp.failNext.set("suspend_login", ["You do not have the feature “popaccts”."]);

@@ -1,9 +1,9 @@
-// The Graph domain resources (providers/graph) in the form the engine runs them (serialized), against a loopback
+// The Graph domain resources (providers/graph) in the form the engine runs them (the `__provider` module), against a loopback
 // fake of login.microsoftonline.com and Graph's /domains endpoints; and the decisions on Graph's answers.
 import assert from "node:assert/strict";
 import { decideDomainAdd, decideDomainVerify, exchangeMxFrom, verificationTxtFrom } from "../../providers/graph/domainDecision";
-import { domainProvider, verifyProvider } from "../../providers/graph/tenantDomain";
-import { asSerialized } from "./serializedProvider";
+import { DOMAIN_VERIFICATION, TENANT_DOMAIN } from "../../providers/graph/tenantDomain";
+import { asHosted } from "./hostedProvider";
 import { AuthDns, ensureAuthDns } from "../../harness/authdns";
 import { CLAIMED_MESSAGE, FakeMicrosoft, MS_VALUE } from "./fakeMicrosoft";
 
@@ -40,14 +40,14 @@ describe("Graph domain resources against a loopback Graph", function () {
 
   it("adds the domain and reports its MS= value; the MX target appears once verified", async function () {
     this.timeout(20_000);
-    const add = await asSerialized(domainProvider);
+    const add = asHosted(TENANT_DOMAIN);
     const created = await add.create!({ ...creds, domain: "example.com" });
     assert.equal(created.id, "example.com");
     assert.equal(created.outs!.verificationTxt, "MS=ms90817263");
     assert.equal(created.outs!.exchangeMx, "");
     assert.equal(created.outs!.isVerified, false);
     g.notYet = 1; // the TXT record has not propagated on the first try
-    const verify = await asSerialized(verifyProvider);
+    const verify = asHosted(DOMAIN_VERIFICATION);
     const v = await verify.create!({ ...creds, ...where, domain: "example.com", txtRecordId: "rec" });
     assert.equal(g.verifyAttempts, 2);
     assert.equal(v.outs!.isVerified, true);
@@ -56,13 +56,13 @@ describe("Graph domain resources against a loopback Graph", function () {
 
   it("adopts a domain already added to this tenant", async () => {
     g.domains.set("example.net", "unverified");
-    const created = await (await asSerialized(domainProvider)).create!({ ...creds, domain: "example.net" });
+    const created = await asHosted(TENANT_DOMAIN).create!({ ...creds, domain: "example.net" });
     assert.equal(created.outs!.verificationTxt, "MS=ms90817263");
   });
 
   it("a domain verified in another tenant fails with a message that says so and what to do", async () => {
     g.domains.set("example.org", "claimed-elsewhere");
-    const verify = await asSerialized(verifyProvider);
+    const verify = asHosted(DOMAIN_VERIFICATION);
     await assert.rejects(verify.create!({ ...creds, ...where, domain: "example.org", txtRecordId: "rec" }), (err: Error) => {
       assert.equal(err.name, "DomainClaimedError");
       assert.match(err.message, /^example\.org is already verified in another Microsoft 365 tenant, so tenant tenant-1 cannot verify it/);
@@ -72,17 +72,14 @@ describe("Graph domain resources against a loopback Graph", function () {
   });
 
   it("a wrong client secret says which setting to fix, without the secret", async () => {
-    await assert.rejects(
-      (await asSerialized(domainProvider)).create!({ ...creds, clientSecret: "nope", domain: "example.com" }),
-      (err: Error) => {
-        assert.match(
-          err.message,
-          /sign-in for app client-1 in tenant tenant-1 failed \(HTTP 401: AADSTS7000215: Invalid client secret provided\.\).*mailshift:graphClientSecret/,
-        );
-        assert.ok(!err.message.includes("nope"));
-        return true;
-      },
-    );
+    await assert.rejects(asHosted(TENANT_DOMAIN).create!({ ...creds, clientSecret: "nope", domain: "example.com" }), (err: Error) => {
+      assert.match(
+        err.message,
+        /sign-in for app client-1 in tenant tenant-1 failed \(HTTP 401: AADSTS7000215: Invalid client secret provided\.\).*mailshift:graphClientSecret/,
+      );
+      assert.ok(!err.message.includes("nope"));
+      return true;
+    });
   });
 });
 

@@ -1,6 +1,6 @@
 // MailboxMigration through the real dynamic-provider host (@pulumi/pulumi/cmd/dynamic-provider), driven over
 // gRPC as the engine drives it, against two real Dovecot servers. The `__provider` input is the one the
-// resource serializes under pulumi.runtime.setMocks.
+// resource registers under pulumi.runtime.setMocks (providers/hostModule.ts).
 import { strict as assert } from "node:assert";
 import { appendAll, readCorpus } from "../../harness/corpus";
 import { withAttachment } from "../../harness/generate";

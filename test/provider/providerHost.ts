@@ -193,7 +193,7 @@ export class ProviderHost {
   }
 }
 
-/** What the program would register: the serialized provider and the resource's URN, from the real class. */
+/** What the program would register: the `__provider` module text and the resource's URN, from the real class. */
 export async function registered(name: string): Promise<{ provider: string; urn: string }> {
   let seen: Record<string, unknown> | undefined;
   pulumi.runtime.setMocks(

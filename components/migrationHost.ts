@@ -5,6 +5,9 @@ import { cfgPath, PlanError } from "../plan/errors";
 import type { ImapAccessConfig } from "../plan/types";
 import type { ImapServer } from "./migrations";
 import type { PreflightHostAccess } from "../world/gates";
+import { readConfigFile } from "./configFile";
+import { planned } from "./planned";
+import type { StackSecrets } from "./stackSecrets";
 
 export function migrationHost(
   host: ImapAccessConfig & { imapHost: string; imapPort: number },
@@ -46,4 +49,28 @@ export function preflightAccess(
     ...(r.insecure ? { insecure: true } : {}),
     ...(host.admin ? { admin: { user: host.admin, ...(adminPassword ? { password: adminPassword } : {}) } } : {}),
   };
+}
+
+/** Where a host name is reached: as named, or through the sandbox's stand-in for /etc/hosts. */
+export type HostAddress = (s: { imapHost: string; imapPort: number }) => { imapHost: string; imapPort: number };
+
+type Hosts = { oldHost: HostAccess; newHost?: HostAccess | undefined };
+type HostAccess = ImapAccessConfig & { imapHost: string; imapPort: number };
+
+/** Both hosts as the migrations and the notices reach them, each administrator's password a secret. */
+export function hostsReach(
+  config: Hosts,
+  secrets: StackSecrets,
+  address: HostAddress = (h) => h,
+): { oldHost: ImapServer; newHost?: ImapServer } {
+  const reach = (host: HostAccess, at: "oldHost" | "newHost"): ImapServer =>
+    planned(() => ({ ...migrationHost(host, at, readConfigFile, secrets.secret(`${at}AdminPassword`)), ...address(host) }));
+  return { oldHost: reach(config.oldHost, "oldHost"), ...(config.newHost ? { newHost: reach(config.newHost, "newHost") } : {}) };
+}
+
+/** Both hosts as the preflight reaches them (plain values, for the probes in this process). */
+export function hostsAccess(config: Hosts, secrets: StackSecrets): Partial<Record<"oldHost" | "newHost", PreflightHostAccess>> {
+  const access = (host: HostAccess, at: "oldHost" | "newHost") =>
+    planned(() => preflightAccess(host, at, readConfigFile, secrets.plain(`${at}AdminPassword`)));
+  return { oldHost: access(config.oldHost, "oldHost"), ...(config.newHost ? { newHost: access(config.newHost, "newHost") } : {}) };
 }

@@ -3,9 +3,8 @@
 // mailbox with the domain's copy settings, and the notices. Shared by index.ts and the sandbox program, which
 // differ only in how an account is created. No stage gate runs here: the domain stack decided the stage.
 import * as pulumi from "@pulumi/pulumi";
-import { readConfigFile } from "./configFile";
-import { migrationHost, preflightAccess } from "./migrationHost";
-import { type ExchangeImapApp, type ImapServer, Migrations, migrationStatus, plannedMigrationsOutput } from "./migrations";
+import { type HostAddress, hostsAccess, hostsReach } from "./migrationHost";
+import { type ExchangeImapApp, Migrations, migrationStatus, plannedMigrationsOutput } from "./migrations";
 import { Notices } from "./notices";
 import { planned } from "./planned";
 import { type StackSecrets, stackSecrets } from "./stackSecrets";
@@ -17,8 +16,6 @@ import { buildPlan, type MigrationPlan } from "../plan/plan";
 import { checkSecrets } from "../plan/secrets";
 import { checkWaveStack, parseWaveInputs, planPart } from "../plan/waves";
 import { preflightTargets, waveRecord } from "../world/gates";
-
-type HostAddress = (s: { imapHost: string; imapPort: number }) => { imapHost: string; imapPort: number };
 
 export interface WaveProgramArgs {
   /** Declares the new host's accounts of the wave's imap mailboxes (index.ts: ImapHost; the sandbox: local Dovecot). */
@@ -71,27 +68,14 @@ export async function waveProgram(args: WaveProgramArgs): Promise<Record<string,
     ...imapAccounts,
   };
   const address: HostAddress = args.address ?? ((h) => h);
-  const reach = (h: "oldHost" | "newHost"): ImapServer | undefined => {
-    const host = h === "oldHost" ? config.oldHost : config.newHost;
-    return host ? { ...migrationHost(host, h, readConfigFile, s.secret(`${h}AdminPassword`)), ...address(host) } : undefined;
-  };
-  const hostReach = {
-    oldHost: planned(() => reach("oldHost")!),
-    ...(config.newHost ? { newHost: planned(() => reach("newHost")!) } : {}),
-    ...(app ? { exchangeApp: app } : {}),
-  };
+  const hostReach = { ...hostsReach(config, s, address), ...(app ? { exchangeApp: app } : {}) };
   const migrations = new Migrations("migration", {
     migrations: part.migrations,
     ...hostReach,
     password: s.passwordOf,
     accounts,
   });
-  const targets = preflightTargets(part, s.plainPassword, address, {
-    oldHost: planned(() => preflightAccess(config.oldHost, "oldHost", readConfigFile, s.plain("oldHostAdminPassword"))),
-    ...(config.newHost
-      ? { newHost: planned(() => preflightAccess(config.newHost!, "newHost", readConfigFile, s.plain("newHostAdminPassword"))) }
-      : {}),
-  });
+  const targets = preflightTargets(part, s.plainPassword, address, hostsAccess(config, s));
   const gateState = waveRecord(
     part,
     wave,

@@ -12,7 +12,7 @@ import { MailZone } from "../components/zone";
 import { systemSpfLookup } from "../dns/systemLookup";
 import { dnsCheckCommandFor, proveZoneSpf, zoneSteps } from "../plan/zoneOutputs";
 import { Migrations, plannedMigrationsOutput } from "../components/migrations";
-import { migrationHost, preflightAccess } from "../components/migrationHost";
+import { hostsAccess, hostsReach } from "../components/migrationHost";
 import { readConfigFile } from "../components/configFile";
 import { parseZoneFile, renderZoneFileIssue } from "../dns/zonefile";
 import { parseAuditLines, parseConfig, rawConfigFrom } from "../plan/config";
@@ -70,15 +70,7 @@ planned(() =>
 );
 
 // ---- GATES (world/gates.ts): the world read and the move to this stage decided; every resource below waits for it
-const gates = openGates(
-  plan,
-  preflightTargets(part, secrets.plainPassword, undefined, {
-    oldHost: planned(() => preflightAccess(config.oldHost, "oldHost", readConfigFile, secrets.plain("oldHostAdminPassword"))),
-    ...(config.newHost
-      ? { newHost: planned(() => preflightAccess(config.newHost!, "newHost", readConfigFile, secrets.plain("newHostAdminPassword"))) }
-      : {}),
-  }),
-);
+const gates = openGates(plan, preflightTargets(part, secrets.plainPassword, undefined, hostsAccess(config, secrets)));
 // ---- end GATES
 
 const exchangeUsers = plan.mailboxes.filter((m) => m.route === "exchange");
@@ -159,10 +151,7 @@ export const accounts = pulumi.all(Object.fromEntries(Object.entries(accountReso
 // each depending on its destination account; syncGeneration from the plan (copy 1, cutover 2, finalize 3).
 // ---------------------------------------------------------------------------------------------------------
 // How the migrations, and the notices that log in as they do, reach the hosts: TLS, the CA's PEM, the administrator.
-const hostReach = {
-  oldHost: migrationHost(config.oldHost, "oldHost", readConfigFile, secret("oldHostAdminPassword")),
-  ...(config.newHost ? { newHost: migrationHost(config.newHost, "newHost", readConfigFile, secret("newHostAdminPassword")) } : {}),
-};
+const hostReach = hostsReach(config, secrets);
 const migrations =
   part.migrations.length > 0
     ? new Migrations("migration", {

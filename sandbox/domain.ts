@@ -12,7 +12,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Migrations, migrationStatus as migrationStatus_ } from "../components/migrations";
 import { planned } from "../components/planned";
-import { migrationHost, preflightAccess } from "../components/migrationHost";
+import { hostsAccess, hostsReach } from "../components/migrationHost";
 import { readConfigFile } from "../components/configFile";
 import { configValue, parseAuditLines, parseConfig, rawConfigFrom } from "../plan/config";
 import { buildPlan } from "../plan/plan";
@@ -51,21 +51,13 @@ const { passwordOf } = secrets;
 const address = sandboxAddress(all);
 
 // ---- GATES (world/gates.ts): the world read and the move to this stage decided; every resource below waits for it
-const gates = openGates(
-  plan,
-  preflightTargets(part, secrets.plainPassword, address, {
-    oldHost: planned(() => preflightAccess(config.oldHost, "oldHost", readConfigFile, secrets.plain("oldHostAdminPassword"))),
-    newHost: planned(() => preflightAccess(host, "newHost", readConfigFile, secrets.plain("newHostAdminPassword"))),
-  }),
-);
+const gates = openGates(plan, preflightTargets(part, secrets.plainPassword, address, hostsAccess(config, secrets)));
 // ---- end GATES
 
 const accounts = localAccounts(part, host, secrets);
-const adminPassword = (h: "oldHost" | "newHost") => secrets.secret(`${h}AdminPassword`);
 // TLS, the CA file's PEM and the administrator from the stack (components/migrationHost.ts), as index.ts does; for
 // the migrations and the notices, which log in as they do
-const oldHostReach = { ...migrationHost(config.oldHost, "oldHost", readConfigFile, adminPassword("oldHost")), ...address(config.oldHost) };
-const newHostReach = { ...migrationHost(host, "newHost", readConfigFile, adminPassword("newHost")), ...address(host) };
+const { oldHost: oldHostReach, newHost: newHostReach } = hostsReach(config, secrets, address);
 // no migration before stage copy (as in index.ts)
 const migrations =
   part.migrations.length > 0

@@ -58,8 +58,12 @@ export const isFlag = (f: string): boolean => FLAG.test(f);
 
 /** A mailbox name as a quoted string, modified UTF-7 unless the server accepts UTF-8. */
 export function quotedMailbox(path: string, utf8: boolean): string {
-  const s = wireMailboxName(path, utf8);
-  if (/[\r\n\0]/.test(s)) throw new UnsendableError(`the mailbox name ${JSON.stringify(s)} contains a line break or NUL`);
+  return quotedString(wireMailboxName(path, utf8), "the mailbox name");
+}
+
+/** A string as an IMAP quoted string; `what` names it in the error when it cannot be one. */
+export function quotedString(s: string, what: string): string {
+  if (/[\r\n\0]/.test(s)) throw new UnsendableError(`${what} ${JSON.stringify(s)} contains a line break or NUL`);
   return `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
@@ -75,6 +79,11 @@ export function quotedMailbox(path: string, utf8: boolean): string {
  */
 export const MAX_NON_SYNC_LITERAL = 1024 * 1024;
 
+/** Whether a literal of `n` bytes goes without waiting for the server's `+` (LITERAL+, or LITERAL- up to 4 KB). */
+export function nonSyncLiteral(n: number, lit: LiteralSupport): boolean {
+  return (lit.plus && n <= MAX_NON_SYNC_LITERAL) || (lit.minus && n <= 4096);
+}
+
 export function appendSegments(tag: string, path: string, messages: readonly OutgoingMessage[], lit: LiteralSupport): Buffer[][] {
   if (!messages.length) throw new Error("an APPEND needs at least one message");
   const segments: Buffer[][] = [];
@@ -85,7 +94,7 @@ export function appendSegments(tag: string, path: string, messages: readonly Out
       if (!FLAG.test(f)) throw new UnsendableError(`the flag ${JSON.stringify(f)} is not a valid IMAP flag`);
     }
     const n = m.raw.reduce((k, b) => k + b.length, 0);
-    const nonSync = (lit.plus && n <= MAX_NON_SYNC_LITERAL) || (lit.minus && n <= 4096);
+    const nonSync = nonSyncLiteral(n, lit);
     text += ` (${m.flags.join(" ")}) "${imapDateTime(m.internalDate)}" {${n}${nonSync ? "+" : ""}}\r\n`;
     current.push(Buffer.from(text, "utf8"));
     text = "";

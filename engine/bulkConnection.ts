@@ -9,7 +9,16 @@
 import type { Readable, Writable } from "node:stream";
 import type { ImapFlow } from "imapflow";
 import { ImapLineSplitter } from "./imapStream";
-import { appendSegments, expandUidSet, isFlag, quotedMailbox, type LiteralSupport, type OutgoingMessage } from "./appendCommand";
+import {
+  appendSegments,
+  expandUidSet,
+  isFlag,
+  nonSyncLiteral,
+  quotedMailbox,
+  quotedString,
+  type LiteralSupport,
+  type OutgoingMessage,
+} from "./appendCommand";
 import { fetchedBody, fetchedMeta, type Untagged } from "./fetchResponse";
 import type { MessageMeta } from "./identity";
 import { wireMailboxName } from "./mailboxName";
@@ -505,9 +514,8 @@ export class BulkConnection {
   /** Sets a server entry (SETMETADATA on the server, RFC 5464): its value sent as a literal. */
   async setServerMetadata(entry: string, value: Buffer): Promise<void> {
     const tag = this.nextTag();
-    const head = `${tag} SETMETADATA "" ("${entry.replace(/[\\"]/g, (c) => `\\${c}`)}" `;
-    const nonSync = this.literals.plus || (this.literals.minus && value.length <= 4096);
-    const segments = nonSync
+    const head = `${tag} SETMETADATA "" (${quotedString(entry, "the entry name")} `;
+    const segments = nonSyncLiteral(value.length, this.literals)
       ? [[Buffer.from(`${head}{${value.length}+}\r\n`), value, Buffer.from(")\r\n")]]
       : [[Buffer.from(`${head}{${value.length}}\r\n`)], [value, Buffer.from(")\r\n")]];
     await this.run(segments, tag);

@@ -255,11 +255,6 @@ export function waveRecord(
   }));
 }
 
-/**
- * The preflight targets of a plan: each mailbox's source login on the old host and, for the new IMAP host, its
- * destination login. `password(address, side)` gives the plain value (it never leaves this process);
- * `address(host)` maps a host name to where it is reached (the sandbox's /etc/hosts).
- */
 /** How a host is reached beyond its name and port, as the migrations reach it: TLS, the CA's PEM, an administrator. */
 export interface PreflightHostAccess {
   tls?: TlsMode;
@@ -268,6 +263,11 @@ export interface PreflightHostAccess {
   admin?: { user: string; password?: string };
 }
 
+/**
+ * The preflight targets of a plan: each mailbox's source login on the old host and, for the new IMAP host, its
+ * destination login. `password(address, side)` gives the plain value (it never leaves this process);
+ * `address(host)` maps a host name to where it is reached (the sandbox's /etc/hosts).
+ */
 export function preflightTargets(
   plan: MigrationPlan,
   password: (address: string, which: "source" | "destination") => string | undefined,

@@ -57,14 +57,13 @@ export type HostAddress = (s: { imapHost: string; imapPort: number }) => { imapH
 type Hosts = { oldHost: HostAccess; newHost?: HostAccess | undefined };
 type HostAccess = ImapAccessConfig & { imapHost: string; imapPort: number };
 
-/** Both hosts as the migrations and the notices reach them, each administrator's password a secret. */
-export function hostsReach(
-  config: Hosts,
-  secrets: StackSecrets,
-  address: HostAddress = (h) => h,
-): { oldHost: ImapServer; newHost?: ImapServer } {
+/**
+ * Both hosts as the migrations and the notices reach them, each administrator's password a secret; `address`
+ * (the sandbox's /etc/hosts) changes only where a host name is reached.
+ */
+export function hostsReach(config: Hosts, secrets: StackSecrets, address?: HostAddress): { oldHost: ImapServer; newHost?: ImapServer } {
   const reach = (host: HostAccess, at: "oldHost" | "newHost"): ImapServer =>
-    planned(() => ({ ...migrationHost(host, at, readConfigFile, secrets.secret(`${at}AdminPassword`)), ...address(host) }));
+    planned(() => ({ ...migrationHost(host, at, readConfigFile, secrets.secret(`${at}AdminPassword`)), ...address?.(host) }));
   return { oldHost: reach(config.oldHost, "oldHost"), ...(config.newHost ? { newHost: reach(config.newHost, "newHost") } : {}) };
 }
 

@@ -67,7 +67,7 @@ export async function waveProgram(args: WaveProgramArgs): Promise<Record<string,
     ...Object.fromEntries(part.mailboxes.filter((m) => m.route === "exchange").map((m) => [m.accountKey, domain])),
     ...imapAccounts,
   };
-  const address: HostAddress = args.address ?? ((h) => h);
+  const address = args.address;
   const hostReach = { ...hostsReach(config, s, address), ...(app ? { exchangeApp: app } : {}) };
   const migrations = new Migrations("migration", {
     migrations: part.migrations,

@@ -99,6 +99,33 @@ describe("waves under mocks: production as a domain stack and its two wave stack
     });
   }
 
+  it("a wave's migrations log in to the old host as its administrator, the password from the wave's own secrets", async () => {
+    const prod = stackConfig("production");
+    const withAdmin = await runProgram(
+      configFor("production", "copy", { "mailshift:oldHost": { ...(prod["mailshift:oldHost"] as object), admin: "mspadmin" } }, true),
+      "production",
+    );
+    const stack = WAVE_STACKS[0]!;
+    const own = mailboxes.filter((m) => m.wave === stack.replace("production-", ""));
+    const config: Record<string, string> = {
+      ...(stackConfig(stack) as Record<string, string>),
+      // no mailbox has a source password: only the administrator's
+      "mailshift:passwords": JSON.stringify(Object.fromEntries(own.map((m) => [m.address, { destination: `new-${m.address}` }]))),
+      "mailshift:oldHostAdminPassword": "old-admin-pw",
+      "mailshift:cpanelToken": SECRETS.cpanelToken,
+    };
+    const imapApp = { tenantId: "8d1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b", clientId: "app-client-id", clientSecret: "app-secret-value" };
+    const { declared } = await runProgram(config, stack, {
+      [DOMAIN_REF]: { waveInputs: withAdmin.exports.waveInputs as Record<string, unknown>, imapApp },
+    });
+    const migrations = declared.filter((d) => d.type === MAILBOX_MIGRATION_TYPE);
+    assert.equal(migrations.length, own.length);
+    for (const r of migrations) {
+      const src = secretValue(r.inputs.source) as { user: string; admin?: unknown; password: string };
+      assert.deepEqual([src.admin, src.password], ["mspadmin", "old-admin-pw"], `${r.name}: logs in as the administrator`);
+    }
+  });
+
   it("the domain's gates read each wave's gateState: the next stage is blocked by the mailboxes of the wave that has not copied", async () => {
     const at = new Date().toISOString();
     const passes = (wave: string) =>
